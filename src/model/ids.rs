@@ -1,0 +1,536 @@
+//! Identifier newtypes that validate when they are parsed.
+//!
+//! Every identifier convoy reads from people or from GitHub goes through one of these types, so
+//! code past the parsing edge never holds an invalid repository name, release id or SHA. Each type
+//! parses from a string (`FromStr`), (de)serializes as a plain JSON string, and describes itself in
+//! the JSON Schemas.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Why an identifier failed to parse. The text completes the sentence "`<value>` is not a valid
+/// <kind>: …" and says what to change.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{value}` is not a valid {kind}: {reason}")]
+pub struct IdError {
+    /// What kind of identifier was expected ("release id", "repository name", …).
+    pub kind: &'static str,
+    /// The rejected input, truncated to 80 characters so a hostile value cannot flood a log.
+    pub value: String,
+    /// What is wrong with it, as an instruction.
+    pub reason: String,
+}
+
+impl IdError {
+    fn new(kind: &'static str, value: &str, reason: impl Into<String>) -> Self {
+        let mut shown: String = value.chars().take(80).collect();
+        if value.chars().count() > 80 {
+            shown.push('…');
+        }
+        let shown = shown
+            .chars()
+            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+            .collect();
+        IdError {
+            kind,
+            value: shown,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Implements `Display`, `FromStr`, `AsRef<str>`, serde and `JsonSchema` for a string newtype whose
+/// `parse` function validates.
+macro_rules! string_id {
+    ($ty:ident, $schema_name:literal, $schema:expr) => {
+        impl fmt::Display for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl FromStr for $ty {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                $ty::parse(s)
+            }
+        }
+        impl AsRef<str> for $ty {
+            fn as_ref(&self) -> &str {
+                self.as_str()
+            }
+        }
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = Cow::<'de, str>::deserialize(d)?;
+                $ty::parse(&s).map_err(serde::de::Error::custom)
+            }
+        }
+        impl JsonSchema for $ty {
+            fn schema_name() -> Cow<'static, str> {
+                $schema_name.into()
+            }
+            fn json_schema(_: &mut SchemaGenerator) -> Schema {
+                $schema
+            }
+        }
+    };
+}
+
+/// A repository as `owner/name`, the way GitHub spells it in URLs.
+///
+/// Owner: 1–39 letters, digits or hyphens, not starting or ending with a hyphen. Name: 1–100
+/// letters, digits, `.`, `_` or `-`, and not `.` or `..`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RepoName(String);
+
+impl RepoName {
+    /// Parses `owner/name`.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        const KIND: &str = "repository name";
+        let Some((owner, name)) = s.split_once('/') else {
+            return Err(IdError::new(KIND, s, "write it as `owner/name`"));
+        };
+        if owner.is_empty() || owner.len() > 39 {
+            return Err(IdError::new(KIND, s, "the owner must have 1 to 39 characters"));
+        }
+        if !owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            || owner.starts_with('-')
+            || owner.ends_with('-')
+        {
+            return Err(IdError::new(
+                KIND,
+                s,
+                "the owner may hold only letters, digits and inner hyphens",
+            ));
+        }
+        if name.is_empty() || name.len() > 100 {
+            return Err(IdError::new(KIND, s, "the name must have 1 to 100 characters"));
+        }
+        if !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+            || name == "."
+            || name == ".."
+        {
+            return Err(IdError::new(
+                KIND,
+                s,
+                "the name may hold only letters, digits, `.`, `_` and `-`",
+            ));
+        }
+        Ok(RepoName(s.to_owned()))
+    }
+
+    /// The whole `owner/name`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The owner (user or organisation).
+    pub fn owner(&self) -> &str {
+        self.0.split_once('/').map_or("", |(o, _)| o)
+    }
+
+    /// The repository's name without its owner.
+    pub fn name(&self) -> &str {
+        self.0.split_once('/').map_or("", |(_, n)| n)
+    }
+}
+
+string_id!(
+    RepoName,
+    "RepoName",
+    json_schema!({
+        "type": "string",
+        "description": "A GitHub repository as `owner/name`.",
+        "pattern": "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/[A-Za-z0-9._-]{1,100}$",
+        "examples": ["acme/api"]
+    })
+);
+
+/// A release id such as `2026.12.0`: it names the RC branch (`rc/<id>`) and the manifest folder,
+/// so it must be a safe git ref component.
+///
+/// Rules: 1–64 characters; no `..`, `/`, `\`, `~`, `^`, `:`, `?`, `*`, `[`, `@{`, spaces or
+/// control characters; must not start with `-` or `.`, nor end with `.` or `.lock`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReleaseId(String);
+
+impl ReleaseId {
+    /// Parses and checks a release id.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        const KIND: &str = "release id";
+        let err = |reason: &str| Err(IdError::new(KIND, s, reason));
+        if s.is_empty() {
+            return err("it is empty; use something like `2026.12.0`");
+        }
+        if s.chars().count() > 64 {
+            return err("it is longer than 64 characters");
+        }
+        if let Some(c) = s.chars().find(|c| c.is_control()) {
+            return Err(IdError::new(
+                KIND,
+                s,
+                format!("it holds the control character U+{:04X}", c as u32),
+            ));
+        }
+        if s.chars().any(char::is_whitespace) {
+            return err("it holds a space; use `.`, `-` or `_` instead");
+        }
+        if s.contains("..") {
+            return err("it holds `..`, which git refuses in a branch name");
+        }
+        if s.contains("@{") {
+            return err("it holds `@{`, which git refuses in a branch name");
+        }
+        if let Some(c) = s
+            .chars()
+            .find(|c| matches!(c, '/' | '\\' | '~' | '^' | ':' | '?' | '*' | '['))
+        {
+            return Err(IdError::new(
+                KIND,
+                s,
+                format!("it holds `{c}`, which cannot stand in a single git ref component"),
+            ));
+        }
+        if s.starts_with('-') || s.starts_with('.') {
+            return err("it starts with `-` or `.`; start with a letter or digit");
+        }
+        if s.ends_with('.') {
+            return err("it ends with `.`, which git refuses");
+        }
+        if s.ends_with(".lock") {
+            return err("it ends with `.lock`, which git reserves");
+        }
+        Ok(ReleaseId(s.to_owned()))
+    }
+
+    /// The id as written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_id!(
+    ReleaseId,
+    "ReleaseId",
+    json_schema!({
+        "type": "string",
+        "description": "A release id such as `2026.12.0`; a safe git ref component: 1-64 characters, no `..`, `/`, `\\`, `~`, `^`, `:`, `?`, `*`, `[`, `@{`, spaces or control characters, not starting with `-` or `.`, not ending with `.` or `.lock`.",
+        "minLength": 1,
+        "maxLength": 64,
+        "examples": ["2026.12.0"]
+    })
+);
+
+/// A full git commit SHA-1: 40 lowercase hexadecimal digits.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sha(String);
+
+impl Sha {
+    /// Parses a 40-digit hexadecimal SHA; upper-case digits are folded to lower case.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        if s.len() != 40 || !s.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(IdError::new(
+                "commit SHA",
+                s,
+                "expected the full 40 hexadecimal digits of a commit",
+            ));
+        }
+        Ok(Sha(s.to_ascii_lowercase()))
+    }
+
+    /// The full SHA.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The first 7 digits, as GitHub shows them.
+    pub fn short(&self) -> &str {
+        &self.0[..7]
+    }
+}
+
+string_id!(
+    Sha,
+    "Sha",
+    json_schema!({
+        "type": "string",
+        "description": "A full commit SHA: 40 hexadecimal digits.",
+        "pattern": "^[0-9a-fA-F]{40}$"
+    })
+);
+
+/// An issue or pull request in a repository: `owner/repo#N`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct IssueRef {
+    text: String,
+    repo: RepoName,
+    number: u64,
+}
+
+impl IssueRef {
+    /// Parses `owner/repo#N` with N ≥ 1.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        const KIND: &str = "issue reference";
+        let Some((repo, number)) = s.rsplit_once('#') else {
+            return Err(IdError::new(KIND, s, "write it as `owner/repo#123`"));
+        };
+        let repo = RepoName::parse(repo).map_err(|e| IdError::new(KIND, s, e.reason))?;
+        let number = match number.parse::<u64>() {
+            Ok(n) if n >= 1 && !number.starts_with('+') => n,
+            _ => {
+                return Err(IdError::new(
+                    KIND,
+                    s,
+                    "the part after `#` must be an issue number such as 12",
+                ));
+            }
+        };
+        Ok(IssueRef::new(repo, number))
+    }
+
+    /// Builds a reference from its parts.
+    pub fn new(repo: RepoName, number: u64) -> Self {
+        IssueRef {
+            text: format!("{repo}#{number}"),
+            repo,
+            number,
+        }
+    }
+
+    /// `owner/repo#N`.
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The repository holding the issue.
+    pub fn repo(&self) -> &RepoName {
+        &self.repo
+    }
+
+    /// The issue number.
+    pub fn number(&self) -> u64 {
+        self.number
+    }
+}
+
+string_id!(
+    IssueRef,
+    "IssueRef",
+    json_schema!({
+        "type": "string",
+        "description": "An issue or pull request as `owner/repo#N`.",
+        "pattern": "^[A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?/[A-Za-z0-9._-]{1,100}#[1-9][0-9]*$",
+        "examples": ["acme/api#12"]
+    })
+);
+
+/// The name of an E2E tier: 1–64 letters, digits, `.`, `_` or `-`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TierName(String);
+
+impl TierName {
+    /// Parses a tier name.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        if s.is_empty()
+            || s.len() > 64
+            || !s
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        {
+            return Err(IdError::new(
+                "tier name",
+                s,
+                "use 1 to 64 letters, digits, `.`, `_` or `-`",
+            ));
+        }
+        Ok(TierName(s.to_owned()))
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_id!(
+    TierName,
+    "TierName",
+    json_schema!({
+        "type": "string",
+        "description": "A tier name: 1-64 letters, digits, `.`, `_` or `-`.",
+        "pattern": "^[A-Za-z0-9._-]{1,64}$"
+    })
+);
+
+/// A git branch name, checked with git's `check-ref-format` rules for a branch.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BranchName(String);
+
+impl BranchName {
+    /// Parses a branch name (without `refs/heads/`).
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        const KIND: &str = "branch name";
+        let bad = |reason: &str| Err(IdError::new(KIND, s, reason));
+        if s.is_empty() || s.len() > 255 {
+            return bad("it must have 1 to 255 characters");
+        }
+        if s.chars()
+            .any(|c| c.is_control() || c.is_whitespace() || "~^:?*[\\".contains(c))
+        {
+            return bad("it holds a space, a control character or one of ~ ^ : ? * [ \\");
+        }
+        if s.contains("..") || s.contains("@{") || s.contains("//") || s == "@" {
+            return bad("it holds `..`, `@{` or `//`, or is `@`");
+        }
+        if s.starts_with('/') || s.ends_with('/') || s.ends_with('.') || s.starts_with('-') {
+            return bad("it starts with `/` or `-`, or ends with `/` or `.`");
+        }
+        if s
+            .split('/')
+            .any(|part| part.starts_with('.') || part.ends_with(".lock"))
+        {
+            return bad("a part between `/` starts with `.` or ends with `.lock`");
+        }
+        Ok(BranchName(s.to_owned()))
+    }
+
+    /// The branch name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+string_id!(
+    BranchName,
+    "BranchName",
+    json_schema!({
+        "type": "string",
+        "description": "A git branch name (without `refs/heads/`).",
+        "minLength": 1,
+        "maxLength": 255
+    })
+);
+
+/// A GitHub login (user, bot or organisation), e.g. `alice` or `convoy-bot[bot]`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Login(String);
+
+impl Login {
+    /// Parses a login: 1–39 letters, digits or hyphens, optionally followed by `[bot]`.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let base = s.strip_suffix("[bot]").unwrap_or(s);
+        if base.is_empty()
+            || base.len() > 39
+            || !base.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return Err(IdError::new(
+                "login",
+                s,
+                "a GitHub login has 1 to 39 letters, digits or hyphens",
+            ));
+        }
+        Ok(Login(s.to_owned()))
+    }
+
+    /// The login.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether this is an App's bot account (`…[bot]`).
+    pub fn is_bot(&self) -> bool {
+        self.0.ends_with("[bot]")
+    }
+}
+
+string_id!(
+    Login,
+    "Login",
+    json_schema!({
+        "type": "string",
+        "description": "A GitHub login such as `alice` or `convoy-bot[bot]`.",
+        "pattern": "^[A-Za-z0-9-]{1,39}(\\[bot\\])?$"
+    })
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_ids_follow_git_ref_rules() {
+        for ok in ["2026.12.0", "demo-1", "r_1", "A"] {
+            assert!(ReleaseId::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "", "../x", "a..b", "x.lock", "has space", "-x", ".x", "x.", "a/b", "a~b", "a^b",
+            "a:b", "a?b", "a*b", "a[b", "a\\b", "a@{b", "tab\tx", "nl\nx",
+        ] {
+            assert!(ReleaseId::parse(bad).is_err(), "{bad:?} accepted");
+        }
+        assert!(ReleaseId::parse(&"x".repeat(64)).is_ok());
+        assert!(ReleaseId::parse(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn release_id_errors_say_what_to_fix() {
+        let e = ReleaseId::parse("a..b").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`a..b` is not a valid release id: it holds `..`, which git refuses in a branch name"
+        );
+        let e = ReleaseId::parse("nl\nx").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "`nl\u{fffd}x` is not a valid release id: it holds the control character U+000A"
+        );
+    }
+
+    #[test]
+    fn repo_names() {
+        let r = RepoName::parse("acme/api.v2").unwrap();
+        assert_eq!((r.owner(), r.name()), ("acme", "api.v2"));
+        for bad in ["acme", "/api", "acme/", "-a/b", "a b/c", "a/..", "a/b/c"] {
+            assert!(RepoName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn shas_issue_refs_branches_logins() {
+        let sha = Sha::parse(&"AB".repeat(20)).unwrap();
+        assert_eq!(sha.as_str(), "ab".repeat(20));
+        assert_eq!(sha.short(), "abababa");
+        assert!(Sha::parse("abc").is_err());
+        let i = IssueRef::parse("acme/api#12").unwrap();
+        assert_eq!((i.repo().as_str(), i.number()), ("acme/api", 12));
+        for bad in ["acme/api", "acme/api#0", "acme/api#x", "api#3", "acme/api#+3"] {
+            assert!(IssueRef::parse(bad).is_err(), "{bad}");
+        }
+        assert!(BranchName::parse("rc/2026.12.0").is_ok());
+        for bad in ["rc//x", "rc/x.lock", "a..b", "/x", "x/", "a b", ".x", "rc/.x"] {
+            assert!(BranchName::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Login::parse("convoy-bot[bot]").unwrap().is_bot());
+        assert!(!Login::parse("alice").unwrap().is_bot());
+        assert!(Login::parse("a b").is_err());
+    }
+
+    #[test]
+    fn identifiers_round_trip_through_json() {
+        let r: RepoName = serde_json::from_str("\"acme/api\"").unwrap();
+        assert_eq!(serde_json::to_string(&r).unwrap(), "\"acme/api\"");
+        let e = serde_json::from_str::<ReleaseId>("\"x.lock\"").unwrap_err();
+        assert!(e.to_string().contains("ends with `.lock`"), "{e}");
+    }
+}

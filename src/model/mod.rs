@@ -1,0 +1,5 @@
+//! The release model: identifiers, the config people write and the manifest convoy writes.
+//! Pure data; no I/O.
+
+pub mod config;
+pub mod ids;

@@ -1,0 +1,302 @@
+//! The domain view of "what just happened": a [`Signal`].
+//!
+//! GitHub event payloads are turned into signals at the edge (see [`crate::event`]); the lifecycle
+//! engine ([`crate::lifecycle::decide`]) only ever sees signals. A signal says what happened, never
+//! what to do about it: authorisation, routing to releases and policy all live in the core.
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
+
+/// One thing that happened, as convoy understands it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Signal {
+    /// A person (or pipeline) asked convoy to do something: `workflow_dispatch` inputs, a
+    /// `/convoy …` comment line, or a `convoy.<command>` repository_dispatch.
+    Command(CommandSignal),
+    /// Another pipeline reports a task done (`convoy.task-completed`).
+    TaskCompleted {
+        /// The release the task belongs to.
+        release: ReleaseId,
+        /// The task's issue.
+        task: IssueRef,
+    },
+    /// A tier workflow in another repository reports its result (`convoy.tier-completed`).
+    TierCompleted {
+        /// The release the tier ran for.
+        release: ReleaseId,
+        /// The tier that ran.
+        tier: TierName,
+        /// The correlation id convoy dispatched it with.
+        correlation_id: String,
+        /// The run that reports, when known.
+        run_id: Option<u64>,
+        /// The run's conclusion as GitHub spells it (`success`, `failure`, …).
+        conclusion: String,
+    },
+    /// A pull request changed.
+    PullRequest(PullRequestSignal),
+    /// A review was submitted, edited or dismissed on a pull request.
+    PullRequestReview {
+        /// Where the pull request lives.
+        repo: RepoName,
+        /// Its number.
+        number: u64,
+        /// `approved`, `changes_requested`, `commented` or `dismissed`.
+        state: String,
+        /// Who reviewed.
+        reviewer: Login,
+    },
+    /// A comment on an issue or pull request that holds no `/convoy` line is ignored at the edge;
+    /// one that does becomes this signal.
+    Comment(CommentSignal),
+    /// An issue changed in a way that can affect a task.
+    Issue {
+        /// Where the issue lives.
+        repo: RepoName,
+        /// Its number.
+        number: u64,
+        /// What happened.
+        change: IssueChange,
+    },
+    /// A workflow run was requested, started or completed.
+    WorkflowRun(WorkflowRunSignal),
+    /// A check suite or check run reported on a commit.
+    Check {
+        /// Where the commit lives.
+        repo: RepoName,
+        /// The commit.
+        sha: Sha,
+        /// The check run's name, or `None` for a whole suite.
+        name: Option<String>,
+        /// `queued`, `in_progress` or `completed`.
+        status: String,
+        /// The conclusion once completed.
+        conclusion: Option<String>,
+    },
+    /// A commit status was set.
+    Status {
+        /// Where the commit lives.
+        repo: RepoName,
+        /// The commit.
+        sha: Sha,
+        /// The status context, e.g. `ci/build`.
+        context: String,
+        /// `pending`, `success`, `failure` or `error`.
+        state: String,
+    },
+    /// Commits were pushed to a branch (or a branch was created or deleted).
+    Push {
+        /// Where.
+        repo: RepoName,
+        /// The branch (tags are ignored at the edge).
+        branch: BranchName,
+        /// The head before the push (`None` when the branch was created).
+        before: Option<Sha>,
+        /// The head after the push (`None` when the branch was deleted).
+        after: Option<Sha>,
+    },
+    /// A milestone was created, edited, closed, opened or deleted.
+    Milestone {
+        /// Where.
+        repo: RepoName,
+        /// The webhook action.
+        action: String,
+        /// The milestone's title.
+        title: String,
+    },
+    /// The scheduled safety-net run: reconcile every active release.
+    Schedule,
+    /// A well-formed event that concerns no release (wrong action, a bot's comment, a tag push…).
+    Ignored {
+        /// Why it was ignored, for the log.
+        reason: String,
+    },
+}
+
+/// A command to convoy and who gave it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandSignal {
+    /// The command.
+    pub command: Command,
+    /// The release it names, when the source names one (input, `client_payload.release`).
+    pub release: Option<ReleaseId>,
+    /// Who asked.
+    pub actor: Login,
+    /// Where the command came from.
+    pub source: CommandSource,
+}
+
+/// Where a command came from (authorisation and replies depend on it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum CommandSource {
+    /// The `workflow_dispatch` buttons of the control repo's workflow.
+    WorkflowDispatch,
+    /// A `convoy.<command>` repository_dispatch event.
+    RepositoryDispatch,
+    /// A `/convoy` line in a comment.
+    Comment {
+        /// Where the comment was written.
+        repo: RepoName,
+        /// The issue or pull request it was written on.
+        issue: u64,
+        /// The comment's id (replies quote it; an edited comment is never run again).
+        comment_id: u64,
+    },
+}
+
+/// A `/convoy` comment: its commands in order, with who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentSignal {
+    /// Where the comment was written.
+    pub repo: RepoName,
+    /// The issue or pull request number.
+    pub issue: u64,
+    /// The comment id.
+    pub comment_id: u64,
+    /// Who wrote it.
+    pub author: Login,
+    /// Whether the author is a bot (its commands are never run).
+    pub author_is_bot: bool,
+    /// The commands, one per `/convoy` line, in order; a line that does not parse is kept as an
+    /// error so convoy can answer it.
+    pub commands: Vec<Result<Command, String>>,
+}
+
+/// The commands convoy takes (workflow_dispatch `command`, `/convoy <command>`, `convoy.<command>`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "name", rename_all = "snake_case")]
+pub enum Command {
+    /// Create a release (the id comes from the `release` input).
+    Create(CreateArgs),
+    /// Show the plan without changing anything.
+    Plan,
+    /// Answer whichever human gate the release waits at.
+    Approve,
+    /// Approve leaving development (only at that gate).
+    Promote,
+    /// Re-run the validation tiers.
+    Validate,
+    /// Approve shipping (only at that gate).
+    Ship,
+    /// Re-run a failed tier (or every failed tier).
+    Retry {
+        /// The tier, or `None` for all failed tiers.
+        tier: Option<TierName>,
+    },
+    /// Take a task out of the release.
+    Defer {
+        /// The task's issue.
+        task: IssueRef,
+    },
+    /// Stop the release and undo staging.
+    Abort,
+    /// Revert what was shipped (or staged).
+    Rollback,
+    /// Report the status.
+    Status,
+    /// Reconcile the release with GitHub.
+    Reconcile,
+}
+
+/// Arguments of `create`: `version=… title="…" directive=auto tasks=a/b#1,a/c#2 carry_over=<id>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateArgs {
+    /// The version to tag (default: the release id).
+    pub version: Option<String>,
+    /// A human title (default: `Release <id>`).
+    pub title: Option<String>,
+    /// Overrides the config's directive.
+    pub directive: Option<crate::model::config::Directive>,
+    /// Explicit tasks, in addition to those gathered from sprints.
+    pub tasks: Vec<IssueRef>,
+    /// Carry over deferred and unfinished tasks of this earlier release.
+    pub carry_over: Option<ReleaseId>,
+}
+
+/// What happened to a pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PullRequestSignal {
+    /// Where it lives.
+    pub repo: RepoName,
+    /// Its number.
+    pub number: u64,
+    /// What happened.
+    pub action: PullRequestAction,
+    /// The head branch (in the same repository; forks are ignored at the edge).
+    pub head: String,
+    /// The head commit.
+    pub head_sha: Sha,
+    /// The base branch.
+    pub base: String,
+    /// The body (for `Depends-On:` lines).
+    pub body: String,
+    /// Who opened it.
+    pub author: Login,
+    /// The merge commit once merged.
+    pub merge_commit_sha: Option<Sha>,
+}
+
+/// The pull request actions convoy cares about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PullRequestAction {
+    /// Opened.
+    Opened,
+    /// Title or body edited.
+    Edited,
+    /// New commits on the head.
+    Synchronize,
+    /// Reopened.
+    Reopened,
+    /// Closed without merging.
+    Closed,
+    /// Closed by merging.
+    Merged,
+    /// A label was added.
+    Labeled {
+        /// The label's name.
+        label: String,
+    },
+}
+
+/// An issue change that can affect a task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum IssueChange {
+    /// Title or body edited.
+    Edited,
+    /// Put in a milestone.
+    Milestoned {
+        /// The milestone's title.
+        milestone: String,
+    },
+    /// Taken out of a milestone.
+    Demilestoned {
+        /// The milestone's title.
+        milestone: String,
+    },
+}
+
+/// A workflow run event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkflowRunSignal {
+    /// Where the run happens.
+    pub repo: RepoName,
+    /// The run's id.
+    pub run_id: u64,
+    /// The workflow file's path, e.g. `.github/workflows/e2e.yml`.
+    pub workflow_path: String,
+    /// The run's title (convoy's dispatches carry their correlation id in it).
+    pub display_title: String,
+    /// The commit the run is on.
+    pub head_sha: Sha,
+    /// `requested`, `in_progress` or `completed`.
+    pub status: String,
+    /// The conclusion once completed.
+    pub conclusion: Option<String>,
+    /// The run's page.
+    pub html_url: String,
+}
