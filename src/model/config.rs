@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ids::{BranchName, Login, RepoName, TierName};
+use super::ids::{BranchName, Login, ReleaseId, RepoName, TierName};
 
 /// The whole `convoy.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -329,4 +329,25 @@ impl Config {
     pub fn repo(&self, name: &RepoName) -> Option<&RepoConfig> {
         self.repos.iter().find(|r| &r.name == name)
     }
+}
+
+impl Config {
+    /// The RC branch name of `release` rendered from `rc_branch`.
+    pub fn rc_branch_for(&self, release: &ReleaseId) -> Result<BranchName, String> {
+        rc_branch_for(&self.rc_branch, release)
+    }
+}
+
+/// Renders an RC branch template for `release` and checks the result is a branch name.
+pub fn rc_branch_for(template: &str, release: &ReleaseId) -> Result<BranchName, String> {
+    let name = super::template::render(template, &[("release", release.as_str())])?;
+    BranchName::parse(&name).map_err(|e| e.to_string())
+}
+
+/// Renders the tag template for a release.
+pub fn tag_for(template: &str, version: &str, release: &ReleaseId) -> Result<String, String> {
+    let tag = super::template::render(template, &[("version", version), ("release", release.as_str())])?;
+    BranchName::parse(&tag)
+        .map(|b| b.as_str().to_owned())
+        .map_err(|e| e.to_string().replace("branch name", "tag"))
 }

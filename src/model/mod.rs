@@ -2,4 +2,9 @@
 //! Pure data; no I/O.
 
 pub mod config;
+pub mod create;
 pub mod ids;
+pub mod manifest;
+pub mod schema;
+pub mod template;
+pub mod time;

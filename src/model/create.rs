@@ -1,0 +1,199 @@
+//! Creating a release: a manifest from `convoy.json`, an id and the `create` arguments.
+
+use super::config::{Config, rc_branch_for, tag_for};
+use super::ids::{IssueRef, Login, ReleaseId, RepoName};
+use super::manifest::{
+    CrossRepoDependency, DependencyKind, HistoryEntry, Phase, Policy, ReleaseManifest,
+    ReleaseRepo, ReleaseTask, RepoPrs, RepoShas, RepoState, SCHEMA_VERSION, TaskRole, TaskStatus,
+};
+use super::time::Timestamp;
+use crate::graph::{CycleError, DependencyGraph};
+use crate::signal::CreateArgs;
+
+/// Everything `create` needs besides the config.
+#[derive(Debug, Clone)]
+pub struct CreateRequest {
+    /// The new release's id.
+    pub id: ReleaseId,
+    /// The repository that will hold the manifest and the tracking issue.
+    pub control_repo: RepoName,
+    /// Who created it.
+    pub actor: Login,
+    /// The current time (passed in: the core never reads the clock).
+    pub now: Timestamp,
+    /// The `create` command's arguments.
+    pub args: CreateArgs,
+    /// Tasks gathered from the sprints' milestones (explicit `args.tasks` are added to these).
+    pub gathered: Vec<ReleaseTask>,
+}
+
+/// Why a release could not be created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CreateError {
+    /// The RC branch or tag template does not render to a valid name for this release.
+    #[error("{0}")]
+    Template(String),
+    /// A task names a repository that is not a member of the release.
+    #[error("task {task} is in {repo}, which is not a member repo of this config")]
+    TaskOutsideRelease {
+        /// The task.
+        task: IssueRef,
+        /// Its repository.
+        repo: RepoName,
+    },
+    /// The repo and task dependencies form a cycle.
+    #[error(transparent)]
+    Cycle(#[from] CycleError),
+}
+
+impl ReleaseManifest {
+    /// A new release in `planning`, snapshotting the policy of `config`.
+    pub fn create(config: &Config, req: CreateRequest) -> Result<ReleaseManifest, CreateError> {
+        let version = req.args.version.clone().unwrap_or_else(|| req.id.to_string());
+        let tag = tag_for(&config.ship.tag, &version, &req.id).map_err(CreateError::Template)?;
+        let rc = rc_branch_for(&config.rc_branch, &req.id).map_err(CreateError::Template)?;
+        let repos: Vec<ReleaseRepo> = config
+            .repos
+            .iter()
+            .map(|r| ReleaseRepo {
+                name: r.name.clone(),
+                base: r.base.clone(),
+                staging: r.staging.clone(),
+                rc_branch: rc.clone(),
+                depends_on: r.depends_on.clone(),
+                state: RepoState::Pending,
+                shas: RepoShas::default(),
+                prs: RepoPrs::default(),
+                note: None,
+            })
+            .collect();
+
+        let mut tasks = req.gathered.clone();
+        for issue in &req.args.tasks {
+            if tasks.iter().all(|t| &t.issue != issue) {
+                tasks.push(ReleaseTask {
+                    issue: issue.clone(),
+                    repo: issue.repo().clone(),
+                    title: None,
+                    pull_requests: Vec::new(),
+                    role: TaskRole::Feature,
+                    order: 0,
+                    status: TaskStatus::Planned,
+                    depends_on: Vec::new(),
+                });
+            }
+        }
+        for (i, task) in tasks.iter_mut().enumerate() {
+            if task.order == 0 {
+                task.order = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            }
+            if config.repo(&task.repo).is_none() {
+                return Err(CreateError::TaskOutsideRelease {
+                    task: task.issue.clone(),
+                    repo: task.repo.clone(),
+                });
+            }
+        }
+
+        let mut manifest = ReleaseManifest {
+            schema_version: SCHEMA_VERSION,
+            id: req.id.clone(),
+            title: req.args.title.clone().unwrap_or_else(|| format!("Release {}", req.id)),
+            version,
+            tag,
+            directive: req.args.directive.unwrap_or(config.directive),
+            phase: Phase::Planning,
+            control_repo: req.control_repo.clone(),
+            tracking_issue: None,
+            sprints: config.sprints.clone(),
+            policy: Policy {
+                rc_branch: config.rc_branch.clone(),
+                tiers: config.tiers.clone(),
+                approvers: config.approvers.clone(),
+                auto_fix: config.auto_fix.clone(),
+                escalation: config.escalation.clone(),
+                ship: config.ship.clone(),
+            },
+            repos,
+            tasks,
+            dependencies: Vec::new(),
+            tier_runs: Vec::new(),
+            approvals: Vec::new(),
+            escalations: Vec::new(),
+            history: vec![HistoryEntry {
+                at: req.now,
+                actor: req.actor.to_string(),
+                event: "created".to_owned(),
+                from: None,
+                to: Some(Phase::Planning.as_str().to_owned()),
+                detail: format!(
+                    "release {} created with {} repos and {} tasks under the {} directive",
+                    req.id,
+                    config.repos.len(),
+                    req.gathered.len().max(req.args.tasks.len()),
+                    req.args.directive.unwrap_or(config.directive).as_str()
+                ),
+            }],
+            revision: 1,
+            created_at: req.now,
+            updated_at: req.now,
+        };
+        manifest.dependencies = manifest.derive_dependencies();
+        manifest.graph()?;
+        Ok(manifest)
+    }
+
+    /// The cross-repo dependencies: declared `depends_on`, plus one per pair of repos linked by a
+    /// task that depends on a task in another repo.
+    pub fn derive_dependencies(&self) -> Vec<CrossRepoDependency> {
+        let mut deps: Vec<CrossRepoDependency> = Vec::new();
+        for repo in &self.repos {
+            for to in &repo.depends_on {
+                deps.push(CrossRepoDependency {
+                    from: repo.name.clone(),
+                    to: to.clone(),
+                    kind: DependencyKind::Declared,
+                    reason: format!("{} declares depends_on {}", repo.name, to),
+                    tasks: Vec::new(),
+                });
+            }
+        }
+        for task in &self.tasks {
+            for dep in &task.depends_on {
+                let Some(other) = self.task(dep) else { continue };
+                if other.repo == task.repo {
+                    continue;
+                }
+                let existing = deps.iter_mut().find(|d| {
+                    d.from == task.repo && d.to == other.repo && d.kind == DependencyKind::Task
+                });
+                match existing {
+                    Some(d) => {
+                        if !d.tasks.contains(&task.issue) {
+                            d.tasks.push(task.issue.clone());
+                        }
+                    }
+                    None => deps.push(CrossRepoDependency {
+                        from: task.repo.clone(),
+                        to: other.repo.clone(),
+                        kind: DependencyKind::Task,
+                        reason: format!("{} depends on {}", task.issue, other.issue),
+                        tasks: vec![task.issue.clone()],
+                    }),
+                }
+            }
+        }
+        deps
+    }
+
+    /// The dependency graph of the release's repos (declared, task-derived and recorded
+    /// dependencies together).
+    pub fn graph(&self) -> Result<DependencyGraph, CycleError> {
+        let derived = self.derive_dependencies();
+        let edges = derived
+            .iter()
+            .chain(self.dependencies.iter())
+            .map(|d| (&d.from, &d.to));
+        DependencyGraph::new(self.repos.iter().map(|r| &r.name), edges)
+    }
+}

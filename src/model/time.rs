@@ -1,0 +1,99 @@
+//! [`Timestamp`]: an instant, written as RFC 3339 UTC text in JSON.
+//!
+//! The core never reads the clock: the current time is passed in as a `Timestamp`.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// An instant in UTC, to the second or finer, e.g. `2026-11-26T10:00:00Z`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Timestamp(jiff::Timestamp);
+
+impl Timestamp {
+    /// Parses RFC 3339 text (`2026-11-26T10:00:00Z`).
+    pub fn parse(s: &str) -> Result<Self, String> {
+        s.parse::<jiff::Timestamp>()
+            .map(Timestamp)
+            .map_err(|e| format!("`{s}` is not an RFC 3339 time such as 2026-11-26T10:00:00Z: {e}"))
+    }
+
+    /// The instant `seconds` after the Unix epoch.
+    pub fn from_unix_seconds(seconds: i64) -> Result<Self, String> {
+        jiff::Timestamp::from_second(seconds)
+            .map(Timestamp)
+            .map_err(|e| e.to_string())
+    }
+
+    /// Seconds since the Unix epoch.
+    pub fn unix_seconds(self) -> i64 {
+        self.0.as_second()
+    }
+
+    /// Whole minutes from `earlier` to `self` (negative when `earlier` is later).
+    pub fn minutes_since(self, earlier: Timestamp) -> i64 {
+        (self.unix_seconds() - earlier.unix_seconds()).div_euclid(60)
+    }
+
+    /// The current time, for the edges of the program (the core takes it as an argument).
+    pub fn now() -> Self {
+        Timestamp(jiff::Timestamp::now())
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl FromStr for Timestamp {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Timestamp::parse(s)
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Timestamp {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = Cow::<'de, str>::deserialize(d)?;
+        Timestamp::parse(&s).map_err(serde::de::Error::custom)
+    }
+}
+
+impl JsonSchema for Timestamp {
+    fn schema_name() -> Cow<'static, str> {
+        "Timestamp".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "description": "An RFC 3339 time in UTC, e.g. `2026-11-26T10:00:00Z`."
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_measures() {
+        let a = Timestamp::parse("2026-11-26T10:00:00Z").unwrap();
+        let b = Timestamp::parse("2026-11-26T11:30:59Z").unwrap();
+        assert_eq!(b.minutes_since(a), 90);
+        assert_eq!(a.to_string(), "2026-11-26T10:00:00Z");
+        assert_eq!(serde_json::to_string(&a).unwrap(), "\"2026-11-26T10:00:00Z\"");
+        assert!(Timestamp::parse("yesterday").is_err());
+    }
+}

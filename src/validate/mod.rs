@@ -1,0 +1,131 @@
+//! Validation of what people write (`convoy.json`) and what convoy writes (manifests).
+//!
+//! Three layers, each reporting [`Problem`]s that carry the JSON pointer of the offending value
+//! and a sentence a person can act on:
+//! 1. the JSON Schema ([`schema`]),
+//! 2. the typed parse (identifier newtypes validate themselves),
+//! 3. the semantic checks no schema can express ([`semantic`]): duplicates, unknown repo names,
+//!    dependency cycles.
+//!
+//! Pure: callers read the files.
+
+pub mod schema;
+pub mod semantic;
+
+use std::fmt;
+
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use crate::model::config::Config;
+use crate::model::manifest::ReleaseManifest;
+use crate::model::schema::Document;
+
+/// One thing wrong with a document.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Problem {
+    /// JSON pointer (RFC 6901) to the offending value; empty for the whole document.
+    pub pointer: String,
+    /// What is wrong and what to do about it.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem at `pointer`.
+    pub fn new(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Problem {
+            pointer: pointer.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = if self.pointer.is_empty() {
+            "(document)"
+        } else {
+            &self.pointer
+        };
+        write!(f, "{at}: {}", self.message)
+    }
+}
+
+/// Appends `segment` to a JSON pointer, escaping `~` and `/` as RFC 6901 says.
+pub fn pointer_push(base: &str, segment: impl fmt::Display) -> String {
+    let seg = segment.to_string().replace('~', "~0").replace('/', "~1");
+    format!("{base}/{seg}")
+}
+
+/// Validates `convoy.json` text: schema, types, then semantics.
+pub fn config_from_str(text: &str) -> Result<Config, Vec<Problem>> {
+    let config: Config = parse_document(Document::Config, text)?;
+    let problems = semantic::check_config(&config);
+    if problems.is_empty() {
+        Ok(config)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Validates manifest text: schema, types, then semantics.
+pub fn manifest_from_str(text: &str) -> Result<ReleaseManifest, Vec<Problem>> {
+    let manifest: ReleaseManifest = parse_document(Document::Manifest, text)?;
+    let problems = semantic::check_manifest(&manifest);
+    if problems.is_empty() {
+        Ok(manifest)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Checks a manifest convoy is about to write: the schema (of its serialized form) and the
+/// semantic checks. An invalid manifest is never written.
+pub fn check_manifest_value(manifest: &ReleaseManifest) -> Vec<Problem> {
+    let mut problems = match serde_json::to_value(manifest) {
+        Ok(value) => schema::check(Document::Manifest, &value),
+        Err(e) => vec![Problem::new("", format!("cannot serialize the manifest: {e}"))],
+    };
+    problems.extend(semantic::check_manifest(manifest));
+    problems
+}
+
+/// Parses JSON text, checks it against the document's schema, then deserializes it into `T`,
+/// reporting the path of the first value the types refuse.
+fn parse_document<T: DeserializeOwned>(doc: Document, text: &str) -> Result<T, Vec<Problem>> {
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        vec![Problem::new(
+            "",
+            format!(
+                "the {} is not valid JSON (line {}, column {}): {e}",
+                doc.noun(),
+                e.line(),
+                e.column()
+            ),
+        )]
+    })?;
+    let problems = schema::check(doc, &value);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let pointer = path_to_pointer(e.path());
+        let message = e.inner().to_string();
+        vec![Problem::new(pointer, message)]
+    })
+}
+
+/// Converts serde_path_to_error's path (`repos[0].name`) to a JSON pointer (`/repos/0/name`).
+fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for seg in path.iter() {
+        out = match seg {
+            Segment::Seq { index } => pointer_push(&out, index),
+            Segment::Map { key } => pointer_push(&out, key),
+            Segment::Enum { variant } => pointer_push(&out, variant),
+            Segment::Unknown => out,
+        };
+    }
+    out
+}
