@@ -1,10 +1,12 @@
 //! convoy ships one release across many GitHub repositories as a unit.
 //!
 //! The path of one run is visible in the module names:
-//! GitHub event → [`signal`] → [`lifecycle`] (`decide`) → plan → execute → write.
-//! The pure core ([`model`], [`validate`], [`graph`], [`lifecycle`]) does no I/O.
+//! GitHub event → [`signal`] → [`lifecycle`] (`decide`) → [`plan`] → execute → write.
+//! The pure core ([`model`], [`validate`], [`graph`], [`lifecycle`], [`report`]) does no I/O.
 
 pub mod graph;
+pub mod lifecycle;
 pub mod model;
+pub mod report;
 pub mod signal;
 pub mod validate;

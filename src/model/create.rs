@@ -3,8 +3,8 @@
 use super::config::{Config, rc_branch_for, tag_for};
 use super::ids::{IssueRef, Login, ReleaseId, RepoName};
 use super::manifest::{
-    CrossRepoDependency, DependencyKind, HistoryEntry, Phase, Policy, ReleaseManifest,
-    ReleaseRepo, ReleaseTask, RepoPrs, RepoShas, RepoState, SCHEMA_VERSION, TaskRole, TaskStatus,
+    CrossRepoDependency, DependencyKind, HistoryEntry, Phase, Policy, ReleaseManifest, ReleaseRepo,
+    ReleaseTask, RepoPrs, RepoShas, RepoState, SCHEMA_VERSION, TaskRole, TaskStatus,
 };
 use super::time::Timestamp;
 use crate::graph::{CycleError, DependencyGraph};
@@ -49,7 +49,11 @@ pub enum CreateError {
 impl ReleaseManifest {
     /// A new release in `planning`, snapshotting the policy of `config`.
     pub fn create(config: &Config, req: CreateRequest) -> Result<ReleaseManifest, CreateError> {
-        let version = req.args.version.clone().unwrap_or_else(|| req.id.to_string());
+        let version = req
+            .args
+            .version
+            .clone()
+            .unwrap_or_else(|| req.id.to_string());
         let tag = tag_for(&config.ship.tag, &version, &req.id).map_err(CreateError::Template)?;
         let rc = rc_branch_for(&config.rc_branch, &req.id).map_err(CreateError::Template)?;
         let repos: Vec<ReleaseRepo> = config
@@ -98,7 +102,11 @@ impl ReleaseManifest {
         let mut manifest = ReleaseManifest {
             schema_version: SCHEMA_VERSION,
             id: req.id.clone(),
-            title: req.args.title.clone().unwrap_or_else(|| format!("Release {}", req.id)),
+            title: req
+                .args
+                .title
+                .clone()
+                .unwrap_or_else(|| format!("Release {}", req.id)),
             version,
             tag,
             directive: req.args.directive.unwrap_or(config.directive),
@@ -160,7 +168,9 @@ impl ReleaseManifest {
         }
         for task in &self.tasks {
             for dep in &task.depends_on {
-                let Some(other) = self.task(dep) else { continue };
+                let Some(other) = self.task(dep) else {
+                    continue;
+                };
                 if other.repo == task.repo {
                     continue;
                 }

@@ -9,9 +9,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::config::{
-    Approvers, AutoFix, Directive, Escalation, ShipPolicy, TierConfig, TierPhase,
-};
+use super::config::{Approvers, AutoFix, Directive, Escalation, ShipPolicy, TierConfig, TierPhase};
 use super::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
 use super::time::Timestamp;
 
@@ -182,7 +180,17 @@ pub struct ReleaseRepo {
 
 /// A member repo's state in the release.
 #[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
     JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
@@ -270,9 +278,7 @@ pub struct ReleaseTask {
 }
 
 /// The kind of work a task is.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskRole {
     /// New behaviour.
@@ -289,9 +295,7 @@ pub enum TaskRole {
 }
 
 /// Where a task stands.
-#[derive(
-    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema,
-)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum TaskStatus {
     /// Not started.

@@ -73,7 +73,11 @@ mod tests {
     fn check_committed(doc: Document) {
         let generated = serde_json::to_string_pretty(&doc.generate()).unwrap() + "\n";
         if std::env::var_os("CONVOY_BLESS").is_some() {
-            let path = format!("{}/schemas/{}", env!("CARGO_MANIFEST_DIR"), doc.schema_file());
+            let path = format!(
+                "{}/schemas/{}",
+                env!("CARGO_MANIFEST_DIR"),
+                doc.schema_file()
+            );
             std::fs::write(path, &generated).unwrap();
             return;
         }
@@ -123,7 +127,11 @@ mod tests {
         for doc in [Document::Config, Document::Manifest] {
             let mut missing = Vec::new();
             walk(&doc.generate(), "", &mut missing);
-            assert!(missing.is_empty(), "{}: no description at {missing:?}", doc.noun());
+            assert!(
+                missing.is_empty(),
+                "{}: no description at {missing:?}",
+                doc.noun()
+            );
         }
     }
 }

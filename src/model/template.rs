@@ -37,12 +37,23 @@ mod tests {
 
     #[test]
     fn renders_and_refuses() {
-        assert_eq!(render("rc/{release}", &[("release", "1.0")]).unwrap(), "rc/1.0");
         assert_eq!(
-            render("v{version}-{release}", &[("version", "2"), ("release", "r")]).unwrap(),
+            render("rc/{release}", &[("release", "1.0")]).unwrap(),
+            "rc/1.0"
+        );
+        assert_eq!(
+            render(
+                "v{version}-{release}",
+                &[("version", "2"), ("release", "r")]
+            )
+            .unwrap(),
             "v2-r"
         );
-        assert!(render("rc/{relase}", &[("release", "x")]).unwrap_err().contains("{relase}"));
+        assert!(
+            render("rc/{relase}", &[("release", "x")])
+                .unwrap_err()
+                .contains("{relase}")
+        );
         assert!(render("rc/{release", &[("release", "x")]).is_err());
         assert!(render("rc/}x", &[("release", "x")]).is_err());
     }

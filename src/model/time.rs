@@ -93,7 +93,10 @@ mod tests {
         let b = Timestamp::parse("2026-11-26T11:30:59Z").unwrap();
         assert_eq!(b.minutes_since(a), 90);
         assert_eq!(a.to_string(), "2026-11-26T10:00:00Z");
-        assert_eq!(serde_json::to_string(&a).unwrap(), "\"2026-11-26T10:00:00Z\"");
+        assert_eq!(
+            serde_json::to_string(&a).unwrap(),
+            "\"2026-11-26T10:00:00Z\""
+        );
         assert!(Timestamp::parse("yesterday").is_err());
     }
 }

@@ -84,7 +84,10 @@ pub fn manifest_from_str(text: &str) -> Result<ReleaseManifest, Vec<Problem>> {
 pub fn check_manifest_value(manifest: &ReleaseManifest) -> Vec<Problem> {
     let mut problems = match serde_json::to_value(manifest) {
         Ok(value) => schema::check(Document::Manifest, &value),
-        Err(e) => vec![Problem::new("", format!("cannot serialize the manifest: {e}"))],
+        Err(e) => vec![Problem::new(
+            "",
+            format!("cannot serialize the manifest: {e}"),
+        )],
     };
     problems.extend(semantic::check_manifest(manifest));
     problems

@@ -70,7 +70,9 @@ fn describe(schema: &Value, e: &ValidationError<'_>) -> Problem {
             Problem::new(pointer_push(&at, field), message)
         }
         ValidationErrorKind::Required { property } => {
-            let name = property.as_str().map_or_else(|| property.to_string(), str::to_owned);
+            let name = property
+                .as_str()
+                .map_or_else(|| property.to_string(), str::to_owned);
             Problem::new(at, format!("missing required field `{name}`"))
         }
         ValidationErrorKind::Enum { options } => {
@@ -86,7 +88,12 @@ fn describe(schema: &Value, e: &ValidationError<'_>) -> Problem {
         ValidationErrorKind::OneOfNotValid { .. } | ValidationErrorKind::AnyOf { .. } => {
             let consts = schema_node(schema, &e.schema_path().to_string())
                 .and_then(Value::as_array)
-                .map(|alts| alts.iter().filter_map(|a| a.get("const")).map(show).collect::<Vec<_>>())
+                .map(|alts| {
+                    alts.iter()
+                        .filter_map(|a| a.get("const"))
+                        .map(show)
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default();
             if consts.is_empty() {
                 Problem::new(at, e.to_string())

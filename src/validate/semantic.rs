@@ -13,15 +13,22 @@ use crate::model::manifest::{ReleaseManifest, SCHEMA_VERSION};
 pub fn check_config(config: &Config) -> Vec<Problem> {
     let mut p = Vec::new();
     if config.repos.is_empty() {
-        p.push(Problem::new("/repos", "list at least one member repository"));
+        p.push(Problem::new(
+            "/repos",
+            "list at least one member repository",
+        ));
     }
     let members = check_repos(
         &mut p,
         "/repos",
-        config
-            .repos
-            .iter()
-            .map(|r| (&r.name, r.depends_on.as_slice(), r.base.as_str(), r.staging.as_str())),
+        config.repos.iter().map(|r| {
+            (
+                &r.name,
+                r.depends_on.as_slice(),
+                r.base.as_str(),
+                r.staging.as_str(),
+            )
+        }),
     );
 
     let sample = ReleaseId::parse("2026.12.0").unwrap_or_else(|_| unreachable!("a valid id"));
@@ -83,7 +90,10 @@ pub fn check_config(config: &Config) -> Vec<Problem> {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     for (i, sprint) in config.sprints.iter().enumerate() {
         if sprint.trim().is_empty() {
-            p.push(Problem::new(format!("/sprints/{i}"), "a sprint names a milestone; it cannot be empty"));
+            p.push(Problem::new(
+                format!("/sprints/{i}"),
+                "a sprint names a milestone; it cannot be empty",
+            ));
         } else if let Some(first) = seen.insert(sprint, i) {
             p.push(Problem::new(
                 format!("/sprints/{i}"),
@@ -107,14 +117,22 @@ pub fn check_manifest(m: &ReleaseManifest) -> Vec<Problem> {
         ));
     }
     if m.repos.is_empty() {
-        p.push(Problem::new("/repos", "a release has at least one member repository"));
+        p.push(Problem::new(
+            "/repos",
+            "a release has at least one member repository",
+        ));
     }
     let members = check_repos(
         &mut p,
         "/repos",
-        m.repos
-            .iter()
-            .map(|r| (&r.name, r.depends_on.as_slice(), r.base.as_str(), r.staging.as_str())),
+        m.repos.iter().map(|r| {
+            (
+                &r.name,
+                r.depends_on.as_slice(),
+                r.base.as_str(),
+                r.staging.as_str(),
+            )
+        }),
     );
     check_tiers(&mut p, "/policy/tiers", &m.policy.tiers, &members);
 
@@ -124,7 +142,10 @@ pub fn check_manifest(m: &ReleaseManifest) -> Vec<Problem> {
         if let Some(first) = seen.insert(&task.issue, i) {
             p.push(Problem::new(
                 format!("{at}/issue"),
-                format!("task {} is listed twice (first at /tasks/{first})", task.issue),
+                format!(
+                    "task {} is listed twice (first at /tasks/{first})",
+                    task.issue
+                ),
             ));
         }
         if !members.contains_key(&task.repo) {
@@ -224,7 +245,10 @@ fn check_repos<'a>(
         for (k, dep) in deps.iter().enumerate() {
             let here = format!("{at}/{i}/depends_on/{k}");
             if dep == *name {
-                p.push(Problem::new(here, format!("`{name}` cannot depend on itself")));
+                p.push(Problem::new(
+                    here,
+                    format!("`{name}` cannot depend on itself"),
+                ));
             } else if !members.contains_key(dep) {
                 p.push(Problem::new(
                     here,
@@ -262,7 +286,10 @@ fn check_tiers(
         if let Some(first) = seen.insert(&tier.name, i) {
             p.push(Problem::new(
                 format!("{at}/{i}/name"),
-                format!("tier `{}` is listed twice (first at {at}/{first})", tier.name),
+                format!(
+                    "tier `{}` is listed twice (first at {at}/{first})",
+                    tier.name
+                ),
             ));
         }
         check_workflow_file(p, &format!("{at}/{i}/workflow"), &tier.workflow);

@@ -1,0 +1,351 @@
+//! [`Action`]: the closed set of things convoy asks GitHub to do.
+//!
+//! Every action names the repository and the branch, pull request or SHA it affects, and can say
+//! whether its effect already holds in an [`Observed`] state. `decide` never plans an action whose
+//! effect holds, and the executor checks again before acting, which is what makes a repeated run
+//! converge instead of duplicating work.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::observed::{Observed, PullState, StatusState};
+use crate::model::config::MergeMethod;
+use crate::model::ids::{BranchName, RepoName, Sha};
+
+/// One thing to do on GitHub.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Action {
+    /// Create `branch` at `sha`.
+    CreateBranch {
+        /// The repository.
+        repo: RepoName,
+        /// The new branch.
+        branch: BranchName,
+        /// Where it starts.
+        sha: Sha,
+    },
+    /// Move `branch` to `sha`; `force` only for the documented staging reset of abort/rollback.
+    UpdateBranch {
+        /// The repository.
+        repo: RepoName,
+        /// The branch.
+        branch: BranchName,
+        /// The new head.
+        sha: Sha,
+        /// Whether a non-fast-forward move is intended.
+        force: bool,
+    },
+    /// Open a pull request from `head` into `base`.
+    OpenPullRequest {
+        /// The repository.
+        repo: RepoName,
+        /// The head branch.
+        head: BranchName,
+        /// The base branch.
+        base: BranchName,
+        /// Its title.
+        title: String,
+        /// Its body.
+        body: String,
+    },
+    /// Merge a pull request, pinned: GitHub refuses if the head is not `sha`.
+    MergePullRequest {
+        /// The repository.
+        repo: RepoName,
+        /// The pull request.
+        number: u64,
+        /// The head SHA it must still have.
+        sha: Sha,
+        /// The merge method.
+        method: MergeMethod,
+    },
+    /// Close a pull request without merging.
+    ClosePullRequest {
+        /// The repository.
+        repo: RepoName,
+        /// The pull request.
+        number: u64,
+    },
+    /// Dispatch a workflow (`workflow_dispatch`) with a correlation id among its inputs.
+    DispatchWorkflow {
+        /// The repository holding the workflow.
+        repo: RepoName,
+        /// The workflow file.
+        workflow: String,
+        /// The ref to run on (`None`: the repository's default branch).
+        git_ref: Option<BranchName>,
+        /// The id the run's title will echo.
+        correlation_id: String,
+        /// The inputs (the correlation id among them).
+        inputs: BTreeMap<String, String>,
+    },
+    /// Cancel a run (past its tier's timeout).
+    CancelRun {
+        /// The repository.
+        repo: RepoName,
+        /// The run.
+        run_id: u64,
+    },
+    /// Set a commit status.
+    SetCommitStatus {
+        /// The repository.
+        repo: RepoName,
+        /// The commit.
+        sha: Sha,
+        /// The context (`convoy/release`, `convoy/depends-on`).
+        context: String,
+        /// The state.
+        state: StatusState,
+        /// One line saying why.
+        description: String,
+    },
+    /// Create or update the release's tracking issue in the control repo.
+    UpsertTrackingIssue {
+        /// The control repo.
+        repo: RepoName,
+        /// The issue, once known (otherwise found by its marker or created).
+        number: Option<u64>,
+        /// Its title.
+        title: String,
+        /// Its body (holds the release marker).
+        body: String,
+    },
+    /// Post a comment carrying a hidden marker (never posted twice).
+    Comment {
+        /// The repository.
+        repo: RepoName,
+        /// The issue or pull request.
+        issue: u64,
+        /// The marker that identifies the comment.
+        marker: String,
+        /// The text.
+        body: String,
+    },
+    /// Add a label to an issue.
+    AddLabel {
+        /// The repository.
+        repo: RepoName,
+        /// The issue.
+        issue: u64,
+        /// The label.
+        label: String,
+    },
+    /// Remove a label from an issue.
+    RemoveLabel {
+        /// The repository.
+        repo: RepoName,
+        /// The issue.
+        issue: u64,
+        /// The label.
+        label: String,
+    },
+    /// Create a tag at `sha` and a GitHub release for it.
+    CreateRelease {
+        /// The repository.
+        repo: RepoName,
+        /// The tag.
+        tag: String,
+        /// The commit tagged.
+        sha: Sha,
+        /// The release's name.
+        name: String,
+        /// The release notes.
+        body: String,
+    },
+    /// Revert the merge commit `merge_sha` on `branch` through a pull request from `revert_branch`,
+    /// and merge it.
+    RevertMerge {
+        /// The repository.
+        repo: RepoName,
+        /// The branch that holds the merge.
+        branch: BranchName,
+        /// The merge commit to revert.
+        merge_sha: Sha,
+        /// The branch the revert pull request comes from.
+        revert_branch: BranchName,
+        /// The pull request's title.
+        title: String,
+    },
+}
+
+/// An action with why it is taken and what must succeed first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlannedAction {
+    /// Its index in the decision's action list.
+    pub id: usize,
+    /// What to do.
+    pub action: Action,
+    /// Why, as a sentence.
+    pub reason: String,
+    /// Actions (by id) that must succeed before this one runs; empty means it may run in the
+    /// first group.
+    pub after: Vec<usize>,
+}
+
+impl Action {
+    /// The repository the action affects.
+    pub fn repo(&self) -> &RepoName {
+        match self {
+            Action::CreateBranch { repo, .. }
+            | Action::UpdateBranch { repo, .. }
+            | Action::OpenPullRequest { repo, .. }
+            | Action::MergePullRequest { repo, .. }
+            | Action::ClosePullRequest { repo, .. }
+            | Action::DispatchWorkflow { repo, .. }
+            | Action::CancelRun { repo, .. }
+            | Action::SetCommitStatus { repo, .. }
+            | Action::UpsertTrackingIssue { repo, .. }
+            | Action::Comment { repo, .. }
+            | Action::AddLabel { repo, .. }
+            | Action::RemoveLabel { repo, .. }
+            | Action::CreateRelease { repo, .. }
+            | Action::RevertMerge { repo, .. } => repo,
+        }
+    }
+
+    /// What the action touches, for people: `acme/api rc/1.0 ← 1a2b3c4`, `acme/api#7`, …
+    pub fn target(&self) -> String {
+        match self {
+            Action::CreateBranch { repo, branch, sha }
+            | Action::UpdateBranch {
+                repo, branch, sha, ..
+            } => format!("{repo} {branch} ← {}", sha.short()),
+            Action::OpenPullRequest {
+                repo, head, base, ..
+            } => format!("{repo} {head} → {base}"),
+            Action::MergePullRequest {
+                repo, number, sha, ..
+            } => format!("{repo}#{number} @ {}", sha.short()),
+            Action::ClosePullRequest { repo, number } => format!("{repo}#{number}"),
+            Action::DispatchWorkflow {
+                repo,
+                workflow,
+                correlation_id,
+                ..
+            } => format!("{repo} {workflow} ({correlation_id})"),
+            Action::CancelRun { repo, run_id } => format!("{repo} run {run_id}"),
+            Action::SetCommitStatus {
+                repo, sha, context, ..
+            } => format!("{repo} {} {context}", sha.short()),
+            Action::UpsertTrackingIssue { repo, number, .. } => match number {
+                Some(n) => format!("{repo}#{n}"),
+                None => format!("{repo} (new tracking issue)"),
+            },
+            Action::Comment { repo, issue, .. }
+            | Action::AddLabel { repo, issue, .. }
+            | Action::RemoveLabel { repo, issue, .. } => format!("{repo}#{issue}"),
+            Action::CreateRelease { repo, tag, sha, .. } => {
+                format!("{repo} {tag} @ {}", sha.short())
+            }
+            Action::RevertMerge {
+                repo,
+                branch,
+                merge_sha,
+                ..
+            } => format!("{repo} {branch} revert {}", merge_sha.short()),
+        }
+    }
+
+    /// The action's kind as a word (`create_branch`, …).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::CreateBranch { .. } => "create_branch",
+            Action::UpdateBranch { .. } => "update_branch",
+            Action::OpenPullRequest { .. } => "open_pull_request",
+            Action::MergePullRequest { .. } => "merge_pull_request",
+            Action::ClosePullRequest { .. } => "close_pull_request",
+            Action::DispatchWorkflow { .. } => "dispatch_workflow",
+            Action::CancelRun { .. } => "cancel_run",
+            Action::SetCommitStatus { .. } => "set_commit_status",
+            Action::UpsertTrackingIssue { .. } => "upsert_tracking_issue",
+            Action::Comment { .. } => "comment",
+            Action::AddLabel { .. } => "add_label",
+            Action::RemoveLabel { .. } => "remove_label",
+            Action::CreateRelease { .. } => "create_release",
+            Action::RevertMerge { .. } => "revert_merge",
+        }
+    }
+
+    /// Whether the action's effect already holds in `o` (then it must not be taken again).
+    pub fn effect_holds(&self, o: &Observed) -> bool {
+        match self {
+            Action::CreateBranch { repo, branch, .. } => o.head(repo, branch).is_some(),
+            Action::UpdateBranch {
+                repo, branch, sha, ..
+            } => o.head(repo, branch) == Some(sha),
+            Action::OpenPullRequest {
+                repo, head, base, ..
+            } => o.open_pull(repo, head, base).is_some(),
+            Action::MergePullRequest { repo, number, .. } => o
+                .pull(repo, *number)
+                .is_some_and(|p| p.state == PullState::Merged),
+            Action::ClosePullRequest { repo, number } => o
+                .pull(repo, *number)
+                .is_some_and(|p| p.state != PullState::Open),
+            Action::DispatchWorkflow {
+                repo,
+                correlation_id,
+                ..
+            } => o.run_by_correlation(repo, correlation_id).is_some(),
+            Action::CancelRun { repo, run_id } => o.runs.iter().any(|r| {
+                &r.repo == repo
+                    && r.run_id == *run_id
+                    && r.status == crate::model::manifest::RunStatus::Completed
+            }),
+            Action::SetCommitStatus {
+                repo,
+                sha,
+                context,
+                state,
+                description,
+            } => o.statuses.iter().any(|s| {
+                &s.repo == repo
+                    && &s.sha == sha
+                    && &s.context == context
+                    && &s.state == state
+                    && &s.description == description
+            }),
+            Action::UpsertTrackingIssue {
+                repo,
+                number,
+                title,
+                body,
+            } => o.issues.iter().any(|i| {
+                &i.repo == repo
+                    && number.is_none_or(|n| n == i.number)
+                    && &i.title == title
+                    && &i.body == body
+            }),
+            Action::Comment {
+                repo,
+                issue,
+                marker,
+                ..
+            } => o
+                .comments
+                .iter()
+                .any(|c| &c.repo == repo && c.issue == *issue && &c.marker == marker),
+            Action::AddLabel { repo, issue, label } => o
+                .issues
+                .iter()
+                .any(|i| &i.repo == repo && i.number == *issue && i.labels.contains(label)),
+            Action::RemoveLabel { repo, issue, label } => !o
+                .issues
+                .iter()
+                .any(|i| &i.repo == repo && i.number == *issue && i.labels.contains(label)),
+            Action::CreateRelease { repo, tag, .. } => {
+                o.releases.iter().any(|r| &r.repo == repo && &r.tag == tag)
+            }
+            Action::RevertMerge {
+                repo,
+                branch,
+                revert_branch,
+                ..
+            } => o
+                .pulls_between(repo, revert_branch, branch)
+                .any(|p| p.state == PullState::Merged),
+        }
+    }
+}

@@ -1,0 +1,363 @@
+//! Applying a signal: commands (with their authorisation), approvals and callbacks.
+//!
+//! A refused command changes nothing but the reply. Accepted commands are recorded in history
+//! with who gave them and how.
+
+use super::Draft;
+use super::action::Action;
+use super::tiers;
+use crate::model::config::Permission;
+use crate::model::ids::Login;
+use crate::model::manifest::{Approval, Conclusion, Gate, Phase, RunStatus, TaskStatus};
+use crate::signal::{Command, CommandSource, Signal};
+
+/// Applies `signal` to the draft.
+pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
+    match signal {
+        Signal::Command(c) => {
+            if c.release.as_ref().is_none_or(|r| r == &d.m.id) {
+                run_command(d, &c.command, &c.actor, &c.source, 0);
+            }
+        }
+        Signal::Comment(c) => {
+            if c.author_is_bot || c.author.is_bot() {
+                return;
+            }
+            let source = CommandSource::Comment {
+                repo: c.repo.clone(),
+                issue: c.issue,
+                comment_id: c.comment_id,
+            };
+            for (i, cmd) in c.commands.iter().enumerate() {
+                match cmd {
+                    Ok(cmd) => run_command(d, cmd, &c.author, &source, i),
+                    Err(e) => reply(
+                        d,
+                        &source,
+                        i,
+                        &format!("@{} I could not read that command: {e}", c.author),
+                    ),
+                }
+            }
+        }
+        Signal::TierCompleted {
+            release,
+            correlation_id,
+            run_id,
+            conclusion,
+            ..
+        } if release == &d.m.id => {
+            let conclusion = Conclusion::parse(conclusion).unwrap_or(Conclusion::Failure);
+            if !tiers::complete_by_callback(d, correlation_id, *run_id, conclusion) {
+                d.notes.push(format!(
+                    "no run of release {} has correlation id `{correlation_id}`; ignored",
+                    d.m.id
+                ));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn run_command(
+    d: &mut Draft<'_>,
+    cmd: &Command,
+    actor: &Login,
+    source: &CommandSource,
+    index: usize,
+) {
+    if let Err(why) = authorize(d, cmd, actor) {
+        reply(
+            d,
+            source,
+            index,
+            &format!("@{actor} `{}` was refused: {why}", name(cmd)),
+        );
+        return;
+    }
+    let how = match source {
+        CommandSource::WorkflowDispatch => "workflow_dispatch".to_owned(),
+        CommandSource::RepositoryDispatch => "repository_dispatch".to_owned(),
+        CommandSource::Comment { repo, issue, .. } => format!("comment on {repo}#{issue}"),
+    };
+    let outcome = match cmd {
+        Command::Approve => waiting_gate(d)
+            .ok_or_else(|| {
+                format!(
+                    "nothing waits for approval in the {} phase",
+                    d.m.phase.as_str()
+                )
+            })
+            .and_then(|g| approve(d, g, actor, &how)),
+        Command::Promote => at_gate(d, Gate::Promote).and_then(|g| approve(d, g, actor, &how)),
+        Command::Ship => at_gate(d, Gate::Ship).and_then(|g| approve(d, g, actor, &how)),
+        Command::Retry { tier } => retry(d, tier.as_ref(), false),
+        Command::Validate => {
+            if matches!(d.m.phase, Phase::Staging | Phase::Validation) {
+                retry(d, None, true)
+            } else {
+                Err(format!(
+                    "tiers run in the staging and validation phases; the release is in {}",
+                    d.m.phase.as_str()
+                ))
+            }
+        }
+        Command::Defer { task } => defer(d, task),
+        Command::Abort => stop(d, Phase::Aborted),
+        Command::Rollback => stop(d, Phase::RolledBack),
+        Command::Create(_) => Err(format!("release {} already exists", d.m.id)),
+        Command::Plan | Command::Status | Command::Reconcile => Ok(None),
+    };
+    match outcome {
+        Ok(Some(detail)) => {
+            let event = format!("command_{}", name(cmd));
+            d.log(
+                actor.as_str(),
+                &event,
+                None,
+                None,
+                format!("{detail} (via {how})"),
+            );
+        }
+        Ok(None) => {}
+        Err(why) => reply(
+            d,
+            source,
+            index,
+            &format!("@{actor} `{}` was refused: {why}", name(cmd)),
+        ),
+    }
+}
+
+/// Every command needs write permission on the control repo; approving also needs to be an
+/// approver (listed, or holding `approvers.min_permission`).
+fn authorize(d: &Draft<'_>, cmd: &Command, actor: &Login) -> Result<(), String> {
+    if matches!(cmd, Command::Plan | Command::Status) {
+        return Ok(());
+    }
+    let control = &d.m.control_repo;
+    let Some(perm) = d.o.permission(actor) else {
+        return Err(format!(
+            "convoy could not read @{actor}'s permission on {control}"
+        ));
+    };
+    if perm < Permission::Write {
+        return Err(format!(
+            "commands need write permission on {control}; @{actor} has {}",
+            perm_name(perm)
+        ));
+    }
+    if matches!(cmd, Command::Approve | Command::Promote | Command::Ship) {
+        let approvers = &d.m.policy.approvers;
+        if !approvers.users.contains(actor) && perm < approvers.min_permission {
+            return Err(format!(
+                "approving needs to be listed in approvers.users or to hold {} permission on {control}; @{actor} has {}",
+                perm_name(approvers.min_permission),
+                perm_name(perm)
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn perm_name(p: Permission) -> String {
+    serde_json::to_value(p)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The human gate the release now waits at, if any.
+fn waiting_gate(d: &Draft<'_>) -> Option<Gate> {
+    match d.m.phase {
+        Phase::Planning => Some(Gate::Plan),
+        Phase::Development => Some(Gate::Promote),
+        Phase::Validation => Some(Gate::Ship),
+        _ => None,
+    }
+}
+
+fn at_gate(d: &Draft<'_>, gate: Gate) -> Result<Gate, String> {
+    if waiting_gate(d) == Some(gate) {
+        Ok(gate)
+    } else {
+        Err(format!(
+            "the {} gate is not the one the release waits at (phase {})",
+            gate.as_str(),
+            d.m.phase.as_str()
+        ))
+    }
+}
+
+fn approve(
+    d: &mut Draft<'_>,
+    gate: Gate,
+    actor: &Login,
+    how: &str,
+) -> Result<Option<String>, String> {
+    let since = d.phase_entered_at();
+    if d.m
+        .approvals
+        .iter()
+        .any(|a| a.gate == gate && &a.by == actor && a.at >= since)
+    {
+        return Ok(None);
+    }
+    d.m.approvals.push(Approval {
+        gate,
+        by: actor.clone(),
+        at: d.now,
+        via: how.to_owned(),
+    });
+    Ok(Some(format!("approved the {} gate", gate.as_str())))
+}
+
+/// Sets failed runs aside so the tier runs again (`retry`), or every run of the phase's tiers
+/// (`validate`).
+fn retry(
+    d: &mut Draft<'_>,
+    tier: Option<&crate::model::ids::TierName>,
+    all: bool,
+) -> Result<Option<String>, String> {
+    if let Some(t) = tier
+        && d.m.tier(t).is_none()
+    {
+        return Err(format!("`{t}` is not a tier of this release"));
+    }
+    let mut count = 0;
+    for r in &mut d.m.tier_runs {
+        let matches_tier = tier.is_none_or(|t| &r.tier == t);
+        let settled = r.status == RunStatus::Completed;
+        let failed = !r.conclusion.is_some_and(Conclusion::passed);
+        if matches_tier && settled && !r.superseded && (all || failed) {
+            r.superseded = true;
+            count += 1;
+        }
+    }
+    if count == 0 {
+        return Err(match tier {
+            Some(t) => format!("tier {t} has no finished run to set aside"),
+            None => "no tier has a finished run to set aside".to_owned(),
+        });
+    }
+    Ok(Some(format!("set {count} run(s) aside to run again")))
+}
+
+fn defer(d: &mut Draft<'_>, issue: &crate::model::ids::IssueRef) -> Result<Option<String>, String> {
+    if !matches!(d.m.phase, Phase::Planning | Phase::Development) {
+        return Err(format!(
+            "tasks can be deferred during planning and development; the release is in {}",
+            d.m.phase.as_str()
+        ));
+    }
+    let Some(i) = d.m.tasks.iter().position(|t| &t.issue == issue) else {
+        return Err(format!("{issue} is not a task of release {}", d.m.id));
+    };
+    let task = d.m.tasks[i].clone();
+    match task.status {
+        TaskStatus::Deferred | TaskStatus::Dropped => Ok(None),
+        TaskStatus::Merged => {
+            let Some(repo) = d.m.repo(&task.repo).cloned() else {
+                return Err(format!("{} is not a member repo", task.repo));
+            };
+            let merges: Vec<_> = task
+                .pull_requests
+                .iter()
+                .filter_map(|n| d.o.pull(&task.repo, *n))
+                .filter_map(|p| p.merge_commit_sha.clone())
+                .collect();
+            for (k, sha) in merges.into_iter().enumerate() {
+                let revert = crate::model::ids::BranchName::parse(&format!(
+                    "convoy/defer-{}-{}-{k}",
+                    d.m.id,
+                    task.issue.number()
+                ))
+                .map_err(|e| e.to_string())?;
+                d.act(
+                    Action::RevertMerge {
+                        repo: task.repo.clone(),
+                        branch: repo.rc_branch.clone(),
+                        merge_sha: sha,
+                        revert_branch: revert,
+                        title: format!("convoy {}: defer {}", d.m.id, task.issue),
+                    },
+                    format!(
+                        "{} was deferred after it merged; revert it on {}",
+                        task.issue, repo.rc_branch
+                    ),
+                    vec![],
+                );
+            }
+            d.m.tasks[i].status = TaskStatus::Deferred;
+            Ok(Some(format!(
+                "deferred {issue}; its merge is reverted on {}",
+                repo.rc_branch
+            )))
+        }
+        _ => {
+            d.m.tasks[i].status = TaskStatus::Deferred;
+            Ok(Some(format!("deferred {issue}")))
+        }
+    }
+}
+
+fn stop(d: &mut Draft<'_>, to: Phase) -> Result<Option<String>, String> {
+    let phase = d.m.phase;
+    if !phase.is_active() && !(phase == Phase::Shipped && to == Phase::RolledBack) {
+        return Err(format!("the release already ended ({})", phase.as_str()));
+    }
+    if to == Phase::Aborted && matches!(phase, Phase::Shipping) {
+        return Err("shipping has begun; use `rollback` to revert what merged".to_owned());
+    }
+    d.set_phase(
+        to,
+        "convoy",
+        format!(
+            "{} requested",
+            if to == Phase::Aborted {
+                "abort"
+            } else {
+                "rollback"
+            }
+        ),
+    );
+    Ok(Some(format!("stopped the release in {}", phase.as_str())))
+}
+
+fn reply(d: &mut Draft<'_>, source: &CommandSource, index: usize, text: &str) {
+    d.notes.push(text.to_owned());
+    if let CommandSource::Comment {
+        repo,
+        issue,
+        comment_id,
+    } = source
+    {
+        d.act(
+            Action::Comment {
+                repo: repo.clone(),
+                issue: *issue,
+                marker: format!("convoy:reply:{comment_id}:{index}"),
+                body: format!("<!-- convoy:reply:{comment_id}:{index} -->\n{text}"),
+            },
+            "answer the command",
+            vec![],
+        );
+    }
+}
+
+fn name(cmd: &Command) -> &'static str {
+    match cmd {
+        Command::Create(_) => "create",
+        Command::Plan => "plan",
+        Command::Approve => "approve",
+        Command::Promote => "promote",
+        Command::Validate => "validate",
+        Command::Ship => "ship",
+        Command::Retry { .. } => "retry",
+        Command::Defer { .. } => "defer",
+        Command::Abort => "abort",
+        Command::Rollback => "rollback",
+        Command::Status => "status",
+        Command::Reconcile => "reconcile",
+    }
+}

@@ -1,0 +1,276 @@
+//! [`Observed`]: what GitHub showed this run, as plain data.
+//!
+//! The observer (GitHub I/O) fills it; `decide` only reads it. Tests and `convoy plan --observed`
+//! build it by hand, and [`super::simulate`] evolves it the way GitHub would.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::model::config::Permission;
+use crate::model::ids::{BranchName, Login, RepoName, Sha};
+use crate::model::manifest::{Conclusion, RunStatus};
+
+/// Everything `decide` knows about GitHub's current state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Observed {
+    /// Branch heads.
+    #[serde(default)]
+    pub branches: Vec<ObservedBranch>,
+    /// Pull requests convoy may care about (promotion PRs, task PRs into RC branches, reverts).
+    #[serde(default)]
+    pub pulls: Vec<ObservedPull>,
+    /// Workflow runs of the tier and auto-fix workflows.
+    #[serde(default)]
+    pub runs: Vec<ObservedRun>,
+    /// Commit statuses convoy set.
+    #[serde(default)]
+    pub statuses: Vec<ObservedStatus>,
+    /// Permissions of the people who gave commands, on the control repo.
+    #[serde(default)]
+    pub permissions: Vec<ObservedPermission>,
+    /// GitHub releases by tag.
+    #[serde(default)]
+    pub releases: Vec<ObservedRelease>,
+    /// Issues: the tracking issue (found by its marker).
+    #[serde(default)]
+    pub issues: Vec<ObservedIssue>,
+    /// Comments convoy posted (found by their markers).
+    #[serde(default)]
+    pub comments: Vec<ObservedComment>,
+}
+
+/// A branch and its head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedBranch {
+    /// The repository.
+    pub repo: RepoName,
+    /// The branch.
+    pub branch: BranchName,
+    /// Its head commit.
+    pub sha: Sha,
+}
+
+/// A pull request's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum PullState {
+    /// Open.
+    Open,
+    /// Closed without merging.
+    Closed,
+    /// Merged.
+    Merged,
+}
+
+/// A pull request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedPull {
+    /// The repository.
+    pub repo: RepoName,
+    /// Its number.
+    pub number: u64,
+    /// The head branch.
+    pub head: BranchName,
+    /// The base branch.
+    pub base: BranchName,
+    /// The head commit.
+    pub head_sha: Sha,
+    /// Open, closed or merged.
+    pub state: PullState,
+    /// GitHub's mergeability (`None` while GitHub computes it).
+    #[serde(default)]
+    pub mergeable: Option<bool>,
+    /// The merge commit, once merged.
+    #[serde(default)]
+    pub merge_commit_sha: Option<Sha>,
+    /// Files in conflict, when known (from the compare API).
+    #[serde(default)]
+    pub conflict_files: Vec<String>,
+    /// The body (for issue links and `Depends-On:` lines).
+    #[serde(default)]
+    pub body: String,
+}
+
+/// A workflow run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedRun {
+    /// The repository it runs in.
+    pub repo: RepoName,
+    /// The run id.
+    pub run_id: u64,
+    /// The run's title (holds convoy's correlation id).
+    pub title: String,
+    /// Progress.
+    pub status: RunStatus,
+    /// How it ended.
+    #[serde(default)]
+    pub conclusion: Option<Conclusion>,
+    /// Its page.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+/// A commit status.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedStatus {
+    /// The repository.
+    pub repo: RepoName,
+    /// The commit.
+    pub sha: Sha,
+    /// The context, e.g. `convoy/release`.
+    pub context: String,
+    /// The state.
+    pub state: StatusState,
+    /// The one-line description.
+    #[serde(default)]
+    pub description: String,
+}
+
+/// A commit status state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StatusState {
+    /// Pending.
+    Pending,
+    /// Success.
+    Success,
+    /// Failure.
+    Failure,
+    /// Error.
+    Error,
+}
+
+/// A person's permission on the control repo.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedPermission {
+    /// The login.
+    pub login: Login,
+    /// Their permission.
+    pub permission: Permission,
+}
+
+/// A GitHub release.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedRelease {
+    /// The repository.
+    pub repo: RepoName,
+    /// The tag.
+    pub tag: String,
+}
+
+/// An issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedIssue {
+    /// The repository.
+    pub repo: RepoName,
+    /// The number.
+    pub number: u64,
+    /// The title.
+    pub title: String,
+    /// The body.
+    #[serde(default)]
+    pub body: String,
+    /// Label names.
+    #[serde(default)]
+    pub labels: Vec<String>,
+    /// Whether it is open.
+    #[serde(default = "open")]
+    pub open: bool,
+}
+
+fn open() -> bool {
+    true
+}
+
+/// A comment convoy posted, known by its marker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedComment {
+    /// The repository.
+    pub repo: RepoName,
+    /// The issue or pull request.
+    pub issue: u64,
+    /// The hidden marker (`<!-- convoy:… -->` content).
+    pub marker: String,
+}
+
+impl Observed {
+    /// The head of `branch` in `repo`.
+    pub fn head(&self, repo: &RepoName, branch: &BranchName) -> Option<&Sha> {
+        self.branches
+            .iter()
+            .find(|b| &b.repo == repo && &b.branch == branch)
+            .map(|b| &b.sha)
+    }
+
+    /// Pull requests from `head` into `base` in `repo`, newest (highest number) first.
+    pub fn pulls_between<'a>(
+        &'a self,
+        repo: &'a RepoName,
+        head: &'a BranchName,
+        base: &'a BranchName,
+    ) -> impl Iterator<Item = &'a ObservedPull> + 'a {
+        let mut found: Vec<&ObservedPull> = self
+            .pulls
+            .iter()
+            .filter(|p| &p.repo == repo && &p.head == head && &p.base == base)
+            .collect();
+        found.sort_by(|a, b| b.number.cmp(&a.number));
+        found.into_iter()
+    }
+
+    /// The open pull request from `head` into `base`.
+    pub fn open_pull(
+        &self,
+        repo: &RepoName,
+        head: &BranchName,
+        base: &BranchName,
+    ) -> Option<&ObservedPull> {
+        self.pulls
+            .iter()
+            .filter(|p| &p.repo == repo && &p.head == head && &p.base == base)
+            .filter(|p| p.state == PullState::Open)
+            .max_by_key(|p| p.number)
+    }
+
+    /// A pull request by number.
+    pub fn pull(&self, repo: &RepoName, number: u64) -> Option<&ObservedPull> {
+        self.pulls
+            .iter()
+            .find(|p| &p.repo == repo && p.number == number)
+    }
+
+    /// The run whose title holds `correlation_id`.
+    pub fn run_by_correlation(
+        &self,
+        repo: &RepoName,
+        correlation_id: &str,
+    ) -> Option<&ObservedRun> {
+        self.runs
+            .iter()
+            .find(|r| &r.repo == repo && r.title.contains(correlation_id))
+    }
+
+    /// `login`'s permission on the control repo (`None` when not observed).
+    pub fn permission(&self, login: &Login) -> Option<crate::model::config::Permission> {
+        self.permissions
+            .iter()
+            .find(|p| &p.login == login)
+            .map(|p| p.permission)
+    }
+
+    /// The issue holding `marker` in its body.
+    pub fn issue_with_marker(&self, repo: &RepoName, marker: &str) -> Option<&ObservedIssue> {
+        self.issues
+            .iter()
+            .find(|i| &i.repo == repo && i.body.contains(marker))
+    }
+}

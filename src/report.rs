@@ -1,0 +1,163 @@
+//! Markdown that convoy writes for people: the tracking issue and release notes. Pure.
+//!
+//! Text that came from people (titles) is escaped so it cannot break the tables or inject HTML.
+
+use std::fmt::Write as _;
+
+use crate::lifecycle::tiers_report;
+use crate::lifecycle::{Wait, tier_verdicts};
+use crate::model::config::TierPhase;
+use crate::model::ids::{ReleaseId, RepoName};
+use crate::model::manifest::{ReleaseManifest, TaskStatus};
+
+/// The hidden marker that ties an issue or pull request to a release.
+pub fn marker(id: &ReleaseId) -> String {
+    format!("<!-- convoy:release={id} -->")
+}
+
+/// The tracking issue's title.
+pub fn tracking_title(m: &ReleaseManifest) -> String {
+    format!("Release {}: {}", m.id, one_line(&m.title))
+}
+
+/// The tracking issue's body: phase, repos, tasks, tiers and what the release waits for.
+pub fn tracking_body(m: &ReleaseManifest, waits: &[Wait]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", marker(&m.id));
+    let _ = writeln!(
+        s,
+        "**Phase:** {} · **Directive:** {} · **Tag:** `{}`\n",
+        m.phase.as_str(),
+        m.directive.as_str(),
+        escape(&m.tag)
+    );
+    s.push_str("### Repositories\n\n| repo | state | RC head | staged | shipped | PRs |\n|---|---|---|---|---|---|\n");
+    for r in &m.repos {
+        let sha = |x: &Option<crate::model::ids::Sha>| {
+            x.as_ref()
+                .map_or("–".to_owned(), |s| format!("`{}`", s.short()))
+        };
+        let prs: Vec<String> = [r.prs.staging, r.prs.ship]
+            .iter()
+            .flatten()
+            .map(|n| format!("#{n}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.name,
+            serde_state(&r.state),
+            sha(&r.shas.rc_head),
+            sha(&r.shas.staged),
+            sha(&r.shas.shipped),
+            if prs.is_empty() {
+                "–".to_owned()
+            } else {
+                prs.join(" ")
+            }
+        );
+    }
+    if !m.tasks.is_empty() {
+        s.push_str("\n### Tasks\n\n| task | status | pull requests |\n|---|---|---|\n");
+        for t in &m.tasks {
+            let prs: Vec<String> = t.pull_requests.iter().map(|n| format!("#{n}")).collect();
+            let _ = writeln!(
+                s,
+                "| {}{} | {} | {} |",
+                t.issue,
+                t.title
+                    .as_ref()
+                    .map(|x| format!(" {}", escape(x)))
+                    .unwrap_or_default(),
+                serde_state(&t.status),
+                prs.join(" ")
+            );
+        }
+    }
+    let verdicts: Vec<_> = [TierPhase::Staging, TierPhase::Validation]
+        .into_iter()
+        .flat_map(|p| tier_verdicts(m, p))
+        .collect();
+    if !verdicts.is_empty() {
+        s.push_str("\n### Tiers\n\n| tier | result |\n|---|---|\n");
+        for (tier, v) in verdicts {
+            let _ = writeln!(s, "| {tier} | {} |", tiers_report(&v));
+        }
+    }
+    if !waits.is_empty() {
+        s.push_str("\n### Waiting for\n\n");
+        for w in waits {
+            let _ = writeln!(s, "- **{}**: {}", serde_state(&w.who), escape(&w.what));
+        }
+    }
+    s
+}
+
+/// The notes of the GitHub release in `repo`: the release's tasks and pull requests there.
+pub fn release_notes(m: &ReleaseManifest, repo: &RepoName) -> String {
+    let mut s = format!(
+        "{}\n\nShipped by convoy as part of release {}.\n",
+        escape(&m.title),
+        m.id
+    );
+    let tasks: Vec<_> = m
+        .tasks
+        .iter()
+        .filter(|t| &t.repo == repo && t.status == TaskStatus::Merged)
+        .collect();
+    if !tasks.is_empty() {
+        s.push_str("\n## Tasks\n\n");
+        for t in tasks {
+            let prs: Vec<String> = t.pull_requests.iter().map(|n| format!("#{n}")).collect();
+            let _ = writeln!(
+                s,
+                "- {}{}{}",
+                t.issue,
+                t.title
+                    .as_ref()
+                    .map(|x| format!(" {}", escape(x)))
+                    .unwrap_or_default(),
+                if prs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", prs.join(", "))
+                }
+            );
+        }
+    }
+    if let Some(r) = m.repo(repo) {
+        let prs: Vec<String> = [r.prs.staging, r.prs.ship]
+            .iter()
+            .flatten()
+            .map(|n| format!("#{n}"))
+            .collect();
+        if !prs.is_empty() {
+            let _ = writeln!(s, "\nPromotion pull requests: {}", prs.join(", "));
+        }
+    }
+    s
+}
+
+fn serde_state<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Escapes text from people for a markdown table cell: no HTML, no table breaks, one line.
+pub fn escape(text: &str) -> String {
+    one_line(text)
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('|', "\\|")
+        .replace('@', "@\u{200b}")
+}
+
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(200)
+        .collect()
+}
