@@ -4,5 +4,6 @@
 //! GitHub event → [`event`] → [`signal`] → [`lifecycle`] (`decide`) → plan → execute → write.
 //! The pure core ([`model`], [`validate`], [`graph`], [`lifecycle`]) does no I/O.
 
+pub mod event;
 pub mod model;
 pub mod signal;
