@@ -339,9 +339,9 @@ pub fn parse_create_args(args: &str) -> Result<CreateArgs, String> {
             "tasks" => {
                 for task in value.split(',').map(str::trim) {
                     if task.is_empty() {
-                        return Err(bad(
-                            "an empty task; separate issues with single commas".to_owned()
-                        ));
+                        return Err(bad("an empty task; write the list like \
+                             `tasks=acme/api#1,acme/web#2`, without spaces (or quote it)"
+                            .to_owned()));
                     }
                     let task = IssueRef::parse(task).map_err(|e| bad(e.to_string()))?;
                     if !out.tasks.contains(&task) {

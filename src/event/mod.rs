@@ -26,6 +26,8 @@
 //! The ChatOps grammar lives in [`chatops`]; the payload fields read in `payload`.
 
 pub mod chatops;
+mod ci;
+mod collab;
 mod convert;
 mod payload;
 
