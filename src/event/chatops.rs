@@ -212,6 +212,14 @@ fn tokenize(args: &str) -> Result<Vec<Pair<'_>>, String> {
         rest = &rest[key_end..];
         let Some(after_eq) = rest.strip_prefix('=') else {
             let word_end = start.find(char::is_whitespace).unwrap_or(start.len());
+            if let Some(previous) = pairs.last().filter(|p: &&Pair<'_>| p.raw.ends_with(',')) {
+                return Err(format!(
+                    "{} follows {}: write a list without spaces, like \
+                     `tasks=acme/api#1,acme/web#2`, or quote it",
+                    shown(&start[..word_end]),
+                    shown(previous.raw)
+                ));
+            }
             return Err(format!(
                 "{} is not a `key=value` pair; write for example `version=1.4.0`",
                 shown(&start[..word_end])
