@@ -9,6 +9,7 @@ use super::payload;
 use crate::model::ids::{BranchName, Sha};
 use crate::signal::{Signal, WorkflowRunSignal};
 
+/// The `workflow_run` event: a run requested, in progress or completed.
 pub fn workflow_run(v: &Value) -> Result<Signal, EventError> {
     let act = action(v)?;
     if !matches!(act.as_str(), "requested" | "in_progress" | "completed") {
@@ -28,6 +29,7 @@ pub fn workflow_run(v: &Value) -> Result<Signal, EventError> {
     }))
 }
 
+/// The `check_suite` event: a whole suite (the signal has no check name).
 pub fn check_suite(v: &Value) -> Result<Signal, EventError> {
     let act = action(v)?;
     if !matches!(act.as_str(), "completed" | "requested" | "rerequested") {
@@ -51,6 +53,7 @@ pub fn check_suite(v: &Value) -> Result<Signal, EventError> {
     })
 }
 
+/// The `check_run` event.
 pub fn check_run(v: &Value) -> Result<Signal, EventError> {
     let act = action(v)?;
     if !matches!(
@@ -70,6 +73,7 @@ pub fn check_run(v: &Value) -> Result<Signal, EventError> {
     })
 }
 
+/// The `status` event: a commit status was set.
 pub fn status(v: &Value) -> Result<Signal, EventError> {
     let p: payload::StatusEvent = de(v)?;
     Ok(Signal::Status {
@@ -89,6 +93,7 @@ fn non_zero(sha: Sha) -> Option<Sha> {
     }
 }
 
+/// The `push` event: branches only; tag pushes are ignored.
 pub fn push(v: &Value) -> Result<Signal, EventError> {
     let p: payload::PushEvent = de(v)?;
     let Some(branch) = p.git_ref.strip_prefix("refs/heads/") else {

@@ -15,6 +15,8 @@ use crate::signal::{
 /// Most `/convoy` lines read from one comment; the rest are answered with one error.
 pub const MAX_COMMANDS_PER_COMMENT: usize = 10;
 
+/// The `pull_request` event: same-repository pull requests opened, edited, synchronized,
+/// reopened, closed (merged or not) or labeled.
 pub fn pull_request(v: &Value) -> Result<Signal, EventError> {
     let act = action(v)?;
     if !matches!(
@@ -84,6 +86,7 @@ pub fn pull_request(v: &Value) -> Result<Signal, EventError> {
     }))
 }
 
+/// The `pull_request_review` event: a review submitted, edited or dismissed.
 pub fn pull_request_review(v: &Value) -> Result<Signal, EventError> {
     let act = action(v)?;
     if !matches!(act.as_str(), "submitted" | "edited" | "dismissed") {
@@ -103,6 +106,7 @@ pub fn pull_request_review(v: &Value) -> Result<Signal, EventError> {
     })
 }
 
+/// The `issue_comment` event: a new comment with `/convoy` lines.
 pub fn issue_comment(v: &Value) -> Result<Signal, EventError> {
     let act = action(v)?;
     match act.as_str() {
@@ -141,6 +145,7 @@ pub fn issue_comment(v: &Value) -> Result<Signal, EventError> {
     }))
 }
 
+/// The `issues` event: an issue edited, milestoned or demilestoned.
 pub fn issues(v: &Value) -> Result<Signal, EventError> {
     let act = action(v)?;
     if !matches!(act.as_str(), "edited" | "milestoned" | "demilestoned") {
@@ -169,6 +174,7 @@ pub fn issues(v: &Value) -> Result<Signal, EventError> {
     })
 }
 
+/// The `milestone` event.
 pub fn milestone(v: &Value) -> Result<Signal, EventError> {
     let act = action(v)?;
     if !matches!(

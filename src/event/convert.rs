@@ -33,6 +33,7 @@ pub fn signal(name: &str, v: &Value) -> Result<Signal, EventError> {
     }
 }
 
+/// An ignored event with its reason.
 pub(super) fn ignored(reason: String) -> Signal {
     Signal::Ignored { reason }
 }
@@ -110,6 +111,7 @@ fn command(
     Ok(command)
 }
 
+/// The `workflow_dispatch` event: inputs `command` (default `reconcile`), `release`, `args`.
 fn workflow_dispatch(v: &Value) -> Result<Signal, EventError> {
     let p: payload::WorkflowDispatch = de(v)?;
     let inputs = p.inputs.unwrap_or_default();
@@ -135,6 +137,8 @@ fn workflow_dispatch(v: &Value) -> Result<Signal, EventError> {
     }))
 }
 
+/// The `repository_dispatch` event: `convoy.task-completed`, `convoy.tier-completed` or
+/// `convoy.<command>`.
 fn repository_dispatch(v: &Value) -> Result<Signal, EventError> {
     let kind = action(v)?;
     match kind.as_str() {
