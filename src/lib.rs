@@ -1,9 +1,10 @@
 //! convoy ships one release across many GitHub repositories as a unit.
 //!
 //! The path of one run is visible in the module names:
-//! GitHub event → [`signal`] → [`lifecycle`] (`decide`) → [`plan`] → execute → write.
+//! GitHub event → [`event`] → [`signal`] → [`lifecycle`] (`decide`) → plan → execute → write.
 //! The pure core ([`model`], [`validate`], [`graph`], [`lifecycle`], [`report`]) does no I/O.
 
+pub mod event;
 pub mod graph;
 pub mod lifecycle;
 pub mod model;

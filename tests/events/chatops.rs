@@ -1,0 +1,80 @@
+//! The `/convoy` line parser and the `create` arguments.
+
+use convoy::event::{parse_command_line, parse_create_args};
+use convoy::model::config::Directive;
+use convoy::signal::Command;
+
+#[test]
+fn chatops_lines_and_quotes() {
+    assert_eq!(parse_command_line("/convoy approve"), Ok(Command::Approve));
+    assert_eq!(parse_command_line("  /convoy   SHIP  "), Ok(Command::Ship));
+    assert_eq!(parse_command_line("/convoy\tstatus"), Ok(Command::Status));
+    assert_eq!(
+        parse_command_line("/convoy retry"),
+        Ok(Command::Retry { tier: None })
+    );
+    for (line, want) in [
+        ("/convoy plan", Command::Plan),
+        ("/convoy promote", Command::Promote),
+        ("/convoy validate", Command::Validate),
+        ("/convoy abort", Command::Abort),
+        ("/convoy rollback", Command::Rollback),
+        ("/convoy reconcile", Command::Reconcile),
+    ] {
+        assert_eq!(parse_command_line(line), Ok(want), "{line}");
+    }
+    let Ok(Command::Create(args)) = parse_command_line(
+        r#"/convoy create version=2.0.0 title="Winter \"cold\" release" carry_over=2026.11.0"#,
+    ) else {
+        panic!("create did not parse");
+    };
+    assert_eq!(args.version.as_deref(), Some("2.0.0"));
+    assert_eq!(args.title.as_deref(), Some(r#"Winter "cold" release"#));
+    assert_eq!(args.carry_over.unwrap().as_str(), "2026.11.0");
+    assert_eq!(args.directive, None);
+    assert!(args.tasks.is_empty());
+}
+
+#[test]
+fn create_args() {
+    assert_eq!(parse_create_args(""), Ok(Default::default()));
+    assert_eq!(parse_create_args("   "), Ok(Default::default()));
+    let args = parse_create_args("tasks=acme/api#1,acme/api#1 directive=quick").unwrap();
+    assert_eq!(args.tasks.len(), 1, "duplicates collapse");
+    assert_eq!(args.directive, Some(Directive::Quick));
+    let args = parse_create_args(r#"tasks="acme/api#1, acme/web#2""#).unwrap();
+    assert_eq!(
+        args.tasks.iter().map(|t| t.as_str()).collect::<Vec<_>>(),
+        ["acme/api#1", "acme/web#2"]
+    );
+    let args = parse_create_args(r#"title="; rm -rf / $(reboot) `x`""#).unwrap();
+    assert_eq!(
+        args.title.as_deref(),
+        Some("; rm -rf / $(reboot) `x`"),
+        "kept as text, never run"
+    );
+    let args = parse_create_args(r#"title="back\\slash \n""#).unwrap();
+    assert_eq!(args.title.as_deref(), Some(r"back\slash \n"));
+    for bad in [
+        "title=\"a\\",
+        "title=\"a\\\"",
+        "directive=Careful",
+        "version=v1..2",
+        "tasks=acme/api",
+        "carry_over=",
+        "a=b=c",
+        "\"title\"=x",
+    ] {
+        assert!(parse_create_args(bad).is_err(), "{bad} accepted");
+    }
+}
+
+#[test]
+fn errors_quote_what_was_written_but_not_too_much() {
+    let long = format!("/convoy {}", "x".repeat(500));
+    let e = parse_command_line(&long).unwrap_err();
+    assert!(e.len() < 300, "{e}");
+    assert!(e.contains('…'), "{e}");
+    let e = parse_command_line("/convoy a`b").unwrap_err();
+    assert!(e.starts_with("unknown command `a'b`"), "{e}");
+}
