@@ -566,7 +566,23 @@ fn sync_shipping(d: &mut Draft<'_>) {
                 d.o.pulls_between(&r.name, &r.staging, &r.base)
                     .find(|p| p.state == PullState::Merged && p.head_sha == staged)
                     .map(|p| (p.number, p.merge_commit_sha.clone()));
-            if let Some((number, sha)) = merged {
+            let base_now = d.o.head(&r.name, &r.base).cloned();
+            if base_now.as_ref() == Some(&staged) {
+                repo.shas.shipped = base_now;
+                repo.state = RepoState::Merged;
+                d.log(
+                    "convoy",
+                    "repo_merged",
+                    None,
+                    Some(staged.to_string()),
+                    format!(
+                        "{} {} already holds the validated {}",
+                        r.name,
+                        r.base,
+                        staged.short()
+                    ),
+                );
+            } else if let Some((number, sha)) = merged {
                 repo.prs.ship = Some(number);
                 repo.shas.shipped = sha.or_else(|| d.o.head(&r.name, &r.base).cloned());
                 repo.state = RepoState::Merged;

@@ -271,8 +271,16 @@ fn dispatch(
         ),
     };
     let word = if kind == RunKind::AutoFix { "fix-" } else { "" };
+    // Unique per dispatch, and the same when the same decision is made again: the number of
+    // runs of this kind already recorded for the tier on these SHAs (set-aside ones included).
+    let seq = 1 + d
+        .m
+        .tier_runs
+        .iter()
+        .filter(|r| r.tier == tier.name && r.kind == kind && &r.shas == shas)
+        .count();
     let correlation_id = format!(
-        "convoy-{}-{word}{}-{attempt}-{}",
+        "convoy-{}-{word}{}-{seq}-{}",
         d.m.id,
         tier.name,
         fingerprint(shas)

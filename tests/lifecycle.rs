@@ -1,0 +1,492 @@
+//! The lifecycle engine played out on the in-memory world: whole releases under each directive,
+//! gates, waves, retries, re-validation and commands.
+
+mod support;
+
+use convoy::lifecycle::action::Action;
+use convoy::lifecycle::simulate::rehearse;
+use convoy::lifecycle::{Owner, decide};
+use convoy::model::config::Directive;
+use convoy::model::manifest::{Conclusion, Phase, RepoState, RunKind};
+use convoy::signal::{Command, CommandSignal, CommandSource, CommentSignal, Signal};
+use support::*;
+
+fn reconcile() -> Signal {
+    command("release-captain", Command::Reconcile)
+}
+
+fn command(actor: &str, command: Command) -> Signal {
+    Signal::Command(CommandSignal {
+        command,
+        release: None,
+        actor: login(actor),
+        source: CommandSource::WorkflowDispatch,
+    })
+}
+
+fn phases_visited(m: &convoy::model::manifest::ReleaseManifest) -> Vec<String> {
+    let mut out = vec!["planning".to_owned()];
+    for h in &m.history {
+        if h.event == "phase_changed" {
+            out.push(h.to.clone().unwrap_or_default());
+        }
+    }
+    out
+}
+
+#[test]
+fn careful_release_ships_through_every_phase_in_order() {
+    let m = release(Directive::Careful);
+    let r = rehearse(m.clone(), world(&m), &login("release-captain"), t0(), 200);
+    assert_eq!(r.manifest.phase, Phase::Shipped, "{:#?}", r.steps.last());
+    assert_eq!(
+        phases_visited(&r.manifest),
+        [
+            "planning",
+            "development",
+            "staging",
+            "validation",
+            "shipping",
+            "shipped"
+        ]
+    );
+    // Three human gates were approved under careful.
+    let gates: Vec<_> = r
+        .manifest
+        .approvals
+        .iter()
+        .map(|a| a.gate.as_str())
+        .collect();
+    assert_eq!(gates, ["plan", "promote", "ship"]);
+    for repo in &r.manifest.repos {
+        assert_eq!(repo.state, RepoState::Shipped, "{}", repo.name);
+        let shipped = repo.shas.shipped.as_ref().unwrap();
+        assert_eq!(r.world.observed.head(&repo.name, &repo.base), Some(shipped));
+        assert_eq!(
+            r.world.observed.head(&repo.name, &repo.staging),
+            Some(shipped)
+        );
+        assert!(
+            r.world
+                .observed
+                .releases
+                .iter()
+                .any(|x| x.repo == repo.name && x.tag == "v2026.12.0")
+        );
+    }
+    assert!(
+        r.steps.iter().all(|s| s.refused.is_empty()),
+        "GitHub refused an action"
+    );
+    // Every tier ran (careful: all tiers must pass), once each on the final SHAs.
+    let tiers: Vec<_> = r
+        .manifest
+        .tier_runs
+        .iter()
+        .map(|t| t.tier.as_str())
+        .collect();
+    assert_eq!(tiers, ["smoke", "e2e-full", "perf"]);
+}
+
+#[test]
+fn merges_go_in_dependency_waves() {
+    let m = release(Directive::Auto);
+    let r = rehearse(m.clone(), world(&m), &login("release-captain"), t0(), 200);
+    assert_eq!(r.manifest.phase, Phase::Shipped);
+    for step in &r.steps {
+        let merges: Vec<_> = step
+            .actions
+            .iter()
+            .filter_map(|a| match &a.action {
+                Action::MergePullRequest { repo, .. } => {
+                    Some((a.id, repo.as_str(), a.after.clone()))
+                }
+                _ => None,
+            })
+            .collect();
+        for (id, repo, after) in &merges {
+            let needs: &[&str] = match *repo {
+                "acme/api" | "acme/worker" => &["acme/schema"],
+                "acme/web" => &["acme/api"],
+                _ => &[],
+            };
+            for dep in needs {
+                if let Some((dep_id, ..)) = merges.iter().find(|(_, r, _)| r == dep) {
+                    assert!(
+                        after.contains(dep_id),
+                        "{repo} merge {id} must wait for {dep}"
+                    );
+                }
+            }
+        }
+    }
+    // Over each promotion, api merges before web. (schema and worker carry no task: their RC
+    // equals staging and base, so they need no pull request at all.)
+    for phase in [Phase::Staging, Phase::Shipping] {
+        let order: Vec<String> = r
+            .steps
+            .iter()
+            .filter(|s| s.from == phase)
+            .flat_map(|s| s.actions.iter())
+            .filter_map(|a| match &a.action {
+                Action::MergePullRequest { repo, .. } => Some(repo.to_string()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(order, ["acme/api", "acme/web"], "{phase:?}");
+    }
+}
+
+#[test]
+fn auto_and_quick_open_gates_by_themselves_and_pick_their_tiers() {
+    for (directive, tiers) in [
+        (Directive::Auto, vec!["smoke", "e2e-full"]),
+        (Directive::Quick, vec!["smoke"]),
+    ] {
+        let m = release(directive);
+        let r = rehearse(m.clone(), world(&m), &login("release-captain"), t0(), 200);
+        assert_eq!(r.manifest.phase, Phase::Shipped, "{directive:?}");
+        assert!(
+            r.manifest.approvals.is_empty(),
+            "{directive:?} needed no human"
+        );
+        let ran: Vec<_> = r
+            .manifest
+            .tier_runs
+            .iter()
+            .map(|t| t.tier.as_str())
+            .collect();
+        assert_eq!(ran, tiers, "{directive:?}");
+    }
+}
+
+#[test]
+fn careful_waits_for_an_approver_and_refuses_others() {
+    let m = release(Directive::Careful);
+    let w = world(&m);
+    let d = decide(&m, &w.observed, &reconcile(), t0());
+    assert_eq!(d.manifest.phase, Phase::Planning);
+    assert!(d.waits.iter().any(|w| w.who == Owner::Human));
+
+    // "dev" has write permission but is no approver; "guest" can only read.
+    for (who, why) in [
+        ("dev", "approving needs"),
+        ("guest", "commands need write permission"),
+    ] {
+        let comment = Signal::Comment(CommentSignal {
+            repo: repo("acme/release-control"),
+            issue: 1,
+            comment_id: 99,
+            author: login(who),
+            author_is_bot: false,
+            commands: vec![Ok(Command::Approve)],
+        });
+        let refused = decide(&d.manifest, &w.observed, &comment, t0());
+        assert_eq!(refused.manifest.phase, Phase::Planning);
+        assert!(refused.manifest.approvals.is_empty());
+        assert_eq!(
+            refused.manifest.history, d.manifest.history,
+            "a refusal changes nothing"
+        );
+        let reply = refused.actions.iter().find_map(|a| match &a.action {
+            Action::Comment { body, .. } => Some(body.clone()),
+            _ => None,
+        });
+        assert!(
+            reply.as_deref().unwrap_or("").contains(why),
+            "{who}: {reply:?}"
+        );
+    }
+    // maria holds maintain (the min_permission): accepted, the plan gate opens.
+    let ok = decide(
+        &d.manifest,
+        &w.observed,
+        &command("maria", Command::Approve),
+        t0(),
+    );
+    assert_eq!(ok.manifest.phase, Phase::Development);
+    assert_eq!(ok.manifest.approvals[0].by.as_str(), "maria");
+    // `ship` is refused at the plan gate even for an approver: no skipping ahead.
+    let early = decide(
+        &d.manifest,
+        &w.observed,
+        &command("maria", Command::Ship),
+        t0(),
+    );
+    assert_eq!(early.manifest.phase, Phase::Planning);
+    assert!(
+        early.notes[0].contains("not the one the release waits at"),
+        "{:?}",
+        early.notes
+    );
+}
+
+#[test]
+fn a_flaky_tier_passes_on_retry() {
+    // Play up to the staging tier, fail it once: the second attempt runs and passes.
+    let m = release(Directive::Quick);
+    let mut w = world(&m);
+    let mut cur = m;
+    let mut now = t0();
+    let mut failed_once = false;
+    for _ in 0..60 {
+        let d = decide(&cur, &w.observed, &reconcile(), now);
+        for a in &d.actions {
+            w.apply(&a.action).unwrap();
+        }
+        cur = d.manifest;
+        now = convoy::model::time::Timestamp::from_unix_seconds(now.unix_seconds() + 60).unwrap();
+        if d.actions.is_empty() {
+            if d.waits.iter().any(|x| x.who == Owner::Developers) {
+                w.land_open_tasks(&cur);
+            } else {
+                let c = if failed_once {
+                    Conclusion::Success
+                } else {
+                    Conclusion::Failure
+                };
+                failed_once |= w.complete_runs(c) > 0;
+            }
+        }
+        if cur.phase >= Phase::Validation {
+            break;
+        }
+    }
+    let smoke: Vec<_> = cur
+        .tier_runs
+        .iter()
+        .filter(|t| t.tier.as_str() == "smoke")
+        .collect();
+    assert_eq!(smoke.len(), 2, "{smoke:#?}");
+    assert_eq!(smoke[0].conclusion, Some(Conclusion::Failure));
+    assert_eq!(smoke[1].attempt, 2);
+    assert_eq!(smoke[1].conclusion, Some(Conclusion::Success));
+    assert!(cur.phase >= Phase::Validation, "{:?}", cur.phase);
+}
+
+#[test]
+fn a_push_to_an_rc_after_validation_revalidates_only_what_it_covers() {
+    let m = release(Directive::Careful);
+    let mut w = world(&m);
+    let mut cur = m;
+    // Play until the ship gate (validation passed, waiting for approval).
+    let r = rehearse(cur.clone(), w.clone(), &login("release-captain"), t0(), 200);
+    let until = r
+        .steps
+        .iter()
+        .position(|s| s.signal == "approve" && s.from == Phase::Validation)
+        .expect("reached the ship gate");
+    let again = rehearse(
+        cur.clone(),
+        w.clone(),
+        &login("release-captain"),
+        t0(),
+        until,
+    );
+    cur = again.manifest;
+    w = again.world;
+    assert_eq!(cur.phase, Phase::Validation);
+    let runs_before = cur.tier_runs.len();
+
+    // A fix lands on acme/worker's RC: perf (covers api and web only) keeps its result.
+    let worker = repo("acme/worker");
+    w.push(&worker, &branch("rc/2026.12.0"));
+    let d = decide(&cur, &w.observed, &reconcile(), t0());
+    assert_eq!(d.manifest.phase, Phase::Staging);
+    assert!(d.manifest.history.iter().any(|h| h.event == "rc_moved"));
+    let replay = rehearse(
+        d.manifest.clone(),
+        w.clone(),
+        &login("release-captain"),
+        t0(),
+        200,
+    );
+    assert_eq!(replay.manifest.phase, Phase::Shipped);
+    let rerun: Vec<_> = replay.manifest.tier_runs[runs_before..]
+        .iter()
+        .filter(|t| t.kind == RunKind::Tier)
+        .map(|t| t.tier.as_str())
+        .collect();
+    assert_eq!(
+        rerun,
+        ["smoke", "e2e-full"],
+        "perf does not cover acme/worker"
+    );
+}
+
+#[test]
+fn abort_resets_staging_and_closes_promotion_prs() {
+    let m = release(Directive::Auto);
+    let r = rehearse(m.clone(), world(&m), &login("release-captain"), t0(), 200);
+    let until = r
+        .steps
+        .iter()
+        .position(|s| s.to == Phase::Validation)
+        .unwrap();
+    let mid = rehearse(
+        m.clone(),
+        world(&m),
+        &login("release-captain"),
+        t0(),
+        until + 1,
+    );
+    assert_eq!(mid.manifest.phase, Phase::Validation);
+    let mut w = mid.world.clone();
+    let d = decide(
+        &mid.manifest,
+        &w.observed,
+        &command("maria", Command::Abort),
+        t0(),
+    );
+    assert_eq!(d.manifest.phase, Phase::Aborted);
+    for a in &d.actions {
+        w.apply(&a.action).unwrap();
+    }
+    for repo in &d.manifest.repos {
+        assert_eq!(
+            w.observed.head(&repo.name, &repo.staging),
+            repo.shas.staging_before.as_ref(),
+            "{} staging is reset",
+            repo.name
+        );
+    }
+    let again = decide(&d.manifest, &w.observed, &reconcile(), t0());
+    assert!(again.actions.is_empty(), "{:#?}", again.actions);
+}
+
+/// Reconciles, landing tasks and finishing runs with `conclusion`, until `stop` holds or nothing
+/// moves any more.
+fn drive(
+    mut cur: convoy::model::manifest::ReleaseManifest,
+    w: &mut convoy::lifecycle::simulate::World,
+    conclusion: Conclusion,
+    stop: impl Fn(&convoy::lifecycle::Decision) -> bool,
+) -> convoy::lifecycle::Decision {
+    let mut now = t0();
+    let mut idle = 0;
+    loop {
+        let d = decide(&cur, &w.observed, &reconcile(), now);
+        for a in &d.actions {
+            w.apply(&a.action).unwrap();
+        }
+        now = convoy::model::time::Timestamp::from_unix_seconds(now.unix_seconds() + 60).unwrap();
+        if stop(&d) {
+            return d;
+        }
+        if d.actions.is_empty() && d.manifest == cur {
+            idle += 1;
+            assert!(idle < 5, "stuck in {:?}: {:#?}", d.manifest.phase, d.waits);
+            if d.waits.iter().any(|x| x.who == Owner::Developers) {
+                w.land_open_tasks(&d.manifest);
+            } else if d.waits.iter().any(|x| x.who == Owner::Human) {
+                let a = decide(
+                    &d.manifest,
+                    &w.observed,
+                    &command("maria", Command::Approve),
+                    now,
+                );
+                cur = a.manifest;
+                continue;
+            } else {
+                w.complete_runs(conclusion);
+            }
+        } else {
+            idle = 0;
+        }
+        cur = d.manifest;
+    }
+}
+
+#[test]
+fn a_tier_failing_past_its_retries_escalates_and_retry_runs_it_again() {
+    let m = release(Directive::Careful);
+    let mut w = world(&m);
+    let d = drive(m, &mut w, Conclusion::Failure, |d| {
+        !d.manifest.escalations.is_empty()
+    });
+    let smoke: Vec<_> = d
+        .manifest
+        .tier_runs
+        .iter()
+        .filter(|t| t.tier.as_str() == "smoke")
+        .collect();
+    assert_eq!(smoke.len(), 2, "careful: one retry, then a human");
+    assert!(
+        smoke
+            .iter()
+            .all(|t| t.conclusion == Some(Conclusion::Failure))
+    );
+    assert!(
+        d.manifest.escalations[0]
+            .reason
+            .contains("tier smoke failed 2 time(s)")
+    );
+    let kinds: Vec<_> = d.actions.iter().map(|a| a.action.kind()).collect();
+    assert!(
+        kinds.contains(&"comment") && kinds.contains(&"add_label"),
+        "{kinds:?}"
+    );
+    let mention = d.actions.iter().find_map(|a| match &a.action {
+        Action::Comment { body, .. } => Some(body.clone()),
+        _ => None,
+    });
+    assert!(mention.unwrap().contains("@acme/release-team"));
+    // Escalating again on the next run adds nothing.
+    let again = decide(&d.manifest, &w.observed, &reconcile(), t0());
+    assert_eq!(again.manifest.escalations.len(), 1);
+    assert!(again.actions.is_empty(), "{:#?}", again.actions);
+
+    // `/convoy retry smoke` sets the failed runs aside: attempt 1 runs again.
+    let retry = decide(
+        &d.manifest,
+        &w.observed,
+        &command(
+            "dev",
+            Command::Retry {
+                tier: Some(convoy::model::ids::TierName::parse("smoke").unwrap()),
+            },
+        ),
+        t0(),
+    );
+    let fresh = retry.manifest.tier_runs.last().unwrap();
+    assert_eq!(
+        (fresh.tier.as_str(), fresh.attempt, fresh.superseded),
+        ("smoke", 1, false)
+    );
+    assert!(
+        retry
+            .manifest
+            .history
+            .iter()
+            .any(|h| h.event == "command_retry" && h.actor == "dev")
+    );
+}
+
+#[test]
+fn auto_fix_runs_before_a_human_is_called() {
+    let m = release(Directive::Auto);
+    let mut w = world(&m);
+    let d = drive(m, &mut w, Conclusion::Failure, |d| {
+        !d.manifest.escalations.is_empty()
+    });
+    let kinds: Vec<_> = d
+        .manifest
+        .tier_runs
+        .iter()
+        .map(|t| (t.tier.as_str(), t.kind))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            ("smoke", RunKind::Tier),
+            ("smoke", RunKind::Tier),
+            ("smoke", RunKind::AutoFix)
+        ],
+        "two attempts (max_attempts 2), one auto-fix, then escalation"
+    );
+    assert!(
+        d.manifest.escalations[0]
+            .reason
+            .contains("auto-fix did not help")
+    );
+}
