@@ -224,9 +224,15 @@ fn retry(
     {
         return Err(format!("`{t}` is not a tier of this release"));
     }
+    // `validate` re-runs the tiers of the phase the release is in, never an earlier gate's.
+    let phase = match d.m.phase {
+        Phase::Staging => Some(crate::model::config::TierPhase::Staging),
+        Phase::Validation => Some(crate::model::config::TierPhase::Validation),
+        _ => None,
+    };
     let mut count = 0;
     for r in &mut d.m.tier_runs {
-        let matches_tier = tier.is_none_or(|t| &r.tier == t);
+        let matches_tier = tier.is_none_or(|t| &r.tier == t) && (!all || Some(r.phase) == phase);
         let settled = r.status == RunStatus::Completed;
         let failed = !r.conclusion.is_some_and(Conclusion::passed);
         if matches_tier && settled && !r.superseded && (all || failed) {

@@ -60,7 +60,10 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
                     "convoy",
                     "an RC branch moved after staging; promoting it again",
                 );
-            } else if tiers::all_passed(d, TierPhase::Validation) && d.gate_open(Gate::Ship) {
+            } else if tiers::all_passed(d, TierPhase::Staging)
+                && tiers::all_passed(d, TierPhase::Validation)
+                && d.gate_open(Gate::Ship)
+            {
                 d.set_phase(
                     Phase::Shipping,
                     "convoy",
