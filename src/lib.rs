@@ -4,10 +4,12 @@
 //! GitHub event → [`event`] → [`signal`] → [`lifecycle`] (`decide`) → plan → execute → write.
 //! The pure core ([`model`], [`validate`], [`graph`], [`lifecycle`], [`report`]) does no I/O.
 
+pub mod cli;
 pub mod event;
 pub mod graph;
 pub mod lifecycle;
 pub mod model;
+pub mod plan;
 pub mod report;
 pub mod signal;
 pub mod validate;

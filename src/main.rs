@@ -1,1 +1,5 @@
-fn main() {}
+//! The `convoy` binary: see [`convoy::cli`].
+
+fn main() -> std::process::ExitCode {
+    convoy::cli::main()
+}

@@ -37,7 +37,14 @@ fn phases_visited(m: &convoy::model::manifest::ReleaseManifest) -> Vec<String> {
 #[test]
 fn careful_release_ships_through_every_phase_in_order() {
     let m = release(Directive::Careful);
-    let r = rehearse(m.clone(), world(&m), &login("release-captain"), t0(), 200);
+    let r = rehearse(
+        m.clone(),
+        world(&m),
+        &login("release-captain"),
+        t0(),
+        200,
+        false,
+    );
     assert_eq!(r.manifest.phase, Phase::Shipped, "{:#?}", r.steps.last());
     assert_eq!(
         phases_visited(&r.manifest),
@@ -91,7 +98,14 @@ fn careful_release_ships_through_every_phase_in_order() {
 #[test]
 fn merges_go_in_dependency_waves() {
     let m = release(Directive::Auto);
-    let r = rehearse(m.clone(), world(&m), &login("release-captain"), t0(), 200);
+    let r = rehearse(
+        m.clone(),
+        world(&m),
+        &login("release-captain"),
+        t0(),
+        200,
+        false,
+    );
     assert_eq!(r.manifest.phase, Phase::Shipped);
     for step in &r.steps {
         let merges: Vec<_> = step
@@ -144,7 +158,14 @@ fn auto_and_quick_open_gates_by_themselves_and_pick_their_tiers() {
         (Directive::Quick, vec!["smoke"]),
     ] {
         let m = release(directive);
-        let r = rehearse(m.clone(), world(&m), &login("release-captain"), t0(), 200);
+        let r = rehearse(
+            m.clone(),
+            world(&m),
+            &login("release-captain"),
+            t0(),
+            200,
+            false,
+        );
         assert_eq!(r.manifest.phase, Phase::Shipped, "{directive:?}");
         assert!(
             r.manifest.approvals.is_empty(),
@@ -270,7 +291,14 @@ fn a_push_to_an_rc_after_validation_revalidates_only_what_it_covers() {
     let mut w = world(&m);
     let mut cur = m;
     // Play until the ship gate (validation passed, waiting for approval).
-    let r = rehearse(cur.clone(), w.clone(), &login("release-captain"), t0(), 200);
+    let r = rehearse(
+        cur.clone(),
+        w.clone(),
+        &login("release-captain"),
+        t0(),
+        200,
+        false,
+    );
     let until = r
         .steps
         .iter()
@@ -317,7 +345,14 @@ fn a_push_to_an_rc_after_validation_revalidates_only_what_it_covers() {
 #[test]
 fn abort_resets_staging_and_closes_promotion_prs() {
     let m = release(Directive::Auto);
-    let r = rehearse(m.clone(), world(&m), &login("release-captain"), t0(), 200);
+    let r = rehearse(
+        m.clone(),
+        world(&m),
+        &login("release-captain"),
+        t0(),
+        200,
+        false,
+    );
     let until = r
         .steps
         .iter()

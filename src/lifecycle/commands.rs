@@ -14,10 +14,8 @@ use crate::signal::{Command, CommandSource, Signal};
 /// Applies `signal` to the draft.
 pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
     match signal {
-        Signal::Command(c) => {
-            if c.release.as_ref().is_none_or(|r| r == &d.m.id) {
-                run_command(d, &c.command, &c.actor, &c.source, 0);
-            }
+        Signal::Command(c) if c.release.as_ref().is_none_or(|r| r == &d.m.id) => {
+            run_command(d, &c.command, &c.actor, &c.source, 0);
         }
         Signal::Comment(c) => {
             if c.author_is_bot || c.author.is_bot() {
@@ -309,7 +307,8 @@ fn defer(d: &mut Draft<'_>, issue: &crate::model::ids::IssueRef) -> Result<Optio
 
 fn stop(d: &mut Draft<'_>, to: Phase) -> Result<Option<String>, String> {
     let phase = d.m.phase;
-    if !phase.is_active() && !(phase == Phase::Shipped && to == Phase::RolledBack) {
+    let rollback_after_shipping = phase == Phase::Shipped && to == Phase::RolledBack;
+    if !phase.is_active() && !rollback_after_shipping {
         return Err(format!("the release already ended ({})", phase.as_str()));
     }
     if to == Phase::Aborted && matches!(phase, Phase::Shipping) {

@@ -223,7 +223,7 @@ impl Observed {
             .iter()
             .filter(|p| &p.repo == repo && &p.head == head && &p.base == base)
             .collect();
-        found.sort_by(|a, b| b.number.cmp(&a.number));
+        found.sort_by_key(|p| std::cmp::Reverse(p.number));
         found.into_iter()
     }
 

@@ -49,6 +49,57 @@ impl World {
         }
     }
 
+    /// The GitHub a manifest describes: every branch at the SHA the manifest recorded, the runs
+    /// it dispatched in the state it recorded, its tracking issue. Where the manifest recorded
+    /// nothing (no base head yet), the branch gets a fresh SHA.
+    pub fn from_manifest(m: &crate::model::manifest::ReleaseManifest) -> Self {
+        let mut w = World::default();
+        for r in &m.repos {
+            let base = r.shas.shipped.clone().or(r.shas.cut_from.clone());
+            match base {
+                Some(sha) => w.set_head(&r.name, &r.base, sha),
+                None => {
+                    w.push(&r.name, &r.base);
+                }
+            }
+            if let Some(rc) = r.shas.rc_head.clone().or(r.shas.cut_from.clone()) {
+                if r.state != crate::model::manifest::RepoState::Pending {
+                    w.set_head(&r.name, &r.rc_branch, rc);
+                }
+            }
+            let staging = r
+                .shas
+                .staged
+                .clone()
+                .or(r.shas.staging_before.clone())
+                .or_else(|| w.observed.head(&r.name, &r.base).cloned());
+            if let Some(sha) = staging {
+                w.set_head(&r.name, &r.staging, sha);
+            }
+        }
+        for run in &m.tier_runs {
+            w.observed.runs.push(ObservedRun {
+                repo: run.repo.clone(),
+                run_id: run.run_id.unwrap_or(0),
+                title: run.correlation_id.clone(),
+                status: run.status,
+                conclusion: run.conclusion,
+                url: run.url.clone(),
+            });
+        }
+        if let Some(number) = m.tracking_issue {
+            w.observed.issues.push(ObservedIssue {
+                repo: m.control_repo.clone(),
+                number,
+                title: crate::report::tracking_title(m),
+                body: crate::report::marker(&m.id),
+                labels: Vec::new(),
+                open: true,
+            });
+        }
+        w
+    }
+
     /// A fresh, deterministic SHA.
     pub fn fresh_sha(&mut self, salt: &str) -> Sha {
         self.counter += 1;
@@ -446,7 +497,8 @@ pub struct Rehearsal {
 
 /// Plays `manifest` forward in `world`: convoy reconciles; when it waits for a human,
 /// `approver` approves; when it waits for CI, every run succeeds; when it waits for developers,
-/// each open task gets a pull request into its RC branch, merged. Stops when the release ends,
+/// each open task gets a pull request into its RC branch, merged. With `land_work`, developers
+/// also push one commit to every RC branch during development. Stops when the release ends,
 /// nothing moves, or after `max_steps`.
 pub fn rehearse(
     mut manifest: crate::model::manifest::ReleaseManifest,
@@ -454,6 +506,7 @@ pub fn rehearse(
     approver: &crate::model::ids::Login,
     mut now: crate::model::time::Timestamp,
     max_steps: usize,
+    land_work: bool,
 ) -> Rehearsal {
     use crate::lifecycle::{Owner, decide};
     use crate::signal::{Command, CommandSignal, CommandSource, Signal};
@@ -470,6 +523,7 @@ pub fn rehearse(
     let mut next = command(Command::Reconcile);
     let mut steps = Vec::new();
     let mut idle = 0;
+    let mut worked = !land_work;
     for _ in 0..max_steps {
         let from = manifest.phase;
         let d = decide(&manifest, &world.observed, &next, now);
@@ -505,6 +559,17 @@ pub fn rehearse(
         idle += 1;
         if idle > 2 {
             break;
+        }
+        if !worked && manifest.phase == crate::model::manifest::Phase::Development {
+            // Developers land a change on every RC branch, as a release with work would.
+            for r in &manifest.repos {
+                if world.observed.head(&r.name, &r.rc_branch).is_some() {
+                    world.push(&r.name, &r.rc_branch);
+                }
+            }
+            worked = true;
+            idle = 0;
+            continue;
         }
         if d.waits.iter().any(|w| w.who == Owner::Human) {
             next = command(Command::Approve);

@@ -99,12 +99,7 @@ fn parse_document<T: DeserializeOwned>(doc: Document, text: &str) -> Result<T, V
     let value: Value = serde_json::from_str(text).map_err(|e| {
         vec![Problem::new(
             "",
-            format!(
-                "the {} is not valid JSON (line {}, column {}): {e}",
-                doc.noun(),
-                e.line(),
-                e.column()
-            ),
+            format!("the {} is not valid JSON: {e}", doc.noun()),
         )]
     })?;
     let problems = schema::check(doc, &value);

@@ -55,6 +55,8 @@ pub fn release(directive: Directive) -> ReleaseManifest {
         },
     )
     .unwrap();
+    m.tasks[0].title = Some("Add the /v2/orders endpoint".to_owned());
+    m.tasks[1].title = Some("Show orders from /v2/orders".to_owned());
     m.tasks[1].depends_on = vec![IssueRef::parse("acme/api#12").unwrap()];
     m.dependencies = m.derive_dependencies();
     m

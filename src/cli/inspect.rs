@@ -1,0 +1,145 @@
+//! `convoy schema`, `graph`, `event` and `plan`: read-only views.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+
+use super::{CliError, GraphFormat, PlanFormat, SchemaKind, read_input};
+use crate::lifecycle::observed::Observed;
+use crate::model::create::CreateRequest;
+use crate::model::ids::{Login, ReleaseId, RepoName};
+use crate::model::manifest::ReleaseManifest;
+use crate::model::schema::Document;
+use crate::model::time::Timestamp;
+use crate::signal::{CreateArgs, Signal};
+use crate::validate::{self, Problem};
+
+fn invalid(file: &Path, problems: &[Problem]) -> CliError {
+    let lines: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}: {p}", file.display()))
+        .collect();
+    CliError::Invalid(lines.join("\n"))
+}
+
+pub(super) fn schema(which: SchemaKind) -> Result<ExitCode, CliError> {
+    let doc = match which {
+        SchemaKind::Config => Document::Config,
+        SchemaKind::Manifest => Document::Manifest,
+    };
+    print!("{}", doc.schema_text());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_config(path: &Path) -> Result<crate::model::config::Config, CliError> {
+    let text = read_input(path)?;
+    validate::config_from_str(&text).map_err(|p| invalid(path, &p))
+}
+
+pub(super) fn graph(config: &Path, format: GraphFormat) -> Result<ExitCode, CliError> {
+    let config = load_config(config)?;
+    let edges: Vec<_> = config
+        .repos
+        .iter()
+        .flat_map(|r| r.depends_on.iter().map(move |d| (&r.name, d)))
+        .collect();
+    let graph = crate::graph::DependencyGraph::new(config.repos.iter().map(|r| &r.name), edges)
+        .map_err(|e| CliError::Invalid(e.to_string()))?;
+    match format {
+        GraphFormat::Text => {
+            for (i, wave) in graph.waves().iter().enumerate() {
+                let names: Vec<&str> = wave.iter().map(RepoName::as_str).collect();
+                println!("wave {}: {}", i + 1, names.join(", "));
+            }
+        }
+        GraphFormat::Mermaid => print!("{}", graph.to_mermaid()),
+        GraphFormat::Dot => print!("{}", graph.to_dot()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(super) fn event(name: &str, file: &Path) -> Result<ExitCode, CliError> {
+    let bytes = std::fs::read(file)
+        .map_err(|e| CliError::Invalid(format!("{}: cannot read it: {e}", file.display())))?;
+    let signal = crate::event::parse_event(name, &bytes)
+        .map_err(|e| CliError::Invalid(format!("{}: {e}", file.display())))?;
+    match signal {
+        Signal::Ignored { reason } => println!("ignored: {reason}"),
+        other => println!(
+            "{}",
+            serde_json::to_string_pretty(&other).context("printing the signal")?
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Arguments of `convoy plan`.
+pub(super) struct PlanArgs<'a> {
+    pub config: &'a Path,
+    pub manifest: Option<&'a Path>,
+    pub observed: Option<&'a Path>,
+    pub release: &'a str,
+    pub control_repo: Option<&'a str>,
+    pub now: Option<&'a str>,
+    pub format: PlanFormat,
+}
+
+pub(super) fn plan(args: PlanArgs<'_>) -> Result<ExitCode, CliError> {
+    let config = load_config(args.config)?;
+    let now = match args.now {
+        Some(t) => Timestamp::parse(t).map_err(|e| CliError::Invalid(format!("--now: {e}")))?,
+        None => Timestamp::now(),
+    };
+    let manifest: ReleaseManifest = match args.manifest {
+        Some(path) => {
+            let text = read_input(path)?;
+            validate::manifest_from_str(&text).map_err(|p| invalid(path, &p))?
+        }
+        None => {
+            let id = ReleaseId::parse(args.release)
+                .map_err(|e| CliError::Invalid(format!("--release: {e}")))?;
+            let control_repo = match (&config.control_repo, args.control_repo) {
+                (Some(c), _) => c.clone(),
+                (None, Some(c)) => RepoName::parse(c)
+                    .map_err(|e| CliError::Invalid(format!("--control-repo: {e}")))?,
+                (None, None) => {
+                    return Err(CliError::Invalid(
+                        "name the control repo: set `control_repo` in the config, pass --control-repo, or set GITHUB_REPOSITORY".to_owned(),
+                    ));
+                }
+            };
+            let actor = Login::parse("convoy").map_err(|e| CliError::Failure(e.into()))?;
+            ReleaseManifest::create(
+                &config,
+                CreateRequest {
+                    id,
+                    control_repo,
+                    actor,
+                    now,
+                    args: CreateArgs::default(),
+                    gathered: Vec::new(),
+                },
+            )
+            .map_err(|e| CliError::Invalid(e.to_string()))?
+        }
+    };
+    let observed: Option<Observed> = match args.observed {
+        Some(path) => {
+            let text = read_input(path)?;
+            Some(serde_json::from_str(&text).map_err(|e| {
+                CliError::Invalid(format!("{}: not an observed state: {e}", path.display()))
+            })?)
+        }
+        None => None,
+    };
+    let plan = crate::plan::plan(&manifest, observed.as_ref(), now);
+    match args.format {
+        PlanFormat::Text => print!("{}", plan.render()),
+        PlanFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&plan).context("printing the plan")?
+        ),
+    }
+    Ok(ExitCode::SUCCESS)
+}

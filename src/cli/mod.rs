@@ -1,0 +1,196 @@
+//! The `convoy` command line: parsing, logging setup, exit codes.
+//!
+//! Exit codes: 0 ok, 1 failure, 2 invalid input (a file or argument a person must fix).
+//! Machine output goes to stdout; logs to stderr.
+
+mod inspect;
+mod validate;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// convoy ships one release across many GitHub repositories as a unit.
+#[derive(Debug, Parser)]
+#[command(name = "convoy", version, about, long_about = None)]
+pub struct Cli {
+    /// Log level for stderr (error, warn, info, debug, trace).
+    #[arg(long, global = true, env = "CONVOY_LOG", default_value = "warn")]
+    pub log_level: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Check a config and/or manifests: schema plus semantic checks.
+    Validate {
+        /// The config file (`convoy.json`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Manifest files (`releases/<id>/manifest.json`).
+        manifests: Vec<PathBuf>,
+        /// `human` text, or `github` workflow-command annotations.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print an embedded JSON Schema.
+    Schema {
+        /// Which document.
+        #[arg(value_enum)]
+        which: SchemaKind,
+    },
+    /// Print the dependency graph of a config with its promotion waves.
+    Graph {
+        /// The config file.
+        #[arg(long)]
+        config: PathBuf,
+        /// `text` (waves), `mermaid` or `dot`.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+        format: GraphFormat,
+    },
+    /// Parse a GitHub event payload and print the signal convoy sees.
+    Event {
+        /// The event name (`GITHUB_EVENT_NAME`), e.g. `pull_request`.
+        name: String,
+        /// The payload file (`GITHUB_EVENT_PATH`).
+        file: PathBuf,
+    },
+    /// Print the execution plan: phases ahead, gates, waves, and what the next run would do.
+    Plan {
+        /// The config file.
+        #[arg(long)]
+        config: PathBuf,
+        /// The release's manifest (default: a release about to be created from the config).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// What GitHub shows, as JSON (default: every base and staging branch exists).
+        #[arg(long)]
+        observed: Option<PathBuf>,
+        /// The id of the release to plan when no manifest is given.
+        #[arg(long, default_value = "next")]
+        release: String,
+        /// The control repo when the config does not name one.
+        #[arg(long, env = "GITHUB_REPOSITORY")]
+        control_repo: Option<String>,
+        /// The time to plan at (RFC 3339); default now.
+        #[arg(long)]
+        now: Option<String>,
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
+}
+
+/// How `validate` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `FILE: /pointer: message` lines.
+    Human,
+    /// `::error file=…,title=…::…` workflow commands.
+    Github,
+}
+
+/// Which schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// `convoy.json`.
+    Config,
+    /// The release manifest.
+    Manifest,
+}
+
+/// Graph output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// One line per wave.
+    Text,
+    /// A mermaid flowchart.
+    Mermaid,
+    /// Graphviz dot.
+    Dot,
+}
+
+/// Plan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// For people.
+    Text,
+    /// For machines.
+    Json,
+}
+
+/// Why a command did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Input a person must fix (exit 2). The text is complete and printed as is.
+    #[error("{0}")]
+    Invalid(String),
+    /// Anything else (exit 1).
+    #[error(transparent)]
+    Failure(#[from] anyhow::Error),
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli.log_level);
+    let result = match cli.command {
+        CliCommand::Validate {
+            config,
+            manifests,
+            format,
+        } => validate::run(config.as_deref(), &manifests, format),
+        CliCommand::Schema { which } => inspect::schema(which),
+        CliCommand::Graph { config, format } => inspect::graph(&config, format),
+        CliCommand::Event { name, file } => inspect::event(&name, &file),
+        CliCommand::Plan {
+            config,
+            manifest,
+            observed,
+            release,
+            control_repo,
+            now,
+            format,
+        } => inspect::plan(inspect::PlanArgs {
+            config: &config,
+            manifest: manifest.as_deref(),
+            observed: observed.as_deref(),
+            release: &release,
+            control_repo: control_repo.as_deref(),
+            now: now.as_deref(),
+            format,
+        }),
+    };
+    match result {
+        Ok(code) => code,
+        Err(CliError::Invalid(msg)) => {
+            eprintln!("{msg}");
+            ExitCode::from(2)
+        }
+        Err(CliError::Failure(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::env::var_os("NO_COLOR").is_none())
+        .with_target(false)
+        .try_init();
+}
+
+/// Reads a file a person named; a missing or unreadable file is invalid input.
+pub(crate) fn read_input(path: &Path) -> Result<String, CliError> {
+    std::fs::read_to_string(path)
+        .map_err(|e| CliError::Invalid(format!("{}: cannot read it: {e}", path.display())))
+}

@@ -1,0 +1,72 @@
+//! `convoy validate`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use super::{CliError, Format, read_input};
+use crate::validate::{self, Problem};
+
+pub(super) fn run(
+    config: Option<&Path>,
+    manifests: &[PathBuf],
+    format: Format,
+) -> Result<ExitCode, CliError> {
+    if config.is_none() && manifests.is_empty() {
+        return Err(CliError::Invalid(
+            "nothing to validate: give --config FILE and/or manifest files".to_owned(),
+        ));
+    }
+    let mut reports: Vec<(String, Vec<Problem>)> = Vec::new();
+    if let Some(path) = config {
+        let text = read_input(path)?;
+        let problems = validate::config_from_str(&text).err().unwrap_or_default();
+        reports.push((path.display().to_string(), problems));
+    }
+    for path in manifests {
+        let text = read_input(path)?;
+        let problems = validate::manifest_from_str(&text).err().unwrap_or_default();
+        reports.push((path.display().to_string(), problems));
+    }
+    let mut failed = false;
+    for (file, problems) in &reports {
+        if problems.is_empty() {
+            if format == Format::Human {
+                println!("{file}: ok");
+            }
+            continue;
+        }
+        failed = true;
+        for p in problems {
+            match format {
+                Format::Human => println!("{file}: {p}"),
+                Format::Github => println!(
+                    "::error file={},title=convoy validate {}::{}",
+                    escape_property(file),
+                    escape_property(if p.pointer.is_empty() {
+                        "/"
+                    } else {
+                        &p.pointer
+                    }),
+                    escape_data(&p.message)
+                ),
+            }
+        }
+    }
+    Ok(if failed {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Escapes a workflow-command message (`%`, CR, LF), as the runner expects.
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a workflow-command property (also `:` and `,`).
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
