@@ -310,6 +310,7 @@ fn a_push_to_an_rc_after_validation_revalidates_only_what_it_covers() {
         &login("release-captain"),
         t0(),
         until,
+        false,
     );
     cur = again.manifest;
     w = again.world;
@@ -328,6 +329,7 @@ fn a_push_to_an_rc_after_validation_revalidates_only_what_it_covers() {
         &login("release-captain"),
         t0(),
         200,
+        false,
     );
     assert_eq!(replay.manifest.phase, Phase::Shipped);
     let rerun: Vec<_> = replay.manifest.tier_runs[runs_before..]
@@ -364,6 +366,7 @@ fn abort_resets_staging_and_closes_promotion_prs() {
         &login("release-captain"),
         t0(),
         until + 1,
+        false,
     );
     assert_eq!(mid.manifest.phase, Phase::Validation);
     let mut w = mid.world.clone();
