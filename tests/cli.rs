@@ -294,3 +294,16 @@ fn plan_on_a_fresh_config_prints_the_whole_phase_plan() {
     assert_eq!(v["phase"], "validation");
     assert_eq!(v["rehearsal_ends_in"], "shipped");
 }
+
+#[test]
+fn demo_ships_under_every_directive() {
+    for directive in ["careful", "auto", "quick"] {
+        let (code, out, err) = convoy(&["demo", "--directive", directive]);
+        assert_eq!(code, 0, "{directive}: {err}");
+        assert!(out.contains("shipping → shipped"), "{out}");
+        assert!(
+            out.contains("shipped: every repo's base branch holds its validated merge"),
+            "{out}"
+        );
+    }
+}

@@ -28,7 +28,7 @@ pub(super) fn schema(which: SchemaKind) -> Result<ExitCode, CliError> {
         SchemaKind::Config => Document::Config,
         SchemaKind::Manifest => Document::Manifest,
     };
-    print!("{}", doc.schema_text());
+    out!("{}", doc.schema_text());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -50,11 +50,11 @@ pub(super) fn graph(config: &Path, format: GraphFormat) -> Result<ExitCode, CliE
         GraphFormat::Text => {
             for (i, wave) in graph.waves().iter().enumerate() {
                 let names: Vec<&str> = wave.iter().map(RepoName::as_str).collect();
-                println!("wave {}: {}", i + 1, names.join(", "));
+                outln!("wave {}: {}", i + 1, names.join(", "));
             }
         }
-        GraphFormat::Mermaid => print!("{}", graph.to_mermaid()),
-        GraphFormat::Dot => print!("{}", graph.to_dot()),
+        GraphFormat::Mermaid => out!("{}", graph.to_mermaid()),
+        GraphFormat::Dot => out!("{}", graph.to_dot()),
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -65,8 +65,8 @@ pub(super) fn event(name: &str, file: &Path) -> Result<ExitCode, CliError> {
     let signal = crate::event::parse_event(name, &bytes)
         .map_err(|e| CliError::Invalid(format!("{}: {e}", file.display())))?;
     match signal {
-        Signal::Ignored { reason } => println!("ignored: {reason}"),
-        other => println!(
+        Signal::Ignored { reason } => outln!("ignored: {reason}"),
+        other => outln!(
             "{}",
             serde_json::to_string_pretty(&other).context("printing the signal")?
         ),
@@ -135,8 +135,8 @@ pub(super) fn plan(args: PlanArgs<'_>) -> Result<ExitCode, CliError> {
     };
     let plan = crate::plan::plan(&manifest, observed.as_ref(), now);
     match args.format {
-        PlanFormat::Text => print!("{}", plan.render()),
-        PlanFormat::Json => println!(
+        PlanFormat::Text => out!("{}", plan.render()),
+        PlanFormat::Json => outln!(
             "{}",
             serde_json::to_string_pretty(&plan).context("printing the plan")?
         ),

@@ -3,6 +3,17 @@
 //! Exit codes: 0 ok, 1 failure, 2 invalid input (a file or argument a person must fix).
 //! Machine output goes to stdout; logs to stderr.
 
+/// `println!` to stdout that ends the command quietly when the reader went away (`| head`).
+macro_rules! outln {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*), true)? };
+}
+
+/// `print!` to stdout, like [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*), false)? };
+}
+
+mod demo;
 mod inspect;
 mod validate;
 
@@ -26,6 +37,12 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
+    /// Play a whole release of the example config (in memory) and print each step.
+    Demo {
+        /// The directive to play it under.
+        #[arg(long, value_enum, default_value_t = DemoDirective::Careful)]
+        directive: DemoDirective,
+    },
     /// Check a config and/or manifests: schema plus semantic checks.
     Validate {
         /// The config file (`convoy.json`).
@@ -94,6 +111,17 @@ pub enum Format {
     Github,
 }
 
+/// Directives for the demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoDirective {
+    /// Humans approve each gate.
+    Careful,
+    /// Gates open by themselves.
+    Auto,
+    /// Only quick tiers gate.
+    Quick,
+}
+
 /// Which schema.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
@@ -132,6 +160,29 @@ pub enum CliError {
     /// Anything else (exit 1).
     #[error(transparent)]
     Failure(#[from] anyhow::Error),
+    /// Whoever read stdout stopped reading (exit 0: not our failure).
+    #[error("stdout closed")]
+    Closed,
+}
+
+/// Writes to stdout; a closed pipe becomes [`CliError::Closed`].
+pub(crate) fn write_out(args: std::fmt::Arguments<'_>, newline: bool) -> Result<(), CliError> {
+    use std::io::Write as _;
+    let mut stdout = std::io::stdout().lock();
+    let result = stdout
+        .write_fmt(args)
+        .and_then(|()| {
+            if newline {
+                stdout.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| stdout.flush());
+    result.map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => CliError::Closed,
+        _ => CliError::Failure(anyhow::Error::new(e).context("writing to stdout")),
+    })
 }
 
 /// Runs the command line and returns the process exit code.
@@ -139,6 +190,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_level);
     let result = match cli.command {
+        CliCommand::Demo { directive } => demo::run(match directive {
+            DemoDirective::Careful => crate::model::config::Directive::Careful,
+            DemoDirective::Auto => crate::model::config::Directive::Auto,
+            DemoDirective::Quick => crate::model::config::Directive::Quick,
+        }),
         CliCommand::Validate {
             config,
             manifests,
@@ -171,6 +227,7 @@ pub fn main() -> ExitCode {
             eprintln!("{msg}");
             ExitCode::from(2)
         }
+        Err(CliError::Closed) => ExitCode::SUCCESS,
         Err(CliError::Failure(e)) => {
             eprintln!("error: {e:#}");
             ExitCode::from(1)

@@ -31,15 +31,15 @@ pub(super) fn run(
     for (file, problems) in &reports {
         if problems.is_empty() {
             if format == Format::Human {
-                println!("{file}: ok");
+                outln!("{file}: ok");
             }
             continue;
         }
         failed = true;
         for p in problems {
             match format {
-                Format::Human => println!("{file}: {p}"),
-                Format::Github => println!(
+                Format::Human => outln!("{file}: {p}"),
+                Format::Github => outln!(
                     "::error file={},title=convoy validate {}::{}",
                     escape_property(file),
                     escape_property(if p.pointer.is_empty() {
