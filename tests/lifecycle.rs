@@ -528,3 +528,120 @@ fn auto_fix_runs_before_a_human_is_called() {
             .contains("auto-fix did not help")
     );
 }
+
+#[test]
+fn task_prs_get_a_depends_on_status() {
+    let m = release(Directive::Auto);
+    let mut w = world(&m);
+    // Into development: RC branches cut.
+    let d = decide(&m, &w.observed, &reconcile(), t0());
+    for a in &d.actions {
+        w.apply(&a.action).unwrap();
+    }
+    let d = decide(&d.manifest, &w.observed, &reconcile(), t0());
+    assert_eq!(d.manifest.phase, Phase::Development);
+    // web#7 depends on api#12 (in the manifest); its PR also names acme/worker#3 in its body.
+    let web = repo("acme/web");
+    let feature = branch("orders-ui");
+    w.push(&web, &feature);
+    let n = w
+        .open_pull(
+            &web,
+            &feature,
+            &branch("rc/2026.12.0"),
+            "Closes #7\n\nDepends-On: acme/worker#3",
+        )
+        .unwrap();
+    let d = decide(&d.manifest, &w.observed, &reconcile(), t0());
+    let status = d.actions.iter().find_map(|a| match &a.action {
+        Action::SetCommitStatus {
+            context,
+            state,
+            description,
+            repo,
+            ..
+        } if context == "convoy/depends-on" => {
+            Some((repo.to_string(), *state, description.clone()))
+        }
+        _ => None,
+    });
+    let (r, state, description) = status.expect("a depends-on status");
+    assert_eq!(r, "acme/web");
+    assert_eq!(state, convoy::lifecycle::observed::StatusState::Pending);
+    assert_eq!(description, "waiting for acme/api#12, acme/worker#3");
+    assert_eq!(
+        d.manifest
+            .task(&convoy::model::ids::IssueRef::parse("acme/web#7").unwrap())
+            .unwrap()
+            .pull_requests,
+        [n]
+    );
+}
+
+#[test]
+fn rollback_after_shipping_reverts_in_reverse_dependency_order() {
+    let m = release(Directive::Auto);
+    let r = rehearse(
+        m.clone(),
+        world(&m),
+        &login("release-captain"),
+        t0(),
+        200,
+        true,
+    );
+    assert_eq!(r.manifest.phase, Phase::Shipped);
+    let mut w = r.world.clone();
+    let d = decide(
+        &r.manifest,
+        &w.observed,
+        &command("maria", Command::Rollback),
+        t0(),
+    );
+    assert_eq!(d.manifest.phase, Phase::RolledBack);
+    let reverts: Vec<_> = d
+        .actions
+        .iter()
+        .filter_map(|a| match &a.action {
+            Action::RevertMerge { repo, .. } => Some((a.id, repo.to_string(), a.after.clone())),
+            _ => None,
+        })
+        .collect();
+    let order: Vec<&str> = reverts.iter().map(|(_, r, _)| r.as_str()).collect();
+    assert_eq!(
+        order,
+        ["acme/web", "acme/api", "acme/worker", "acme/schema"]
+    );
+    for pair in reverts.windows(2) {
+        assert_eq!(
+            pair[1].2,
+            [pair[0].0],
+            "each revert waits for the one before"
+        );
+    }
+    for a in &d.actions {
+        w.apply(&a.action).unwrap();
+    }
+    let after = decide(&d.manifest, &w.observed, &reconcile(), t0());
+    assert!(
+        after
+            .manifest
+            .repos
+            .iter()
+            .all(|r| r.state == RepoState::Reverted)
+    );
+    let deletes = after
+        .actions
+        .iter()
+        .filter(|a| a.action.kind() == "delete_branch")
+        .count();
+    assert_eq!(deletes, 4, "convoy cleans up its revert branches");
+    for a in &after.actions {
+        w.apply(&a.action).unwrap();
+    }
+    let quiet = decide(&after.manifest, &w.observed, &reconcile(), t0());
+    assert!(
+        quiet.actions.is_empty() && !quiet.changed,
+        "{:#?}",
+        quiet.actions
+    );
+}

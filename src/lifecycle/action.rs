@@ -37,6 +37,13 @@ pub enum Action {
         /// Whether a non-fast-forward move is intended.
         force: bool,
     },
+    /// Delete a branch convoy made for itself (a revert branch once its pull request merged).
+    DeleteBranch {
+        /// The repository.
+        repo: RepoName,
+        /// The branch.
+        branch: BranchName,
+    },
     /// Open a pull request from `head` into `base`.
     OpenPullRequest {
         /// The repository.
@@ -190,6 +197,7 @@ impl Action {
         match self {
             Action::CreateBranch { repo, .. }
             | Action::UpdateBranch { repo, .. }
+            | Action::DeleteBranch { repo, .. }
             | Action::OpenPullRequest { repo, .. }
             | Action::MergePullRequest { repo, .. }
             | Action::ClosePullRequest { repo, .. }
@@ -212,6 +220,7 @@ impl Action {
             | Action::UpdateBranch {
                 repo, branch, sha, ..
             } => format!("{repo} {branch} ← {}", sha.short()),
+            Action::DeleteBranch { repo, branch } => format!("{repo} {branch}"),
             Action::OpenPullRequest {
                 repo, head, base, ..
             } => format!("{repo} {head} → {base}"),
@@ -253,6 +262,7 @@ impl Action {
         match self {
             Action::CreateBranch { .. } => "create_branch",
             Action::UpdateBranch { .. } => "update_branch",
+            Action::DeleteBranch { .. } => "delete_branch",
             Action::OpenPullRequest { .. } => "open_pull_request",
             Action::MergePullRequest { .. } => "merge_pull_request",
             Action::ClosePullRequest { .. } => "close_pull_request",
@@ -275,6 +285,7 @@ impl Action {
             Action::UpdateBranch {
                 repo, branch, sha, ..
             } => o.head(repo, branch) == Some(sha),
+            Action::DeleteBranch { repo, branch } => o.head(repo, branch).is_none(),
             Action::OpenPullRequest {
                 repo, head, base, ..
             } => o.open_pull(repo, head, base).is_some(),

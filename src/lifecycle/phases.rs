@@ -6,11 +6,11 @@
 
 use super::Draft;
 use super::action::Action;
-use super::observed::PullState;
+use super::observed::{PullState, StatusState};
 use super::table::{GateMode, Owner};
 use super::tiers;
 use crate::model::config::{MergeMethod, TierPhase};
-use crate::model::ids::{BranchName, RepoName};
+use crate::model::ids::{BranchName, IssueRef, RepoName};
 use crate::model::manifest::{Gate, Phase, RepoState, TaskStatus};
 use crate::report;
 
@@ -245,7 +245,83 @@ fn enter_staging(d: &mut Draft<'_>) {
     );
 }
 
+/// `Depends-On: owner/repo#N[, owner/repo#M]` lines of a pull request body.
+fn depends_on_lines(body: &str) -> Vec<IssueRef> {
+    body.lines()
+        .filter_map(|l| {
+            let l = l.trim();
+            let (key, rest) = l.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case("depends-on")
+                .then_some(rest)
+        })
+        .flat_map(|rest| rest.split([',', ' ']).filter(|x| !x.is_empty()))
+        .filter_map(|x| IssueRef::parse(x.trim()).ok())
+        .collect()
+}
+
+/// `convoy/depends-on` on every open task pull request into an RC branch: pending until every
+/// task it depends on (in the manifest, or by a `Depends-On:` line) is merged into its RC.
+fn plan_dependency_statuses(d: &mut Draft<'_>) {
+    for task in d.m.tasks.clone() {
+        if task.status.is_settled() {
+            continue;
+        }
+        let Some(repo) = d.m.repo(&task.repo).cloned() else {
+            continue;
+        };
+        for number in &task.pull_requests {
+            let Some(pr) = d.o.pull(&task.repo, *number).cloned() else {
+                continue;
+            };
+            if pr.state != PullState::Open || pr.base != repo.rc_branch {
+                continue;
+            }
+            let mut deps = task.depends_on.clone();
+            for dep in depends_on_lines(&pr.body) {
+                if !deps.contains(&dep) && dep != task.issue {
+                    deps.push(dep);
+                }
+            }
+            if deps.is_empty() {
+                continue;
+            }
+            let waiting: Vec<String> = deps
+                .iter()
+                .filter(|dep| d.m.task(dep).is_none_or(|t| t.status != TaskStatus::Merged))
+                .map(|dep| dep.to_string())
+                .collect();
+            let (state, description) = if waiting.is_empty() {
+                (
+                    StatusState::Success,
+                    "every dependency is merged into its RC branch".to_owned(),
+                )
+            } else {
+                (
+                    StatusState::Pending,
+                    format!("waiting for {}", waiting.join(", ")),
+                )
+            };
+            d.act(
+                Action::SetCommitStatus {
+                    repo: task.repo.clone(),
+                    sha: pr.head_sha.clone(),
+                    context: "convoy/depends-on".to_owned(),
+                    state,
+                    description,
+                },
+                format!(
+                    "tell {}#{} whether its dependencies landed",
+                    task.repo, pr.number
+                ),
+                vec![],
+            );
+        }
+    }
+}
+
 fn plan_development(d: &mut Draft<'_>) {
+    plan_dependency_statuses(d);
     for i in 0..d.m.repos.len() {
         let r = d.m.repos[i].clone();
         if r.state != RepoState::Pending {
@@ -684,7 +760,20 @@ fn plan_undo(d: &mut Draft<'_>) {
             }
         }
         if let Some(shipped) = r.shas.shipped.clone() {
-            if d.m.phase == Phase::RolledBack && r.state != RepoState::Reverted {
+            let revert = revert_branch(&d.m.id);
+            if r.state == RepoState::Reverted && d.o.head(&r.name, &revert).is_some() {
+                d.act(
+                    Action::DeleteBranch {
+                        repo: r.name.clone(),
+                        branch: revert,
+                    },
+                    format!(
+                        "the revert of {} merged; its branch is no longer needed",
+                        r.name
+                    ),
+                    vec![],
+                );
+            } else if d.m.phase == Phase::RolledBack && r.state != RepoState::Reverted {
                 let id = d.act(
                     Action::RevertMerge {
                         repo: r.name.clone(),

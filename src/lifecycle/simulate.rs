@@ -296,6 +296,15 @@ impl World {
                 }
                 self.set_head(repo, branch, sha.clone());
             }
+            Action::DeleteBranch { repo, branch } => {
+                let before = self.observed.branches.len();
+                self.observed
+                    .branches
+                    .retain(|b| !(&b.repo == repo && &b.branch == branch));
+                if self.observed.branches.len() == before {
+                    return Err(Refusal::NotFound(format!("{repo} {branch}")));
+                }
+            }
             Action::OpenPullRequest {
                 repo,
                 head,
