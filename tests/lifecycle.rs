@@ -645,3 +645,136 @@ fn rollback_after_shipping_reverts_in_reverse_dependency_order() {
         quiet.actions
     );
 }
+
+#[test]
+fn deferring_a_merged_task_reverts_it_on_the_rc_until_the_revert_merged() {
+    let m = release(Directive::Careful);
+    let mut w = world(&m);
+    let mut d = decide(&m, &w.observed, &command("maria", Command::Approve), t0());
+    for a in &d.actions {
+        w.apply(&a.action).unwrap();
+    }
+    w.land_open_tasks(&d.manifest);
+    d = decide(&d.manifest, &w.observed, &reconcile(), t0());
+    let api12 = convoy::model::ids::IssueRef::parse("acme/api#12").unwrap();
+    assert_eq!(
+        d.manifest.task(&api12).unwrap().status,
+        convoy::model::manifest::TaskStatus::Merged
+    );
+
+    let defer = decide(
+        &d.manifest,
+        &w.observed,
+        &command(
+            "dev",
+            Command::Defer {
+                task: api12.clone(),
+            },
+        ),
+        t0(),
+    );
+    assert_eq!(
+        defer.manifest.task(&api12).unwrap().status,
+        convoy::model::manifest::TaskStatus::Deferred
+    );
+    let revert = |d: &convoy::lifecycle::Decision| {
+        d.actions.iter().any(|a| matches!(&a.action, Action::RevertMerge { repo, branch, .. } if repo.as_str() == "acme/api" && branch.as_str() == "rc/2026.12.0"))
+    };
+    assert!(revert(&defer));
+    // The executor failed: the next run plans the revert again.
+    let retry = decide(&defer.manifest, &w.observed, &reconcile(), t0());
+    assert!(revert(&retry));
+    for a in &retry.actions {
+        w.apply(&a.action).unwrap();
+    }
+    let done = decide(&retry.manifest, &w.observed, &reconcile(), t0());
+    assert!(!revert(&done), "the revert merged; nothing more to do");
+}
+
+#[test]
+fn a_staging_head_that_moves_during_validation_reruns_the_staging_tiers_too() {
+    let m = release(Directive::Careful);
+    let full = rehearse(
+        m.clone(),
+        world(&m),
+        &login("release-captain"),
+        t0(),
+        200,
+        false,
+    );
+    let until = full
+        .steps
+        .iter()
+        .position(|s| s.signal == "approve" && s.from == Phase::Validation)
+        .unwrap();
+    let mid = rehearse(
+        m.clone(),
+        world(&m),
+        &login("release-captain"),
+        t0(),
+        until,
+        false,
+    );
+    assert_eq!(mid.manifest.phase, Phase::Validation);
+    let mut w = mid.world.clone();
+    let schema = repo("acme/schema");
+    let moved = w.push(&schema, &branch("staging"));
+    let d = decide(&mid.manifest, &w.observed, &reconcile(), t0());
+    assert_eq!(
+        d.manifest.repo(&schema).unwrap().shas.staged.as_ref(),
+        Some(&moved)
+    );
+    let dispatched: Vec<_> = d
+        .actions
+        .iter()
+        .filter_map(|a| match &a.action {
+            Action::DispatchWorkflow { workflow, .. } => Some(workflow.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        dispatched,
+        ["smoke.yml", "e2e.yml"],
+        "perf does not cover acme/schema"
+    );
+    for a in &d.actions {
+        w.apply(&a.action).unwrap();
+    }
+    let end = rehearse(
+        d.manifest.clone(),
+        w,
+        &login("release-captain"),
+        t0(),
+        200,
+        false,
+    );
+    assert_eq!(end.manifest.phase, Phase::Shipped);
+}
+
+#[test]
+fn a_runner_clock_behind_the_manifest_never_moves_history_backwards() {
+    let m = release(Directive::Careful);
+    let w = world(&m);
+    let later = convoy::model::time::Timestamp::parse("2026-11-26T12:00:00Z").unwrap();
+    let d = decide(&m, &w.observed, &reconcile(), later);
+    let earlier = convoy::model::time::Timestamp::parse("2026-11-26T11:59:00Z").unwrap();
+    let approved = decide(
+        &d.manifest,
+        &w.observed,
+        &command("maria", Command::Approve),
+        earlier,
+    );
+    assert_eq!(
+        approved.manifest.phase,
+        Phase::Development,
+        "the approval counts"
+    );
+    assert!(
+        approved
+            .manifest
+            .history
+            .windows(2)
+            .all(|p| p[0].at <= p[1].at)
+    );
+    assert!(convoy::validate::check_manifest_value(&approved.manifest).is_empty());
+}

@@ -64,8 +64,23 @@ fn signal(person: usize, command: Command) -> Signal {
     })
 }
 
-fn approved(m: &ReleaseManifest, gate: Gate) -> bool {
-    m.approvals.iter().any(|a| a.gate == gate)
+/// Whether `gate` was approved since the phase it guards was (last) entered before `index`.
+fn approved(m: &ReleaseManifest, gate: Gate, index: usize) -> bool {
+    let phase = match gate {
+        Gate::Plan => "planning",
+        Gate::Promote => "development",
+        Gate::Ship => "validation",
+    };
+    let entered = m.history[..index]
+        .iter()
+        .rev()
+        .find(|h| {
+            h.to.as_deref() == Some(phase) && (h.event == "phase_changed" || h.event == "created")
+        })
+        .map_or(m.created_at, |h| h.at);
+    m.approvals
+        .iter()
+        .any(|a| a.gate == gate && a.at >= entered)
 }
 
 fn tiers_passed(m: &ReleaseManifest, phase: TierPhase) -> bool {
@@ -86,16 +101,16 @@ fn check_step(prev: &ReleaseManifest, d: &Decision) -> Result<(), TestCaseError>
     prop_assert!(problems.is_empty(), "invalid manifest: {problems:?}");
     // No gate skipped.
     let careful = next.directive == Directive::Careful;
-    for h in &next.history[prev.history.len()..] {
+    for (index, h) in next.history.iter().enumerate().skip(prev.history.len()) {
         if h.event != "phase_changed" {
             continue;
         }
         match (h.from.as_deref(), h.to.as_deref()) {
             (Some("planning"), Some("development")) => {
-                prop_assert!(!careful || approved(next, Gate::Plan))
+                prop_assert!(!careful || approved(next, Gate::Plan, index))
             }
             (Some("development"), Some("staging")) => {
-                prop_assert!(!careful || approved(next, Gate::Promote));
+                prop_assert!(!careful || approved(next, Gate::Promote, index));
                 prop_assert!(next.tasks.iter().all(|t| t.status.is_settled()));
                 prop_assert!(next.repos.iter().all(|r| r.shas.cut_from.is_some()));
             }
@@ -104,7 +119,7 @@ fn check_step(prev: &ReleaseManifest, d: &Decision) -> Result<(), TestCaseError>
                 prop_assert!(tiers_passed(next, TierPhase::Staging));
             }
             (Some("validation"), Some("shipping")) => {
-                prop_assert!(!careful || approved(next, Gate::Ship));
+                prop_assert!(!careful || approved(next, Gate::Ship, index));
                 prop_assert!(tiers_passed(next, TierPhase::Validation));
                 prop_assert!(tiers_passed(next, TierPhase::Staging));
             }

@@ -261,41 +261,15 @@ fn defer(d: &mut Draft<'_>, issue: &crate::model::ids::IssueRef) -> Result<Optio
     match task.status {
         TaskStatus::Deferred | TaskStatus::Dropped => Ok(None),
         TaskStatus::Merged => {
-            let Some(repo) = d.m.repo(&task.repo).cloned() else {
-                return Err(format!("{} is not a member repo", task.repo));
-            };
-            let merges: Vec<_> = task
-                .pull_requests
-                .iter()
-                .filter_map(|n| d.o.pull(&task.repo, *n))
-                .filter_map(|p| p.merge_commit_sha.clone())
-                .collect();
-            for (k, sha) in merges.into_iter().enumerate() {
-                let revert = crate::model::ids::BranchName::parse(&format!(
-                    "convoy/defer-{}-{}-{k}",
-                    d.m.id,
-                    task.issue.number()
-                ))
-                .map_err(|e| e.to_string())?;
-                d.act(
-                    Action::RevertMerge {
-                        repo: task.repo.clone(),
-                        branch: repo.rc_branch.clone(),
-                        merge_sha: sha,
-                        revert_branch: revert,
-                        title: format!("convoy {}: defer {}", d.m.id, task.issue),
-                    },
-                    format!(
-                        "{} was deferred after it merged; revert it on {}",
-                        task.issue, repo.rc_branch
-                    ),
-                    vec![],
-                );
-            }
+            // The revert pull request on the RC branch is planned by the development phase on
+            // every run until it merged (see `phases::plan_deferral_reverts`).
+            let rc =
+                d.m.repo(&task.repo)
+                    .map(|r| r.rc_branch.to_string())
+                    .unwrap_or_default();
             d.m.tasks[i].status = TaskStatus::Deferred;
             Ok(Some(format!(
-                "deferred {issue}; its merge is reverted on {}",
-                repo.rc_branch
+                "deferred {issue}; its merge is reverted on {rc}"
             )))
         }
         _ => {

@@ -101,6 +101,10 @@ impl<'a> Draft<'a> {
             DependencyGraph::new(m.repos.iter().map(|r| &r.name), std::iter::empty())
                 .unwrap_or_else(|_| unreachable!("a graph without edges has no cycle"))
         });
+        // The manifest's clock never goes backwards: a run whose clock is behind the last write
+        // (runners' clocks differ) uses the last write's time, so history stays ordered and an
+        // approval never predates the phase it approves.
+        let now = now.max(m.updated_at);
         Draft {
             m: m.clone(),
             o,

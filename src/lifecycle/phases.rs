@@ -104,6 +104,8 @@ pub(super) fn plan(d: &mut Draft<'_>) {
             }
         }
         Phase::Validation => {
+            // A staging head that moved during validation invalidates the staging tiers too.
+            tiers::plan(d, TierPhase::Staging);
             tiers::plan(d, TierPhase::Validation);
             if tiers::all_passed(d, TierPhase::Validation) && !d.gate_open(Gate::Ship) {
                 d.wait(
@@ -320,8 +322,54 @@ fn plan_dependency_statuses(d: &mut Draft<'_>) {
     }
 }
 
+/// A deferred task whose pull request already merged into the RC branch is backed out with a
+/// revert pull request on that branch (history is never rewritten). Planned on every run until
+/// the revert merged, so a failed attempt is retried.
+fn plan_deferral_reverts(d: &mut Draft<'_>) {
+    for task in d.m.tasks.clone() {
+        if task.status != TaskStatus::Deferred {
+            continue;
+        }
+        let Some(repo) = d.m.repo(&task.repo).cloned() else {
+            continue;
+        };
+        for number in &task.pull_requests {
+            let Some(pr) = d.o.pull(&task.repo, *number) else {
+                continue;
+            };
+            let (PullState::Merged, Some(merge_sha)) = (pr.state, pr.merge_commit_sha.clone())
+            else {
+                continue;
+            };
+            if pr.base != repo.rc_branch {
+                continue;
+            }
+            let Ok(revert_branch) =
+                BranchName::parse(&format!("convoy/defer-{}-pr{number}", d.m.id))
+            else {
+                continue;
+            };
+            d.act(
+                Action::RevertMerge {
+                    repo: task.repo.clone(),
+                    branch: repo.rc_branch.clone(),
+                    merge_sha,
+                    revert_branch,
+                    title: format!("convoy {}: defer {}", d.m.id, task.issue),
+                },
+                format!(
+                    "{} was deferred after it merged; revert {}#{number} on {}",
+                    task.issue, task.repo, repo.rc_branch
+                ),
+                vec![],
+            );
+        }
+    }
+}
+
 fn plan_development(d: &mut Draft<'_>) {
     plan_dependency_statuses(d);
+    plan_deferral_reverts(d);
     for i in 0..d.m.repos.len() {
         let r = d.m.repos[i].clone();
         if r.state != RepoState::Pending {

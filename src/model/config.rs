@@ -151,7 +151,8 @@ pub struct TierConfig {
     /// Whether the tier must pass under the `quick` directive. Default `false`.
     #[serde(default)]
     pub quick: bool,
-    /// Attempts before a failure counts (the first run plus retries). Default 2.
+    /// Attempts before a failure counts (the first run plus retries) under the `auto` directive;
+    /// `careful` and `quick` allow 2 whatever this says. Default 2.
     #[serde(default = "default_max_attempts")]
     #[schemars(range(min = 1, max = 10))]
     pub max_attempts: u32,

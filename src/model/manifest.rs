@@ -492,7 +492,7 @@ pub struct Approval {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EscalationRecord {
-    /// A stable key for what the escalation is about (e.g. `tier:e2e:<correlation id>`), so
+    /// A stable key for what the escalation is about (e.g. `tier:e2e:<SHA fingerprint>`), so
     /// convoy escalates once per cause.
     pub key: String,
     /// What a human must do, as a sentence.
