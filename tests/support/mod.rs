@@ -4,12 +4,15 @@
 
 use convoy::lifecycle::observed::{Observed, ObservedPermission};
 use convoy::lifecycle::simulate::World;
+use convoy::lifecycle::{Owner, decide};
 use convoy::model::config::{Config, Directive, Permission};
 use convoy::model::create::CreateRequest;
 use convoy::model::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName};
+use convoy::model::manifest::Conclusion;
 use convoy::model::manifest::ReleaseManifest;
 use convoy::model::time::Timestamp;
 use convoy::signal::CreateArgs;
+use convoy::signal::{Command, CommandSignal, CommandSource, Signal};
 
 pub const EXAMPLE_CONFIG: &str = include_str!("../../examples/convoy.json");
 
@@ -82,4 +85,70 @@ pub fn world(m: &ReleaseManifest) -> World {
     })
     .collect();
     w
+}
+
+pub fn reconcile() -> Signal {
+    command("release-captain", Command::Reconcile)
+}
+
+pub fn command(actor: &str, command: Command) -> Signal {
+    Signal::Command(CommandSignal {
+        command,
+        release: None,
+        actor: login(actor),
+        source: CommandSource::WorkflowDispatch,
+    })
+}
+
+pub fn phases_visited(m: &convoy::model::manifest::ReleaseManifest) -> Vec<String> {
+    let mut out = vec!["planning".to_owned()];
+    for h in &m.history {
+        if h.event == "phase_changed" {
+            out.push(h.to.clone().unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// Reconciles, landing tasks and finishing runs with `conclusion`, until `stop` holds or nothing
+/// moves any more.
+pub fn drive(
+    mut cur: convoy::model::manifest::ReleaseManifest,
+    w: &mut convoy::lifecycle::simulate::World,
+    conclusion: Conclusion,
+    stop: impl Fn(&convoy::lifecycle::Decision) -> bool,
+) -> convoy::lifecycle::Decision {
+    let mut now = t0();
+    let mut idle = 0;
+    loop {
+        let d = decide(&cur, &w.observed, &reconcile(), now);
+        for a in &d.actions {
+            w.apply(&a.action).unwrap();
+        }
+        now = convoy::model::time::Timestamp::from_unix_seconds(now.unix_seconds() + 60).unwrap();
+        if stop(&d) {
+            return d;
+        }
+        if d.actions.is_empty() && d.manifest == cur {
+            idle += 1;
+            assert!(idle < 5, "stuck in {:?}: {:#?}", d.manifest.phase, d.waits);
+            if d.waits.iter().any(|x| x.who == Owner::Developers) {
+                w.land_open_tasks(&d.manifest);
+            } else if d.waits.iter().any(|x| x.who == Owner::Human) {
+                let a = decide(
+                    &d.manifest,
+                    &w.observed,
+                    &command("maria", Command::Approve),
+                    now,
+                );
+                cur = a.manifest;
+                continue;
+            } else {
+                w.complete_runs(conclusion);
+            }
+        } else {
+            idle = 0;
+        }
+        cur = d.manifest;
+    }
 }

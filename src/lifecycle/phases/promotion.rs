@@ -1,0 +1,380 @@
+//! Promotion: RC → staging and staging → base pull requests, merged wave by wave and pinned;
+//! tags, releases and the staging fast-forward.
+
+use crate::lifecycle::Draft;
+use crate::lifecycle::action::Action;
+use crate::lifecycle::observed::PullState;
+use crate::lifecycle::table::Owner;
+use crate::model::config::MergeMethod;
+use crate::model::ids::RepoName;
+use crate::model::manifest::{Phase, RepoState};
+use crate::report;
+
+pub(super) fn sync_staging(d: &mut Draft<'_>) {
+    for i in 0..d.m.repos.len() {
+        let r = d.m.repos[i].clone();
+        let rc_now = d.o.head(&r.name, &r.rc_branch).cloned();
+        let staging_now = d.o.head(&r.name, &r.staging).cloned();
+        let moved = rc_now.is_some() && rc_now != r.shas.rc_head;
+        let repo = &mut d.m.repos[i];
+        if moved {
+            let from = repo.shas.rc_head.as_ref().map(|s| s.to_string());
+            repo.shas.rc_head = rc_now.clone();
+            repo.shas.staged = None;
+            repo.state = RepoState::Promoting;
+            let to = rc_now.as_ref().map(|s| s.to_string());
+            d.log(
+                "convoy",
+                "rc_moved",
+                from,
+                to,
+                format!(
+                    "{} {} has new commits; it is promoted and validated again",
+                    r.name, r.rc_branch
+                ),
+            );
+            continue;
+        }
+        if repo.state == RepoState::Staged {
+            if staging_now.is_some() && staging_now != repo.shas.staged {
+                let from = repo.shas.staged.as_ref().map(|s| s.to_string());
+                repo.shas.staged = staging_now.clone();
+                let to = staging_now.as_ref().map(|s| s.to_string());
+                d.log(
+                    "convoy",
+                    "staging_moved",
+                    from,
+                    to,
+                    format!(
+                        "{} {} moved; tiers run again on its new head",
+                        r.name, r.staging
+                    ),
+                );
+            }
+            continue;
+        }
+        let Some(rc_head) = r.shas.rc_head.clone() else {
+            continue;
+        };
+        let merged =
+            d.o.pulls_between(&r.name, &r.rc_branch, &r.staging)
+                .find(|p| p.state == PullState::Merged && p.head_sha == rc_head)
+                .map(|p| (p.number, p.merge_commit_sha.clone()));
+        if let Some((number, merge_sha)) = merged {
+            repo.prs.staging = Some(number);
+            repo.shas.staged = merge_sha.or(staging_now);
+            repo.state = RepoState::Staged;
+        } else if staging_now.as_ref() == Some(&rc_head) {
+            repo.shas.staged = Some(rc_head.clone());
+            repo.state = RepoState::Staged;
+        } else if let Some(pr) = d.o.open_pull(&r.name, &r.rc_branch, &r.staging) {
+            repo.prs.staging = Some(pr.number);
+            repo.state = if pr.mergeable == Some(false) {
+                RepoState::Conflict
+            } else {
+                RepoState::Promoting
+            };
+        } else {
+            repo.state = RepoState::Promoting;
+        }
+        if repo.state == RepoState::Staged {
+            let staged = repo.shas.staged.as_ref().map(|s| s.to_string());
+            d.log(
+                "convoy",
+                "repo_staged",
+                None,
+                staged,
+                format!(
+                    "{} {} holds {} {}",
+                    r.name,
+                    r.staging,
+                    r.rc_branch,
+                    rc_head.short()
+                ),
+            );
+        }
+    }
+}
+
+/// Opens and merges RC → staging pull requests, wave by wave.
+pub(super) fn plan_staging(d: &mut Draft<'_>) {
+    let method = d.m.policy.ship.merge_method;
+    promote(d, Promotion::Staging, method);
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Promotion {
+    Staging,
+    Ship,
+}
+
+/// Plans the pull requests of one promotion for every repo not done yet: open when missing,
+/// merge (pinned) once the repo's dependencies are done or merge in this same plan.
+fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
+    let mut merging: Vec<(RepoName, usize)> = Vec::new();
+    for name in d.promotion_order() {
+        let Some(r) = d.m.repo(&name).cloned() else {
+            continue;
+        };
+        let (head, base, pin, done) = match kind {
+            Promotion::Staging => (
+                r.rc_branch.clone(),
+                r.staging.clone(),
+                r.shas.rc_head.clone(),
+                r.state == RepoState::Staged,
+            ),
+            Promotion::Ship => (
+                r.staging.clone(),
+                r.base.clone(),
+                r.shas.staged.clone(),
+                r.shas.shipped.is_some(),
+            ),
+        };
+        if done {
+            continue;
+        }
+        let Some(pin) = pin else { continue };
+        if d.o.head(&r.name, &base).is_none() {
+            if kind == Promotion::Staging
+                && let Some(base_head) = d.o.head(&r.name, &r.base).cloned()
+            {
+                d.act(
+                    Action::CreateBranch {
+                        repo: r.name.clone(),
+                        branch: base.clone(),
+                        sha: base_head,
+                    },
+                    format!(
+                        "{} has no `{}` branch yet; create it from `{}`",
+                        r.name, base, r.base
+                    ),
+                    vec![],
+                );
+            }
+            continue;
+        }
+        let mut after = Vec::new();
+        let mut deps_ready = true;
+        for dep in d.graph.dependencies_of(&name).cloned().collect::<Vec<_>>() {
+            let dep_done = d.m.repo(&dep).is_some_and(|x| match kind {
+                Promotion::Staging => x.state == RepoState::Staged,
+                Promotion::Ship => x.shas.shipped.is_some(),
+            });
+            if dep_done {
+                continue;
+            }
+            match merging.iter().find(|(n, _)| n == &dep) {
+                Some((_, id)) => after.push(*id),
+                None => deps_ready = false,
+            }
+        }
+        let step = if kind == Promotion::Staging {
+            "staging"
+        } else {
+            "its base"
+        };
+        match d.o.open_pull(&r.name, &head, &base).cloned() {
+            None => {
+                d.act(
+                    Action::OpenPullRequest {
+                        repo: r.name.clone(),
+                        head: head.clone(),
+                        base: base.clone(),
+                        title: format!("convoy {}: promote {head} to {base}", d.m.id),
+                        body: format!("{}\n\nRelease **{}**: promotes `{head}` ({}) to `{base}`. Opened by convoy; it merges this pull request itself, pinned to the validated SHA.", report::marker(&d.m.id), d.m.title, pin.short()),
+                    },
+                    format!("promote {} to {step}", r.name),
+                    vec![],
+                );
+                d.wait(
+                    Owner::Ci,
+                    format!(
+                        "the {head} → {base} pull request of {} to open and be merged",
+                        r.name
+                    ),
+                );
+            }
+            Some(pr) if pr.mergeable == Some(false) => {
+                let files = if pr.conflict_files.is_empty() {
+                    String::from("see the pull request")
+                } else {
+                    pr.conflict_files.join(", ")
+                };
+                d.escalate(
+                    format!("conflict:{}:{}", r.name, pr.number),
+                    format!("{}#{} ({head} → {base}) has conflicts ({files}); resolve them on `{head}` and convoy resumes by itself", r.name, pr.number),
+                    Owner::Human,
+                );
+            }
+            Some(pr) if pr.head_sha != pin => {
+                d.wait(
+                    Owner::Ci,
+                    format!(
+                        "{}#{} to show head {} (it shows {})",
+                        r.name,
+                        pr.number,
+                        pin.short(),
+                        pr.head_sha.short()
+                    ),
+                );
+            }
+            Some(pr) => {
+                if !deps_ready {
+                    d.wait(
+                        Owner::Ci,
+                        format!("{} to merge after its dependencies", r.name),
+                    );
+                    continue;
+                }
+                let id = d.act(
+                    Action::MergePullRequest {
+                        repo: r.name.clone(),
+                        number: pr.number,
+                        sha: pin.clone(),
+                        method,
+                    },
+                    format!("merge {} into {step}, pinned to {}", r.name, pin.short()),
+                    after,
+                );
+                if let Some(id) = id {
+                    merging.push((name.clone(), id));
+                }
+            }
+        }
+    }
+}
+
+pub(super) fn sync_shipping(d: &mut Draft<'_>) {
+    let any_shipped = d.m.repos.iter().any(|r| r.shas.shipped.is_some());
+    for i in 0..d.m.repos.len() {
+        let r = d.m.repos[i].clone();
+        if r.shas.shipped.is_none() && !any_shipped {
+            let rc_now = d.o.head(&r.name, &r.rc_branch);
+            let staging_now = d.o.head(&r.name, &r.staging);
+            if rc_now.is_some() && rc_now != r.shas.rc_head.as_ref() {
+                d.m.repos[i].state = RepoState::Promoting;
+                d.m.repos[i].shas.staged = None;
+                d.set_phase(
+                    Phase::Staging,
+                    "convoy",
+                    format!(
+                        "{} {} moved after validation; shipping waits until it is validated again",
+                        r.name, r.rc_branch
+                    ),
+                );
+                return;
+            }
+            if staging_now.is_some() && staging_now != r.shas.staged.as_ref() {
+                d.set_phase(
+                    Phase::Validation,
+                    "convoy",
+                    format!(
+                        "{} {} moved after validation; shipping waits until it is validated again",
+                        r.name, r.staging
+                    ),
+                );
+                return;
+            }
+        }
+        let Some(staged) = r.shas.staged.clone() else {
+            continue;
+        };
+        let repo = &mut d.m.repos[i];
+        if repo.shas.shipped.is_none() {
+            let merged =
+                d.o.pulls_between(&r.name, &r.staging, &r.base)
+                    .find(|p| p.state == PullState::Merged && p.head_sha == staged)
+                    .map(|p| (p.number, p.merge_commit_sha.clone()));
+            let base_now = d.o.head(&r.name, &r.base).cloned();
+            if base_now.as_ref() == Some(&staged) {
+                repo.shas.shipped = base_now;
+                repo.state = RepoState::Merged;
+                d.log(
+                    "convoy",
+                    "repo_merged",
+                    None,
+                    Some(staged.to_string()),
+                    format!(
+                        "{} {} already holds the validated {}",
+                        r.name,
+                        r.base,
+                        staged.short()
+                    ),
+                );
+            } else if let Some((number, sha)) = merged {
+                repo.prs.ship = Some(number);
+                repo.shas.shipped = sha.or_else(|| d.o.head(&r.name, &r.base).cloned());
+                repo.state = RepoState::Merged;
+                let to = repo.shas.shipped.as_ref().map(|s| s.to_string());
+                d.log(
+                    "convoy",
+                    "repo_merged",
+                    None,
+                    to,
+                    format!("{} {} merged into {}", r.name, r.staging, r.base),
+                );
+            } else if let Some(pr) = d.o.open_pull(&r.name, &r.staging, &r.base) {
+                repo.prs.ship = Some(pr.number);
+                repo.state = if pr.mergeable == Some(false) {
+                    RepoState::Conflict
+                } else {
+                    RepoState::Shipping
+                };
+            }
+        }
+        let repo = &mut d.m.repos[i];
+        if let Some(shipped) = &repo.shas.shipped {
+            let released =
+                d.o.releases
+                    .iter()
+                    .any(|x| x.repo == r.name && x.tag == d.m.tag);
+            let fast_forwarded = d.m.policy.ship.merge_method != MergeMethod::Merge
+                || d.o.head(&r.name, &r.staging) == Some(shipped);
+            if released && fast_forwarded && repo.state != RepoState::Shipped {
+                repo.state = RepoState::Shipped;
+                d.log(
+                    "convoy",
+                    "repo_shipped",
+                    None,
+                    Some(d.m.tag.clone()),
+                    format!("{} tagged {} and released", r.name, d.m.tag),
+                );
+            }
+        }
+    }
+}
+
+pub(super) fn plan_shipping(d: &mut Draft<'_>) {
+    let method = d.m.policy.ship.merge_method;
+    promote(d, Promotion::Ship, method);
+    for r in d.m.repos.clone() {
+        let Some(shipped) = r.shas.shipped.clone() else {
+            continue;
+        };
+        let notes = report::release_notes(&d.m, &r.name);
+        let tag = d.m.tag.clone();
+        let release = d.act(
+            Action::CreateRelease {
+                repo: r.name.clone(),
+                tag: tag.clone(),
+                sha: shipped.clone(),
+                name: format!("{} {}", d.m.title, tag),
+                body: notes,
+            },
+            format!("tag {} {} and publish its release", r.name, tag),
+            vec![],
+        );
+        if method == MergeMethod::Merge {
+            d.act(
+                Action::UpdateBranch {
+                    repo: r.name.clone(),
+                    branch: r.staging.clone(),
+                    sha: shipped,
+                    force: false,
+                },
+                format!("fast-forward {} {} to the shipped merge", r.name, r.staging),
+                release.into_iter().collect(),
+            );
+        }
+    }
+}
