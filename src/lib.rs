@@ -5,4 +5,5 @@
 //! The pure core ([`model`], [`validate`], [`graph`], [`lifecycle`]) does no I/O.
 
 pub mod model;
+pub mod sandbox;
 pub mod signal;

@@ -100,7 +100,11 @@ impl RepoName {
             return Err(IdError::new(KIND, s, "write it as `owner/name`"));
         };
         if owner.is_empty() || owner.len() > 39 {
-            return Err(IdError::new(KIND, s, "the owner must have 1 to 39 characters"));
+            return Err(IdError::new(
+                KIND,
+                s,
+                "the owner must have 1 to 39 characters",
+            ));
         }
         if !owner.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
             || owner.starts_with('-')
@@ -113,7 +117,11 @@ impl RepoName {
             ));
         }
         if name.is_empty() || name.len() > 100 {
-            return Err(IdError::new(KIND, s, "the name must have 1 to 100 characters"));
+            return Err(IdError::new(
+                KIND,
+                s,
+                "the name must have 1 to 100 characters",
+            ));
         }
         if !name
             .chars()
@@ -396,8 +404,7 @@ impl BranchName {
         if s.starts_with('/') || s.ends_with('/') || s.ends_with('.') || s.starts_with('-') {
             return bad("it starts with `/` or `-`, or ends with `/` or `.`");
         }
-        if s
-            .split('/')
+        if s.split('/')
             .any(|part| part.starts_with('.') || part.ends_with(".lock"))
         {
             return bad("a part between `/` starts with `.` or ends with `.lock`");
@@ -474,8 +481,25 @@ mod tests {
             assert!(ReleaseId::parse(ok).is_ok(), "{ok}");
         }
         for bad in [
-            "", "../x", "a..b", "x.lock", "has space", "-x", ".x", "x.", "a/b", "a~b", "a^b",
-            "a:b", "a?b", "a*b", "a[b", "a\\b", "a@{b", "tab\tx", "nl\nx",
+            "",
+            "../x",
+            "a..b",
+            "x.lock",
+            "has space",
+            "-x",
+            ".x",
+            "x.",
+            "a/b",
+            "a~b",
+            "a^b",
+            "a:b",
+            "a?b",
+            "a*b",
+            "a[b",
+            "a\\b",
+            "a@{b",
+            "tab\tx",
+            "nl\nx",
         ] {
             assert!(ReleaseId::parse(bad).is_err(), "{bad:?} accepted");
         }
@@ -514,11 +538,26 @@ mod tests {
         assert!(Sha::parse("abc").is_err());
         let i = IssueRef::parse("acme/api#12").unwrap();
         assert_eq!((i.repo().as_str(), i.number()), ("acme/api", 12));
-        for bad in ["acme/api", "acme/api#0", "acme/api#x", "api#3", "acme/api#+3"] {
+        for bad in [
+            "acme/api",
+            "acme/api#0",
+            "acme/api#x",
+            "api#3",
+            "acme/api#+3",
+        ] {
             assert!(IssueRef::parse(bad).is_err(), "{bad}");
         }
         assert!(BranchName::parse("rc/2026.12.0").is_ok());
-        for bad in ["rc//x", "rc/x.lock", "a..b", "/x", "x/", "a b", ".x", "rc/.x"] {
+        for bad in [
+            "rc//x",
+            "rc/x.lock",
+            "a..b",
+            "/x",
+            "x/",
+            "a b",
+            ".x",
+            "rc/.x",
+        ] {
             assert!(BranchName::parse(bad).is_err(), "{bad}");
         }
         assert!(Login::parse("convoy-bot[bot]").unwrap().is_bot());
