@@ -132,6 +132,7 @@ impl Repo {
         for candidate in [
             format!("refs/heads/{rev}"),
             format!("refs/tags/{rev}"),
+            format!("refs/{rev}"),
             rev.to_owned(),
         ] {
             if let Some(sha) = self.refs.get(&candidate) {
