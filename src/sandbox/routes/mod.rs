@@ -78,7 +78,7 @@ pub fn reply(status: StatusCode, body: serde_json::Value) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-/// Builds the whole router.
+/// Builds the whole router. As on GitHub, `POST` is accepted wherever `PATCH` is.
 pub fn router(app: Shared) -> Router {
     let repo = Router::new()
         .route("/branches/{*branch}", get(repos::get_branch))
@@ -88,7 +88,9 @@ pub fn router(app: Shared) -> Router {
         .route("/git/refs", post(repos::create_ref))
         .route(
             "/git/refs/{*name}",
-            patch(repos::update_ref).delete(repos::delete_ref),
+            patch(repos::update_ref)
+                .post(repos::update_ref)
+                .delete(repos::delete_ref),
         )
         .route("/contents", get(contents::get_root))
         .route("/contents/", get(contents::get_root))
@@ -96,7 +98,10 @@ pub fn router(app: Shared) -> Router {
         .route("/commits/{*rest}", get(contents::commits))
         .route("/compare/{*basehead}", get(contents::compare))
         .route("/pulls", get(pulls::list).post(pulls::create))
-        .route("/pulls/{number}", get(pulls::get).patch(pulls::update))
+        .route(
+            "/pulls/{number}",
+            get(pulls::get).patch(pulls::update).post(pulls::update),
+        )
         .route("/pulls/{number}/merge", put(pulls::merge))
         .route("/actions/workflows", get(actions::list_workflows))
         .route(
@@ -115,17 +120,25 @@ pub fn router(app: Shared) -> Router {
         .route("/check-runs", post(checks::create_check))
         .route(
             "/check-runs/{id}",
-            get(checks::get_check).patch(checks::update_check),
+            get(checks::get_check)
+                .patch(checks::update_check)
+                .post(checks::update_check),
         )
         .route("/releases", post(checks::create_release))
         .route("/releases/tags/{*tag}", get(checks::release_by_tag))
         .route("/issues", get(issues::list).post(issues::create))
-        .route("/issues/{number}", get(issues::get).patch(issues::update))
+        .route(
+            "/issues/{number}",
+            get(issues::get).patch(issues::update).post(issues::update),
+        )
         .route(
             "/issues/{number}/comments",
             get(issues::list_comments).post(issues::create_comment),
         )
-        .route("/issues/comments/{id}", patch(issues::update_comment))
+        .route(
+            "/issues/comments/{id}",
+            patch(issues::update_comment).post(issues::update_comment),
+        )
         .route("/issues/{number}/labels", post(issues::add_labels))
         .route(
             "/issues/{number}/labels/{name}",
@@ -155,6 +168,7 @@ pub fn router(app: Shared) -> Router {
         .nest("/repos/{owner}/{repo}", repo)
         .nest("/_sandbox", control)
         .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::not_found() })
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             middleware::api,
