@@ -8,7 +8,8 @@ generated/api.github.com.json, MIT licensed). Output layout:
   {"source": ..., "definitions": {component-name: schema},
    "operations": {operationId: {"method", "path", "request": schema|null, "responses": {code: schema}}}}
 Every `$ref` points into `#/definitions/...`; OpenAPI 3.0 `nullable: true` is translated into
-JSON Schema (draft 7) null types so a standard validator can check bodies.
+JSON Schema (draft 7) null types, and `oneOf` into `anyOf` (GitHub's variants overlap), so a
+standard validator can check bodies.
 """
 import json
 import sys
@@ -59,7 +60,12 @@ def main():
                 out[k] = {pk: convert(pv) for pk, pv in v.items()}
             elif k in ("items", "additionalProperties", "not"):
                 out[k] = convert(v)
-            elif k in ("allOf", "anyOf", "oneOf"):
+            elif k == "oneOf":
+                # GitHub's oneOf variants often overlap (e.g. basic-error vs
+                # repository-rule-violation-error, neither with required fields), which JSON
+                # Schema's exactly-one rule rejects; OpenAPI tools read them as anyOf.
+                out["anyOf"] = [convert(x) for x in v]
+            elif k in ("allOf", "anyOf"):
                 out[k] = [convert(x) for x in v]
             else:
                 out[k] = v
