@@ -13,6 +13,9 @@ use super::error::ApiError;
 use super::faults;
 use super::state::{App, RequestRecord};
 
+/// The request log keeps at most this many entries (the oldest half is dropped when full).
+pub const MAX_LOG: usize = 100_000;
+
 /// The authenticated caller of an API request.
 #[derive(Debug, Clone)]
 pub struct Caller {
@@ -114,6 +117,9 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
     };
     tracing::debug!(method = %record.method, path = %record.path, status = record.status, ms = record.ms, "request");
     if let Ok(mut c) = app.control.lock() {
+        if c.requests.len() >= MAX_LOG {
+            c.requests.drain(..MAX_LOG / 2);
+        }
         c.requests.push(record);
     }
     response

@@ -222,7 +222,6 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
             milestones: Vec::new(),
             statuses: Vec::new(),
             releases: Vec::new(),
-            workflow_ids: BTreeMap::new(),
             created: now,
             pushed: now,
         };

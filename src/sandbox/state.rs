@@ -108,8 +108,6 @@ pub struct Repo {
     pub statuses: Vec<Status>,
     /// Releases, oldest first.
     pub releases: Vec<Release>,
-    /// Workflow file path → workflow id.
-    pub workflow_ids: BTreeMap<String, u64>,
     /// Creation time.
     pub created: i64,
     /// Last push time.
