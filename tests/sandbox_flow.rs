@@ -548,3 +548,30 @@ async fn authentication_schemes() {
     assert_eq!(status_of(&e), 404);
     let _ = octo;
 }
+
+#[tokio::test]
+async fn pagination_follows_link_headers() {
+    let octo = client(shared(), "t-bot");
+    let issues = octo.issues("acme", "web");
+    let issue = issues.create("Paged").send().await.unwrap();
+    for i in 0..5 {
+        issues
+            .create_comment(issue.number, format!("comment {i}"))
+            .await
+            .unwrap();
+    }
+    let first = issues
+        .list_comments(issue.number)
+        .per_page(2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.items.len(), 2);
+    assert!(first.next.is_some() && first.last.is_some());
+    let all = octo.all_pages(first).await.unwrap();
+    let bodies: Vec<_> = all.iter().map(|c| c.body.clone().unwrap()).collect();
+    assert_eq!(
+        bodies,
+        (0..5).map(|i| format!("comment {i}")).collect::<Vec<_>>()
+    );
+}

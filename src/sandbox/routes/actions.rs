@@ -2,8 +2,9 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
+use axum::http::Uri;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -264,6 +265,7 @@ pub struct RunQuery {
 async fn runs(
     app: &Shared,
     c: &Caller,
+    uri: &Uri,
     o: &str,
     r: &str,
     workflow: Option<&str>,
@@ -293,37 +295,37 @@ async fn runs(
         .map(|run| run.id)
         .collect();
     ids.reverse();
-    let total = ids.len();
-    let per_page = q.per_page.unwrap_or(30).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
+    let paged = super::paging::paginate(ids, q.page, q.per_page, &app.base, uri);
     let mut list = Vec::new();
-    for id in ids.into_iter().skip((page - 1) * per_page).take(per_page) {
-        list.push(run_json(&app.base, &mut st, id).await?);
+    for id in &paged.items {
+        list.push(run_json(&app.base, &mut st, *id).await?);
     }
-    Ok(reply(
+    Ok(paged.link(reply(
         StatusCode::OK,
-        json!({"total_count": total, "workflow_runs": list}),
-    ))
+        json!({"total_count": paged.total, "workflow_runs": list}),
+    )))
 }
 
 /// `GET /repos/{owner}/{repo}/actions/workflows/{workflow_id}/runs`
 pub async fn list_runs(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
     Path((o, r, w)): Path<(String, String, String)>,
     Query(q): Query<RunQuery>,
 ) -> ApiResult {
-    runs(&app, &c, &o, &r, Some(&w), q).await
+    runs(&app, &c, &uri, &o, &r, Some(&w), q).await
 }
 
 /// `GET /repos/{owner}/{repo}/actions/runs`
 pub async fn list_repo_runs(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
     Path((o, r)): Path<(String, String)>,
     Query(q): Query<RunQuery>,
 ) -> ApiResult {
-    runs(&app, &c, &o, &r, None, q).await
+    runs(&app, &c, &uri, &o, &r, None, q).await
 }
 
 fn run_in_repo(st: &SandboxState, k: &str, id: u64) -> ApiResult<()> {

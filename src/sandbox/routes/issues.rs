@@ -2,7 +2,7 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -29,6 +29,7 @@ pub struct ListQuery {
 pub async fn list(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
     Path((o, r)): Path<(String, String)>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
@@ -48,8 +49,6 @@ pub async fn list(
         Some("none") => i.milestone.is_none(),
         Some(n) => n.parse::<u64>().ok() == i.milestone,
     };
-    let per_page = q.per_page.unwrap_or(30).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
     let items: Vec<_> = repo
         .issues
         .values()
@@ -61,11 +60,10 @@ pub async fn list(
                 .all(|l| i.labels.iter().any(|x| x.eq_ignore_ascii_case(l)))
         })
         .filter(|i| milestone_ok(i))
-        .skip((page - 1) * per_page)
-        .take(per_page)
         .map(|i| shapes::issue(&app.base, &st, repo, i))
         .collect();
-    Ok(reply(StatusCode::OK, json!(items)))
+    let paged = super::paging::paginate(items, q.page, q.per_page, &app.base, &uri);
+    Ok(paged.link(reply(StatusCode::OK, json!(paged.items))))
 }
 
 fn ensure_labels(st: &mut SandboxState, k: &str, names: &[String]) {
@@ -326,23 +324,21 @@ pub async fn update(
 pub async fn list_comments(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
     Path((o, r, n)): Path<(String, String, u64)>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
     let st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Read)?;
     issue_exists(&st, &k, n)?;
-    let per_page = q.per_page.unwrap_or(30).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
     let list: Vec<_> = st
         .comments
         .values()
         .filter(|x| x.repo == k && x.issue == n)
-        .skip((page - 1) * per_page)
-        .take(per_page)
         .map(|x| shapes::comment(&app.base, &st, &st.repos[&k], x))
         .collect();
-    Ok(reply(StatusCode::OK, json!(list)))
+    let paged = super::paging::paginate(list, q.page, q.per_page, &app.base, &uri);
+    Ok(paged.link(reply(StatusCode::OK, json!(paged.items))))
 }
 
 #[derive(Deserialize)]
@@ -518,7 +514,9 @@ pub async fn remove_label(
 pub async fn milestones(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
     Path((o, r)): Path<(String, String)>,
+    Query(q): Query<ListQuery>,
 ) -> ApiResult {
     let st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Read)?;
@@ -528,5 +526,6 @@ pub async fn milestones(
         .iter()
         .map(|m| shapes::milestone(&app.base, &st, repo, m))
         .collect();
-    Ok(reply(StatusCode::OK, json!(list)))
+    let paged = super::paging::paginate(list, q.page, q.per_page, &app.base, &uri);
+    Ok(paged.link(reply(StatusCode::OK, json!(paged.items))))
 }

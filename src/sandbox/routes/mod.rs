@@ -5,6 +5,7 @@ mod checks;
 mod contents;
 mod control;
 mod issues;
+mod paging;
 mod pulls;
 mod repos;
 

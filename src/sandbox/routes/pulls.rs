@@ -2,7 +2,7 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
@@ -30,6 +30,7 @@ pub struct ListQuery {
 pub async fn list(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
     Path((o, r)): Path<(String, String)>,
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
@@ -41,8 +42,6 @@ pub async fn list(
         Some((owner, branch)) => (Some(owner.to_ascii_lowercase()), branch),
         None => (None, h),
     });
-    let per_page = q.per_page.unwrap_or(30).clamp(1, 100);
-    let page = q.page.unwrap_or(1).max(1);
     let items: Vec<_> = repo
         .issues
         .values()
@@ -59,11 +58,10 @@ pub async fn list(
             });
             head_ok && q.base.as_ref().is_none_or(|b| p.base_ref == *b)
         })
-        .skip((page - 1) * per_page)
-        .take(per_page)
         .map(|i| shapes::pull(&app.base, &st, repo, i, None))
         .collect();
-    Ok(reply(StatusCode::OK, json!(items)))
+    let paged = super::paging::paginate(items, q.page, q.per_page, &app.base, &uri);
+    Ok(paged.link(reply(StatusCode::OK, json!(paged.items))))
 }
 
 #[derive(Deserialize)]
