@@ -575,3 +575,26 @@ async fn pagination_follows_link_headers() {
         (0..5).map(|i| format!("comment {i}")).collect::<Vec<_>>()
     );
 }
+
+#[tokio::test]
+async fn conditional_requests_answer_304() {
+    let octo = client(shared(), "t-bot");
+    push(&octo, "acme/web", "etag/x", json!({"e.txt": "1\n"}), "e1").await;
+    let first = call(&octo, "GET", "/repos/acme/web/branches/etag/x", None).await;
+    let etag = first.headers.get("etag").unwrap().clone();
+    let mut headers = axum::http::HeaderMap::new();
+    headers.insert("if-none-match", etag.clone());
+    let again = octo
+        ._get_with_headers("/repos/acme/web/branches/etag/x", Some(headers.clone()))
+        .await
+        .unwrap();
+    assert_eq!(again.status().as_u16(), 304);
+    assert_eq!(again.headers().get("etag"), Some(&etag));
+    push(&octo, "acme/web", "etag/x", json!({"e.txt": "2\n"}), "e2").await;
+    let changed = octo
+        ._get_with_headers("/repos/acme/web/branches/etag/x", Some(headers))
+        .await
+        .unwrap();
+    assert_eq!(changed.status().as_u16(), 200);
+    assert_ne!(changed.headers().get("etag"), Some(&etag));
+}

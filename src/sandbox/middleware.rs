@@ -23,6 +23,32 @@ pub struct Caller {
     pub login: String,
 }
 
+/// Adds a weak `etag` (a hash of the body) to a 200 answer, or answers 304 Not Modified when
+/// the client already holds it (`if-none-match`), as GitHub does for conditional requests.
+async fn with_etag(resp: Response, if_none_match: Option<&str>) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    let etag = format!("W/\"{:016x}\"", super::state::fnv_bytes(&bytes));
+    let Ok(value) = HeaderValue::from_str(&etag) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    parts.headers.insert("etag", value.clone());
+    let bare = etag.trim_start_matches("W/");
+    let matches = if_none_match.is_some_and(|tags| {
+        tags.split(',')
+            .any(|t| t.trim().trim_start_matches("W/") == bare)
+    });
+    if matches {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        not_modified.headers_mut().insert("etag", value);
+        return not_modified;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
 fn token(req: &Request) -> Option<String> {
     let value = req.headers().get("authorization")?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
@@ -42,6 +68,11 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         .uri()
         .path_and_query()
         .map_or(path.clone(), |p| p.as_str().to_owned());
+    let if_none_match = req
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let (latency, fault) = match app.control.lock() {
         Ok(mut c) => (c.latency_ms, faults::take(&mut c.faults, &method, &path)),
         Err(_) => (0, None),
@@ -89,7 +120,12 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         match caller {
             Ok(c) => {
                 req.extensions_mut().insert(c);
-                next.run(req).await
+                let resp = next.run(req).await;
+                if method == "GET" && resp.status() == StatusCode::OK {
+                    with_etag(resp, if_none_match.as_deref()).await
+                } else {
+                    resp
+                }
             }
             Err(e) => e.into_response(),
         }

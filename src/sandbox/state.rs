@@ -441,7 +441,12 @@ impl State {
 
 /// 64-bit FNV-1a, for stable ids derived from names.
 pub fn fnv(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+    fnv_bytes(s.as_bytes())
+}
+
+/// 64-bit FNV-1a of bytes.
+pub fn fnv_bytes(bytes: &[u8]) -> u64 {
+    bytes.iter().copied().fold(0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
     })
 }
