@@ -294,15 +294,28 @@ pub fn git_ref(base: &str, full: &str, refname: &str, sha: &str) -> Value {
     })
 }
 
-/// A `branch-with-protection`.
-pub fn branch(base: &str, st: &State, full: &str, name: &str, c: &CommitInfo) -> Value {
+/// A `branch-with-protection`; `required` lists its required status checks.
+pub fn branch(
+    base: &str,
+    st: &State,
+    full: &str,
+    name: &str,
+    c: &CommitInfo,
+    required: &[String],
+) -> Value {
     let u = repo_url(base, full);
+    let protected = !required.is_empty();
+    let checks: Vec<Value> = required
+        .iter()
+        .map(|c| json!({"context": c, "app_id": null}))
+        .collect();
+    let level = if protected { "non_admins" } else { "off" };
     json!({
         "name": name,
         "commit": commit(base, st, full, c, None),
         "_links": {"self": format!("{u}/branches/{name}"), "html": format!("{base}/{full}/tree/{name}")},
-        "protected": false,
-        "protection": {"enabled": false, "required_status_checks": {"enforcement_level": "off", "contexts": [], "checks": []}},
+        "protected": protected,
+        "protection": {"enabled": protected, "required_status_checks": {"enforcement_level": level, "contexts": required, "checks": checks}},
         "protection_url": format!("{u}/branches/{name}/protection"),
     })
 }

@@ -220,6 +220,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
             issues: BTreeMap::new(),
             labels: BTreeMap::new(),
             milestones: Vec::new(),
+            required_checks: sr.required_checks.clone(),
             statuses: Vec::new(),
             releases: Vec::new(),
             created: now,

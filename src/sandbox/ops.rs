@@ -203,6 +203,7 @@ pub async fn pull_facts(st: &mut State, key: &str, number: u64) -> Result<PullFa
     let git = r.git.clone();
     let head = p.head_sha.clone();
     let base_sha = r.branch(&p.base_ref).cloned();
+    let base_ref = p.base_ref.clone();
     let (open, merged) = (i.state == "open", p.merged);
     let mut facts = PullFacts {
         mergeable_state: "unknown".to_owned(),
@@ -222,7 +223,11 @@ pub async fn pull_facts(st: &mut State, key: &str, number: u64) -> Result<PullFa
         match git.merge_tree(&base_sha, &head, None).await? {
             MergeOutcome::Clean(_) => {
                 facts.mergeable = Some(true);
-                facts.mergeable_state = "clean".to_owned();
+                facts.mergeable_state = if st.check_gap(key, &base_ref, &head).is_some() {
+                    "blocked".to_owned()
+                } else {
+                    "clean".to_owned()
+                };
             }
             MergeOutcome::Conflict(_) => {
                 facts.mergeable = Some(false);

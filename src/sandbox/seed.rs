@@ -120,6 +120,11 @@ pub struct SeedRepo {
     /// `README.md` naming the repository.
     #[serde(default)]
     pub files: BTreeMap<String, String>,
+    /// Branch protection: branch → status-check contexts (commit statuses or check-run names)
+    /// that must pass on a pull request's head before it can merge into that branch.
+    /// Default: none.
+    #[serde(default)]
+    pub required_checks: BTreeMap<String, Vec<String>>,
     /// Labels that exist in the repository. Default: none.
     #[serde(default)]
     pub labels: Vec<String>,
@@ -255,6 +260,7 @@ impl Seed {
                 BTreeMap::new()
             },
             files,
+            required_checks: BTreeMap::new(),
             labels: Vec::new(),
             milestones: Vec::new(),
             issues: Vec::new(),

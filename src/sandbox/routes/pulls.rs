@@ -321,6 +321,9 @@ pub async fn merge(
             "Head branch was modified. Review and try the merge again.",
         ));
     }
+    if let Some(gap) = st.check_gap(&k, &p.base_ref, &p.head_sha) {
+        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, gap.message()));
+    }
     let method = req.merge_method.as_deref().unwrap_or("merge");
     let Some(base_sha) = repo.branch(&p.base_ref).cloned() else {
         return Err(not_mergeable());

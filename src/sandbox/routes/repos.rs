@@ -46,9 +46,14 @@ pub async fn get_branch(
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Branch not found"))?;
     let info = st.commit(&k, &sha).await?;
     let full = st.repos[&k].full_name();
+    let required = st.repos[&k]
+        .required_checks
+        .get(&b)
+        .cloned()
+        .unwrap_or_default();
     Ok(reply(
         StatusCode::OK,
-        json::branch(&app.base, &st, &full, &b, &info),
+        json::branch(&app.base, &st, &full, &b, &info, &required),
     ))
 }
 
