@@ -6,6 +6,96 @@ use super::git::CommitInfo;
 use super::json::{node_id, repo, repo_url, simple_commit, ts, user};
 use super::state::{CheckRun, Comment, Issue, Label, Milestone, Release, Repo, Run, State, Status};
 
+/// An empty `reaction-rollup`.
+pub fn reactions(url: &str) -> Value {
+    json!({
+        "url": format!("{url}/reactions"), "total_count": 0, "+1": 0, "-1": 0, "laugh": 0,
+        "confused": 0, "heart": 0, "hooray": 0, "eyes": 0, "rocket": 0,
+    })
+}
+
+/// The GitHub App the sandbox attributes check runs to.
+pub fn app(base: &str, st: &State) -> Value {
+    json!({
+        "id": 1,
+        "slug": "convoy-sandbox",
+        "node_id": node_id("App", 1),
+        "owner": super::json::owner(base, st, "sandbox"),
+        "name": "convoy sandbox",
+        "description": "Checks reported to the sandbox",
+        "external_url": base,
+        "html_url": format!("{base}/apps/convoy-sandbox"),
+        "created_at": ts(super::state::EPOCH),
+        "updated_at": ts(super::state::EPOCH),
+        "permissions": {"checks": "write", "statuses": "write"},
+        "events": [],
+    })
+}
+
+/// The webhook form of a full repository: GitHub's webhook `repository` forbids the REST-only
+/// counters and requires two more fields.
+pub fn webhook_repo(mut v: Value) -> Value {
+    if let Some(o) = v.as_object_mut() {
+        for k in ["network_count", "subscribers_count", "permissions"] {
+            o.remove(k);
+        }
+        o.insert("web_commit_signoff_required".into(), json!(false));
+        o.insert("custom_properties".into(), json!({}));
+    }
+    v
+}
+
+/// A `minimal-repository`: identity and URL fields only (workflow runs carry this form).
+pub fn minimal_repo(full: &Value) -> Value {
+    const DROP: [&str; 38] = [
+        "clone_url",
+        "git_url",
+        "ssh_url",
+        "svn_url",
+        "mirror_url",
+        "homepage",
+        "language",
+        "forks",
+        "forks_count",
+        "stargazers_count",
+        "watchers_count",
+        "watchers",
+        "size",
+        "default_branch",
+        "open_issues",
+        "open_issues_count",
+        "is_template",
+        "topics",
+        "has_issues",
+        "has_projects",
+        "has_wiki",
+        "has_pages",
+        "has_downloads",
+        "has_discussions",
+        "archived",
+        "disabled",
+        "visibility",
+        "license",
+        "pushed_at",
+        "created_at",
+        "updated_at",
+        "allow_merge_commit",
+        "allow_squash_merge",
+        "allow_rebase_merge",
+        "delete_branch_on_merge",
+        "network_count",
+        "subscribers_count",
+        "permissions",
+    ];
+    let mut v = full.clone();
+    if let Some(o) = v.as_object_mut() {
+        for k in DROP {
+            o.remove(k);
+        }
+    }
+    v
+}
+
 /// A `label`.
 pub fn label(base: &str, full: &str, l: &Label) -> Value {
     json!({
@@ -109,8 +199,8 @@ pub fn issue(base: &str, st: &State, r: &Repo, i: &Issue) -> Value {
         "closed_at": i.closed.map(ts),
         "created_at": ts(i.created),
         "updated_at": ts(i.updated),
-        "closed_by": null,
         "author_association": association(st, r, &i.user),
+        "reactions": reactions(&u),
     });
     if let Some(p) = &i.pull {
         let pu = format!("{}/pulls/{}", repo_url(base, &full), i.number);
@@ -246,6 +336,8 @@ pub fn comment(base: &str, st: &State, r: &Repo, c: &Comment) -> Value {
         "created_at": ts(c.created),
         "updated_at": ts(c.updated),
         "author_association": association(st, r, &c.user),
+        "performed_via_github_app": null,
+        "reactions": reactions(&format!("{ru}/issues/comments/{}", c.id)),
     })
 }
 
@@ -267,16 +359,37 @@ pub fn status(base: &str, st: &State, full: &str, s: &Status) -> Value {
 }
 
 /// A `check-run`.
-pub fn check_run(base: &str, full: &str, c: &CheckRun) -> Value {
+pub fn check_run(base: &str, st: &State, full: &str, c: &CheckRun) -> Value {
     let ru = repo_url(base, full);
+    let html = format!("{base}/{full}/runs/{}", c.id);
+    let suite_status = if c.status == "completed" || c.status == "in_progress" {
+        c.status.as_str()
+    } else {
+        "queued"
+    };
+    let suite = json!({
+        "id": c.id,
+        "node_id": node_id("CheckSuite", c.id),
+        "head_branch": null,
+        "head_sha": c.head_sha,
+        "status": suite_status,
+        "conclusion": c.conclusion,
+        "url": format!("{ru}/check-suites/{}", c.id),
+        "before": null,
+        "after": c.head_sha,
+        "pull_requests": [],
+        "app": app(base, st),
+        "created_at": ts(c.started),
+        "updated_at": ts(c.completed.unwrap_or(c.started)),
+    });
     json!({
         "id": c.id,
         "node_id": node_id("CheckRun", c.id),
         "head_sha": c.head_sha,
-        "external_id": c.external_id,
+        "external_id": c.external_id.clone().unwrap_or_default(),
         "url": format!("{ru}/check-runs/{}", c.id),
-        "html_url": format!("{base}/{full}/runs/{}", c.id),
-        "details_url": c.details_url,
+        "html_url": html,
+        "details_url": c.details_url.clone().unwrap_or_else(|| html.clone()),
         "status": c.status,
         "conclusion": c.conclusion,
         "started_at": ts(c.started),
@@ -289,8 +402,8 @@ pub fn check_run(base: &str, full: &str, c: &CheckRun) -> Value {
             "annotations_url": format!("{ru}/check-runs/{}/annotations", c.id),
         },
         "name": c.name,
-        "check_suite": {"id": c.id},
-        "app": null,
+        "check_suite": suite,
+        "app": app(base, st),
         "pull_requests": [],
     })
 }
@@ -374,7 +487,9 @@ pub fn run(base: &str, st: &State, r: &Repo, run: &Run, head: Option<&CommitInfo
         "rerun_url": format!("{u}/rerun"),
         "workflow_url": format!("{ru}/actions/workflows/{}", run.workflow_id),
         "head_commit": head.map(simple_commit),
-        "repository": repo_json,
-        "head_repository": repo_json,
+        "check_suite_node_id": node_id("CheckSuite", run.id),
+        "previous_attempt_url": null,
+        "repository": minimal_repo(&repo_json),
+        "head_repository": minimal_repo(&repo_json),
     })
 }

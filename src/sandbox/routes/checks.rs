@@ -150,7 +150,7 @@ pub fn check_runs_for(base: &str, st: &SandboxState, k: &str, sha: &str) -> Resp
         .values()
         .rev()
         .filter(|c| c.repo == k && c.head_sha == sha)
-        .map(|c| shapes::check_run(base, &full, c))
+        .map(|c| shapes::check_run(base, st, &full, c))
         .collect();
     reply(
         StatusCode::OK,
@@ -259,7 +259,7 @@ pub async fn create_check(
     };
     apply(&mut run, req, now)?;
     let full = st.repos[&k].full_name();
-    let body = shapes::check_run(&app.base, &full, &run);
+    let body = shapes::check_run(&app.base, &st, &full, &run);
     st.check_runs.insert(id, run);
     ops::emit(
         &app.base,
@@ -287,7 +287,7 @@ pub async fn get_check(
         .ok_or_else(ApiError::not_found)?;
     Ok(reply(
         StatusCode::OK,
-        shapes::check_run(&app.base, &st.repos[&k].full_name(), run),
+        shapes::check_run(&app.base, &st, &st.repos[&k].full_name(), run),
     ))
 }
 
@@ -311,7 +311,7 @@ pub async fn update_check(
     let was_completed = run.status == "completed";
     apply(&mut run, req, now)?;
     let full = st.repos[&k].full_name();
-    let body = shapes::check_run(&app.base, &full, &run);
+    let body = shapes::check_run(&app.base, &st, &full, &run);
     let action = if !was_completed && run.status == "completed" {
         "completed"
     } else {

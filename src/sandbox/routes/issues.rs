@@ -252,6 +252,7 @@ pub async fn update(
     }
     let now = st.now();
     let mut actions = Vec::new();
+    let mut milestone_changed = None;
     let Some(i) = st
         .repos
         .get_mut(&k)
@@ -276,6 +277,8 @@ pub async fn update(
         actions.push(("edited", Some(Value::Object(changes))));
     }
     if let Some(m) = milestone {
+        // (milestoned|demilestoned) payloads name the milestone set or removed.
+        milestone_changed = m.or(i.milestone);
         i.milestone = m;
         actions.push((
             if m.is_some() {
@@ -314,6 +317,15 @@ pub async fn update(
         let mut payload = json!({"action": action, "issue": body});
         if let Some(ch) = changes {
             payload["changes"] = ch;
+        }
+        if action.ends_with("milestoned") {
+            let repo = &st.repos[&k];
+            let m = repo
+                .milestones
+                .iter()
+                .find(|m| Some(m.number) == milestone_changed);
+            payload["milestone"] =
+                m.map_or(Value::Null, |m| shapes::milestone(&app.base, &st, repo, m));
         }
         ops::emit(&app.base, &mut st, &k, "issues", &c.login, payload);
     }

@@ -235,6 +235,7 @@ pub async fn update(
     }
     let now = st.now();
     let mut action = None;
+    let mut changes = serde_json::Map::new();
     if let Some(i) = st
         .repos
         .get_mut(&k)
@@ -242,15 +243,24 @@ pub async fn update(
     {
         let merged = i.pull.as_ref().is_some_and(|p| p.merged);
         if let Some(t) = req.title {
+            changes.insert("title".into(), json!({"from": i.title}));
             i.title = t;
             action = Some("edited");
         }
         if let Some(b) = req.body {
+            changes.insert(
+                "body".into(),
+                json!({"from": i.body.clone().unwrap_or_default()}),
+            );
             i.body = Some(b);
             action = Some("edited");
         }
         if let (Some(b), Some(p)) = (req.base, i.pull.as_mut()) {
-            p.base_ref = b;
+            let from = std::mem::replace(&mut p.base_ref, b);
+            changes.insert(
+                "base".into(),
+                json!({"ref": {"from": from}, "sha": {"from": ""}}),
+            );
             action = Some("edited");
         }
         match req.state.as_deref() {
@@ -270,7 +280,10 @@ pub async fn update(
     }
     let pr = ops::pull_json(&app.base, &mut st, &k, n).await?;
     if let Some(action) = action {
-        let payload = json!({"action": action, "number": n, "pull_request": pr});
+        let mut payload = json!({"action": action, "number": n, "pull_request": pr});
+        if action == "edited" {
+            payload["changes"] = serde_json::Value::Object(changes);
+        }
         ops::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
     }
     Ok(reply(StatusCode::OK, pr))
