@@ -18,6 +18,7 @@ OPERATIONS = """
 repos/get repos/get-branch git/get-ref git/list-matching-refs git/create-ref git/update-ref
 git/delete-ref repos/get-content repos/create-or-update-file-contents repos/get-commit
 repos/compare-commits pulls/list pulls/create pulls/get pulls/update pulls/merge
+pulls/merge-async pulls/get-merge-async-result
 actions/create-workflow-dispatch actions/list-workflow-runs actions/list-repo-workflows
 actions/get-workflow-run actions/cancel-workflow-run repos/create-commit-status
 repos/list-commit-statuses-for-ref repos/get-combined-status-for-ref checks/create checks/update

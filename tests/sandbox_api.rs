@@ -648,3 +648,85 @@ async fn request_log_counts_api_calls() {
     assert_eq!(entry["status"], 200);
     assert!(entry["ms"].is_u64());
 }
+
+#[tokio::test]
+async fn merge_async_reports_results() {
+    use octocrab::models::pr_stacks::{AsyncMergeDetails, AsyncMergeStatus};
+    let octo = client(shared(), "t-bot");
+    let pulls = octo.pulls("acme", "e2e");
+    push(
+        &octo,
+        "acme/e2e",
+        "async/ok",
+        json!({"ok.txt": "ok\n"}),
+        "ok",
+    )
+    .await;
+    let pr = pulls
+        .create("Async", "async/ok", "main")
+        .send()
+        .await
+        .unwrap();
+    let accepted = pulls.merge_async(pr.number).send().await.unwrap();
+    assert_eq!(accepted.status, AsyncMergeStatus::Pending);
+    let AsyncMergeDetails::Pending { uuid, .. } = accepted.details else {
+        panic!("{:?}", accepted.details)
+    };
+    let done = pulls
+        .get_merge_async_result(pr.number, &uuid)
+        .await
+        .unwrap();
+    assert_eq!(done.status, AsyncMergeStatus::Merged);
+    let AsyncMergeDetails::Merged { sha, .. } = done.details else {
+        panic!()
+    };
+    let staging = octo
+        .repos("acme", "e2e")
+        .branches()
+        .get("main")
+        .await
+        .unwrap();
+    assert_eq!(staging.commit.sha, sha);
+
+    // A conflicting pull request: accepted, then failed with the reason.
+    push(
+        &octo,
+        "acme/e2e",
+        "async/a",
+        json!({"README.md": "create table a (id int);\n"}),
+        "a",
+    )
+    .await;
+    push(
+        &octo,
+        "acme/e2e",
+        "async/b",
+        json!({"README.md": "create table b (id int);\n"}),
+        "b",
+    )
+    .await;
+    let a = pulls.create("A", "async/a", "main").send().await.unwrap();
+    let b = pulls.create("B", "async/b", "main").send().await.unwrap();
+    pulls.merge(a.number).send().await.unwrap();
+    let accepted = pulls.merge_async(b.number).send().await.unwrap();
+    let AsyncMergeDetails::Pending { uuid, .. } = accepted.details else {
+        panic!()
+    };
+    let failed = pulls.get_merge_async_result(b.number, &uuid).await.unwrap();
+    assert_eq!(failed.status, AsyncMergeStatus::Failed);
+    assert_eq!(
+        failed.details,
+        AsyncMergeDetails::Failed {
+            message: "Pull Request is not mergeable".into()
+        }
+    );
+    assert_eq!(
+        status_of(
+            &pulls
+                .get_merge_async_result(b.number, "nope")
+                .await
+                .unwrap_err()
+        ),
+        404
+    );
+}

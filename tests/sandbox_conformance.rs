@@ -316,6 +316,53 @@ async fn responses_and_requests_match_github_openapi() {
         405,
     )
     .await;
+    // Asynchronous merge: accepted (202), then the result; a second request sees it merged.
+    sandbox_support::push(
+        &c.octo,
+        "acme/api",
+        "feat/async",
+        json!({"async.txt": "a\n"}),
+        "async",
+    )
+    .await;
+    let pr2 = c
+        .ex(
+            "pulls/create",
+            "POST",
+            &format!("{r}/pulls"),
+            Some(json!({"title": "async", "head": "feat/async", "base": "main"})),
+            201,
+        )
+        .await;
+    let n2 = pr2["number"].as_u64().unwrap();
+    let accepted = c
+        .ex(
+            "pulls/merge-async",
+            "PUT",
+            &format!("{r}/pulls/{n2}/merge-async"),
+            Some(json!({"merge_method": "squash"})),
+            202,
+        )
+        .await;
+    let uuid = accepted["details"]["uuid"].as_str().unwrap().to_owned();
+    let done = c
+        .ex(
+            "pulls/get-merge-async-result",
+            "GET",
+            &format!("{r}/pulls/{n2}/merge-async/{uuid}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(done["status"], "merged");
+    c.ex(
+        "pulls/merge-async",
+        "PUT",
+        &format!("{r}/pulls/{n2}/merge-async"),
+        Some(json!({})),
+        200,
+    )
+    .await;
     c.ex(
         "git/delete-ref",
         "DELETE",
@@ -626,5 +673,5 @@ fn the_checker_is_not_vacuous() {
     bad["object"]["sha"] = json!(1);
     assert!(!v.is_valid(&bad));
     let ops: BTreeMap<String, Value> = serde_json::from_value(spec["operations"].clone()).unwrap();
-    assert_eq!(ops.len(), 41);
+    assert_eq!(ops.len(), 43);
 }

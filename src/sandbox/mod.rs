@@ -136,6 +136,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         check_runs: BTreeMap::new(),
         comments: BTreeMap::new(),
         events: Vec::new(),
+        async_merges: BTreeMap::new(),
         commits: HashMap::new(),
     };
     let first_user = seed

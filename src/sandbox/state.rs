@@ -80,6 +80,8 @@ pub struct State {
     pub comments: BTreeMap<u64, Comment>,
     /// Undelivered events, oldest first.
     pub events: Vec<Event>,
+    /// Asynchronous merge results by request uuid: (repository key, pull number, result).
+    pub async_merges: BTreeMap<String, (String, u64, serde_json::Value)>,
     /// Parsed commits by id (commits never change).
     pub commits: HashMap<String, CommitInfo>,
 }

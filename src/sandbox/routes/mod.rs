@@ -5,6 +5,7 @@ mod checks;
 mod contents;
 mod control;
 mod issues;
+mod merge_async;
 mod paging;
 mod pulls;
 mod repos;
@@ -104,6 +105,11 @@ pub fn router(app: Shared) -> Router {
             get(pulls::get).patch(pulls::update).post(pulls::update),
         )
         .route("/pulls/{number}/merge", put(pulls::merge))
+        .route("/pulls/{number}/merge-async", put(merge_async::request))
+        .route(
+            "/pulls/{number}/merge-async/{uuid}",
+            get(merge_async::result),
+        )
         .route("/actions/workflows", get(actions::list_workflows))
         .route(
             "/actions/workflows/{workflow}/dispatches",

@@ -289,12 +289,17 @@ pub async fn update(
     Ok(reply(StatusCode::OK, pr))
 }
 
+/// Body of `PUT /pulls/{n}/merge` (and `merge-async`).
 #[derive(Deserialize)]
-struct MergePull {
-    commit_title: Option<String>,
-    commit_message: Option<String>,
-    sha: Option<String>,
-    merge_method: Option<String>,
+pub struct MergePull {
+    /// Title of the merge commit.
+    pub commit_title: Option<String>,
+    /// Message of the merge commit.
+    pub commit_message: Option<String>,
+    /// Head the pull request must still have.
+    pub sha: Option<String>,
+    /// `merge`, `squash` or `rebase`.
+    pub merge_method: Option<String>,
 }
 
 fn not_mergeable() -> ApiError {
@@ -315,6 +320,27 @@ pub async fn merge(
     let mut st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Write)?;
     pull_number(&st, &k, n)?;
+    let sha = merge_pull(&app.base, &mut st, &k, n, &c.login, &req).await?;
+    Ok(reply(
+        StatusCode::OK,
+        json!({"sha": sha, "merged": true, "message": "Pull Request successfully merged"}),
+    ))
+}
+
+/// Merges pull request `n` as `login` and returns the new base commit: 405 when closed,
+/// conflicting or blocked by a required check, 409 when `sha` is not the head.
+pub async fn merge_pull(
+    base: &str,
+    st: &mut crate::sandbox::state::State,
+    k: &str,
+    n: u64,
+    login: &str,
+    req: &MergePull,
+) -> ApiResult<String> {
+    let (app_base, k) = (base, k.to_owned());
+    let c = Caller {
+        login: login.to_owned(),
+    };
     let repo = &st.repos[&k];
     let git = repo.git.clone();
     let Some(issue) = repo.issues.get(&n).cloned() else {
@@ -412,7 +438,7 @@ pub async fn merge(
         }
     };
     let base_ref = format!("refs/heads/{}", p.base_ref);
-    ops::set_ref(&app.base, &mut st, &k, &base_ref, Some(&new_sha), &c.login).await?;
+    ops::set_ref(app_base, st, &k, &base_ref, Some(&new_sha), &c.login).await?;
     if let Some(i) = st
         .repos
         .get_mut(&k)
@@ -428,11 +454,8 @@ pub async fn merge(
             pm.merged_by = Some(c.login.clone());
         }
     }
-    let pr = ops::pull_json(&app.base, &mut st, &k, n).await?;
+    let pr = ops::pull_json(app_base, st, &k, n).await?;
     let payload = json!({"action": "closed", "number": n, "pull_request": pr});
-    ops::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
-    Ok(reply(
-        StatusCode::OK,
-        json!({"sha": new_sha, "merged": true, "message": "Pull Request successfully merged"}),
-    ))
+    ops::emit(app_base, st, &k, "pull_request", &c.login, payload);
+    Ok(new_sha)
 }
