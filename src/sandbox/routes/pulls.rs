@@ -337,10 +337,7 @@ pub async fn merge_pull(
     login: &str,
     req: &MergePull,
 ) -> ApiResult<String> {
-    let (app_base, k) = (base, k.to_owned());
-    let c = Caller {
-        login: login.to_owned(),
-    };
+    let k = k.to_owned();
     let repo = &st.repos[&k];
     let git = repo.git.clone();
     let Some(issue) = repo.issues.get(&n).cloned() else {
@@ -372,7 +369,7 @@ pub async fn merge_pull(
     };
     let now = st.now();
     let owner = st.repos[&k].owner.clone();
-    let merger = author_ident(&c.login, now);
+    let merger = author_ident(login, now);
     let web = committer_ident(now);
     let new_sha = match method {
         "merge" => {
@@ -438,7 +435,7 @@ pub async fn merge_pull(
         }
     };
     let base_ref = format!("refs/heads/{}", p.base_ref);
-    ops::set_ref(app_base, st, &k, &base_ref, Some(&new_sha), &c.login).await?;
+    ops::set_ref(base, st, &k, &base_ref, Some(&new_sha), login).await?;
     if let Some(i) = st
         .repos
         .get_mut(&k)
@@ -451,11 +448,11 @@ pub async fn merge_pull(
             pm.merged = true;
             pm.merged_at = Some(now);
             pm.merge_commit_sha = Some(new_sha.clone());
-            pm.merged_by = Some(c.login.clone());
+            pm.merged_by = Some(login.to_owned());
         }
     }
-    let pr = ops::pull_json(app_base, st, &k, n).await?;
+    let pr = ops::pull_json(base, st, &k, n).await?;
     let payload = json!({"action": "closed", "number": n, "pull_request": pr});
-    ops::emit(app_base, st, &k, "pull_request", &c.login, payload);
+    ops::emit(base, st, &k, "pull_request", login, payload);
     Ok(new_sha)
 }
