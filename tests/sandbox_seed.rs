@@ -148,3 +148,54 @@ fn serve_prints_its_address_first_and_serves() {
     assert_eq!(result.unwrap(), "staging");
     assert!(data.join("acme/api.git").is_dir());
 }
+
+#[tokio::test]
+async fn bad_seeds_and_names_are_refused() {
+    let mut seed = Seed::demo();
+    seed.users[1].token = Some("t-alice".into());
+    let err = Sandbox::start(seed, None).await.err().unwrap();
+    assert!(format!("{err:#}").contains("share a token"), "{err:#}");
+    let mut seed = Seed::demo();
+    seed.repos[0].files.insert("../escape".into(), "x".into());
+    assert!(Sandbox::start(seed, None).await.is_err());
+    let mut seed = Seed::demo();
+    seed.repos[0]
+        .branches
+        .insert("bad..name".into(), "main".into());
+    assert!(Sandbox::start(seed, None).await.is_err());
+
+    let sandbox = Sandbox::start(Seed::demo(), None).await.unwrap();
+    let octo = client(&sandbox.url(), "t-bot");
+    let main = octo
+        .repos("acme", "api")
+        .branches()
+        .get("main")
+        .await
+        .unwrap()
+        .commit
+        .sha;
+    let bad_ref = call(
+        &octo,
+        "POST",
+        "/repos/acme/api/git/refs",
+        Some(json!({"ref": "refs/heads/a..b", "sha": main})),
+    )
+    .await;
+    assert_eq!(bad_ref.status, 422);
+    let bad_path = call(
+        &octo,
+        "PUT",
+        "/repos/acme/api/contents/.git/config",
+        Some(json!({"message": "m", "content": "eA=="})),
+    )
+    .await;
+    assert_eq!(bad_path.status, 422);
+    let bad_push = call(
+        &octo,
+        "POST",
+        "/_sandbox/repos/acme/api/commits",
+        Some(json!({"branch": "x y", "files": {"a": "b"}})),
+    )
+    .await;
+    assert_eq!(bad_push.status, 422);
+}

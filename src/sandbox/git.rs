@@ -452,6 +452,35 @@ impl Repo {
     }
 }
 
+/// Whether `name` (e.g. `refs/heads/rc/r1`, or a branch name) is a valid git ref name, by the
+/// rules of `git check-ref-format`.
+pub fn valid_ref_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('/')
+        && !name.ends_with('/')
+        && !name.ends_with('.')
+        && !name.contains("..")
+        && !name.contains("//")
+        && !name.contains("@{")
+        && name != "@"
+        && !name
+            .chars()
+            .any(|c| c.is_ascii_control() || " ~^:?*[\\".contains(c))
+        && name
+            .split('/')
+            .all(|part| !part.starts_with('.') && !part.ends_with(".lock"))
+}
+
+/// Whether `path` is a valid file path inside a repository: relative, no empty, `.`, `..` or
+/// `.git` components.
+pub fn valid_path(path: &str) -> bool {
+    !path.is_empty()
+        && !path.contains('\0')
+        && path
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != ".." && part != ".git")
+}
+
 fn parse_ident(value: &str) -> Ident {
     // "Name <email> 1700000000 +0000"
     let (name, rest) = value.split_once(" <").unwrap_or((value, ""));
@@ -492,4 +521,26 @@ fn parse_commit(sha: &str, raw: &str) -> Result<CommitInfo> {
         bail!("commit {sha} has no tree");
     }
     Ok(info)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ref_names() {
+        for ok in ["refs/heads/main", "rc/r1", "refs/tags/v1.0.0", "feat/x-y_z"] {
+            assert!(valid_ref_name(ok), "{ok}");
+        }
+        for bad in [
+            "", "a..b", "a b", "a/", "/a", "a.lock", "a/.b", "a~1", "a^", "a:b", "a@{1}", "a//b",
+            "x.",
+        ] {
+            assert!(!valid_ref_name(bad), "{bad}");
+        }
+        assert!(valid_path("src/lib.rs") && valid_path(".github/workflows/e2e.yml"));
+        for bad in ["", "/abs", "a//b", "../x", "a/./b", ".git/config", "a/"] {
+            assert!(!valid_path(bad), "{bad}");
+        }
+    }
 }

@@ -139,6 +139,15 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         async_merges: BTreeMap::new(),
         commits: HashMap::new(),
     };
+    for (i, u) in seed.users.iter().enumerate() {
+        let later = &seed.users[i + 1..];
+        if later.iter().any(|v| v.login.eq_ignore_ascii_case(&u.login)) {
+            bail!("seed user {} appears twice", u.login);
+        }
+        if u.token.is_some() && later.iter().any(|v| v.token == u.token) {
+            bail!("seed users {} and another share a token", u.login);
+        }
+    }
     let first_user = seed
         .users
         .first()
@@ -163,6 +172,21 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         let mut files = sr.files.clone();
         if files.is_empty() {
             files.insert("README.md".into(), format!("# {name}\n"));
+        }
+        if let Some(bad) = files
+            .keys()
+            .find(|p| !git::valid_path(p.trim_start_matches('/')))
+        {
+            bail!("seed repository {}: {bad:?} is not a valid path", sr.name);
+        }
+        if let Some(bad) = std::iter::once(&sr.default_branch)
+            .chain(sr.branches.keys())
+            .find(|b| !git::valid_ref_name(b))
+        {
+            bail!(
+                "seed repository {}: {bad:?} is not a valid branch name",
+                sr.name
+            );
         }
         let mut changes = Vec::new();
         for (path, content) in &files {

@@ -161,6 +161,11 @@ pub async fn put(
     let mut st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Write)?;
     let path = p.trim_matches('/').to_owned();
+    if !crate::sandbox::git::valid_path(&path) {
+        return Err(ApiError::unprocessable(
+            "path contains a malformed path component",
+        ));
+    }
     let repo = &st.repos[&k];
     let branch = req
         .branch

@@ -48,6 +48,19 @@ pub async fn push(
         .into_iter()
         .map(|(p, c)| (p, c.map(String::into_bytes)))
         .collect();
+    if !crate::sandbox::git::valid_ref_name(&branch) {
+        return Err(ApiError::unprocessable(format!(
+            "{branch} is not a valid branch name"
+        )));
+    }
+    if let Some((bad, _)) = files
+        .iter()
+        .find(|(p, _)| !crate::sandbox::git::valid_path(p.trim_start_matches('/')))
+    {
+        return Err(ApiError::unprocessable(format!(
+            "{bad} is not a valid path"
+        )));
+    }
     let message = req.message.unwrap_or_else(|| "Update files".into());
     let sha = ops::commit_files(&app.base, &mut st, &k, &branch, &files, &message, &author).await?;
     Ok(reply(

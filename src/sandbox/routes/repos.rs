@@ -152,6 +152,12 @@ pub async fn create_ref(
             "Reference name must start with 'refs/' and have at least two slashes.",
         ));
     }
+    if !crate::sandbox::git::valid_ref_name(&req.name) {
+        return Err(ApiError::unprocessable(format!(
+            "{} is not a valid ref name.",
+            req.name
+        )));
+    }
     if st.repos[&k].refs.contains_key(&req.name) {
         return Err(ApiError::unprocessable("Reference already exists"));
     }
