@@ -109,17 +109,13 @@ async fn seeded_example_serves_and_is_deterministic() {
         .unwrap();
 }
 
-#[test]
-fn serve_prints_its_address_first_and_serves() {
-    let dir = tempfile::tempdir().unwrap();
-    let seed_path = dir.path().join("seed.json");
-    std::fs::write(&seed_path, ISSUE_EXAMPLE).unwrap();
-    let data = dir.path().join("data");
+/// Starts `convoy sandbox serve` and returns the child and its URL.
+fn serve(seed: &std::path::Path, data: &std::path::Path) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_convoy"))
         .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--seed"])
-        .arg(&seed_path)
+        .arg(seed)
         .arg("--data-dir")
-        .arg(&data)
+        .arg(data)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -134,19 +130,51 @@ fn serve_prints_its_address_first_and_serves() {
         .unwrap_or_else(|| panic!("first line: {line:?}"))
         .to_owned();
     assert!(url.starts_with("http://127.0.0.1:"));
+    (child, url)
+}
+
+#[test]
+fn serve_prints_its_address_first_and_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let seed_path = dir.path().join("seed.json");
+    std::fs::write(&seed_path, ISSUE_EXAMPLE).unwrap();
+    let data = dir.path().join("data");
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let result = rt.block_on(async {
-        let octo = client(&url, "t-bot");
-        octo.repos("acme", "api")
+    let get = |url: &str| {
+        rt.block_on(async {
+            let octo = client(url, "t-bot");
+            push(&octo, "acme/api", "leftover", json!({"x": "x\n"}), "x").await;
+            octo.repos("acme", "api")
+                .branches()
+                .get("staging")
+                .await
+                .map(|b| b.name)
+        })
+    };
+    let (child, url) = serve(&seed_path, &data);
+    let result = get(&url);
+    // SIGTERM ends it cleanly.
+    let status = Command::new("kill")
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut child = child;
+    assert!(child.wait().unwrap().success());
+    assert_eq!(result.unwrap(), "staging");
+    assert!(data.join("acme/api.git").is_dir());
+    // The same data dir starts again, laid anew from the seed.
+    let (mut child, url) = serve(&seed_path, &data);
+    let gone = rt.block_on(async {
+        client(&url, "t-bot")
+            .repos("acme", "api")
             .branches()
-            .get("staging")
+            .get("leftover")
             .await
-            .map(|b| b.name)
     });
     child.kill().unwrap();
     child.wait().unwrap();
-    assert_eq!(result.unwrap(), "staging");
-    assert!(data.join("acme/api.git").is_dir());
+    assert!(gone.is_err());
 }
 
 #[tokio::test]

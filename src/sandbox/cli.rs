@@ -37,9 +37,13 @@ pub fn run_serve(args: ServeArgs) -> Result<()> {
         writeln!(out, "listening on {}", handle.url())?;
         out.flush()?;
         drop(out);
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .context("installing the SIGTERM handler")?;
+        // On Ctrl-C or SIGTERM the handle drops, which removes a temporary data dir.
         tokio::select! {
             r = handle.wait() => r,
             _ = tokio::signal::ctrl_c() => Ok(()),
+            _ = term.recv() => Ok(()),
         }
     })
 }

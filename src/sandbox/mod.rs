@@ -168,7 +168,14 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         if st.repos.contains_key(&key) {
             bail!("seed repository {} appears twice", sr.name);
         }
-        let git = git::Repo::init(dir.join(owner).join(format!("{name}.git"))).await?;
+        let repo_dir = dir.join(owner).join(format!("{name}.git"));
+        // A data dir is laid anew from the seed: an earlier run's bare repository is replaced.
+        if repo_dir.join("HEAD").is_file() {
+            tokio::fs::remove_dir_all(&repo_dir)
+                .await
+                .with_context(|| format!("clearing {}", repo_dir.display()))?;
+        }
+        let git = git::Repo::init(repo_dir).await?;
         let mut files = sr.files.clone();
         if files.is_empty() {
             files.insert("README.md".into(), format!("# {name}\n"));
