@@ -569,6 +569,8 @@ async fn statuses_and_checks() {
         .unwrap();
     assert_eq!(listed.total_count, 1);
     assert_eq!(listed.check_runs[0].id, run.id);
+    let fetched = checks.get_check_run(run.id).send().await.unwrap();
+    assert_eq!(fetched.name, "convoy");
 }
 
 #[tokio::test]

@@ -444,6 +444,27 @@ async fn faults_retry_after_and_latency() {
         200
     );
 
+    // A rate-limit answer without retry-after: remaining 0 and a reset a minute ahead.
+    let rule = json!({"path": "/repos/acme/api/issues", "status": 403, "times": 1,
+                      "body": {"message": "API rate limit exceeded"}});
+    call(&octo, "POST", "/_sandbox/faults", Some(rule)).await;
+    let raw = call(&octo, "GET", "/repos/acme/api/issues", None).await;
+    assert_eq!(raw.status, 403);
+    assert_eq!(raw.headers.get("x-ratelimit-remaining").unwrap(), "0");
+    let reset: u64 = raw
+        .headers
+        .get("x-ratelimit-reset")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(reset > now && reset <= now + 61, "{reset} vs {now}");
+
     // Unlimited until cleared.
     let rule = json!({"method": "PUT", "path": "*", "status": 500});
     call(&octo, "POST", "/_sandbox/faults", Some(rule)).await;

@@ -56,6 +56,14 @@ fn token(req: &Request) -> Option<String> {
         .then(|| token.trim().to_owned())
 }
 
+/// Wall-clock seconds since the epoch, for rate-limit reset times (clients compute waits from
+/// them, so they cannot come from the logical clock).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 /// The API pipeline.
 pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_owned();
@@ -100,6 +108,8 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         if matches!(f.status, 403 | 429) && f.retry_after.is_none() {
             resp.headers_mut()
                 .insert("x-ratelimit-remaining", HeaderValue::from(0));
+            resp.headers_mut()
+                .insert("x-ratelimit-reset", HeaderValue::from(unix_now() + 60));
         }
         resp
     } else {
@@ -134,7 +144,7 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
     for (k, v) in [
         ("x-ratelimit-limit", 5000),
         ("x-ratelimit-used", 1),
-        ("x-ratelimit-reset", super::state::EPOCH + 3600),
+        ("x-ratelimit-reset", unix_now() + 3600),
     ] {
         headers.entry(k).or_insert(HeaderValue::from(v));
     }
