@@ -720,3 +720,53 @@ async fn required_checks_block_merges() {
     assert_eq!(raw.body["mergeable_state"], "clean");
     assert!(pulls.merge(pr.number).send().await.unwrap().merged);
 }
+
+#[tokio::test]
+async fn legacy_dispatch_refuses_run_details() {
+    let sandbox = Sandbox::start(Seed::demo(), None).await.unwrap();
+    let octo = client(&sandbox.url(), "t-bot");
+    let path = "/repos/acme/e2e/actions/workflows/e2e.yml/dispatches";
+    let compat = call(
+        &octo,
+        "PUT",
+        "/_sandbox/compat",
+        Some(json!({"return_run_details": false})),
+    )
+    .await;
+    assert_eq!(compat.status, 200);
+    let body = json!({"ref": "main", "inputs": {"correlation_id": "c-legacy"}, "return_run_details": true});
+    let refused = call(&octo, "POST", path, Some(body)).await;
+    assert_eq!(refused.status, 400);
+    // The fallback: dispatch without the field, find the run by its correlation id.
+    let body = json!({"ref": "main", "inputs": {"correlation_id": "c-legacy"}});
+    assert_eq!(call(&octo, "POST", path, Some(body)).await.status, 204);
+    let runs = call(
+        &octo,
+        "GET",
+        "/repos/acme/e2e/actions/workflows/e2e.yml/runs?event=workflow_dispatch",
+        None,
+    )
+    .await;
+    let found = runs.body["workflow_runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["display_title"] == "e2e c-legacy")
+        .count();
+    assert_eq!(found, 1);
+    call(
+        &octo,
+        "PUT",
+        "/_sandbox/compat",
+        Some(json!({"return_run_details": true})),
+    )
+    .await;
+    let body =
+        json!({"ref": "main", "inputs": {"correlation_id": "c-new"}, "return_run_details": true});
+    assert_eq!(call(&octo, "POST", path, Some(body)).await.status, 200);
+
+    let many: serde_json::Map<String, Value> =
+        (0..26).map(|i| (format!("i{i}"), json!("x"))).collect();
+    let body = json!({"ref": "main", "inputs": many});
+    assert_eq!(call(&octo, "POST", path, Some(body)).await.status, 422);
+}

@@ -36,6 +36,8 @@ pub struct Control {
     pub latency_ms: u64,
     /// API requests served, oldest first.
     pub requests: Vec<RequestRecord>,
+    /// Play an older GitHub Enterprise Server that refuses `return_run_details` with 400.
+    pub legacy_dispatch: bool,
 }
 
 /// One served API request.

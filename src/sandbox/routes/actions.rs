@@ -114,6 +114,22 @@ pub async fn dispatch(
     body: Bytes,
 ) -> ApiResult {
     let req: Dispatch = parse(&body)?;
+    let legacy = app
+        .control
+        .lock()
+        .map(|c| c.legacy_dispatch)
+        .unwrap_or(false);
+    if legacy && req.return_run_details.is_some() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "Invalid request.\n\n\"return_run_details\" is not a permitted key.",
+        ));
+    }
+    if req.inputs.as_ref().is_some_and(|i| i.len() > 25) {
+        return Err(ApiError::unprocessable(
+            "you may only define up to 25 `inputs` for a `workflow_dispatch` event",
+        ));
+    }
     let mut st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Write)?;
     let found = find(&st, &k, &w).await?;

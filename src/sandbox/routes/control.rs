@@ -200,3 +200,20 @@ pub async fn clear_requests(State(app): State<Shared>) -> ApiResult {
     control(&app)?.requests.clear();
     Ok(no_content())
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Compat {
+    return_run_details: bool,
+}
+
+/// `PUT /_sandbox/compat` `{"return_run_details": false}`: answer dispatches that ask for run
+/// details with 400, as GitHub Enterprise Server releases before the field do.
+pub async fn compat(State(app): State<Shared>, body: Bytes) -> ApiResult {
+    let req: Compat = parse(&body)?;
+    control(&app)?.legacy_dispatch = !req.return_run_details;
+    Ok(reply(
+        StatusCode::OK,
+        json!({"return_run_details": req.return_run_details}),
+    ))
+}

@@ -166,6 +166,7 @@ pub fn router(app: Shared) -> Router {
             post(control::add_fault).delete(control::clear_faults),
         )
         .route("/latency", put(control::latency))
+        .route("/compat", put(control::compat))
         .route(
             "/requests",
             get(control::requests).delete(control::clear_requests),
