@@ -11,5 +11,6 @@ pub mod lifecycle;
 pub mod model;
 pub mod plan;
 pub mod report;
+pub mod sandbox;
 pub mod signal;
 pub mod validate;

@@ -43,6 +43,12 @@ pub enum CliCommand {
         #[arg(long, value_enum, default_value_t = DemoDirective::Careful)]
         directive: DemoDirective,
     },
+    /// A local GitHub-compatible sandbox over real git repositories.
+    Sandbox {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: SandboxCommand,
+    },
     /// Check a config and/or manifests: schema plus semantic checks.
     Validate {
         /// The config file (`convoy.json`).
@@ -109,6 +115,13 @@ pub enum Format {
     Human,
     /// `::error file=…,title=…::…` workflow commands.
     Github,
+}
+
+/// `convoy sandbox …`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox on loopback until killed; the first stdout line is `listening on URL`.
+    Serve(crate::sandbox::cli::ServeArgs),
 }
 
 /// Directives for the demo.
@@ -195,6 +208,11 @@ pub fn main() -> ExitCode {
             DemoDirective::Auto => crate::model::config::Directive::Auto,
             DemoDirective::Quick => crate::model::config::Directive::Quick,
         }),
+        CliCommand::Sandbox {
+            command: SandboxCommand::Serve(args),
+        } => crate::sandbox::cli::run_serve(args)
+            .map(|()| ExitCode::SUCCESS)
+            .map_err(CliError::Failure),
         CliCommand::Validate {
             config,
             manifests,

@@ -1,0 +1,91 @@
+//! Injected faults: a matching request gets a configured status, body and `retry-after`
+//! instead of its normal answer.
+
+use serde::{Deserialize, Serialize};
+
+/// One fault rule, as posted to `POST /_sandbox/faults`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Fault {
+    /// HTTP method to match (case-insensitive). Default: any.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Glob over the request path (no query): `*` matches any run of characters, `/` included;
+    /// `?` matches one character.
+    pub path: String,
+    /// Status code to answer with.
+    pub status: u16,
+    /// How many matching requests fail; then the rule is spent. Default: every one.
+    #[serde(default)]
+    pub times: Option<u64>,
+    /// Seconds to send in a `retry-after` header. Default: no header.
+    #[serde(default)]
+    pub retry_after: Option<u64>,
+    /// Response body (any JSON). Default: a GitHub error body naming the status.
+    #[serde(default)]
+    pub body: Option<serde_json::Value>,
+    /// Delay before answering, to play a timeout. Default: none.
+    #[serde(default)]
+    pub delay_ms: Option<u64>,
+}
+
+impl Fault {
+    /// Whether this rule applies to a request.
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        let method_ok = self
+            .method
+            .as_deref()
+            .is_none_or(|m| m == "*" || m.eq_ignore_ascii_case(method));
+        method_ok && self.times != Some(0) && glob(self.path.as_bytes(), path.as_bytes())
+    }
+}
+
+/// Takes the first matching rule, counting one use of it.
+pub fn take(faults: &mut [Fault], method: &str, path: &str) -> Option<Fault> {
+    let fault = faults.iter_mut().find(|f| f.matches(method, path))?;
+    if let Some(times) = fault.times.as_mut() {
+        *times -= 1;
+    }
+    Some(fault.clone())
+}
+
+/// Glob match with `*` (any run, `/` included) and `?` (one byte).
+pub fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        match pattern.get(p) {
+            Some(b'*') => {
+                star = Some((p, t));
+                p += 1;
+            }
+            Some(c) if *c == b'?' || *c == text[t] => {
+                p += 1;
+                t += 1;
+            }
+            _ => match star {
+                Some((sp, st)) => {
+                    p = sp + 1;
+                    t = st + 1;
+                    star = Some((sp, st + 1));
+                }
+                None => return false,
+            },
+        }
+    }
+    pattern[p..].iter().all(|c| *c == b'*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs() {
+        assert!(glob(b"/repos/*/pulls", b"/repos/acme/api/pulls"));
+        assert!(glob(b"*", b"/x"));
+        assert!(glob(b"/repos/acme/a?i", b"/repos/acme/api"));
+        assert!(!glob(b"/repos/*/pulls", b"/repos/acme/api/pulls/1"));
+        assert!(glob(b"/repos/*/pulls*", b"/repos/acme/api/pulls/1"));
+    }
+}

@@ -1,0 +1,172 @@
+//! Request pipeline for API calls: latency, faults, authentication, rate-limit headers and the
+//! request log. Control endpoints (`/_sandbox/…`) bypass all but routing.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::error::ApiError;
+use super::faults;
+use super::state::{App, RequestRecord};
+
+/// The request log keeps at most this many entries (the oldest half is dropped when full).
+pub const MAX_LOG: usize = 100_000;
+
+/// The authenticated caller of an API request.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Login of the user the token belongs to.
+    pub login: String,
+}
+
+/// Adds a weak `etag` (a hash of the body) to a 200 answer, or answers 304 Not Modified when
+/// the client already holds it (`if-none-match`), as GitHub does for conditional requests.
+async fn with_etag(resp: Response, if_none_match: Option<&str>) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    let etag = format!("W/\"{:016x}\"", super::state::fnv_bytes(&bytes));
+    let Ok(value) = HeaderValue::from_str(&etag) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    parts.headers.insert("etag", value.clone());
+    let bare = etag.trim_start_matches("W/");
+    let matches = if_none_match.is_some_and(|tags| {
+        tags.split(',')
+            .any(|t| t.trim().trim_start_matches("W/") == bare)
+    });
+    if matches {
+        let mut not_modified = StatusCode::NOT_MODIFIED.into_response();
+        not_modified.headers_mut().insert("etag", value);
+        return not_modified;
+    }
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+fn token(req: &Request) -> Option<String> {
+    let value = req.headers().get("authorization")?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    (scheme.eq_ignore_ascii_case("token") || scheme.eq_ignore_ascii_case("bearer"))
+        .then(|| token.trim().to_owned())
+}
+
+/// Wall-clock seconds since the epoch, for rate-limit reset times (clients compute waits from
+/// them, so they cannot come from the logical clock).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// The API pipeline.
+pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_owned();
+    if path.starts_with("/_sandbox/") {
+        return next.run(req).await;
+    }
+    let started = Instant::now();
+    let method = req.method().as_str().to_owned();
+    let logged_path = req
+        .uri()
+        .path_and_query()
+        .map_or(path.clone(), |p| p.as_str().to_owned());
+    let if_none_match = req
+        .headers()
+        .get("if-none-match")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let (latency, fault) = match app.control.lock() {
+        Ok(mut c) => (c.latency_ms, faults::take(&mut c.faults, &method, &path)),
+        Err(_) => (0, None),
+    };
+    if latency > 0 {
+        tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let mut response = if let Some(f) = fault {
+        if let Some(ms) = f.delay_ms {
+            tokio::time::sleep(Duration::from_millis(ms)).await;
+        }
+        let status = StatusCode::from_u16(f.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = f.body.clone().unwrap_or_else(|| {
+            ApiError::new(
+                status,
+                status.canonical_reason().unwrap_or("Injected fault"),
+            )
+            .body()
+        });
+        let mut resp = (status, axum::Json(body)).into_response();
+        if let Some(secs) = f.retry_after {
+            resp.headers_mut()
+                .insert("retry-after", HeaderValue::from(secs));
+        }
+        if matches!(f.status, 403 | 429) && f.retry_after.is_none() {
+            resp.headers_mut()
+                .insert("x-ratelimit-remaining", HeaderValue::from(0));
+            resp.headers_mut()
+                .insert("x-ratelimit-reset", HeaderValue::from(unix_now() + 60));
+        }
+        resp
+    } else {
+        let caller = match token(&req) {
+            None => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "Requires authentication",
+            )),
+            Some(t) => {
+                let st = app.state.lock().await;
+                st.user_by_token(&t)
+                    .map(|u| Caller {
+                        login: u.login.clone(),
+                    })
+                    .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Bad credentials"))
+            }
+        };
+        match caller {
+            Ok(c) => {
+                req.extensions_mut().insert(c);
+                let resp = next.run(req).await;
+                if method == "GET" && resp.status() == StatusCode::OK {
+                    with_etag(resp, if_none_match.as_deref()).await
+                } else {
+                    resp
+                }
+            }
+            Err(e) => e.into_response(),
+        }
+    };
+    let headers = response.headers_mut();
+    for (k, v) in [
+        ("x-ratelimit-limit", 5000),
+        ("x-ratelimit-used", 1),
+        ("x-ratelimit-reset", unix_now() + 3600),
+    ] {
+        headers.entry(k).or_insert(HeaderValue::from(v));
+    }
+    headers
+        .entry("x-ratelimit-remaining")
+        .or_insert(HeaderValue::from(4999));
+    headers.insert(
+        "x-github-api-version-selected",
+        HeaderValue::from_static("2022-11-28"),
+    );
+    let record = RequestRecord {
+        method,
+        path: logged_path,
+        status: response.status().as_u16(),
+        ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+    };
+    tracing::debug!(method = %record.method, path = %record.path, status = record.status, ms = record.ms, "request");
+    if let Ok(mut c) = app.control.lock() {
+        if c.requests.len() >= MAX_LOG {
+            c.requests.drain(..MAX_LOG / 2);
+        }
+        c.requests.push(record);
+    }
+    response
+}

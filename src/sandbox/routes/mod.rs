@@ -1,0 +1,185 @@
+//! HTTP routes: GitHub REST endpoints and the `/_sandbox/` control endpoints.
+
+mod actions;
+mod checks;
+mod contents;
+mod control;
+mod issues;
+mod merge_async;
+mod paging;
+mod pulls;
+mod repos;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post, put};
+use serde::de::DeserializeOwned;
+
+use super::error::{ApiError, ApiResult};
+use super::middleware::{self, Caller};
+use super::seed::Permission;
+use super::state::{App, State};
+
+/// The router's shared state.
+pub type Shared = Arc<App>;
+
+/// Lower-cased `owner/name`: the key of a repository in [`State::repos`].
+pub fn key(owner: &str, repo: &str) -> String {
+    format!("{owner}/{repo}").to_ascii_lowercase()
+}
+
+/// Checks that `caller` may act on the repository with at least `need`; returns its key.
+/// No access gives 404 (GitHub hides what you cannot see), too little gives 403.
+pub fn authorize(
+    st: &State,
+    caller: &Caller,
+    owner: &str,
+    repo: &str,
+    need: Permission,
+) -> ApiResult<String> {
+    let k = key(owner, repo);
+    let Some(r) = st.repos.get(&k) else {
+        return Err(ApiError::not_found());
+    };
+    let have = st.permission(&caller.login, &r.full_name());
+    if have == Permission::None {
+        return Err(ApiError::not_found());
+    }
+    if have < need {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible by personal access token",
+        ));
+    }
+    Ok(k)
+}
+
+/// Parses a JSON request body (an empty body reads as `{}`).
+pub fn parse<T: DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
+    let bytes: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}"
+    } else {
+        body
+    };
+    let de = &mut serde_json::Deserializer::from_slice(bytes);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        if e.inner().is_data() {
+            ApiError::unprocessable(format!("Invalid request.\n\n{e}"))
+        } else {
+            ApiError::bad_json(e)
+        }
+    })
+}
+
+/// A JSON answer.
+pub fn reply(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}
+
+/// Builds the whole router. As on GitHub, `POST` is accepted wherever `PATCH` is.
+pub fn router(app: Shared) -> Router {
+    let repo = Router::new()
+        .route("/branches/{*branch}", get(repos::get_branch))
+        .route("/collaborators/{user}/permission", get(repos::permission))
+        .route("/git/ref/{*name}", get(repos::get_ref))
+        .route("/git/matching-refs/{*name}", get(repos::matching_refs))
+        .route("/git/refs", post(repos::create_ref))
+        .route(
+            "/git/refs/{*name}",
+            patch(repos::update_ref)
+                .post(repos::update_ref)
+                .delete(repos::delete_ref),
+        )
+        .route("/contents", get(contents::get_root))
+        .route("/contents/", get(contents::get_root))
+        .route("/contents/{*path}", get(contents::get).put(contents::put))
+        .route("/commits/{*rest}", get(contents::commits))
+        .route("/compare/{*basehead}", get(contents::compare))
+        .route("/pulls", get(pulls::list).post(pulls::create))
+        .route(
+            "/pulls/{number}",
+            get(pulls::get).patch(pulls::update).post(pulls::update),
+        )
+        .route("/pulls/{number}/merge", put(pulls::merge))
+        .route("/pulls/{number}/merge-async", put(merge_async::request))
+        .route(
+            "/pulls/{number}/merge-async/{uuid}",
+            get(merge_async::result),
+        )
+        .route("/actions/workflows", get(actions::list_workflows))
+        .route(
+            "/actions/workflows/{workflow}/dispatches",
+            post(actions::dispatch),
+        )
+        .route(
+            "/actions/workflows/{workflow}/runs",
+            get(actions::list_runs),
+        )
+        .route("/actions/runs", get(actions::list_repo_runs))
+        .route("/actions/runs/{id}", get(actions::get_run))
+        .route("/actions/runs/{id}/cancel", post(actions::cancel_run))
+        .route("/dispatches", post(actions::repository_dispatch))
+        .route("/statuses/{sha}", post(checks::create_status))
+        .route("/check-runs", post(checks::create_check))
+        .route(
+            "/check-runs/{id}",
+            get(checks::get_check)
+                .patch(checks::update_check)
+                .post(checks::update_check),
+        )
+        .route("/releases", post(checks::create_release))
+        .route("/releases/tags/{*tag}", get(checks::release_by_tag))
+        .route("/issues", get(issues::list).post(issues::create))
+        .route(
+            "/issues/{number}",
+            get(issues::get).patch(issues::update).post(issues::update),
+        )
+        .route(
+            "/issues/{number}/comments",
+            get(issues::list_comments).post(issues::create_comment),
+        )
+        .route(
+            "/issues/comments/{id}",
+            patch(issues::update_comment).post(issues::update_comment),
+        )
+        .route("/issues/{number}/labels", post(issues::add_labels))
+        .route(
+            "/issues/{number}/labels/{name}",
+            axum::routing::delete(issues::remove_label),
+        )
+        .route("/milestones", get(issues::milestones));
+    let control = Router::new()
+        .route("/repos/{owner}/{repo}/commits", post(control::push))
+        .route(
+            "/repos/{owner}/{repo}/issues/{number}/comments",
+            post(control::comment),
+        )
+        .route("/runs/{id}/start", post(control::start_run))
+        .route("/runs/{id}/complete", post(control::complete_run))
+        .route("/events", get(control::events))
+        .route(
+            "/faults",
+            post(control::add_fault).delete(control::clear_faults),
+        )
+        .route("/latency", put(control::latency))
+        .route("/compat", put(control::compat))
+        .route(
+            "/requests",
+            get(control::requests).delete(control::clear_requests),
+        );
+    Router::new()
+        .route("/repos/{owner}/{repo}", get(repos::get_repo))
+        .nest("/repos/{owner}/{repo}", repo)
+        .nest("/_sandbox", control)
+        .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(|| async { ApiError::not_found() })
+        .layer(axum::middleware::from_fn_with_state(
+            app.clone(),
+            middleware::api,
+        ))
+        .with_state(app)
+}

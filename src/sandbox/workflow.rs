@@ -1,0 +1,141 @@
+//! Workflow files: the parts the sandbox reads (`name`, `run-name`, `on.workflow_dispatch.inputs`)
+//! with a YAML parser.
+
+use std::collections::BTreeMap;
+
+use anyhow::{Context, Result};
+use serde_yaml::Value;
+
+/// What the sandbox knows of a workflow file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowFile {
+    /// `name`, or the file path when absent (as on GitHub).
+    pub name: String,
+    /// `run-name` template, if declared.
+    pub run_name: Option<String>,
+    /// Inputs of `on.workflow_dispatch`, or `None` when the workflow cannot be dispatched.
+    pub dispatch: Option<BTreeMap<String, Input>>,
+}
+
+/// One `workflow_dispatch` input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Input {
+    /// Whether the caller must provide it.
+    pub required: bool,
+    /// Default value.
+    pub default: Option<String>,
+}
+
+fn scalar(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// Parses a workflow file.
+pub fn parse(path: &str, text: &str) -> Result<WorkflowFile> {
+    let doc: Value = serde_yaml::from_str(text).with_context(|| format!("parsing {path}"))?;
+    let name = doc
+        .get("name")
+        .and_then(scalar)
+        .unwrap_or_else(|| path.to_owned());
+    let run_name = doc.get("run-name").and_then(scalar);
+    // `on` is a string in YAML 1.2, but a YAML 1.1 reader makes it `true`: accept both.
+    let on = doc.get("on").or_else(|| doc.get(Value::Bool(true)));
+    let dispatch = match on {
+        Some(Value::String(s)) => (s == "workflow_dispatch").then(BTreeMap::new),
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .any(|i| i.as_str() == Some("workflow_dispatch"))
+            .then(BTreeMap::new),
+        Some(Value::Mapping(map)) => map.get("workflow_dispatch").map(|wd| {
+            let mut inputs = BTreeMap::new();
+            if let Some(Value::Mapping(defs)) = wd.get("inputs") {
+                for (k, def) in defs {
+                    let Some(key) = scalar(k) else { continue };
+                    inputs.insert(
+                        key,
+                        Input {
+                            required: def
+                                .get("required")
+                                .and_then(Value::as_bool)
+                                .unwrap_or(false),
+                            default: def.get("default").and_then(scalar),
+                        },
+                    );
+                }
+            }
+            inputs
+        }),
+        _ => None,
+    };
+    Ok(WorkflowFile {
+        name,
+        run_name,
+        dispatch,
+    })
+}
+
+/// Substitutes `${{ inputs.X }}` and `${{ github.event.inputs.X }}` in a `run-name`; other
+/// expressions become empty, as unknown contexts do on GitHub.
+pub fn render(template: &str, inputs: &serde_json::Map<String, serde_json::Value>) -> String {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(start) = rest.find("${{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 3..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let expr = after[..end].trim();
+        let key = expr
+            .strip_prefix("inputs.")
+            .or_else(|| expr.strip_prefix("github.event.inputs."));
+        if let Some(value) = key.and_then(|k| inputs.get(k)) {
+            match value {
+                serde_json::Value::String(s) => out.push_str(s),
+                other => out.push_str(&other.to_string()),
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_dispatch_inputs_and_run_name() {
+        let wf = parse("e2e.yml", super::super::seed::DEMO_E2E_WORKFLOW).unwrap();
+        assert_eq!(wf.name, "e2e");
+        let inputs = wf.dispatch.unwrap();
+        assert!(inputs["correlation_id"].required);
+        assert!(!inputs["release"].required);
+        let mut map = serde_json::Map::new();
+        map.insert("correlation_id".into(), "c-1".into());
+        assert_eq!(render(wf.run_name.as_deref().unwrap(), &map), "e2e c-1");
+    }
+
+    #[test]
+    fn push_only_is_not_dispatchable() {
+        let wf = parse("ci.yml", super::super::seed::DEMO_CI_WORKFLOW).unwrap();
+        assert_eq!(wf.dispatch, None);
+        assert_eq!(
+            parse("x.yml", "on: workflow_dispatch\n").unwrap().dispatch,
+            Some(BTreeMap::new())
+        );
+        assert_eq!(
+            parse("x.yml", "on: [push, workflow_dispatch]\n")
+                .unwrap()
+                .dispatch,
+            Some(BTreeMap::new())
+        );
+    }
+}

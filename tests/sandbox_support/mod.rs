@@ -1,0 +1,100 @@
+//! Helpers shared by the sandbox test files.
+#![allow(dead_code)]
+
+use std::sync::OnceLock;
+
+use convoy::sandbox::{Sandbox, Seed};
+use octocrab::Octocrab;
+use octocrab::service::middleware::retry::RetryConfig;
+use serde_json::Value;
+
+/// The URL of one sandbox shared by all tests of a test binary. It runs on its own thread
+/// and runtime, so it outlives each test's runtime.
+pub fn shared() -> &'static str {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async move {
+                let handle = Sandbox::start(Seed::demo(), None).await.unwrap();
+                tx.send(handle.url()).unwrap();
+                std::future::pending::<()>().await;
+                drop(handle);
+            });
+        });
+        rx.recv().unwrap()
+    })
+}
+
+/// An octocrab client for `url` with `token`, retries off (call inside a tokio runtime).
+pub fn client(url: &str, token: &str) -> Octocrab {
+    Octocrab::builder()
+        .base_uri(url)
+        .unwrap()
+        .personal_token(token.to_owned())
+        .add_retry_config(RetryConfig::None)
+        .build()
+        .unwrap()
+}
+
+/// A raw answer.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: Value,
+}
+
+/// Sends a raw request through octocrab's raw methods.
+pub async fn call(octo: &Octocrab, method: &str, path: &str, body: Option<Value>) -> Answer {
+    let resp = match method {
+        "GET" => octo._get(path).await,
+        "POST" => octo._post(path, body.as_ref()).await,
+        "PUT" => octo._put(path, body.as_ref()).await,
+        "PATCH" => octo._patch(path, body.as_ref()).await,
+        "DELETE" => octo._delete(path, body.as_ref()).await,
+        other => panic!("method {other}"),
+    }
+    .unwrap();
+    let status = resp.status().as_u16();
+    let headers = resp.headers().clone();
+    let text = octo.body_to_string(resp).await.unwrap();
+    let body = if text.trim().is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).unwrap()
+    };
+    Answer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// The HTTP status of an octocrab error (panics on non-GitHub errors).
+pub fn status_of(err: &octocrab::Error) -> u16 {
+    match err {
+        octocrab::Error::GitHub { source, .. } => source.status_code.as_u16(),
+        other => panic!("not a GitHub error: {other:?}"),
+    }
+}
+
+/// Pushes a commit through the control endpoint; returns its SHA.
+pub async fn push(
+    octo: &Octocrab,
+    repo: &str,
+    branch: &str,
+    files: Value,
+    message: &str,
+) -> String {
+    let a = call(
+        octo,
+        "POST",
+        &format!("/_sandbox/repos/{repo}/commits"),
+        Some(serde_json::json!({"branch": branch, "message": message, "files": files, "author": "bob"})),
+    )
+    .await;
+    assert_eq!(a.status, 201, "{:?}", a.body);
+    a.body["sha"].as_str().unwrap().to_owned()
+}
