@@ -170,6 +170,7 @@ pub async fn create(
     let pr = ops::pull_json(&app.base, &mut st, &k, number).await?;
     let payload = json!({"action": "opened", "number": number, "pull_request": pr});
     ops::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
+    crate::sandbox::runs::on_pull_request(&app.base, &mut st, &k, number, &c.login).await?;
     Ok(reply(StatusCode::CREATED, pr))
 }
 
@@ -285,6 +286,9 @@ pub async fn update(
             payload["changes"] = serde_json::Value::Object(changes);
         }
         ops::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
+        if action == "reopened" {
+            crate::sandbox::runs::on_pull_request(&app.base, &mut st, &k, n, &c.login).await?;
+        }
     }
     Ok(reply(StatusCode::OK, pr))
 }
