@@ -218,14 +218,17 @@ pub async fn update(
     let mut st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Write)?;
     pull_number(&st, &k, n)?;
-    if let Some(b) = &req.base
-        && st.repos[&k].branch(b).is_none()
+    if req
+        .base
+        .as_ref()
+        .is_some_and(|b| st.repos[&k].branch(b).is_none())
     {
         return Err(ApiError::validation("PullRequest", "base", "invalid", None));
     }
-    if let Some(s) = &req.state
-        && s != "open"
-        && s != "closed"
+    if req
+        .state
+        .as_deref()
+        .is_some_and(|s| s != "open" && s != "closed")
     {
         return Err(ApiError::validation(
             "PullRequest",
@@ -353,8 +356,10 @@ pub async fn merge_pull(
     if p.merged || issue.state != "open" {
         return Err(not_mergeable());
     }
-    if let Some(sha) = &req.sha
-        && !sha.eq_ignore_ascii_case(&p.head_sha)
+    if req
+        .sha
+        .as_ref()
+        .is_some_and(|sha| !sha.eq_ignore_ascii_case(&p.head_sha))
     {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
