@@ -770,3 +770,103 @@ async fn legacy_dispatch_refuses_run_details() {
     let body = json!({"ref": "main", "inputs": many});
     assert_eq!(call(&octo, "POST", path, Some(body)).await.status, 422);
 }
+
+#[tokio::test]
+async fn pushes_and_pull_requests_start_workflow_runs() {
+    let mut seed = Seed::demo();
+    let web = seed
+        .repos
+        .iter_mut()
+        .find(|r| r.name == "acme/web")
+        .unwrap();
+    web.files.insert(
+        ".github/workflows/pr.yml".into(),
+        "name: pr-checks\non:\n  pull_request:\n    branches: [staging]\njobs: {}\n".into(),
+    );
+    let sandbox = Sandbox::start(seed, None).await.unwrap();
+    let octo = client(&sandbox.url(), "t-bot");
+
+    // acme/api's ci.yml runs on pushes to main only.
+    push(
+        &octo,
+        "acme/api",
+        "feat/no-ci",
+        json!({"n.txt": "n\n"}),
+        "not main",
+    )
+    .await;
+    let sha = push(
+        &octo,
+        "acme/api",
+        "main",
+        json!({"m.txt": "m\n"}),
+        "Ship it\n\nbody",
+    )
+    .await;
+    let runs = octo
+        .workflows("acme", "api")
+        .list_runs("ci.yml")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(runs.items.len(), 1);
+    assert_eq!(runs.items[0].event, "push");
+    assert_eq!(runs.items[0].head_sha, sha);
+    assert_eq!(runs.items[0].head_branch, "main");
+    let raw = call(
+        &octo,
+        "GET",
+        &format!("/repos/acme/api/actions/runs/{}", runs.items[0].id),
+        None,
+    )
+    .await;
+    assert_eq!(raw.body["display_title"], "Ship it");
+
+    // acme/web's pr.yml runs for pull requests into staging, on open and on each push.
+    push(&octo, "acme/web", "feat/p", json!({"p.txt": "1\n"}), "p1").await;
+    let pr = octo
+        .pulls("acme", "web")
+        .create("Add p", "feat/p", "staging")
+        .send()
+        .await
+        .unwrap();
+    octo.pulls("acme", "web")
+        .create("Add p to main", "feat/p", "main")
+        .send()
+        .await
+        .unwrap();
+    push(&octo, "acme/web", "feat/p", json!({"p.txt": "2\n"}), "p2").await;
+    let runs = octo
+        .workflows("acme", "web")
+        .list_runs("pr.yml")
+        .event("pull_request")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        runs.items.len(),
+        2,
+        "opened and synchronize, not the PR into main"
+    );
+    assert!(runs.items.iter().all(|r| r.head_branch == "feat/p"));
+    let raw = call(
+        &octo,
+        "GET",
+        &format!("/repos/acme/web/actions/runs/{}", runs.items[0].id),
+        None,
+    )
+    .await;
+    assert_eq!(raw.body["display_title"], "Add p");
+    let _ = pr;
+
+    // Each queued run produced a workflow_run.requested event for its repository.
+    let events = call(&octo, "GET", "/_sandbox/events", None).await.body;
+    let requested: Vec<&str> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["name"] == "workflow_run" && e["payload"]["action"] == "requested")
+        .map(|e| e["repo"].as_str().unwrap())
+        .collect();
+    assert_eq!(requested, ["acme/api", "acme/web", "acme/web"]);
+}

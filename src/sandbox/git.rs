@@ -121,6 +121,17 @@ impl Repo {
         stdin: Option<&[u8]>,
         env: &[(&str, String)],
     ) -> Result<Output> {
+        self.spawn(args, stdin, env, false).await
+    }
+
+    /// Runs git; any exit code is returned (`lenient`) or only 0 and 1 (otherwise an error).
+    async fn spawn(
+        &self,
+        args: &[&str],
+        stdin: Option<&[u8]>,
+        env: &[(&str, String)],
+        lenient: bool,
+    ) -> Result<Output> {
         let mut cmd = Command::new("git");
         cmd.arg("-C")
             .arg(&self.dir)
@@ -147,7 +158,7 @@ impl Repo {
         }
         let out = child.wait_with_output().await.context("waiting for git")?;
         let code = out.status.code().unwrap_or(-1);
-        if code != 0 && code != 1 {
+        if !lenient && code != 0 && code != 1 {
             bail!(
                 "git {} failed ({code}): {}",
                 args.join(" "),
@@ -300,7 +311,8 @@ impl Repo {
             args.push("--");
             args.push(trimmed);
         }
-        let out = self.run(&args, None, &[]).await?;
+        // A missing directory exits 128: it lists as empty.
+        let out = self.spawn(&args, None, &[], true).await?;
         if out.code != 0 {
             return Ok(Vec::new());
         }

@@ -14,6 +14,7 @@ pub mod json;
 pub mod middleware;
 pub mod ops;
 pub mod routes;
+pub mod runs;
 pub mod seed;
 pub mod shapes;
 pub mod state;

@@ -144,6 +144,7 @@ pub async fn set_ref(
     });
     emit(base, st, key, "push", sender, payload);
     if let (Some(branch), Some(sha)) = (refname.strip_prefix("refs/heads/"), new) {
+        super::runs::on_push(base, st, key, branch, sha, sender).await?;
         let moved: Vec<u64> = st.repos.get(key).map_or_else(Vec::new, |r| {
             r.issues
                 .values()
@@ -172,6 +173,7 @@ pub async fn set_ref(
             let pr = pull_json(base, st, key, number).await?;
             let payload = json!({"action": "synchronize", "number": number, "before": before, "after": sha, "pull_request": pr});
             emit(base, st, key, "pull_request", sender, payload);
+            super::runs::on_pull_request(base, st, key, number, sender).await?;
         }
     }
     Ok(())

@@ -15,6 +15,77 @@ pub struct WorkflowFile {
     pub run_name: Option<String>,
     /// Inputs of `on.workflow_dispatch`, or `None` when the workflow cannot be dispatched.
     pub dispatch: Option<BTreeMap<String, Input>>,
+    /// `on.push`: which branch pushes start a run.
+    pub push: Option<BranchFilter>,
+    /// `on.pull_request`: which base branches' pull requests start a run.
+    pub pull_request: Option<BranchFilter>,
+}
+
+/// The `branches` / `branches-ignore` filter of a `push` or `pull_request` trigger.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BranchFilter {
+    /// `branches` patterns (`!` negates, later patterns win); `None` matches every branch.
+    pub branches: Option<Vec<String>>,
+    /// `branches-ignore` patterns.
+    pub ignore: Vec<String>,
+    /// Only `tags` filters were given: branch pushes do not match.
+    pub tags_only: bool,
+}
+
+impl BranchFilter {
+    fn from_yaml(v: Option<&Value>) -> Self {
+        let list = |key: &str| -> Option<Vec<String>> {
+            match v?.get(key)? {
+                Value::Sequence(items) => Some(items.iter().filter_map(scalar).collect()),
+                other => scalar(other).map(|s| vec![s]),
+            }
+        };
+        let branches = list("branches");
+        let ignore = list("branches-ignore").unwrap_or_default();
+        let has_tags = list("tags").is_some() || list("tags-ignore").is_some();
+        let tags_only = has_tags && branches.is_none() && ignore.is_empty();
+        Self {
+            branches,
+            ignore,
+            tags_only,
+        }
+    }
+
+    /// Whether a push to (or a pull request into) `branch` matches.
+    pub fn matches(&self, branch: &str) -> bool {
+        if self.tags_only || self.ignore.iter().any(|p| glob(p, branch)) {
+            return false;
+        }
+        let Some(patterns) = &self.branches else {
+            return true;
+        };
+        let mut hit = false;
+        for p in patterns {
+            match p.strip_prefix('!') {
+                Some(neg) if glob(neg, branch) => hit = false,
+                Some(_) => {}
+                None if glob(p, branch) => hit = true,
+                None => {}
+            }
+        }
+        hit
+    }
+}
+
+/// GitHub's filter globs: `**` matches anything, `*` anything but `/`, `?` one character.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    fn go(p: &[u8], t: &[u8]) -> bool {
+        match p.first() {
+            None => t.is_empty(),
+            Some(b'*') if p.get(1) == Some(&b'*') => (0..=t.len()).any(|i| go(&p[2..], &t[i..])),
+            Some(b'*') => (0..=t.len())
+                .take_while(|i| *i == 0 || t[i - 1] != b'/')
+                .any(|i| go(&p[1..], &t[i..])),
+            Some(b'?') => !t.is_empty() && go(&p[1..], &t[1..]),
+            Some(c) => t.first() == Some(c) && go(&p[1..], &t[1..]),
+        }
+    }
+    go(pattern.as_bytes(), text.as_bytes())
 }
 
 /// One `workflow_dispatch` input.
@@ -45,6 +116,19 @@ pub fn parse(path: &str, text: &str) -> Result<WorkflowFile> {
     let run_name = doc.get("run-name").and_then(scalar);
     // `on` is a string in YAML 1.2, but a YAML 1.1 reader makes it `true`: accept both.
     let on = doc.get("on").or_else(|| doc.get(Value::Bool(true)));
+    let trigger = |name: &str| -> Option<BranchFilter> {
+        match on? {
+            Value::String(s) => (s == name).then(BranchFilter::default),
+            Value::Sequence(items) => items
+                .iter()
+                .any(|i| i.as_str() == Some(name))
+                .then(BranchFilter::default),
+            Value::Mapping(map) => map.get(name).map(|v| BranchFilter::from_yaml(Some(v))),
+            _ => None,
+        }
+    };
+    let push = trigger("push");
+    let pull_request = trigger("pull_request");
     let dispatch = match on {
         Some(Value::String(s)) => (s == "workflow_dispatch").then(BTreeMap::new),
         Some(Value::Sequence(items)) => items
@@ -76,6 +160,8 @@ pub fn parse(path: &str, text: &str) -> Result<WorkflowFile> {
         name,
         run_name,
         dispatch,
+        push,
+        pull_request,
     })
 }
 
@@ -121,6 +207,28 @@ mod tests {
         let mut map = serde_json::Map::new();
         map.insert("correlation_id".into(), "c-1".into());
         assert_eq!(render(wf.run_name.as_deref().unwrap(), &map), "e2e c-1");
+    }
+
+    #[test]
+    fn branch_filters() {
+        let wf = parse("ci.yml", super::super::seed::DEMO_CI_WORKFLOW).unwrap();
+        let push = wf.push.unwrap();
+        assert!(push.matches("main") && !push.matches("feat/x"));
+        assert_eq!(wf.pull_request, None);
+        let text = "on:\n  push:\n    branches: ['rc/**', '!rc/skip']\n  pull_request:\n    branches-ignore: [wip/*]\n";
+        let wf = parse("x.yml", text).unwrap();
+        let push = wf.push.unwrap();
+        assert!(
+            push.matches("rc/r1")
+                && push.matches("rc/a/b")
+                && !push.matches("rc/skip")
+                && !push.matches("main")
+        );
+        let pr = wf.pull_request.unwrap();
+        assert!(pr.matches("main") && !pr.matches("wip/x") && pr.matches("wip/x/y"));
+        let tags = parse("t.yml", "on:\n  push:\n    tags: ['v*']\n").unwrap();
+        assert!(!tags.push.unwrap().matches("main"));
+        assert!(glob("feat/*", "feat/x") && !glob("feat/*", "feat/x/y") && glob("**", "a/b"));
     }
 
     #[test]

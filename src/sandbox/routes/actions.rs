@@ -13,46 +13,11 @@ use super::{Shared, authorize, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::middleware::Caller;
 use crate::sandbox::ops;
+use crate::sandbox::runs::{self, Found, Trigger, finish, run_json, workflows};
 use crate::sandbox::seed::Permission;
 use crate::sandbox::shapes;
-use crate::sandbox::state::{Run, State as SandboxState, fnv};
-use crate::sandbox::workflow::{self, WorkflowFile};
-
-/// A workflow file found on a branch.
-struct Found {
-    id: u64,
-    path: String,
-    file: WorkflowFile,
-}
-
-/// The workflows in `.github/workflows` at `rev`.
-async fn workflows(st: &SandboxState, k: &str, rev: &str) -> ApiResult<Vec<Found>> {
-    let repo = &st.repos[k];
-    let Some(sha) = repo.resolve(rev).await? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::new();
-    for e in repo.git.ls_tree(&sha, ".github/workflows", true).await? {
-        if e.kind != "blob" || !(e.path.ends_with(".yml") || e.path.ends_with(".yaml")) {
-            continue;
-        }
-        let text = String::from_utf8_lossy(&repo.git.read_blob(&e.sha).await?).into_owned();
-        match workflow::parse(&e.path, &text) {
-            Ok(file) => out.push(Found {
-                id: workflow_id(k, &e.path),
-                path: e.path,
-                file,
-            }),
-            Err(err) => tracing::warn!("skipping {}: {err:#}", e.path),
-        }
-    }
-    Ok(out)
-}
-
-/// A stable workflow id from the repository and path.
-pub fn workflow_id(k: &str, path: &str) -> u64 {
-    10_000_000 + fnv(&format!("{k}:{path}")) % 90_000_000
-}
+use crate::sandbox::state::{Run, State as SandboxState};
+use crate::sandbox::workflow;
 
 async fn find(st: &SandboxState, k: &str, wanted: &str) -> ApiResult<Found> {
     let default = st.repos[k].default_branch.clone();
@@ -188,33 +153,6 @@ pub async fn dispatch(
         Some(t) => workflow::render(t, &inputs),
         None => file.name.clone(),
     };
-    let run_number = st
-        .runs
-        .values()
-        .filter(|x| x.repo == k && x.workflow_id == found.id)
-        .count() as u64
-        + 1;
-    let (id, now) = (st.id(), st.now());
-    let run = Run {
-        id,
-        repo: k.clone(),
-        workflow_id: found.id,
-        name: file.name.clone(),
-        path: found.path.clone(),
-        display_title,
-        run_number,
-        event: "workflow_dispatch".into(),
-        head_branch: branch.clone(),
-        head_sha,
-        status: "queued".into(),
-        conclusion: None,
-        actor: c.login.clone(),
-        inputs: Value::Object(inputs.clone()),
-        created: now,
-        updated: now,
-        started: None,
-    };
-    st.runs.insert(id, run);
     let payload =
         json!({"inputs": inputs, "ref": format!("refs/heads/{branch}"), "workflow": found.path});
     ops::emit(
@@ -225,7 +163,16 @@ pub async fn dispatch(
         &c.login,
         payload,
     );
-    emit_run(&app.base, &mut st, id, "requested").await?;
+    let wf = Found { file, ..found };
+    let trigger = Trigger {
+        event: "workflow_dispatch",
+        branch: &branch,
+        sha: &head_sha,
+        title: display_title,
+        actor: &c.login,
+        inputs: Value::Object(inputs),
+    };
+    let id = runs::create(&app.base, &mut st, &k, &wf, trigger).await?;
     if req.return_run_details == Some(true) {
         let full = st.repos[&k].full_name();
         return Ok(reply(
@@ -238,32 +185,6 @@ pub async fn dispatch(
         ));
     }
     Ok(no_content())
-}
-
-/// The `workflow-run` JSON of a run.
-pub async fn run_json(base: &str, st: &mut SandboxState, id: u64) -> ApiResult<Value> {
-    let run = st.runs.get(&id).cloned().ok_or_else(ApiError::not_found)?;
-    let head = st.commit(&run.repo, &run.head_sha).await.ok();
-    let repo = st.repos.get(&run.repo).ok_or_else(ApiError::not_found)?;
-    Ok(shapes::run(base, st, repo, &run, head.as_ref()))
-}
-
-/// Emits a `workflow_run` event with `action`.
-pub async fn emit_run(base: &str, st: &mut SandboxState, id: u64, action: &str) -> ApiResult<()> {
-    let json_run = run_json(base, st, id).await?;
-    let Some(run) = st.runs.get(&id).cloned() else {
-        return Ok(());
-    };
-    let full = st
-        .repos
-        .get(&run.repo)
-        .map(|r| r.full_name())
-        .unwrap_or_default();
-    let created = st.repos.get(&run.repo).map_or(0, |r| r.created);
-    let wf = shapes::workflow(base, &full, run.workflow_id, &run.name, &run.path, created);
-    let payload = json!({"action": action, "workflow_run": json_run, "workflow": wf});
-    ops::emit(base, st, &run.repo, "workflow_run", &run.actor, payload);
-    Ok(())
 }
 
 /// Filters of run listings.
@@ -377,23 +298,6 @@ pub async fn cancel_run(
     run_in_repo(&st, &k, id)?;
     finish(&app.base, &mut st, id, "cancelled").await?;
     Ok(reply(StatusCode::ACCEPTED, json!({})))
-}
-
-/// Completes a run with `conclusion` (409 when already completed) and emits `completed`.
-pub async fn finish(base: &str, st: &mut SandboxState, id: u64, conclusion: &str) -> ApiResult<()> {
-    let now = st.now();
-    let run = st.runs.get_mut(&id).ok_or_else(ApiError::not_found)?;
-    if run.status == "completed" {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "Cannot cancel a workflow run that is completed.",
-        ));
-    }
-    run.status = "completed".into();
-    run.conclusion = Some(conclusion.to_owned());
-    run.updated = now;
-    run.started.get_or_insert(now);
-    emit_run(base, st, id, "completed").await
 }
 
 #[derive(Deserialize)]

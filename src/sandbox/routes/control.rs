@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::repos::no_content;
-use super::{Shared, actions, issues, key, parse, reply};
+use super::{Shared, issues, key, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::faults::Fault;
 use crate::sandbox::ops;
@@ -106,8 +106,8 @@ pub async fn start_run(State(app): State<Shared>, Path(id): Path<u64>) -> ApiRes
     run.status = "in_progress".into();
     run.started = Some(now);
     run.updated = now;
-    actions::emit_run(&app.base, &mut st, id, "in_progress").await?;
-    let v = actions::run_json(&app.base, &mut st, id).await?;
+    crate::sandbox::runs::emit_run(&app.base, &mut st, id, "in_progress").await?;
+    let v = crate::sandbox::runs::run_json(&app.base, &mut st, id).await?;
     Ok(reply(StatusCode::OK, v))
 }
 
@@ -140,8 +140,8 @@ pub async fn complete_run(
         )));
     }
     let mut st = app.state.lock().await;
-    actions::finish(&app.base, &mut st, id, &req.conclusion).await?;
-    let v = actions::run_json(&app.base, &mut st, id).await?;
+    crate::sandbox::runs::finish(&app.base, &mut st, id, &req.conclusion).await?;
+    let v = crate::sandbox::runs::run_json(&app.base, &mut st, id).await?;
     Ok(reply(StatusCode::OK, v))
 }
 

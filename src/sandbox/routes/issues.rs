@@ -234,9 +234,10 @@ pub async fn update(
     let mut st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Triage)?;
     issue_exists(&st, &k, n)?;
-    if let Some(s) = &req.state
-        && s != "open"
-        && s != "closed"
+    if req
+        .state
+        .as_deref()
+        .is_some_and(|s| s != "open" && s != "closed")
     {
         return Err(ApiError::validation("Issue", "state", "invalid", None));
     }

@@ -170,6 +170,7 @@ pub async fn create(
     let pr = ops::pull_json(&app.base, &mut st, &k, number).await?;
     let payload = json!({"action": "opened", "number": number, "pull_request": pr});
     ops::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
+    crate::sandbox::runs::on_pull_request(&app.base, &mut st, &k, number, &c.login).await?;
     Ok(reply(StatusCode::CREATED, pr))
 }
 
@@ -217,14 +218,17 @@ pub async fn update(
     let mut st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Write)?;
     pull_number(&st, &k, n)?;
-    if let Some(b) = &req.base
-        && st.repos[&k].branch(b).is_none()
+    if req
+        .base
+        .as_ref()
+        .is_some_and(|b| st.repos[&k].branch(b).is_none())
     {
         return Err(ApiError::validation("PullRequest", "base", "invalid", None));
     }
-    if let Some(s) = &req.state
-        && s != "open"
-        && s != "closed"
+    if req
+        .state
+        .as_deref()
+        .is_some_and(|s| s != "open" && s != "closed")
     {
         return Err(ApiError::validation(
             "PullRequest",
@@ -285,6 +289,9 @@ pub async fn update(
             payload["changes"] = serde_json::Value::Object(changes);
         }
         ops::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
+        if action == "reopened" {
+            crate::sandbox::runs::on_pull_request(&app.base, &mut st, &k, n, &c.login).await?;
+        }
     }
     Ok(reply(StatusCode::OK, pr))
 }
@@ -349,8 +356,10 @@ pub async fn merge_pull(
     if p.merged || issue.state != "open" {
         return Err(not_mergeable());
     }
-    if let Some(sha) = &req.sha
-        && !sha.eq_ignore_ascii_case(&p.head_sha)
+    if req
+        .sha
+        .as_ref()
+        .is_some_and(|sha| !sha.eq_ignore_ascii_case(&p.head_sha))
     {
         return Err(ApiError::new(
             StatusCode::CONFLICT,
