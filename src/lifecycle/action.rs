@@ -360,3 +360,35 @@ impl Action {
         }
     }
 }
+
+/// What happened when the executor took (or did not take) a planned action.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ActionOutcome {
+    /// Done now.
+    Done {
+        /// What it produced, when worth saying (`#12`, a SHA, a run id).
+        detail: Option<String>,
+    },
+    /// Its effect already held (found on looking before acting): nothing was done.
+    AlreadyDone,
+    /// Not attempted because an action it waits for did not succeed, or the run is a dry run.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+    /// Attempted and failed; the next run will try again.
+    Failed {
+        /// The error, as a sentence.
+        error: String,
+    },
+}
+
+/// A planned action and its outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Executed {
+    /// The action as planned.
+    pub planned: PlannedAction,
+    /// What came of it.
+    pub outcome: ActionOutcome,
+}
