@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod event;
+pub mod github;
 pub mod graph;
 pub mod lifecycle;
 pub mod model;

@@ -1,0 +1,506 @@
+//! [`GitHub`]: the one HTTP client convoy talks to GitHub (or GHES, or the sandbox) with.
+//!
+//! A concrete struct around octocrab's raw request methods, with octocrab's own retries turned
+//! off and ours explicit:
+//! - reads are retried with exponential backoff and jitter on 5xx and transport errors;
+//! - 403/429 rate limits wait for `retry-after`, else `x-ratelimit-reset`, else a minute (capped
+//!   by `max_wait`), for reads and writes alike (a rate-limited request had no effect);
+//! - other write failures are never retried here: the executor looks for the effect first;
+//! - reads run at most `read_concurrency` at a time; writes one at a time, at least `write_gap`
+//!   apart (GitHub asks for a second between mutating requests);
+//! - every request is counted.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use http::HeaderMap;
+use octocrab::Octocrab;
+use octocrab::service::middleware::retry::RetryConfig;
+use serde_json::Value;
+use tokio::sync::Semaphore;
+use tokio::time::Instant;
+
+/// How to reach GitHub and how politely.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// The API root: `https://api.github.com`, `https://ghes.example.com/api/v3`, or the sandbox.
+    pub api_url: String,
+    /// The token (installation, fine-grained or `GITHUB_TOKEN`).
+    pub token: String,
+    /// Reads in flight at once.
+    pub read_concurrency: usize,
+    /// The least time between two mutating requests.
+    pub write_gap: Duration,
+    /// Retries of a failed read (server error or transport error).
+    pub max_retries: u32,
+    /// The first backoff; doubled each retry, with jitter.
+    pub base_backoff: Duration,
+    /// The longest convoy waits for a rate limit before giving up this run.
+    pub max_wait: Duration,
+    /// Seed of the backoff jitter (randomness is passed in).
+    pub jitter_seed: u64,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("api_url", &self.api_url)
+            .field("token", &"***")
+            .field("read_concurrency", &self.read_concurrency)
+            .field("write_gap", &self.write_gap)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ClientConfig {
+    /// Defaults for `api_url` with `token`: 8 reads at once, writes a second apart, 4 retries.
+    pub fn new(api_url: impl Into<String>, token: impl Into<String>) -> Self {
+        ClientConfig {
+            api_url: api_url.into(),
+            token: token.into(),
+            read_concurrency: 8,
+            write_gap: Duration::from_secs(1),
+            max_retries: 4,
+            base_backoff: Duration::from_millis(500),
+            max_wait: Duration::from_secs(120),
+            jitter_seed: 0x5eed,
+        }
+    }
+}
+
+/// Why a request failed. Callers branch on these.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GhError {
+    /// 404: not there (or not visible to this token).
+    #[error("{what}: not found (404)")]
+    NotFound {
+        /// `METHOD path`.
+        what: String,
+    },
+    /// 409: a conflict — a stale SHA (merge head moved, contents sha stale).
+    #[error("{what}: conflict (409): {message}")]
+    Conflict {
+        /// `METHOD path`.
+        what: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 405: not allowed now — a pull request that cannot be merged (conflict, required check).
+    #[error("{what}: not allowed (405): {message}")]
+    NotAllowed {
+        /// `METHOD path`.
+        what: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 422: GitHub refused the request (exists already, invalid, no commits between…).
+    #[error("{what}: unprocessable (422): {message}")]
+    Unprocessable {
+        /// `METHOD path`.
+        what: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 400: a malformed request (for instance a field an older GHES does not know).
+    #[error("{what}: bad request (400): {message}")]
+    BadRequest {
+        /// `METHOD path`.
+        what: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 401/403 that is not a rate limit: the token lacks access.
+    #[error("{what}: {status}: {message} (check the token's permissions)")]
+    Denied {
+        /// `METHOD path`.
+        what: String,
+        /// 401 or 403.
+        status: u16,
+        /// GitHub's message.
+        message: String,
+    },
+    /// Rate-limited for longer than convoy waits in one run.
+    #[error("{what}: rate limited; GitHub asks to wait {seconds} s")]
+    RateLimited {
+        /// `METHOD path`.
+        what: String,
+        /// How long GitHub asked to wait.
+        seconds: u64,
+    },
+    /// 5xx after the retries (or on a write, where convoy does not retry blindly).
+    #[error("{what}: server error {status}: {message}")]
+    Server {
+        /// `METHOD path`.
+        what: String,
+        /// The status.
+        status: u16,
+        /// The body's message.
+        message: String,
+    },
+    /// No HTTP answer (connection refused or reset, timeout).
+    #[error("{what}: {message}")]
+    Transport {
+        /// `METHOD path`.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// An answer convoy cannot read.
+    #[error("{what}: unexpected answer: {message}")]
+    Unexpected {
+        /// `METHOD path`.
+        what: String,
+        /// What was wrong with it.
+        message: String,
+    },
+}
+
+impl GhError {
+    /// Whether the error says the request surely had no effect (so a write may be re-sent).
+    pub fn had_no_effect(&self) -> bool {
+        matches!(
+            self,
+            GhError::NotFound { .. }
+                | GhError::Conflict { .. }
+                | GhError::NotAllowed { .. }
+                | GhError::Unprocessable { .. }
+                | GhError::BadRequest { .. }
+                | GhError::Denied { .. }
+                | GhError::RateLimited { .. }
+        )
+    }
+}
+
+/// An HTTP method convoy uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// GET.
+    Get,
+    /// POST.
+    Post,
+    /// PUT.
+    Put,
+    /// PATCH.
+    Patch,
+    /// DELETE.
+    Delete,
+}
+
+impl Method {
+    fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+            Method::Put => "PUT",
+            Method::Patch => "PATCH",
+            Method::Delete => "DELETE",
+        }
+    }
+}
+
+/// A successful answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    /// The status (2xx).
+    pub status: u16,
+    /// The JSON body (`Null` when empty).
+    pub body: Value,
+    /// The `Link` header's `next` URL, when there is one.
+    pub next: Option<String>,
+}
+
+/// The GitHub client.
+pub struct GitHub {
+    octo: Octocrab,
+    cfg: ClientConfig,
+    reads: Semaphore,
+    last_write: tokio::sync::Mutex<Option<Instant>>,
+    requests: AtomicU64,
+    jitter: Mutex<u64>,
+}
+
+impl std::fmt::Debug for GitHub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GitHub").field("cfg", &self.cfg).finish_non_exhaustive()
+    }
+}
+
+impl GitHub {
+    /// Builds the client. Must run inside a Tokio runtime (octocrab spawns a task).
+    pub fn new(cfg: ClientConfig) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let octo = Octocrab::builder()
+            .base_uri(cfg.api_url.as_str())
+            .with_context(|| format!("`{}` is not a usable API URL", cfg.api_url))?
+            .personal_token(cfg.token.clone())
+            .add_retry_config(RetryConfig::None)
+            .set_connect_timeout(Some(Duration::from_secs(10)))
+            .set_read_timeout(Some(Duration::from_secs(60)))
+            .build()
+            .context("building the GitHub client")?;
+        Ok(GitHub {
+            octo,
+            reads: Semaphore::new(cfg.read_concurrency.max(1)),
+            last_write: tokio::sync::Mutex::new(None),
+            requests: AtomicU64::new(0),
+            jitter: Mutex::new(cfg.jitter_seed | 1),
+            cfg,
+        })
+    }
+
+    /// Requests sent so far (every attempt counts).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// GET `path`, retried as a read.
+    pub async fn get(&self, path: &str) -> Result<Value, GhError> {
+        Ok(self.send(Method::Get, path, None).await?.body)
+    }
+
+    /// GET `path`; a 404 is `None`.
+    pub async fn get_opt(&self, path: &str) -> Result<Option<Value>, GhError> {
+        match self.get(path).await {
+            Ok(v) => Ok(Some(v)),
+            Err(GhError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// GET every page of a list (`per_page=100`), following `Link: rel="next"`, up to `max_pages`.
+    /// `key` names the array inside an object answer (`workflow_runs`), or `None` for an array.
+    pub async fn get_all(&self, path: &str, key: Option<&str>, max_pages: usize) -> Result<Vec<Value>, GhError> {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let mut url = format!("{path}{sep}per_page=100");
+        let mut out = Vec::new();
+        for _ in 0..max_pages.max(1) {
+            let answer = self.send(Method::Get, &url, None).await?;
+            let items = match key {
+                Some(k) => answer.body.get(k).cloned().unwrap_or(Value::Null),
+                None => answer.body,
+            };
+            match items {
+                Value::Array(a) => out.extend(a),
+                Value::Null => {}
+                other => {
+                    return Err(GhError::Unexpected { what: format!("GET {path}"), message: format!("expected a list, got {}", kind(&other)) });
+                }
+            }
+            match answer.next {
+                Some(next) => url = self.relative(&next),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// POST `body` to `path` (a write).
+    pub async fn post(&self, path: &str, body: &Value) -> Result<Answer, GhError> {
+        self.send(Method::Post, path, Some(body)).await
+    }
+
+    /// PUT `body` to `path` (a write).
+    pub async fn put(&self, path: &str, body: &Value) -> Result<Answer, GhError> {
+        self.send(Method::Put, path, Some(body)).await
+    }
+
+    /// PATCH `path` with `body` (a write).
+    pub async fn patch(&self, path: &str, body: &Value) -> Result<Answer, GhError> {
+        self.send(Method::Patch, path, Some(body)).await
+    }
+
+    /// DELETE `path` (a write).
+    pub async fn delete(&self, path: &str) -> Result<Answer, GhError> {
+        self.send(Method::Delete, path, None).await
+    }
+
+    /// Turns an absolute URL from a `Link` header into a path under the API root.
+    fn relative(&self, url: &str) -> String {
+        let root = self.cfg.api_url.trim_end_matches('/');
+        url.strip_prefix(root).map_or_else(|| url.to_owned(), str::to_owned)
+    }
+
+    /// Sends one request with the retry policy of its kind.
+    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Answer, GhError> {
+        let what = format!("{} {path}", method.as_str());
+        let read = method == Method::Get;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let result = if read {
+                let _permit = self.reads.acquire().await.map_err(|e| GhError::Transport { what: what.clone(), message: e.to_string() })?;
+                self.once(method, path, body, &what).await
+            } else {
+                let mut last = self.last_write.lock().await;
+                if let Some(at) = *last {
+                    let since = at.elapsed();
+                    if since < self.cfg.write_gap {
+                        tokio::time::sleep(self.cfg.write_gap - since).await;
+                    }
+                }
+                let r = self.once(method, path, body, &what).await;
+                *last = Some(Instant::now());
+                r
+            };
+            let wait = match result {
+                Ok(answer) => return Ok(answer),
+                Err(Failure::RateLimited(seconds)) => {
+                    if Duration::from_secs(seconds) > self.cfg.max_wait || attempt > self.cfg.max_retries {
+                        return Err(GhError::RateLimited { what, seconds });
+                    }
+                    tracing::warn!("{what}: rate limited; waiting {seconds} s");
+                    Duration::from_secs(seconds)
+                }
+                Err(Failure::Retryable(e)) if read && attempt <= self.cfg.max_retries => {
+                    let wait = self.backoff(attempt);
+                    tracing::info!("{e}; retrying in {} ms", wait.as_millis());
+                    wait
+                }
+                Err(Failure::Retryable(e)) | Err(Failure::Final(e)) => return Err(e),
+            };
+            tokio::time::sleep(wait).await;
+        }
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let base = self.cfg.base_backoff.saturating_mul(1 << attempt.min(10).saturating_sub(1));
+        // xorshift64: jitter of up to half the backoff, from the seed passed in.
+        let mut state = self.jitter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        *state ^= *state << 13;
+        *state ^= *state >> 7;
+        *state ^= *state << 17;
+        let half = base.as_millis() as u64 / 2;
+        let jitter = if half == 0 { 0 } else { *state % half };
+        base / 2 + Duration::from_millis(jitter)
+    }
+
+    async fn once(&self, method: Method, path: &str, body: Option<&Value>, what: &str) -> Result<Answer, Failure> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        let sent = match method {
+            Method::Get => self.octo._get(path).await,
+            Method::Post => self.octo._post(path, body).await,
+            Method::Put => self.octo._put(path, body).await,
+            Method::Patch => self.octo._patch(path, body).await,
+            Method::Delete => self.octo._delete(path, body).await,
+        };
+        let response = sent.map_err(|e| Failure::Retryable(GhError::Transport { what: what.to_owned(), message: transport_message(&e) }))?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = self
+            .octo
+            .body_to_string(response)
+            .await
+            .map_err(|e| Failure::Retryable(GhError::Transport { what: what.to_owned(), message: e.to_string() }))?;
+        let body: Value = if text.trim().is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if (200..300).contains(&status) {
+            return Ok(Answer { status, body, next: next_link(&headers) });
+        }
+        let message = body
+            .get("message")
+            .and_then(Value::as_str)
+            .map_or_else(|| truncate(&body.to_string()), str::to_owned);
+        let what = what.to_owned();
+        if let Some(seconds) = rate_limit_wait(status, &headers) {
+            return Err(Failure::RateLimited(seconds));
+        }
+        Err(match status {
+            404 => Failure::Final(GhError::NotFound { what }),
+            409 => Failure::Final(GhError::Conflict { what, message }),
+            405 => Failure::Final(GhError::NotAllowed { what, message }),
+            422 => Failure::Final(GhError::Unprocessable { what, message }),
+            400 => Failure::Final(GhError::BadRequest { what, message }),
+            401 | 403 => Failure::Final(GhError::Denied { what, status, message }),
+            s if s >= 500 => Failure::Retryable(GhError::Server { what, status, message }),
+            _ => Failure::Final(GhError::Unexpected { what, message: format!("status {status}: {message}") }),
+        })
+    }
+}
+
+enum Failure {
+    Retryable(GhError),
+    Final(GhError),
+    RateLimited(u64),
+}
+
+/// Seconds to wait when the answer is a rate limit: 429, or 403 with a rate-limit header.
+fn rate_limit_wait(status: u16, headers: &HeaderMap) -> Option<u64> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
+    let exhausted = header("x-ratelimit-remaining") == Some("0");
+    if status != 429 && !(status == 403 && (retry_after.is_some() || exhausted)) {
+        return None;
+    }
+    if let Some(s) = retry_after {
+        return Some(s);
+    }
+    if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
+        let now = crate::model::time::Timestamp::now().unix_seconds();
+        return Some(u64::try_from(reset - now).unwrap_or(0).max(1));
+    }
+    Some(60)
+}
+
+/// The `next` URL of a `Link` header.
+fn next_link(headers: &HeaderMap) -> Option<String> {
+    let link = headers.get("link")?.to_str().ok()?;
+    link.split(',').find_map(|part| {
+        let (url, rel) = part.split_once(';')?;
+        rel.contains("rel=\"next\"").then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+    })
+}
+
+fn transport_message(e: &octocrab::Error) -> String {
+    let mut msg = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+fn truncate(s: &str) -> String {
+    s.chars().take(300).collect()
+}
+
+fn kind(v: &Value) -> &'static str {
+    match v {
+        Value::Object(_) => "an object",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(_) => "a boolean",
+        Value::Array(_) => "a list",
+        Value::Null => "nothing",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_limits_are_read_from_headers() {
+        let mut h = HeaderMap::new();
+        assert_eq!(rate_limit_wait(403, &h), None, "a plain 403 is a denial");
+        assert_eq!(rate_limit_wait(429, &h), Some(60));
+        h.insert("retry-after", "7".parse().unwrap());
+        assert_eq!(rate_limit_wait(403, &h), Some(7));
+        let mut h = HeaderMap::new();
+        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
+        h.insert("x-ratelimit-reset", "1".parse().unwrap());
+        assert_eq!(rate_limit_wait(403, &h), Some(1), "a reset in the past waits a second");
+    }
+
+    #[test]
+    fn link_headers_give_the_next_page() {
+        let mut h = HeaderMap::new();
+        h.insert("link", "<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\"".parse().unwrap());
+        assert_eq!(next_link(&h).as_deref(), Some("https://api.github.com/x?page=2"));
+    }
+}

@@ -1,0 +1,162 @@
+//! The manifest store: `releases/<id>/manifest.json` in the control repo, read and written
+//! through the Contents API with compare-and-swap on the blob SHA.
+//!
+//! A write carries the SHA of the blob it replaces; GitHub refuses it (409) when another run
+//! wrote first, and the caller reloads, re-observes and decides again. An invalid manifest is
+//! never written. Files over 1 MB are read through the Git blobs API (the Contents API leaves
+//! their content out).
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use super::client::{GhError, GitHub};
+use super::path;
+use crate::model::ids::{BranchName, ReleaseId, RepoName};
+use crate::model::manifest::ReleaseManifest;
+use crate::validate::{self, Problem};
+
+/// A manifest as stored, with the blob SHA a write must replace.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    /// The manifest.
+    pub manifest: ReleaseManifest,
+    /// The blob SHA of the file it was read from.
+    pub blob_sha: String,
+}
+
+/// Why loading or saving failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another run wrote the manifest first (compare-and-swap lost): reload and decide again.
+    #[error("releases/{0}/manifest.json changed since it was read")]
+    Stale(ReleaseId),
+    /// The manifest is invalid (as read, or as about to be written).
+    #[error("releases/{id}/manifest.json is invalid: {}", render(.problems))]
+    Invalid {
+        /// The release.
+        id: ReleaseId,
+        /// What is wrong.
+        problems: Vec<Problem>,
+    },
+    /// GitHub refused or failed.
+    #[error(transparent)]
+    GitHub(#[from] GhError),
+    /// The file is not what convoy wrote (not base64, not UTF-8).
+    #[error("releases/{id}/manifest.json cannot be read: {message}")]
+    Unreadable {
+        /// The release.
+        id: ReleaseId,
+        /// Why.
+        message: String,
+    },
+}
+
+fn render(problems: &[Problem]) -> String {
+    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+}
+
+/// Where manifests live.
+#[derive(Debug, Clone)]
+pub struct ManifestStore {
+    /// The control repo.
+    pub repo: RepoName,
+    /// The branch manifests are kept on (`None`: the repository's default branch).
+    pub branch: Option<BranchName>,
+}
+
+impl ManifestStore {
+    /// The file path of a release's manifest.
+    pub fn file(id: &ReleaseId) -> String {
+        format!("releases/{id}/manifest.json")
+    }
+
+    fn with_ref(&self, path: String) -> String {
+        match &self.branch {
+            Some(b) => format!("{path}?ref={}", path::enc(b.as_str())),
+            None => path,
+        }
+    }
+
+    /// Reads a release's manifest; `None` when it does not exist.
+    pub async fn load(&self, gh: &GitHub, id: &ReleaseId) -> Result<Option<Stored>, StoreError> {
+        let url = self.with_ref(path::contents(&self.repo, &Self::file(id)));
+        let Some(file) = gh.get_opt(&url).await? else {
+            return Ok(None);
+        };
+        let unreadable = |message: String| StoreError::Unreadable { id: id.clone(), message };
+        let blob_sha = file.get("sha").and_then(Value::as_str).ok_or_else(|| unreadable("no sha in the contents answer".into()))?.to_owned();
+        let encoded = match file.get("content").and_then(Value::as_str) {
+            Some(c) if !c.is_empty() => c.to_owned(),
+            // Over 1 MB the Contents API leaves the content out; the blob API has it.
+            _ => {
+                let blob = gh.get(&format!("{}/git/blobs/{blob_sha}", path::repo(&self.repo))).await?;
+                blob.get("content").and_then(Value::as_str).unwrap_or_default().to_owned()
+            }
+        };
+        let cleaned: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
+        let bytes = STANDARD.decode(cleaned).map_err(|e| unreadable(format!("not base64: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| unreadable(format!("not UTF-8: {e}")))?;
+        let manifest = validate::manifest_from_str(&text).map_err(|problems| StoreError::Invalid { id: id.clone(), problems })?;
+        Ok(Some(Stored { manifest, blob_sha }))
+    }
+
+    /// Writes `manifest`, replacing the blob `replaces` (or creating the file when `None`).
+    /// Returns the new blob SHA. Refuses to write an invalid manifest.
+    pub async fn save(&self, gh: &GitHub, manifest: &ReleaseManifest, replaces: Option<&str>, what: &str) -> Result<String, StoreError> {
+        let problems = validate::check_manifest_value(manifest);
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid { id: manifest.id.clone(), problems });
+        }
+        let text = serde_json::to_string_pretty(manifest).map_err(|e| StoreError::Unreadable { id: manifest.id.clone(), message: e.to_string() })? + "\n";
+        let mut body = json!({
+            "message": format!("convoy({}): {what} [skip ci]", manifest.id),
+            "content": STANDARD.encode(text.as_bytes()),
+        });
+        if let Some(sha) = replaces {
+            body["sha"] = json!(sha);
+        }
+        if let Some(b) = &self.branch {
+            body["branch"] = json!(b.as_str());
+        }
+        let url = path::contents(&self.repo, &Self::file(&manifest.id));
+        match gh.put(&url, &body).await {
+            Ok(answer) => answer
+                .body
+                .pointer("/content/sha")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .ok_or_else(|| StoreError::Unreadable { id: manifest.id.clone(), message: "the write's answer has no content sha".into() }),
+            Err(GhError::Conflict { .. }) => Err(StoreError::Stale(manifest.id.clone())),
+            // Creating a file that another run created meanwhile: GitHub wants its sha.
+            Err(GhError::Unprocessable { message, .. }) if replaces.is_none() && message.contains("sha") => Err(StoreError::Stale(manifest.id.clone())),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// The ids of every release with a manifest (for the scheduled reconcile of active ones).
+    pub async fn list(&self, gh: &GitHub) -> Result<Vec<ReleaseId>, StoreError> {
+        let url = self.with_ref(path::contents(&self.repo, "releases"));
+        let Some(Value::Array(entries)) = gh.get_opt(&url).await? else {
+            return Ok(Vec::new());
+        };
+        Ok(entries
+            .iter()
+            .filter(|e| e.get("type").and_then(Value::as_str) == Some("dir"))
+            .filter_map(|e| e.get("name").and_then(Value::as_str))
+            .filter_map(|n| ReleaseId::parse(n).ok())
+            .collect())
+    }
+
+    /// Reads `convoy.json` (or another file) from the control repo.
+    pub async fn read_text(&self, gh: &GitHub, file: &str) -> Result<Option<String>, StoreError> {
+        let url = self.with_ref(path::contents(&self.repo, file));
+        let Some(v) = gh.get_opt(&url).await? else {
+            return Ok(None);
+        };
+        let encoded: String = v.get("content").and_then(Value::as_str).unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
+        let id = ReleaseId::parse("config").unwrap_or_else(|_| unreachable!("a valid id"));
+        let bytes = STANDARD.decode(encoded).map_err(|e| StoreError::Unreadable { id: id.clone(), message: format!("{file} is not base64: {e}") })?;
+        String::from_utf8(bytes).map(Some).map_err(|e| StoreError::Unreadable { id, message: format!("{file} is not UTF-8: {e}") })
+    }
+}
