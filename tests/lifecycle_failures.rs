@@ -14,8 +14,14 @@ use support::*;
 #[test]
 fn careful_waits_for_an_approver_and_refuses_others() {
     let m = release(Directive::Careful);
-    let w = world(&m);
-    let d = decide(&m, &w.observed, &reconcile(), t0());
+    let mut w = world(&m);
+    let first = decide(&m, &w.observed, &reconcile(), t0());
+    for a in &first.actions {
+        w.apply(&a.action).unwrap();
+    }
+    // The tracking issue exists now; convoy learns its number.
+    let d = decide(&first.manifest, &w.observed, &reconcile(), t0());
+    assert_eq!(d.manifest.tracking_issue, Some(1));
     assert_eq!(d.manifest.phase, Phase::Planning);
     assert!(d.waits.iter().any(|w| w.who == Owner::Human));
 
@@ -368,4 +374,52 @@ fn deferring_a_merged_task_reverts_it_on_the_rc_until_the_revert_merged() {
     }
     let done = decide(&retry.manifest, &w.observed, &reconcile(), t0());
     assert!(!revert(&done), "the revert merged; nothing more to do");
+}
+
+#[test]
+fn comments_elsewhere_do_not_command_the_release() {
+    let m = release(Directive::Careful);
+    let mut w = world(&m);
+    let first = decide(&m, &w.observed, &reconcile(), t0());
+    for a in &first.actions {
+        w.apply(&a.action).unwrap();
+    }
+    let d = decide(&first.manifest, &w.observed, &reconcile(), t0());
+    let elsewhere = Signal::Comment(CommentSignal {
+        repo: repo("acme/release-control"),
+        issue: 42,
+        comment_id: 7,
+        author: login("maria"),
+        author_is_bot: false,
+        commands: vec![Ok(Command::Approve)],
+    });
+    let ignored = decide(&d.manifest, &w.observed, &elsewhere, t0());
+    assert!(ignored.manifest.approvals.is_empty());
+    assert!(ignored.actions.is_empty(), "{:#?}", ignored.actions);
+}
+
+#[test]
+fn a_redelivered_comment_is_carried_out_once() {
+    let m = release(Directive::Careful);
+    let mut w = world(&m);
+    let first = decide(&m, &w.observed, &reconcile(), t0());
+    for a in &first.actions {
+        w.apply(&a.action).unwrap();
+    }
+    let d = decide(&first.manifest, &w.observed, &reconcile(), t0());
+    let approve = Signal::Comment(CommentSignal {
+        repo: repo("acme/release-control"),
+        issue: 1,
+        comment_id: 555,
+        author: login("maria"),
+        author_is_bot: false,
+        commands: vec![Ok(Command::Approve)],
+    });
+    let once = decide(&d.manifest, &w.observed, &approve, t0());
+    assert_eq!(once.manifest.phase, Phase::Development);
+    assert_eq!(once.manifest.handled_comments, [555]);
+    // Delivered again later, at the next gate: it must not approve that one too.
+    let again = decide(&once.manifest, &w.observed, &approve, t0());
+    assert_eq!(again.manifest.approvals.len(), 1);
+    assert_eq!(again.manifest.history, once.manifest.history);
 }

@@ -222,7 +222,9 @@ pub struct GitHub {
 
 impl std::fmt::Debug for GitHub {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GitHub").field("cfg", &self.cfg).finish_non_exhaustive()
+        f.debug_struct("GitHub")
+            .field("cfg", &self.cfg)
+            .finish_non_exhaustive()
     }
 }
 
@@ -270,7 +272,12 @@ impl GitHub {
 
     /// GET every page of a list (`per_page=100`), following `Link: rel="next"`, up to `max_pages`.
     /// `key` names the array inside an object answer (`workflow_runs`), or `None` for an array.
-    pub async fn get_all(&self, path: &str, key: Option<&str>, max_pages: usize) -> Result<Vec<Value>, GhError> {
+    pub async fn get_all(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        max_pages: usize,
+    ) -> Result<Vec<Value>, GhError> {
         let sep = if path.contains('?') { '&' } else { '?' };
         let mut url = format!("{path}{sep}per_page=100");
         let mut out = Vec::new();
@@ -284,7 +291,10 @@ impl GitHub {
                 Value::Array(a) => out.extend(a),
                 Value::Null => {}
                 other => {
-                    return Err(GhError::Unexpected { what: format!("GET {path}"), message: format!("expected a list, got {}", kind(&other)) });
+                    return Err(GhError::Unexpected {
+                        what: format!("GET {path}"),
+                        message: format!("expected a list, got {}", kind(&other)),
+                    });
                 }
             }
             match answer.next {
@@ -318,18 +328,27 @@ impl GitHub {
     /// Turns an absolute URL from a `Link` header into a path under the API root.
     fn relative(&self, url: &str) -> String {
         let root = self.cfg.api_url.trim_end_matches('/');
-        url.strip_prefix(root).map_or_else(|| url.to_owned(), str::to_owned)
+        url.strip_prefix(root)
+            .map_or_else(|| url.to_owned(), str::to_owned)
     }
 
     /// Sends one request with the retry policy of its kind.
-    pub async fn send(&self, method: Method, path: &str, body: Option<&Value>) -> Result<Answer, GhError> {
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, GhError> {
         let what = format!("{} {path}", method.as_str());
         let read = method == Method::Get;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             let result = if read {
-                let _permit = self.reads.acquire().await.map_err(|e| GhError::Transport { what: what.clone(), message: e.to_string() })?;
+                let _permit = self.reads.acquire().await.map_err(|e| GhError::Transport {
+                    what: what.clone(),
+                    message: e.to_string(),
+                })?;
                 self.once(method, path, body, &what).await
             } else {
                 let mut last = self.last_write.lock().await;
@@ -346,7 +365,9 @@ impl GitHub {
             let wait = match result {
                 Ok(answer) => return Ok(answer),
                 Err(Failure::RateLimited(seconds)) => {
-                    if Duration::from_secs(seconds) > self.cfg.max_wait || attempt > self.cfg.max_retries {
+                    if Duration::from_secs(seconds) > self.cfg.max_wait
+                        || attempt > self.cfg.max_retries
+                    {
                         return Err(GhError::RateLimited { what, seconds });
                     }
                     tracing::warn!("{what}: rate limited; waiting {seconds} s");
@@ -364,9 +385,15 @@ impl GitHub {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let base = self.cfg.base_backoff.saturating_mul(1 << attempt.min(10).saturating_sub(1));
+        let base = self
+            .cfg
+            .base_backoff
+            .saturating_mul(1 << attempt.min(10).saturating_sub(1));
         // xorshift64: jitter of up to half the backoff, from the seed passed in.
-        let mut state = self.jitter.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut state = self
+            .jitter
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *state ^= *state << 13;
         *state ^= *state >> 7;
         *state ^= *state << 17;
@@ -375,7 +402,13 @@ impl GitHub {
         base / 2 + Duration::from_millis(jitter)
     }
 
-    async fn once(&self, method: Method, path: &str, body: Option<&Value>, what: &str) -> Result<Answer, Failure> {
+    async fn once(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        what: &str,
+    ) -> Result<Answer, Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let sent = match method {
             Method::Get => self.octo._get(path).await,
@@ -384,21 +417,31 @@ impl GitHub {
             Method::Patch => self.octo._patch(path, body).await,
             Method::Delete => self.octo._delete(path, body).await,
         };
-        let response = sent.map_err(|e| Failure::Retryable(GhError::Transport { what: what.to_owned(), message: transport_message(&e) }))?;
+        let response = sent.map_err(|e| {
+            Failure::Retryable(GhError::Transport {
+                what: what.to_owned(),
+                message: transport_message(&e),
+            })
+        })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = self
-            .octo
-            .body_to_string(response)
-            .await
-            .map_err(|e| Failure::Retryable(GhError::Transport { what: what.to_owned(), message: e.to_string() }))?;
+        let text = self.octo.body_to_string(response).await.map_err(|e| {
+            Failure::Retryable(GhError::Transport {
+                what: what.to_owned(),
+                message: e.to_string(),
+            })
+        })?;
         let body: Value = if text.trim().is_empty() {
             Value::Null
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         if (200..300).contains(&status) {
-            return Ok(Answer { status, body, next: next_link(&headers) });
+            return Ok(Answer {
+                status,
+                body,
+                next: next_link(&headers),
+            });
         }
         let message = body
             .get("message")
@@ -414,9 +457,20 @@ impl GitHub {
             405 => Failure::Final(GhError::NotAllowed { what, message }),
             422 => Failure::Final(GhError::Unprocessable { what, message }),
             400 => Failure::Final(GhError::BadRequest { what, message }),
-            401 | 403 => Failure::Final(GhError::Denied { what, status, message }),
-            s if s >= 500 => Failure::Retryable(GhError::Server { what, status, message }),
-            _ => Failure::Final(GhError::Unexpected { what, message: format!("status {status}: {message}") }),
+            401 | 403 => Failure::Final(GhError::Denied {
+                what,
+                status,
+                message,
+            }),
+            s if s >= 500 => Failure::Retryable(GhError::Server {
+                what,
+                status,
+                message,
+            }),
+            _ => Failure::Final(GhError::Unexpected {
+                what,
+                message: format!("status {status}: {message}"),
+            }),
         })
     }
 }
@@ -429,7 +483,12 @@ enum Failure {
 
 /// Seconds to wait when the answer is a rate limit: 429, or 403 with a rate-limit header.
 fn rate_limit_wait(status: u16, headers: &HeaderMap) -> Option<u64> {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
+    let header = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+    };
     let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
     let exhausted = header("x-ratelimit-remaining") == Some("0");
     if status != 429 && !(status == 403 && (retry_after.is_some() || exhausted)) {
@@ -450,7 +509,12 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
     let link = headers.get("link")?.to_str().ok()?;
     link.split(',').find_map(|part| {
         let (url, rel) = part.split_once(';')?;
-        rel.contains("rel=\"next\"").then(|| url.trim().trim_start_matches('<').trim_end_matches('>').to_owned())
+        rel.contains("rel=\"next\"").then(|| {
+            url.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned()
+        })
     })
 }
 
@@ -494,13 +558,20 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert("x-ratelimit-remaining", "0".parse().unwrap());
         h.insert("x-ratelimit-reset", "1".parse().unwrap());
-        assert_eq!(rate_limit_wait(403, &h), Some(1), "a reset in the past waits a second");
+        assert_eq!(
+            rate_limit_wait(403, &h),
+            Some(1),
+            "a reset in the past waits a second"
+        );
     }
 
     #[test]
     fn link_headers_give_the_next_page() {
         let mut h = HeaderMap::new();
         h.insert("link", "<https://api.github.com/x?page=2>; rel=\"next\", <https://api.github.com/x?page=5>; rel=\"last\"".parse().unwrap());
-        assert_eq!(next_link(&h).as_deref(), Some("https://api.github.com/x?page=2"));
+        assert_eq!(
+            next_link(&h).as_deref(),
+            Some("https://api.github.com/x?page=2")
+        );
     }
 }

@@ -21,31 +21,58 @@ pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> V
     let mut done: BTreeMap<usize, bool> = BTreeMap::new();
     let mut out = Vec::with_capacity(actions.len());
     for planned in actions {
-        let blocked: Vec<usize> = planned.after.iter().copied().filter(|id| done.get(id) != Some(&true)).collect();
+        let blocked: Vec<usize> = planned
+            .after
+            .iter()
+            .copied()
+            .filter(|id| done.get(id) != Some(&true))
+            .collect();
         let outcome = if dry_run {
-            ActionOutcome::Skipped { reason: "dry run".to_owned() }
+            ActionOutcome::Skipped {
+                reason: "dry run".to_owned(),
+            }
         } else if !blocked.is_empty() {
             let ids: Vec<String> = blocked.iter().map(|i| format!("#{i}")).collect();
-            ActionOutcome::Skipped { reason: format!("waits for {} which did not succeed", ids.join(", ")) }
+            ActionOutcome::Skipped {
+                reason: format!("waits for {} which did not succeed", ids.join(", ")),
+            }
         } else {
             match run(gh, &planned.action).await {
                 Ok(o) => o,
-                Err(e) => ActionOutcome::Failed { error: e.to_string() },
+                Err(e) => ActionOutcome::Failed {
+                    error: e.to_string(),
+                },
             }
         };
-        let ok = matches!(outcome, ActionOutcome::Done { .. } | ActionOutcome::AlreadyDone);
+        let ok = matches!(
+            outcome,
+            ActionOutcome::Done { .. } | ActionOutcome::AlreadyDone
+        );
         match &outcome {
-            ActionOutcome::Failed { error } => tracing::warn!("{} {}: {error}", planned.action.kind(), planned.action.target()),
-            other => tracing::info!("{} {}: {other:?}", planned.action.kind(), planned.action.target()),
+            ActionOutcome::Failed { error } => tracing::warn!(
+                "{} {}: {error}",
+                planned.action.kind(),
+                planned.action.target()
+            ),
+            other => tracing::info!(
+                "{} {}: {other:?}",
+                planned.action.kind(),
+                planned.action.target()
+            ),
         }
         done.insert(planned.id, ok);
-        out.push(Executed { planned: planned.clone(), outcome });
+        out.push(Executed {
+            planned: planned.clone(),
+            outcome,
+        });
     }
     out
 }
 
 fn done(detail: impl Into<String>) -> ActionOutcome {
-    ActionOutcome::Done { detail: Some(detail.into()) }
+    ActionOutcome::Done {
+        detail: Some(detail.into()),
+    }
 }
 
 async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
@@ -141,30 +168,69 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
     }
 }
 
-async fn branch_head(gh: &GitHub, repo: &RepoName, branch: &BranchName) -> Result<Option<Sha>, GhError> {
+async fn branch_head(
+    gh: &GitHub,
+    repo: &RepoName,
+    branch: &BranchName,
+) -> Result<Option<Sha>, GhError> {
     Ok(gh
         .get_opt(&path::head_ref(repo, branch))
         .await?
-        .and_then(|r| r.pointer("/object/sha").and_then(Value::as_str).and_then(|s| Sha::parse(s).ok())))
+        .and_then(|r| {
+            r.pointer("/object/sha")
+                .and_then(Value::as_str)
+                .and_then(|s| Sha::parse(s).ok())
+        }))
 }
 
-async fn create_branch(gh: &GitHub, repo: &RepoName, branch: &BranchName, sha: &Sha) -> Result<ActionOutcome, GhError> {
+async fn create_branch(
+    gh: &GitHub,
+    repo: &RepoName,
+    branch: &BranchName,
+    sha: &Sha,
+) -> Result<ActionOutcome, GhError> {
     match branch_head(gh, repo, branch).await? {
         Some(at) if &at == sha => return Ok(ActionOutcome::AlreadyDone),
         Some(at) => {
-            return Ok(ActionOutcome::Failed { error: format!("{repo} already has `{branch}` at {}, not at {}; convoy will not move it", at.short(), sha.short()) });
+            return Ok(ActionOutcome::Failed {
+                error: format!(
+                    "{repo} already has `{branch}` at {}, not at {}; convoy will not move it",
+                    at.short(),
+                    sha.short()
+                ),
+            });
         }
         None => {}
     }
-    match gh.post(&format!("{}/git/refs", path::repo(repo)), &json!({"ref": format!("refs/heads/{branch}"), "sha": sha.as_str()})).await {
+    match gh
+        .post(
+            &format!("{}/git/refs", path::repo(repo)),
+            &json!({"ref": format!("refs/heads/{branch}"), "sha": sha.as_str()}),
+        )
+        .await
+    {
         Ok(_) => Ok(done(format!("{branch} at {}", sha.short()))),
-        Err(GhError::Unprocessable { .. }) if branch_head(gh, repo, branch).await?.as_ref() == Some(sha) => Ok(ActionOutcome::AlreadyDone),
+        Err(GhError::Unprocessable { .. })
+            if branch_head(gh, repo, branch).await?.as_ref() == Some(sha) =>
+        {
+            Ok(ActionOutcome::AlreadyDone)
+        }
         Err(e) => Err(e),
     }
 }
 
-async fn open_pull(gh: &GitHub, repo: &RepoName, head: &BranchName, base: &BranchName) -> Result<Option<u64>, GhError> {
-    let url = format!("{}/pulls?state=open&head={}&base={}", path::repo(repo), path::enc(&format!("{}:{head}", repo.owner())), path::enc(base.as_str()));
+async fn open_pull(
+    gh: &GitHub,
+    repo: &RepoName,
+    head: &BranchName,
+    base: &BranchName,
+) -> Result<Option<u64>, GhError> {
+    let url = format!(
+        "{}/pulls?state=open&head={}&base={}",
+        path::repo(repo),
+        path::enc(&format!("{}:{head}", repo.owner())),
+        path::enc(base.as_str())
+    );
     let list = gh.get(&url).await?;
     Ok(list
         .as_array()
@@ -175,29 +241,63 @@ async fn open_pull(gh: &GitHub, repo: &RepoName, head: &BranchName, base: &Branc
         .map(|p| p.number))
 }
 
-async fn dispatch(gh: &GitHub, repo: &RepoName, workflow: &str, git_ref: Option<&BranchName>, correlation: &str, inputs: &BTreeMap<String, String>) -> Result<ActionOutcome, GhError> {
-    let runs_url = format!("{}/actions/workflows/{}/runs?event=workflow_dispatch&per_page=50", path::repo(repo), path::enc(workflow));
+async fn dispatch(
+    gh: &GitHub,
+    repo: &RepoName,
+    workflow: &str,
+    git_ref: Option<&BranchName>,
+    correlation: &str,
+    inputs: &BTreeMap<String, String>,
+) -> Result<ActionOutcome, GhError> {
+    let runs_url = format!(
+        "{}/actions/workflows/{}/runs?event=workflow_dispatch&per_page=50",
+        path::repo(repo),
+        path::enc(workflow)
+    );
     let find = || async {
         let runs = gh.get(&runs_url).await?;
-        Ok::<_, GhError>(runs.get("workflow_runs").and_then(Value::as_array).into_iter().flatten().filter_map(|r| parse_run(repo, r)).find(|r| r.title.contains(correlation)))
+        Ok::<_, GhError>(
+            runs.get("workflow_runs")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|r| parse_run(repo, r))
+                .find(|r| r.title.contains(correlation)),
+        )
     };
     if let Some(run) = find().await? {
-        return Ok(ActionOutcome::Done { detail: Some(format!("adopted run {}", run.run_id)) });
+        return Ok(ActionOutcome::Done {
+            detail: Some(format!("adopted run {}", run.run_id)),
+        });
     }
     let git_ref = match git_ref {
         Some(r) => r.as_str().to_owned(),
-        None => gh.get(&path::repo(repo)).await?.get("default_branch").and_then(Value::as_str).unwrap_or("main").to_owned(),
+        None => gh
+            .get(&path::repo(repo))
+            .await?
+            .get("default_branch")
+            .and_then(Value::as_str)
+            .unwrap_or("main")
+            .to_owned(),
     };
-    let url = format!("{}/actions/workflows/{}/dispatches", path::repo(repo), path::enc(workflow));
+    let url = format!(
+        "{}/actions/workflows/{}/dispatches",
+        path::repo(repo),
+        path::enc(workflow)
+    );
     let mut body = json!({"ref": git_ref, "inputs": inputs, "return_run_details": true});
     match gh.post(&url, &body).await {
-        Ok(a) => Ok(match a.body.get("workflow_run_id").and_then(Value::as_u64) {
-            Some(id) => done(format!("run {id}")),
-            None => done("dispatched"),
-        }),
+        Ok(a) => Ok(
+            match a.body.get("workflow_run_id").and_then(Value::as_u64) {
+                Some(id) => done(format!("run {id}")),
+                None => done("dispatched"),
+            },
+        ),
         // Older GitHub Enterprise Server refuses the field: dispatch without it; the run is found
         // later by the correlation id in its title.
-        Err(GhError::BadRequest { message, .. }) if message.contains("return_run_details") || message.contains("Invalid request") => {
+        Err(GhError::BadRequest { message, .. })
+            if message.contains("return_run_details") || message.contains("Invalid request") =>
+        {
             if let Some(map) = body.as_object_mut() {
                 map.remove("return_run_details");
             }
@@ -208,24 +308,64 @@ async fn dispatch(gh: &GitHub, repo: &RepoName, workflow: &str, git_ref: Option<
     }
 }
 
-async fn upsert_issue(gh: &GitHub, repo: &RepoName, number: Option<u64>, title: &str, body: &str) -> Result<ActionOutcome, GhError> {
+async fn upsert_issue(
+    gh: &GitHub,
+    repo: &RepoName,
+    number: Option<u64>,
+    title: &str,
+    body: &str,
+) -> Result<ActionOutcome, GhError> {
     let existing = match number {
-        Some(n) => gh.get_opt(&format!("{}/issues/{n}", path::repo(repo))).await?,
+        Some(n) => {
+            gh.get_opt(&format!("{}/issues/{n}", path::repo(repo)))
+                .await?
+        }
         None => {
             let marker = body.lines().next().unwrap_or_default().to_owned();
-            let list = gh.get_all(&format!("{}/issues?state=all&labels={}", path::repo(repo), path::enc(TRACKING_LABEL)), None, 3).await?;
-            list.into_iter().find(|i| !marker.is_empty() && i.get("body").and_then(Value::as_str).is_some_and(|b| b.contains(&marker)))
+            let list = gh
+                .get_all(
+                    &format!(
+                        "{}/issues?state=all&labels={}",
+                        path::repo(repo),
+                        path::enc(TRACKING_LABEL)
+                    ),
+                    None,
+                    3,
+                )
+                .await?;
+            list.into_iter().find(|i| {
+                !marker.is_empty()
+                    && i.get("body")
+                        .and_then(Value::as_str)
+                        .is_some_and(|b| b.contains(&marker))
+            })
         }
     };
     match existing.and_then(|i| parse_issue(repo, &i)) {
         Some(issue) if issue.title == title && issue.body == body => Ok(ActionOutcome::AlreadyDone),
         Some(issue) => {
-            gh.patch(&format!("{}/issues/{}", path::repo(repo), issue.number), &json!({"title": title, "body": body})).await?;
+            gh.patch(
+                &format!("{}/issues/{}", path::repo(repo), issue.number),
+                &json!({"title": title, "body": body}),
+            )
+            .await?;
             Ok(done(format!("updated #{}", issue.number)))
         }
         None => {
-            let created = gh.post(&format!("{}/issues", path::repo(repo)), &json!({"title": title, "body": body, "labels": [TRACKING_LABEL]})).await?;
-            Ok(done(format!("opened #{}", created.body.get("number").and_then(Value::as_u64).unwrap_or(0))))
+            let created = gh
+                .post(
+                    &format!("{}/issues", path::repo(repo)),
+                    &json!({"title": title, "body": body, "labels": [TRACKING_LABEL]}),
+                )
+                .await?;
+            Ok(done(format!(
+                "opened #{}",
+                created
+                    .body
+                    .get("number")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0)
+            )))
         }
     }
 }

@@ -47,7 +47,13 @@ mod tests {
         assert_eq!(enc("rc/1.0 x#y"), "rc%2F1.0%20x%23y");
         let r = RepoName::parse("acme/api").unwrap();
         let b = BranchName::parse("rc/2026.12.0").unwrap();
-        assert_eq!(head_ref(&r, &b), "/repos/acme/api/git/ref/heads/rc/2026.12.0");
-        assert_eq!(contents(&r, "releases/x y/manifest.json"), "/repos/acme/api/contents/releases/x%20y/manifest.json");
+        assert_eq!(
+            head_ref(&r, &b),
+            "/repos/acme/api/git/ref/heads/rc/2026.12.0"
+        );
+        assert_eq!(
+            contents(&r, "releases/x y/manifest.json"),
+            "/repos/acme/api/contents/releases/x%20y/manifest.json"
+        );
     }
 }

@@ -53,7 +53,11 @@ pub enum StoreError {
 }
 
 fn render(problems: &[Problem]) -> String {
-    problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Where manifests live.
@@ -84,31 +88,61 @@ impl ManifestStore {
         let Some(file) = gh.get_opt(&url).await? else {
             return Ok(None);
         };
-        let unreadable = |message: String| StoreError::Unreadable { id: id.clone(), message };
-        let blob_sha = file.get("sha").and_then(Value::as_str).ok_or_else(|| unreadable("no sha in the contents answer".into()))?.to_owned();
+        let unreadable = |message: String| StoreError::Unreadable {
+            id: id.clone(),
+            message,
+        };
+        let blob_sha = file
+            .get("sha")
+            .and_then(Value::as_str)
+            .ok_or_else(|| unreadable("no sha in the contents answer".into()))?
+            .to_owned();
         let encoded = match file.get("content").and_then(Value::as_str) {
             Some(c) if !c.is_empty() => c.to_owned(),
             // Over 1 MB the Contents API leaves the content out; the blob API has it.
             _ => {
-                let blob = gh.get(&format!("{}/git/blobs/{blob_sha}", path::repo(&self.repo))).await?;
-                blob.get("content").and_then(Value::as_str).unwrap_or_default().to_owned()
+                let blob = gh
+                    .get(&format!("{}/git/blobs/{blob_sha}", path::repo(&self.repo)))
+                    .await?;
+                blob.get("content")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
             }
         };
         let cleaned: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
-        let bytes = STANDARD.decode(cleaned).map_err(|e| unreadable(format!("not base64: {e}")))?;
+        let bytes = STANDARD
+            .decode(cleaned)
+            .map_err(|e| unreadable(format!("not base64: {e}")))?;
         let text = String::from_utf8(bytes).map_err(|e| unreadable(format!("not UTF-8: {e}")))?;
-        let manifest = validate::manifest_from_str(&text).map_err(|problems| StoreError::Invalid { id: id.clone(), problems })?;
+        let manifest =
+            validate::manifest_from_str(&text).map_err(|problems| StoreError::Invalid {
+                id: id.clone(),
+                problems,
+            })?;
         Ok(Some(Stored { manifest, blob_sha }))
     }
 
     /// Writes `manifest`, replacing the blob `replaces` (or creating the file when `None`).
     /// Returns the new blob SHA. Refuses to write an invalid manifest.
-    pub async fn save(&self, gh: &GitHub, manifest: &ReleaseManifest, replaces: Option<&str>, what: &str) -> Result<String, StoreError> {
+    pub async fn save(
+        &self,
+        gh: &GitHub,
+        manifest: &ReleaseManifest,
+        replaces: Option<&str>,
+        what: &str,
+    ) -> Result<String, StoreError> {
         let problems = validate::check_manifest_value(manifest);
         if !problems.is_empty() {
-            return Err(StoreError::Invalid { id: manifest.id.clone(), problems });
+            return Err(StoreError::Invalid {
+                id: manifest.id.clone(),
+                problems,
+            });
         }
-        let text = serde_json::to_string_pretty(manifest).map_err(|e| StoreError::Unreadable { id: manifest.id.clone(), message: e.to_string() })? + "\n";
+        let text = serde_json::to_string_pretty(manifest).map_err(|e| StoreError::Unreadable {
+            id: manifest.id.clone(),
+            message: e.to_string(),
+        })? + "\n";
         let mut body = json!({
             "message": format!("convoy({}): {what} [skip ci]", manifest.id),
             "content": STANDARD.encode(text.as_bytes()),
@@ -126,10 +160,17 @@ impl ManifestStore {
                 .pointer("/content/sha")
                 .and_then(Value::as_str)
                 .map(str::to_owned)
-                .ok_or_else(|| StoreError::Unreadable { id: manifest.id.clone(), message: "the write's answer has no content sha".into() }),
+                .ok_or_else(|| StoreError::Unreadable {
+                    id: manifest.id.clone(),
+                    message: "the write's answer has no content sha".into(),
+                }),
             Err(GhError::Conflict { .. }) => Err(StoreError::Stale(manifest.id.clone())),
             // Creating a file that another run created meanwhile: GitHub wants its sha.
-            Err(GhError::Unprocessable { message, .. }) if replaces.is_none() && message.contains("sha") => Err(StoreError::Stale(manifest.id.clone())),
+            Err(GhError::Unprocessable { message, .. })
+                if replaces.is_none() && message.contains("sha") =>
+            {
+                Err(StoreError::Stale(manifest.id.clone()))
+            }
             Err(e) => Err(e.into()),
         }
     }
@@ -154,9 +195,25 @@ impl ManifestStore {
         let Some(v) = gh.get_opt(&url).await? else {
             return Ok(None);
         };
-        let encoded: String = v.get("content").and_then(Value::as_str).unwrap_or_default().chars().filter(|c| !c.is_whitespace()).collect();
+        let encoded: String = v
+            .get("content")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
         let id = ReleaseId::parse("config").unwrap_or_else(|_| unreachable!("a valid id"));
-        let bytes = STANDARD.decode(encoded).map_err(|e| StoreError::Unreadable { id: id.clone(), message: format!("{file} is not base64: {e}") })?;
-        String::from_utf8(bytes).map(Some).map_err(|e| StoreError::Unreadable { id, message: format!("{file} is not UTF-8: {e}") })
+        let bytes = STANDARD
+            .decode(encoded)
+            .map_err(|e| StoreError::Unreadable {
+                id: id.clone(),
+                message: format!("{file} is not base64: {e}"),
+            })?;
+        String::from_utf8(bytes)
+            .map(Some)
+            .map_err(|e| StoreError::Unreadable {
+                id,
+                message: format!("{file} is not UTF-8: {e}"),
+            })
     }
 }

@@ -18,9 +18,14 @@ pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
             run_command(d, &c.command, &c.actor, &c.source, 0);
         }
         Signal::Comment(c) => {
-            if c.author_is_bot || c.author.is_bot() {
+            if c.author_is_bot
+                || c.author.is_bot()
+                || !concerns(d, c)
+                || d.m.handled_comments.contains(&c.comment_id)
+            {
                 return;
             }
+            let history = d.m.history.len();
             let source = CommandSource::Comment {
                 repo: c.repo.clone(),
                 issue: c.issue,
@@ -36,6 +41,12 @@ pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
                         &format!("@{} I could not read that command: {e}", c.author),
                     ),
                 }
+            }
+            // Carried out: never again, however often GitHub delivers the comment.
+            if d.m.history.len() > history {
+                d.m.handled_comments.push(c.comment_id);
+                let excess = d.m.handled_comments.len().saturating_sub(500);
+                d.m.handled_comments.drain(..excess);
             }
         }
         Signal::TierCompleted {
@@ -55,6 +66,16 @@ pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
         }
         _ => {}
     }
+}
+
+/// Whether a comment was written where this release listens: its tracking issue, or one of its
+/// promotion pull requests.
+fn concerns(d: &Draft<'_>, c: &crate::signal::CommentSignal) -> bool {
+    let tracking = c.repo == d.m.control_repo && Some(c.issue) == d.m.tracking_issue;
+    let promotion = d.m.repos.iter().any(|r| {
+        r.name == c.repo && (r.prs.staging == Some(c.issue) || r.prs.ship == Some(c.issue))
+    });
+    tracking || promotion
 }
 
 fn run_command(

@@ -312,3 +312,48 @@ impl<'a> Draft<'a> {
         self.graph.promotion_order()
     }
 }
+
+/// The manifest to write once the decision's actions ran: a dispatch that did not happen
+/// (failed, or skipped) is taken back out, so the next run dispatches it again instead of waiting
+/// for a run that does not exist. Everything else in the decision stands: it records facts that
+/// do not depend on the actions' success.
+pub fn settle(
+    decision: &Decision,
+    before: &ReleaseManifest,
+    executed: &[action::Executed],
+) -> ReleaseManifest {
+    let mut m = decision.manifest.clone();
+    let missing: Vec<&str> = executed
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e.outcome,
+                action::ActionOutcome::Done { .. } | action::ActionOutcome::AlreadyDone
+            )
+        })
+        .filter_map(|e| match &e.planned.action {
+            Action::DispatchWorkflow { correlation_id, .. } => Some(correlation_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    if missing.is_empty() {
+        return m;
+    }
+    let recorded_before = |c: &str| before.tier_runs.iter().any(|r| r.correlation_id == c);
+    m.tier_runs.retain(|r| {
+        !missing.contains(&r.correlation_id.as_str()) || recorded_before(&r.correlation_id)
+    });
+    let keep = before.history.len();
+    let mut i = 0;
+    m.history.retain(|h| {
+        i += 1;
+        i <= keep
+            || !(h.event == "run_dispatched"
+                && h.to.as_deref().is_some_and(|c| missing.contains(&c)))
+    });
+    if m == *before {
+        m.revision = before.revision;
+        m.updated_at = before.updated_at;
+    }
+    m
+}

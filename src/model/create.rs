@@ -128,6 +128,7 @@ impl ReleaseManifest {
             tier_runs: Vec::new(),
             approvals: Vec::new(),
             escalations: Vec::new(),
+            handled_comments: Vec::new(),
             history: vec![HistoryEntry {
                 at: req.now,
                 actor: req.actor.to_string(),

@@ -62,6 +62,10 @@ pub struct ReleaseManifest {
     /// Times convoy called a human.
     #[serde(default)]
     pub escalations: Vec<EscalationRecord>,
+    /// Ids of `/convoy` comments whose commands were carried out, so a redelivered comment is
+    /// never carried out twice (the latest 500).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handled_comments: Vec<u64>,
     /// What happened, oldest first. Append-only.
     #[serde(default)]
     pub history: Vec<HistoryEntry>,
