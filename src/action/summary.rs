@@ -34,7 +34,7 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
     if !moves.is_empty() {
         let _ = writeln!(s, "This run moved the release: {}.\n", moves.join(", "));
     }
-    if let Some(spec) = phase_spec(m.phase) {
+    if let Some(spec) = phase_spec(m.phase).filter(|spec| spec.next.is_some()) {
         let _ = writeln!(
             s,
             "Leaves {} when {}.\n",
@@ -148,7 +148,7 @@ fn gates_table(m: &ReleaseManifest) -> String {
                 GateMode::Automatic => "open: opens as soon as the exit criteria hold".to_owned(),
                 GateMode::Human => match approval {
                     Some(a) if a.at >= entered => approved.unwrap_or_default(),
-                    _ => "**waiting for approval** (`/convoy approve`)".to_owned(),
+                    _ => "needs approval: `/convoy approve`".to_owned(),
                 },
             },
             (_, p) if p.is_active() && p < guarded => "not reached".to_owned(),
