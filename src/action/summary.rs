@@ -236,3 +236,77 @@ fn outcome(o: &ActionOutcome) -> String {
         ActionOutcome::Failed { error } => format!("❌ failed: {}", escape(error)),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::config::Directive;
+    use crate::model::create::CreateRequest;
+    use crate::model::ids::{Login, ReleaseId, RepoName};
+    use crate::model::manifest::Approval;
+    use crate::signal::CreateArgs;
+
+    fn manifest(directive: Directive) -> ReleaseManifest {
+        let config =
+            crate::validate::config_from_str(include_str!("../../examples/convoy.json")).unwrap();
+        ReleaseManifest::create(
+            &config,
+            CreateRequest {
+                id: ReleaseId::parse("1.0").unwrap(),
+                control_repo: RepoName::parse("acme/control").unwrap(),
+                actor: Login::parse("maria").unwrap(),
+                now: Timestamp::parse("2026-11-26T09:00:00Z").unwrap(),
+                args: CreateArgs {
+                    directive: Some(directive),
+                    ..CreateArgs::default()
+                },
+                gathered: vec![],
+            },
+        )
+        .unwrap()
+    }
+
+    fn gate_rows(m: &ReleaseManifest) -> Vec<String> {
+        gates_table(m).lines().skip(2).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn human_gates_show_who_approved() {
+        let mut m = manifest(Directive::Careful);
+        assert_eq!(
+            gate_rows(&m)[0],
+            "| plan | a human approves | needs approval: `/convoy approve` |"
+        );
+        assert!(gate_rows(&m)[1].ends_with("| not reached |"));
+        m.approvals.push(Approval {
+            gate: Gate::Plan,
+            by: Login::parse("maria").unwrap(),
+            at: Timestamp::parse("2026-11-26T10:00:00Z").unwrap(),
+            via: "comment acme/control#1 | <x>".to_owned(),
+        });
+        assert_eq!(
+            gate_rows(&m)[0],
+            "| plan | a human approves | approved by `maria` at 2026-11-26T10:00:00Z (comment acme/control#1 \\| &lt;x&gt;) |"
+        );
+    }
+
+    #[test]
+    fn automatic_gates_pass_and_ended_releases_show_no_state() {
+        let mut m = manifest(Directive::Quick);
+        m.phase = Phase::Shipped;
+        assert!(gate_rows(&m).iter().all(|r| r.ends_with("| passed |")));
+        m.phase = Phase::Aborted;
+        assert!(gate_rows(&m).iter().all(|r| r.ends_with("| – |")));
+    }
+
+    #[test]
+    fn outcomes_escape_what_people_and_servers_wrote() {
+        assert_eq!(
+            outcome(&ActionOutcome::Failed {
+                error: "boom | <script>\nnext".to_owned()
+            }),
+            "❌ failed: boom \\| &lt;script&gt; next"
+        );
+        assert_eq!(outcome(&ActionOutcome::AlreadyDone), "☑️ already done");
+    }
+}
