@@ -4,6 +4,7 @@
 //! GitHub event → [`event`] → [`signal`] → [`lifecycle`] (`decide`) → plan → execute → write.
 //! The pure core ([`model`], [`validate`], [`graph`], [`lifecycle`], [`report`]) does no I/O.
 
+pub mod action;
 pub mod cli;
 pub mod event;
 pub mod github;

@@ -31,32 +31,8 @@ pub fn tracking_body(m: &ReleaseManifest, waits: &[Wait]) -> String {
         m.directive.as_str(),
         escape(&m.tag)
     );
-    s.push_str("### Repositories\n\n| repo | state | RC head | staged | shipped | PRs |\n|---|---|---|---|---|---|\n");
-    for r in &m.repos {
-        let sha = |x: &Option<crate::model::ids::Sha>| {
-            x.as_ref()
-                .map_or("–".to_owned(), |s| format!("`{}`", s.short()))
-        };
-        let prs: Vec<String> = [r.prs.staging, r.prs.ship]
-            .iter()
-            .flatten()
-            .map(|n| format!("#{n}"))
-            .collect();
-        let _ = writeln!(
-            s,
-            "| {} | {} | {} | {} | {} | {} |",
-            r.name,
-            serde_state(&r.state),
-            sha(&r.shas.rc_head),
-            sha(&r.shas.staged),
-            sha(&r.shas.shipped),
-            if prs.is_empty() {
-                "–".to_owned()
-            } else {
-                prs.join(" ")
-            }
-        );
-    }
+    s.push_str("### Repositories\n\n");
+    s.push_str(&repos_table(m));
     if !m.tasks.is_empty() {
         s.push_str("\n### Tasks\n\n| task | status | pull requests |\n|---|---|---|\n");
         for t in &m.tasks {
@@ -74,21 +50,14 @@ pub fn tracking_body(m: &ReleaseManifest, waits: &[Wait]) -> String {
             );
         }
     }
-    let verdicts: Vec<_> = [TierPhase::Staging, TierPhase::Validation]
-        .into_iter()
-        .flat_map(|p| tier_verdicts(m, p))
-        .collect();
-    if !verdicts.is_empty() {
-        s.push_str("\n### Tiers\n\n| tier | result |\n|---|---|\n");
-        for (tier, v) in verdicts {
-            let _ = writeln!(s, "| {tier} | {} |", tiers_report(&v));
-        }
+    let tiers = tiers_table(m);
+    if !tiers.is_empty() {
+        s.push_str("\n### Tiers\n\n");
+        s.push_str(&tiers);
     }
     if !waits.is_empty() {
         s.push_str("\n### Waiting for\n\n");
-        for w in waits {
-            let _ = writeln!(s, "- **{}**: {}", serde_state(&w.who), escape(&w.what));
-        }
+        s.push_str(&waits_list(waits));
     }
     s
 }
@@ -138,7 +107,66 @@ pub fn release_notes(m: &ReleaseManifest, repo: &RepoName) -> String {
     s
 }
 
-fn serde_state<T: serde::Serialize>(v: &T) -> String {
+/// The repos table (markdown, header included): state, RC head, staged and shipped SHAs, PRs.
+pub(crate) fn repos_table(m: &ReleaseManifest) -> String {
+    let mut s = String::new();
+    s.push_str("| repo | state | RC head | staged | shipped | PRs |\n|---|---|---|---|---|---|\n");
+    for r in &m.repos {
+        let sha = |x: &Option<crate::model::ids::Sha>| {
+            x.as_ref()
+                .map_or("–".to_owned(), |s| format!("`{}`", s.short()))
+        };
+        let prs: Vec<String> = [r.prs.staging, r.prs.ship]
+            .iter()
+            .flatten()
+            .map(|n| format!("#{n}"))
+            .collect();
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            r.name,
+            serde_state(&r.state),
+            sha(&r.shas.rc_head),
+            sha(&r.shas.staged),
+            sha(&r.shas.shipped),
+            if prs.is_empty() {
+                "–".to_owned()
+            } else {
+                prs.join(" ")
+            }
+        );
+    }
+    s
+}
+
+/// The tiers table (markdown, header included) of every tier that must pass under the
+/// directive, with its verdict on the current SHAs; empty when no tier must pass.
+pub(crate) fn tiers_table(m: &ReleaseManifest) -> String {
+    let mut s = String::new();
+    let verdicts: Vec<_> = [TierPhase::Staging, TierPhase::Validation]
+        .into_iter()
+        .flat_map(|p| tier_verdicts(m, p))
+        .collect();
+    if !verdicts.is_empty() {
+        s.push_str("| tier | result |\n|---|---|\n");
+        for (tier, v) in verdicts {
+            let _ = writeln!(s, "| {tier} | {} |", tiers_report(&v));
+        }
+    }
+    s
+}
+
+/// What the release waits for, one bullet per wait: who (bold), then what.
+pub(crate) fn waits_list(waits: &[Wait]) -> String {
+    let mut s = String::new();
+    for w in waits {
+        let _ = writeln!(s, "- **{}**: {}", serde_state(&w.who), escape(&w.what));
+    }
+    s
+}
+
+/// A serde enum's JSON spelling (`rc_cut`, `human`, …).
+pub(crate) fn serde_state<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_value(v)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

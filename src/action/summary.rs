@@ -1,0 +1,312 @@
+//! The step summary (`$GITHUB_STEP_SUMMARY`): one run of convoy, for people. Pure.
+//!
+//! Sections: the phase and directive; the repos table; gates and tier results; a mermaid graph of
+//! repos and waves; what this run did and why; what the release now waits for; notes. Text that
+//! came from people (titles, reasons, errors) is escaped with [`crate::report::escape`].
+
+use std::fmt::Write as _;
+
+use crate::lifecycle::action::{ActionOutcome, Executed};
+use crate::lifecycle::table::{GateMode, phase_spec};
+use crate::lifecycle::{Decision, DirectivePolicy, PlannedAction};
+use crate::model::manifest::{Gate, Phase, ReleaseManifest};
+use crate::model::time::Timestamp;
+use crate::report::{escape, repos_table, tiers_table, waits_list};
+
+/// The markdown summary of one run.
+///
+/// `m` is the manifest as it stands at the end of the run (normally `d.manifest`, with whatever
+/// execution recorded); `d` supplies the planned actions, waits and notes; `executed` is what the
+/// executor did with `d.actions` (empty on a dry run: the plan is shown instead).
+pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "## convoy · release {}: {}\n", m.id, escape(&m.title));
+    let _ = writeln!(
+        s,
+        "**Phase:** {} · **Directive:** {} · **Tag:** `{}` · **Revision:** {}{}\n",
+        m.phase.as_str(),
+        m.directive.as_str(),
+        escape(&m.tag),
+        m.revision,
+        if d.changed { " (updated)" } else { "" }
+    );
+    let moves = phase_moves(m, d);
+    if !moves.is_empty() {
+        let _ = writeln!(s, "This run moved the release: {}.\n", moves.join(", "));
+    }
+    if let Some(spec) = phase_spec(m.phase).filter(|spec| spec.next.is_some()) {
+        let _ = writeln!(
+            s,
+            "Leaves {} when {}.\n",
+            m.phase.as_str(),
+            spec.exit_criteria
+        );
+    }
+
+    s.push_str("### Repositories\n\n");
+    s.push_str(&repos_table(m));
+
+    s.push_str("\n### Gates\n\n");
+    s.push_str(&gates_table(m));
+    let tiers = tiers_table(m);
+    s.push_str("\n### Tiers\n\n");
+    if tiers.is_empty() {
+        s.push_str("No tier must pass under this directive.\n");
+    } else {
+        s.push_str(&tiers);
+    }
+
+    s.push_str("\n### Repos and waves\n\n```mermaid\n");
+    match m.graph() {
+        Ok(g) => s.push_str(&g.to_mermaid()),
+        Err(e) => {
+            let _ = writeln!(s, "flowchart LR\n  cycle[\"{}\"]", escape(&e.to_string()));
+        }
+    }
+    s.push_str("```\n");
+
+    s.push_str("\n### What this run did\n\n");
+    s.push_str(&run_section(d, executed));
+
+    s.push_str("\n### Waiting for\n\n");
+    if d.waits.is_empty() {
+        let _ = writeln!(
+            s,
+            "{}",
+            if m.phase.is_active() {
+                "Nothing: the next run continues by itself."
+            } else {
+                "Nothing: the release has ended."
+            }
+        );
+    } else {
+        s.push_str(&waits_list(&d.waits));
+    }
+
+    if !d.notes.is_empty() {
+        s.push_str("\n### Notes\n\n");
+        for n in &d.notes {
+            let _ = writeln!(s, "- {}", escape(n));
+        }
+    }
+    s
+}
+
+/// The phase changes this run made (history entries written at the run's time), as `a → b`.
+fn phase_moves(m: &ReleaseManifest, d: &Decision) -> Vec<String> {
+    if !d.changed {
+        return Vec::new();
+    }
+    let at = d.manifest.updated_at;
+    m.history
+        .iter()
+        .filter(|h| h.event == "phase_changed" && h.at == at)
+        .map(|h| {
+            format!(
+                "{} → {}",
+                h.from.as_deref().unwrap_or("?"),
+                h.to.as_deref().unwrap_or("?")
+            )
+        })
+        .collect()
+}
+
+/// The phase a gate guards the way out of.
+fn guarded_phase(gate: Gate) -> Phase {
+    match gate {
+        Gate::Plan => Phase::Planning,
+        Gate::Promote => Phase::Development,
+        Gate::Ship => Phase::Validation,
+    }
+}
+
+/// When the current phase was last entered.
+fn phase_entered_at(m: &ReleaseManifest) -> Timestamp {
+    let phase = m.phase.as_str();
+    m.history
+        .iter()
+        .rev()
+        .find(|h| {
+            (h.event == "phase_changed" || h.event == "created") && h.to.as_deref() == Some(phase)
+        })
+        .map_or(m.created_at, |h| h.at)
+}
+
+/// One row per gate: how it opens under the directive and where it stands.
+fn gates_table(m: &ReleaseManifest) -> String {
+    let policy = DirectivePolicy::of(m.directive);
+    let entered = phase_entered_at(m);
+    let mut s = String::from("| gate | opens | state |\n|---|---|---|\n");
+    for gate in [Gate::Plan, Gate::Promote, Gate::Ship] {
+        let mode = policy.gate_mode(gate);
+        let guarded = guarded_phase(gate);
+        let approval = m.approvals.iter().rev().find(|a| a.gate == gate);
+        let approved =
+            approval.map(|a| format!("approved by `{}` at {} ({})", a.by, a.at, escape(&a.via)));
+        let state = match (mode, m.phase) {
+            (_, p) if p == guarded => match mode {
+                GateMode::Automatic => "open: opens as soon as the exit criteria hold".to_owned(),
+                GateMode::Human => match approval {
+                    Some(a) if a.at >= entered => approved.unwrap_or_default(),
+                    _ => "needs approval: `/convoy approve`".to_owned(),
+                },
+            },
+            (_, p) if p.is_active() && p < guarded => "not reached".to_owned(),
+            (GateMode::Automatic, Phase::Aborted | Phase::RolledBack) => "–".to_owned(),
+            (GateMode::Automatic, _) => "passed".to_owned(),
+            (GateMode::Human, _) => approved.unwrap_or_else(|| "–".to_owned()),
+        };
+        let opens = match mode {
+            GateMode::Human => "a human approves",
+            GateMode::Automatic => "automatically",
+        };
+        let _ = writeln!(s, "| {} | {opens} | {state} |", gate.as_str());
+    }
+    s
+}
+
+/// The "what this run did" section: executed actions with outcomes, else the plan.
+fn run_section(d: &Decision, executed: &[Executed]) -> String {
+    let mut s = String::new();
+    if executed.is_empty() {
+        if d.actions.is_empty() {
+            s.push_str("Nothing to do: every planned effect already holds.\n");
+        } else {
+            s.push_str("Nothing was executed. The plan:\n\n| # | action | target | after | why |\n|---|---|---|---|---|\n");
+            for a in &d.actions {
+                let _ = writeln!(
+                    s,
+                    "| {} | `{}` | {} | {} | {} |",
+                    a.id,
+                    a.action.kind(),
+                    escape(&a.action.target()),
+                    after(a),
+                    escape(&a.reason)
+                );
+            }
+        }
+        return s;
+    }
+    let count = |f: fn(&ActionOutcome) -> bool| executed.iter().filter(|e| f(&e.outcome)).count();
+    let _ = writeln!(
+        s,
+        "{} done · {} already done · {} skipped · {} failed\n",
+        count(|o| matches!(o, ActionOutcome::Done { .. })),
+        count(|o| matches!(o, ActionOutcome::AlreadyDone)),
+        count(|o| matches!(o, ActionOutcome::Skipped { .. })),
+        count(|o| matches!(o, ActionOutcome::Failed { .. })),
+    );
+    s.push_str("| # | action | target | outcome | why |\n|---|---|---|---|---|\n");
+    for e in executed {
+        let p = &e.planned;
+        let _ = writeln!(
+            s,
+            "| {} | `{}` | {} | {} | {} |",
+            p.id,
+            p.action.kind(),
+            escape(&p.action.target()),
+            outcome(&e.outcome),
+            escape(&p.reason)
+        );
+    }
+    s
+}
+
+fn after(a: &PlannedAction) -> String {
+    if a.after.is_empty() {
+        "–".to_owned()
+    } else {
+        a.after
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// An outcome as a table cell.
+fn outcome(o: &ActionOutcome) -> String {
+    match o {
+        ActionOutcome::Done { detail: None } => "✅ done".to_owned(),
+        ActionOutcome::Done {
+            detail: Some(detail),
+        } => format!("✅ done: {}", escape(detail)),
+        ActionOutcome::AlreadyDone => "☑️ already done".to_owned(),
+        ActionOutcome::Skipped { reason } => format!("⏭️ skipped: {}", escape(reason)),
+        ActionOutcome::Failed { error } => format!("❌ failed: {}", escape(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::config::Directive;
+    use crate::model::create::CreateRequest;
+    use crate::model::ids::{Login, ReleaseId, RepoName};
+    use crate::model::manifest::Approval;
+    use crate::signal::CreateArgs;
+
+    fn manifest(directive: Directive) -> ReleaseManifest {
+        let config =
+            crate::validate::config_from_str(include_str!("../../examples/convoy.json")).unwrap();
+        ReleaseManifest::create(
+            &config,
+            CreateRequest {
+                id: ReleaseId::parse("1.0").unwrap(),
+                control_repo: RepoName::parse("acme/control").unwrap(),
+                actor: Login::parse("maria").unwrap(),
+                now: Timestamp::parse("2026-11-26T09:00:00Z").unwrap(),
+                args: CreateArgs {
+                    directive: Some(directive),
+                    ..CreateArgs::default()
+                },
+                gathered: vec![],
+            },
+        )
+        .unwrap()
+    }
+
+    fn gate_rows(m: &ReleaseManifest) -> Vec<String> {
+        gates_table(m).lines().skip(2).map(str::to_owned).collect()
+    }
+
+    #[test]
+    fn human_gates_show_who_approved() {
+        let mut m = manifest(Directive::Careful);
+        assert_eq!(
+            gate_rows(&m)[0],
+            "| plan | a human approves | needs approval: `/convoy approve` |"
+        );
+        assert!(gate_rows(&m)[1].ends_with("| not reached |"));
+        m.approvals.push(Approval {
+            gate: Gate::Plan,
+            by: Login::parse("maria").unwrap(),
+            at: Timestamp::parse("2026-11-26T10:00:00Z").unwrap(),
+            via: "comment acme/control#1 | <x>".to_owned(),
+        });
+        assert_eq!(
+            gate_rows(&m)[0],
+            "| plan | a human approves | approved by `maria` at 2026-11-26T10:00:00Z (comment acme/control#1 \\| &lt;x&gt;) |"
+        );
+    }
+
+    #[test]
+    fn automatic_gates_pass_and_ended_releases_show_no_state() {
+        let mut m = manifest(Directive::Quick);
+        m.phase = Phase::Shipped;
+        assert!(gate_rows(&m).iter().all(|r| r.ends_with("| passed |")));
+        m.phase = Phase::Aborted;
+        assert!(gate_rows(&m).iter().all(|r| r.ends_with("| – |")));
+    }
+
+    #[test]
+    fn outcomes_escape_what_people_and_servers_wrote() {
+        assert_eq!(
+            outcome(&ActionOutcome::Failed {
+                error: "boom | <script>\nnext".to_owned()
+            }),
+            "❌ failed: boom \\| &lt;script&gt; next"
+        );
+        assert_eq!(outcome(&ActionOutcome::AlreadyDone), "☑️ already done");
+    }
+}
