@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod cli;
+pub mod demo;
 pub mod event;
 pub mod github;
 pub mod graph;
@@ -13,6 +14,7 @@ pub mod lifecycle;
 pub mod model;
 pub mod plan;
 pub mod report;
+pub mod runner;
 pub mod sandbox;
 pub mod signal;
 pub mod validate;

@@ -37,11 +37,14 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum CliCommand {
-    /// Play a whole release of the example config (in memory) and print each step.
+    /// Play a whole release in the sandbox, driven as GitHub Actions would drive convoy.
     Demo {
         /// The directive to play it under.
         #[arg(long, value_enum, default_value_t = DemoDirective::Careful)]
         directive: DemoDirective,
+        /// Keep the sandbox's git repositories in this directory to inspect them.
+        #[arg(long)]
+        keep: Option<PathBuf>,
     },
     /// A local GitHub-compatible sandbox over real git repositories.
     Sandbox {
@@ -203,11 +206,14 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(&cli.log_level);
     let result = match cli.command {
-        CliCommand::Demo { directive } => demo::run(match directive {
-            DemoDirective::Careful => crate::model::config::Directive::Careful,
-            DemoDirective::Auto => crate::model::config::Directive::Auto,
-            DemoDirective::Quick => crate::model::config::Directive::Quick,
-        }),
+        CliCommand::Demo { directive, keep } => demo::run(
+            match directive {
+                DemoDirective::Careful => crate::model::config::Directive::Careful,
+                DemoDirective::Auto => crate::model::config::Directive::Auto,
+                DemoDirective::Quick => crate::model::config::Directive::Quick,
+            },
+            keep,
+        ),
         CliCommand::Sandbox {
             command: SandboxCommand::Serve(args),
         } => crate::sandbox::cli::run_serve(args)

@@ -1,0 +1,304 @@
+//! `convoy demo`: a whole release in the sandbox, driven exactly as GitHub Actions drives convoy.
+//!
+//! The sandbox (real git, real HTTP) holds a control repo, an E2E repo and three member repos
+//! (`acme/schema` ← `acme/api` ← `acme/web`). The demo creates release `demo-1` from a
+//! `workflow_dispatch` event, then every event the sandbox emits goes through the same path as
+//! in a workflow run: payload → [`crate::event::parse_event`] → [`Runner::handle`]. Between
+//! events the world plays its part: developers land the sprint's issues on the RC branches, the
+//! E2E runs pass, and (careful) an approver comments `/convoy approve` on the tracking issue.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use anyhow::{Context as _, bail};
+use serde_json::{Value, json};
+
+use crate::github::client::{ClientConfig, GitHub};
+use crate::github::store::ManifestStore;
+use crate::lifecycle::Owner;
+use crate::model::config::Directive;
+use crate::model::ids::{ReleaseId, RepoName};
+use crate::model::manifest::{Phase, ReleaseManifest, RunStatus};
+use crate::model::time::Timestamp;
+use crate::runner::{ReleaseRun, Runner};
+use crate::sandbox::{Sandbox, Seed};
+
+/// The demo's seed: users, the control repo (with `convoy.json`), the E2E repo and the members.
+pub const SEED: &str = include_str!("seed.json");
+
+/// What the demo ended with.
+#[derive(Debug)]
+pub struct DemoOutcome {
+    /// The release at the end.
+    pub manifest: ReleaseManifest,
+    /// API requests convoy made.
+    pub requests: u64,
+    /// Events delivered to convoy.
+    pub events: usize,
+    /// The last run's step summary.
+    pub summary: String,
+    /// Every event delivered, in order (name, payload), to replay them.
+    pub delivered: Vec<(String, Value)>,
+}
+
+/// Plays the demo release under `directive`; `keep` leaves the sandbox's git data there.
+/// `say` receives each line of progress.
+pub async fn run(
+    directive: Directive,
+    keep: Option<PathBuf>,
+    say: &mut (dyn FnMut(String) + Send),
+) -> anyhow::Result<DemoOutcome> {
+    let sandbox = start_sandbox(keep).await?;
+    say(format!("sandbox listening on {}", sandbox.url()));
+    play(&sandbox.url(), directive, say).await
+}
+
+/// Starts the sandbox with the demo seed.
+pub async fn start_sandbox(keep: Option<PathBuf>) -> anyhow::Result<crate::sandbox::SandboxHandle> {
+    let seed = Seed::from_json(SEED).context("the demo seed")?;
+    Sandbox::start(seed, keep)
+        .await
+        .context("starting the sandbox")
+}
+
+/// A client of the sandbox at `url` for `token`, without write gaps.
+pub fn sandbox_client(url: &str, token: &str) -> anyhow::Result<GitHub> {
+    let mut cfg = ClientConfig::new(url.to_owned(), token);
+    cfg.write_gap = std::time::Duration::ZERO;
+    cfg.base_backoff = std::time::Duration::from_millis(20);
+    GitHub::new(cfg)
+}
+
+/// A logical clock: two seconds per reading from 2026-12-01 09:00 UTC (so runs never time out
+/// because the demo is fast or slow).
+pub fn demo_clock() -> impl Fn() -> Timestamp + Send + Sync {
+    let ticks = AtomicI64::new(0);
+    let start = Timestamp::from_unix_seconds(1_796_115_600).unwrap_or_else(|_| Timestamp::now());
+    move || {
+        Timestamp::from_unix_seconds(
+            start.unix_seconds() + 2 * ticks.fetch_add(1, Ordering::Relaxed),
+        )
+        .unwrap_or(start)
+    }
+}
+
+/// The runner the demo drives, as a workflow run of the control repo would build it.
+pub fn demo_runner<'a>(
+    bot: &'a GitHub,
+    clock: &'a (dyn Fn() -> Timestamp + Send + Sync),
+) -> anyhow::Result<Runner<'a>> {
+    Ok(Runner {
+        gh: bot,
+        store: ManifestStore {
+            repo: RepoName::parse("acme/control")?,
+            branch: None,
+        },
+        config_file: "convoy.json".to_owned(),
+        dry_run: false,
+        clock,
+        max_rounds: 6,
+    })
+}
+
+/// Plays the demo release against the sandbox at `url`.
+pub async fn play(
+    url: &str,
+    directive: Directive,
+    say: &mut (dyn FnMut(String) + Send),
+) -> anyhow::Result<DemoOutcome> {
+    let bot = sandbox_client(url, "t-bot")?;
+    let bob = sandbox_client(url, "t-bob")?;
+    let control = RepoName::parse("acme/control")?;
+    let id = ReleaseId::parse("demo-1")?;
+    let clock = demo_clock();
+    let runner = demo_runner(&bot, &clock)?;
+
+    let create = json!({
+        "inputs": {"command": "create", "release": id.as_str(), "args": format!("directive={} title=\"Orders v2\"", directive.as_str())},
+        "ref": "refs/heads/main", "repository": repo_payload(&control), "sender": {"login": "alice", "type": "User"},
+        "workflow": ".github/workflows/convoy.yml"
+    });
+    let mut events = 0;
+    let mut delivered = Vec::new();
+    let mut phase = Phase::Planning;
+    let mut last: Option<ReleaseRun> = None;
+    let mut pending: Vec<(String, Value)> = vec![("workflow_dispatch".to_owned(), create)];
+    let mut idle = 0;
+    for _ in 0..400 {
+        if pending.is_empty() {
+            let drained = bot.get("/_sandbox/events").await?;
+            pending = drained
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|e| {
+                    Some((
+                        e.get("name")?.as_str()?.to_owned(),
+                        e.get("payload")?.clone(),
+                    ))
+                })
+                .collect();
+        }
+        if !pending.is_empty() {
+            for (name, payload) in std::mem::take(&mut pending) {
+                events += 1;
+                let bytes = serde_json::to_vec(&payload)?;
+                delivered.push((name.clone(), payload.clone()));
+                let signal = crate::event::parse_event(&name, &bytes)
+                    .with_context(|| format!("parsing a {name} event"))?;
+                for run in runner
+                    .handle(&signal)
+                    .await
+                    .with_context(|| format!("handling a {name} event"))?
+                {
+                    report(&run, &mut phase, say);
+                    last = Some(run);
+                }
+            }
+            idle = 0;
+            continue;
+        }
+        let Some(run) = &last else {
+            bail!("the release was not created")
+        };
+        if run.manifest.phase == Phase::Shipped {
+            break;
+        }
+        if !run.manifest.phase.is_active() {
+            bail!("the release ended in {}", run.manifest.phase.as_str());
+        }
+        idle += 1;
+        if idle > 6 {
+            bail!(
+                "the demo release is stuck in {}: {:?}",
+                run.manifest.phase.as_str(),
+                run.decisions.last().map(|d| &d.waits)
+            );
+        }
+        let waits: Vec<Owner> = run
+            .decisions
+            .last()
+            .map(|d| d.waits.iter().map(|w| w.who).collect())
+            .unwrap_or_default();
+        if complete_runs(&bot, &run.manifest).await? > 0 {
+            say("  e2e: the dispatched tier runs pass".to_owned());
+        } else if waits.contains(&Owner::Developers) {
+            land_tasks(&bob, &run.manifest, say).await?;
+        } else if waits.contains(&Owner::Human) {
+            let issue = run
+                .manifest
+                .tracking_issue
+                .context("the tracking issue exists")?;
+            say(format!(
+                "  alice comments `/convoy approve` on {control}#{issue}"
+            ));
+            bot.post(
+                &format!("/_sandbox/repos/acme/control/issues/{issue}/comments"),
+                &json!({"user": "alice", "body": "Looks good.\n/convoy approve"}),
+            )
+            .await?;
+        } else {
+            // The scheduled safety net.
+            pending.push(("schedule".to_owned(), json!({"schedule": "*/15 * * * *"})));
+        }
+    }
+    let Some(run) = last else {
+        bail!("the release was not created")
+    };
+    let decision = run
+        .decisions
+        .last()
+        .cloned()
+        .context("the last run decided")?;
+    let summary = crate::action::step_summary(&run.manifest, &decision, &run.executed);
+    Ok(DemoOutcome {
+        manifest: run.manifest,
+        requests: bot.requests(),
+        events,
+        summary,
+        delivered,
+    })
+}
+
+fn repo_payload(repo: &RepoName) -> Value {
+    json!({"full_name": repo.as_str(), "name": repo.name(), "owner": {"login": repo.owner()}})
+}
+
+fn report(run: &ReleaseRun, phase: &mut Phase, say: &mut (dyn FnMut(String) + Send)) {
+    for e in &run.executed {
+        if let crate::lifecycle::action::ActionOutcome::Done { detail } = &e.outcome {
+            if e.planned.action.kind() != "upsert_tracking_issue" {
+                say(format!(
+                    "    {} {}{}",
+                    e.planned.action.kind(),
+                    e.planned.action.target(),
+                    detail
+                        .as_ref()
+                        .map(|d| format!(" — {d}"))
+                        .unwrap_or_default()
+                ));
+            }
+        }
+    }
+    if run.manifest.phase != *phase {
+        say(format!(
+            "phase: {} → {}",
+            phase.as_str(),
+            run.manifest.phase.as_str()
+        ));
+        *phase = run.manifest.phase;
+    }
+}
+
+/// The E2E workflows run: every run convoy is waiting for starts and passes.
+async fn complete_runs(bot: &GitHub, m: &ReleaseManifest) -> anyhow::Result<usize> {
+    let mut n = 0;
+    for run in m
+        .tier_runs
+        .iter()
+        .filter(|r| r.status != RunStatus::Completed)
+    {
+        let Some(id) = run.run_id else { continue };
+        bot.post(&format!("/_sandbox/runs/{id}/start"), &json!({}))
+            .await
+            .ok();
+        bot.post(
+            &format!("/_sandbox/runs/{id}/complete"),
+            &json!({"conclusion": "success"}),
+        )
+        .await?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Developers land each open task: a commit on a branch, a pull request into the RC branch that
+/// closes the issue, merged.
+async fn land_tasks(
+    dev: &GitHub,
+    m: &ReleaseManifest,
+    say: &mut (dyn FnMut(String) + Send),
+) -> anyhow::Result<()> {
+    for t in m.tasks.iter().filter(|t| !t.status.is_settled()) {
+        let repo = m.repo(&t.repo).context("a task's repo is a member")?;
+        let branch = format!("task-{}", t.issue.number());
+        let file = format!("src/task-{}.txt", t.issue.number());
+        dev.post(&format!("/_sandbox/repos/{}/commits", t.repo), &json!({"branch": branch, "message": format!("Work on #{}", t.issue.number()), "files": {file: "done\n"}, "author": "bob"})).await?;
+        let pr = dev.post(&format!("/repos/{}/pulls", t.repo), &json!({"title": t.title.clone().unwrap_or_default(), "head": branch, "base": repo.rc_branch.as_str(), "body": format!("Closes #{}", t.issue.number())})).await?;
+        let number = pr
+            .body
+            .get("number")
+            .and_then(Value::as_u64)
+            .context("a pull request number")?;
+        dev.put(
+            &format!("/repos/{}/pulls/{number}/merge", t.repo),
+            &json!({"merge_method": "merge"}),
+        )
+        .await?;
+        say(format!(
+            "  bob lands {} through {}#{number} into {}",
+            t.issue, t.repo, repo.rc_branch
+        ));
+    }
+    Ok(())
+}

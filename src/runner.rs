@@ -1,0 +1,371 @@
+//! One `convoy run`, end to end: route the signal to its releases, then for each release
+//! load → observe → decide → execute → write, in rounds until nothing is left to do now.
+//!
+//! The manifest is written with compare-and-swap: when another run wrote first, this run
+//! reloads, observes and decides again (bounded). A dry run decides and reports, and changes
+//! nothing.
+
+use futures::future::try_join_all;
+use serde_json::Value;
+
+use crate::github::client::{GhError, GitHub};
+use crate::github::execute::execute;
+use crate::github::observe::observe;
+use crate::github::path;
+use crate::github::store::{ManifestStore, StoreError};
+use crate::lifecycle::action::{ActionOutcome, Executed};
+use crate::lifecycle::{Decision, decide, settle};
+use crate::model::config::Config;
+use crate::model::create::{CreateError, CreateRequest};
+use crate::model::ids::{IssueRef, Login, ReleaseId, RepoName};
+use crate::model::manifest::{ReleaseManifest, ReleaseTask, TaskRole, TaskStatus};
+use crate::model::time::Timestamp;
+use crate::signal::{Command, CreateArgs, Signal};
+use crate::validate::Problem;
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// The signal names a release that does not exist.
+    #[error("release {0} does not exist; create it first (`create` with release={0})")]
+    NoSuchRelease(ReleaseId),
+    /// A command needs a release id and none was given.
+    #[error("`{0}` needs a release: give the `release` input or `client_payload.release`")]
+    NoRelease(&'static str),
+    /// The config is missing or invalid.
+    #[error("{file} in {repo}: {problem}")]
+    Config {
+        /// The control repo.
+        repo: RepoName,
+        /// The config file.
+        file: String,
+        /// What is wrong.
+        problem: String,
+    },
+    /// The release cannot be created from this config and these arguments.
+    #[error("cannot create the release: {0}")]
+    Create(#[from] CreateError),
+    /// Reading or writing the manifest failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// GitHub failed.
+    #[error(transparent)]
+    GitHub(#[from] GhError),
+    /// Other runs kept writing the manifest first.
+    #[error("releases/{0}/manifest.json kept changing under this run; the next run will carry on")]
+    Contended(ReleaseId),
+}
+
+/// What a run did to one release.
+#[derive(Debug, Clone)]
+pub struct ReleaseRun {
+    /// The release.
+    pub release: ReleaseId,
+    /// The manifest at the end of the run.
+    pub manifest: ReleaseManifest,
+    /// Each round's decision.
+    pub decisions: Vec<Decision>,
+    /// Every action taken, across rounds.
+    pub executed: Vec<Executed>,
+    /// Whether the manifest changed.
+    pub changed: bool,
+}
+
+/// The pieces a run needs.
+pub struct Runner<'a> {
+    /// The client.
+    pub gh: &'a GitHub,
+    /// Where manifests live.
+    pub store: ManifestStore,
+    /// The config file's path in the control repo.
+    pub config_file: String,
+    /// Decide and report only.
+    pub dry_run: bool,
+    /// The clock (passed in).
+    pub clock: &'a (dyn Fn() -> Timestamp + Send + Sync),
+    /// Rounds per release per run.
+    pub max_rounds: usize,
+}
+
+impl Runner<'_> {
+    /// Handles one signal: creates a release for `create`, then reconciles every release the
+    /// signal concerns.
+    pub async fn handle(&self, signal: &Signal) -> Result<Vec<ReleaseRun>, RunError> {
+        if let Signal::Command(c) = signal
+            && let Command::Create(args) = &c.command
+        {
+            let id = c.release.clone().ok_or(RunError::NoRelease("create"))?;
+            if self.store.load(self.gh, &id).await?.is_none() {
+                self.create(&id, args, &c.actor).await?;
+            }
+            return Ok(vec![self.reconcile(&id, &Signal::Schedule).await?]);
+        }
+        let mut runs = Vec::new();
+        for id in self.route(signal).await? {
+            runs.push(self.reconcile(&id, signal).await?);
+        }
+        Ok(runs)
+    }
+
+    /// The releases a signal concerns.
+    pub async fn route(&self, signal: &Signal) -> Result<Vec<ReleaseId>, RunError> {
+        let named = match signal {
+            Signal::Command(c) => c.release.clone(),
+            Signal::TaskCompleted { release, .. } | Signal::TierCompleted { release, .. } => {
+                Some(release.clone())
+            }
+            _ => None,
+        };
+        if let Some(id) = named {
+            if self.store.load(self.gh, &id).await?.is_none() {
+                return Err(RunError::NoSuchRelease(id));
+            }
+            return Ok(vec![id]);
+        }
+        if let Signal::Command(c) = signal
+            && !matches!(
+                c.command,
+                Command::Reconcile | Command::Status | Command::Plan
+            )
+        {
+            return Err(RunError::NoRelease("this command"));
+        }
+        if let Signal::Ignored { .. } = signal {
+            return Ok(Vec::new());
+        }
+        // Everything else (schedule, pull requests, pushes, runs, comments) reconciles every
+        // active release: each decides for itself whether the event concerns it.
+        let ids = self.store.list(self.gh).await?;
+        let loaded = try_join_all(ids.iter().map(|id| self.store.load(self.gh, id))).await?;
+        Ok(loaded
+            .into_iter()
+            .flatten()
+            .filter(|s| s.manifest.phase.is_active())
+            .map(|s| s.manifest.id)
+            .collect())
+    }
+
+    /// Creates the release's manifest from the config in the control repo (tasks from the
+    /// sprints' milestones plus the explicit ones).
+    pub async fn create(
+        &self,
+        id: &ReleaseId,
+        args: &CreateArgs,
+        actor: &Login,
+    ) -> Result<(), RunError> {
+        let config = self.load_config().await?;
+        let gathered = gather_sprint_tasks(self.gh, &config).await?;
+        let req = CreateRequest {
+            id: id.clone(),
+            control_repo: self.store.repo.clone(),
+            actor: actor.clone(),
+            now: (self.clock)(),
+            args: args.clone(),
+            gathered,
+        };
+        let manifest = ReleaseManifest::create(&config, req)?;
+        if self.dry_run {
+            return Ok(());
+        }
+        match self
+            .store
+            .save(self.gh, &manifest, None, "create the release")
+            .await
+        {
+            Ok(_) | Err(StoreError::Stale(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn load_config(&self) -> Result<Config, RunError> {
+        let err = |problem: String| RunError::Config {
+            repo: self.store.repo.clone(),
+            file: self.config_file.clone(),
+            problem,
+        };
+        let text = self
+            .store
+            .read_text(self.gh, &self.config_file)
+            .await?
+            .ok_or_else(|| err("not found".to_owned()))?;
+        crate::validate::config_from_str(&text).map_err(|p: Vec<Problem>| {
+            err(p
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; "))
+        })
+    }
+
+    /// Reconciles one release: rounds of observe → decide → execute → write until nothing
+    /// moves. The signal is applied in the first round only.
+    pub async fn reconcile(&self, id: &ReleaseId, signal: &Signal) -> Result<ReleaseRun, RunError> {
+        let mut signal = signal.clone();
+        let mut decisions = Vec::new();
+        let mut executed_all = Vec::new();
+        let mut changed = false;
+        let mut stale = 0;
+        let mut last: Option<ReleaseManifest> = None;
+        let mut round = 0;
+        while round < self.max_rounds.max(1) {
+            let stored = self
+                .store
+                .load(self.gh, id)
+                .await?
+                .ok_or_else(|| RunError::NoSuchRelease(id.clone()))?;
+            let observed = observe(self.gh, &stored.manifest, &signal).await?;
+            let decision = decide(&stored.manifest, &observed, &signal, (self.clock)());
+            let executed = execute(self.gh, &decision.actions, self.dry_run).await;
+            let next = settle(&decision, &stored.manifest, &executed);
+            let wrote = next != stored.manifest;
+            if wrote && !self.dry_run {
+                match self
+                    .store
+                    .save(
+                        self.gh,
+                        &next,
+                        Some(&stored.blob_sha),
+                        &commit_message(&stored.manifest, &next),
+                    )
+                    .await
+                {
+                    Ok(_) => {}
+                    Err(StoreError::Stale(_)) => {
+                        stale += 1;
+                        if stale > 5 {
+                            return Err(RunError::Contended(id.clone()));
+                        }
+                        tracing::info!(
+                            "releases/{id}/manifest.json changed under this run; deciding again"
+                        );
+                        continue;
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            changed |= wrote;
+            let acted = executed
+                .iter()
+                .any(|e| matches!(e.outcome, ActionOutcome::Done { .. }));
+            decisions.push(decision);
+            executed_all.extend(executed);
+            last = Some(next);
+            round += 1;
+            signal = Signal::Schedule;
+            if self.dry_run || (!acted && !wrote) {
+                break;
+            }
+        }
+        let manifest = match last {
+            Some(m) => m,
+            None => {
+                self.store
+                    .load(self.gh, id)
+                    .await?
+                    .ok_or_else(|| RunError::NoSuchRelease(id.clone()))?
+                    .manifest
+            }
+        };
+        Ok(ReleaseRun {
+            release: id.clone(),
+            manifest,
+            decisions,
+            executed: executed_all,
+            changed,
+        })
+    }
+}
+
+/// `convoy(<id>): <what changed>` — the phase change, or the latest history entries.
+fn commit_message(before: &ReleaseManifest, after: &ReleaseManifest) -> String {
+    if before.phase != after.phase {
+        return format!("{} → {}", before.phase.as_str(), after.phase.as_str());
+    }
+    let new: Vec<&str> = after.history[before.history.len().min(after.history.len())..]
+        .iter()
+        .map(|h| h.event.as_str())
+        .collect();
+    if new.is_empty() {
+        "update the manifest".to_owned()
+    } else {
+        new.join(", ")
+    }
+}
+
+/// Issues of the config's sprint milestones, in every member repo, as tasks.
+pub async fn gather_sprint_tasks(
+    gh: &GitHub,
+    config: &Config,
+) -> Result<Vec<ReleaseTask>, GhError> {
+    if config.sprints.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut tasks = Vec::new();
+    for repo in &config.repos {
+        let milestones = gh
+            .get_all(
+                &format!("{}/milestones?state=all", path::repo(&repo.name)),
+                None,
+                5,
+            )
+            .await?;
+        for m in milestones {
+            let title = m.get("title").and_then(Value::as_str).unwrap_or_default();
+            let Some(number) = m.get("number").and_then(Value::as_u64) else {
+                continue;
+            };
+            if !config.sprints.iter().any(|s| s == title) {
+                continue;
+            }
+            let issues = gh
+                .get_all(
+                    &format!(
+                        "{}/issues?state=all&milestone={number}",
+                        path::repo(&repo.name)
+                    ),
+                    None,
+                    10,
+                )
+                .await?;
+            for i in issues.iter().filter(|i| i.get("pull_request").is_none()) {
+                let Some(n) = i.get("number").and_then(Value::as_u64) else {
+                    continue;
+                };
+                let role = role_from_labels(i);
+                tasks.push(ReleaseTask {
+                    issue: IssueRef::new(repo.name.clone(), n),
+                    repo: repo.name.clone(),
+                    title: i.get("title").and_then(Value::as_str).map(str::to_owned),
+                    pull_requests: Vec::new(),
+                    role,
+                    order: 0,
+                    status: TaskStatus::Planned,
+                    depends_on: Vec::new(),
+                });
+            }
+        }
+    }
+    Ok(tasks)
+}
+
+fn role_from_labels(issue: &Value) -> TaskRole {
+    let labels: Vec<&str> = issue
+        .get("labels")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l.get("name").and_then(Value::as_str))
+        .collect();
+    let has = |w: &str| labels.iter().any(|l| l.eq_ignore_ascii_case(w));
+    if has("bug") || has("fix") {
+        TaskRole::Fix
+    } else if has("migration") {
+        TaskRole::Migration
+    } else if has("docs") || has("documentation") {
+        TaskRole::Docs
+    } else if has("chore") {
+        TaskRole::Chore
+    } else {
+        TaskRole::Feature
+    }
+}
