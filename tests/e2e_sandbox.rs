@@ -8,7 +8,12 @@ use serde_json::Value;
 
 fn phases(m: &convoy::model::manifest::ReleaseManifest) -> Vec<String> {
     let mut out = vec!["planning".to_owned()];
-    out.extend(m.history.iter().filter(|h| h.event == "phase_changed").filter_map(|h| h.to.clone()));
+    out.extend(
+        m.history
+            .iter()
+            .filter(|h| h.event == "phase_changed")
+            .filter_map(|h| h.to.clone()),
+    );
     out
 }
 
@@ -16,10 +21,19 @@ async fn check_release(directive: Directive) {
     let sandbox = start_sandbox(None).await.unwrap();
     let url = sandbox.url();
     let mut lines = Vec::new();
-    let out = play(&url, directive, &mut |l| lines.push(l)).await.unwrap_or_else(|e| panic!("{directive:?}: {e:#}"));
+    let out = play(&url, directive, &mut |l| lines.push(l))
+        .await
+        .unwrap_or_else(|e| panic!("{directive:?}: {e:#}"));
     let m = &out.manifest;
     assert_eq!(m.phase, Phase::Shipped, "{directive:?}");
-    let expected = ["planning", "development", "staging", "validation", "shipping", "shipped"];
+    let expected = [
+        "planning",
+        "development",
+        "staging",
+        "validation",
+        "shipping",
+        "shipped",
+    ];
     assert_eq!(phases(m), expected, "{directive:?}: every phase, in order");
 
     let gh = sandbox_client(&url, "t-bot").unwrap();
@@ -29,50 +43,129 @@ async fn check_release(directive: Directive) {
         // The RC branch was cut from the recorded base SHA: it descends from it.
         let cut = r.shas.cut_from.as_ref().unwrap();
         let rc = r.shas.rc_head.as_ref().unwrap();
-        let cmp = gh.get(&format!("/repos/{repo}/compare/{}...{}", cut.as_str(), rc.as_str())).await.unwrap();
-        assert_eq!(cmp["behind_by"], 0, "{repo}: rc descends from the recorded base head");
+        let cmp = gh
+            .get(&format!(
+                "/repos/{repo}/compare/{}...{}",
+                cut.as_str(),
+                rc.as_str()
+            ))
+            .await
+            .unwrap();
+        assert_eq!(
+            cmp["behind_by"], 0,
+            "{repo}: rc descends from the recorded base head"
+        );
         // The ship pull request merged exactly the validated SHA.
-        let ship = gh.get(&format!("/repos/{repo}/pulls/{}", r.prs.ship.unwrap())).await.unwrap();
+        let ship = gh
+            .get(&format!("/repos/{repo}/pulls/{}", r.prs.ship.unwrap()))
+            .await
+            .unwrap();
         assert_eq!(ship["merged"], true);
-        assert_eq!(ship["head"]["sha"], r.shas.staged.as_ref().unwrap().as_str(), "{repo}: merge pinned to the validated SHA");
+        assert_eq!(
+            ship["head"]["sha"],
+            r.shas.staged.as_ref().unwrap().as_str(),
+            "{repo}: merge pinned to the validated SHA"
+        );
         // Base holds the tagged merge.
-        let base = gh.get(&format!("/repos/{repo}/git/ref/heads/main")).await.unwrap();
+        let base = gh
+            .get(&format!("/repos/{repo}/git/ref/heads/main"))
+            .await
+            .unwrap();
         let shipped = r.shas.shipped.as_ref().unwrap().as_str();
         assert_eq!(base["object"]["sha"], shipped);
-        let tag = gh.get(&format!("/repos/{repo}/git/ref/tags/{}", m.tag)).await.unwrap();
-        assert_eq!(tag["object"]["sha"], shipped, "{repo}: the tag points at the shipped merge");
-        let release = gh.get(&format!("/repos/{repo}/releases/tags/{}", m.tag)).await.unwrap();
+        let tag = gh
+            .get(&format!("/repos/{repo}/git/ref/tags/{}", m.tag))
+            .await
+            .unwrap();
+        assert_eq!(
+            tag["object"]["sha"], shipped,
+            "{repo}: the tag points at the shipped merge"
+        );
+        let release = gh
+            .get(&format!("/repos/{repo}/releases/tags/{}", m.tag))
+            .await
+            .unwrap();
         let body = release["body"].as_str().unwrap_or_default();
         for t in m.tasks.iter().filter(|t| t.repo == r.name) {
-            assert!(body.contains(t.issue.as_str()), "{repo}: release notes list {}: {body}", t.issue);
+            assert!(
+                body.contains(t.issue.as_str()),
+                "{repo}: release notes list {}: {body}",
+                t.issue
+            );
             for pr in &t.pull_requests {
-                assert!(body.contains(&format!("#{pr}")), "{repo}: notes list PR #{pr}");
+                assert!(
+                    body.contains(&format!("#{pr}")),
+                    "{repo}: notes list PR #{pr}"
+                );
             }
         }
     }
     // Tasks came from the sprint milestone and all merged.
     assert_eq!(m.tasks.len(), 3);
-    assert!(m.tasks.iter().all(|t| t.status == convoy::model::manifest::TaskStatus::Merged));
+    assert!(
+        m.tasks
+            .iter()
+            .all(|t| t.status == convoy::model::manifest::TaskStatus::Merged)
+    );
     // History holds every step.
-    for event in ["created", "repo_staged", "repo_merged", "repo_shipped", "run_dispatched", "run_completed"] {
-        assert!(m.history.iter().any(|h| h.event == event), "{directive:?}: history lacks {event}");
+    for event in [
+        "created",
+        "repo_staged",
+        "repo_merged",
+        "repo_shipped",
+        "run_dispatched",
+        "run_completed",
+    ] {
+        assert!(
+            m.history.iter().any(|h| h.event == event),
+            "{directive:?}: history lacks {event}"
+        );
     }
     // The tracking issue shows the final state.
-    let issue = gh.get(&format!("/repos/acme/control/issues/{}", m.tracking_issue.unwrap())).await.unwrap();
-    assert_eq!(issue["body"].as_str().unwrap(), convoy::report::tracking_body(m, &[]));
+    let issue = gh
+        .get(&format!(
+            "/repos/acme/control/issues/{}",
+            m.tracking_issue.unwrap()
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        issue["body"].as_str().unwrap(),
+        convoy::report::tracking_body(m, &[])
+    );
     // Staging promotions merged in dependency waves: schema, then api, then web.
     let log = gh.get("/_sandbox/requests").await.unwrap();
     let merges: Vec<String> = log
         .as_array()
         .unwrap()
         .iter()
-        .filter(|r| r["method"] == "PUT" && r["path"].as_str().unwrap_or_default().ends_with("/merge") && r["status"] == 200)
-        .map(|r| r["path"].as_str().unwrap().split('/').nth(3).unwrap_or_default().to_owned())
+        .filter(|r| {
+            r["method"] == "PUT"
+                && r["path"].as_str().unwrap_or_default().ends_with("/merge")
+                && r["status"] == 200
+        })
+        .map(|r| {
+            r["path"]
+                .as_str()
+                .unwrap()
+                .split('/')
+                .nth(3)
+                .unwrap_or_default()
+                .to_owned()
+        })
         .collect();
-    let staging: Vec<&str> = merges.iter().map(String::as_str).filter(|r| ["schema", "api", "web"].contains(r)).collect();
+    let staging: Vec<&str> = merges
+        .iter()
+        .map(String::as_str)
+        .filter(|r| ["schema", "api", "web"].contains(r))
+        .collect();
     // Task PRs are merged by bob (same endpoint); convoy's promotions are the last six merges.
     let promotions = &staging[staging.len() - 6..];
-    assert_eq!(promotions, ["schema", "api", "web", "schema", "api", "web"], "{merges:?}");
+    assert_eq!(
+        promotions,
+        ["schema", "api", "web", "schema", "api", "web"],
+        "{merges:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -102,15 +195,34 @@ async fn redelivering_every_event_changes_nothing() {
     let clock = demo_clock();
     let runner = demo_runner(&gh, &clock).unwrap();
     for (name, payload) in &out.delivered {
-        let signal = convoy::event::parse_event(name, &serde_json::to_vec(payload).unwrap()).unwrap();
+        let signal =
+            convoy::event::parse_event(name, &serde_json::to_vec(payload).unwrap()).unwrap();
         for run in runner.handle(&signal).await.unwrap() {
-            assert!(!run.changed, "{name} changed the manifest again: {:#?}", run.executed);
+            assert!(
+                !run.changed,
+                "{name} changed the manifest again: {:#?}",
+                run.executed
+            );
         }
     }
     let log = gh.get("/_sandbox/requests").await.unwrap();
-    let writes: Vec<&Value> = log.as_array().unwrap().iter().filter(|r| r["method"] != "GET" && !r["path"].as_str().unwrap_or_default().starts_with("/_sandbox")).collect();
+    let writes: Vec<&Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["method"] != "GET"
+                && !r["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("/_sandbox")
+        })
+        .collect();
     assert!(writes.is_empty(), "redelivery wrote: {writes:#?}");
-    let after = convoy::github::store::ManifestStore { repo: convoy::model::ids::RepoName::parse("acme/control").unwrap(), branch: None };
+    let after = convoy::github::store::ManifestStore {
+        repo: convoy::model::ids::RepoName::parse("acme/control").unwrap(),
+        branch: None,
+    };
     let stored = after.load(&gh, &out.manifest.id).await.unwrap().unwrap();
     assert_eq!(stored.manifest, out.manifest);
 }

@@ -15,6 +15,7 @@ macro_rules! out {
 
 mod demo;
 mod inspect;
+mod run;
 mod validate;
 
 use std::path::{Path, PathBuf};
@@ -52,6 +53,9 @@ pub enum CliCommand {
         #[command(subcommand)]
         command: SandboxCommand,
     },
+    /// The GitHub Action's entrypoint: handle this workflow run's event (reads the runner's
+    /// environment and the `INPUT_*` variables).
+    Run,
     /// Check a config and/or manifests: schema plus semantic checks.
     Validate {
         /// The config file (`convoy.json`).
@@ -204,7 +208,12 @@ pub(crate) fn write_out(args: std::fmt::Arguments<'_>, newline: bool) -> Result<
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_logging(&cli.log_level);
+    // In the Action, the `log-level` input sets the level.
+    let level = match (&cli.command, std::env::var("INPUT_LOG-LEVEL")) {
+        (CliCommand::Run, Ok(l)) if !l.trim().is_empty() => l.trim().to_owned(),
+        _ => cli.log_level.clone(),
+    };
+    init_logging(&level);
     let result = match cli.command {
         CliCommand::Demo { directive, keep } => demo::run(
             match directive {
@@ -219,6 +228,7 @@ pub fn main() -> ExitCode {
         } => crate::sandbox::cli::run_serve(args)
             .map(|()| ExitCode::SUCCESS)
             .map_err(CliError::Failure),
+        CliCommand::Run => run::run(),
         CliCommand::Validate {
             config,
             manifests,

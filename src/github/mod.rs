@@ -1,6 +1,7 @@
 //! Everything that talks to GitHub: the client, the manifest store, the observer and the
 //! executor. The only module that does network I/O (besides the sandbox, which serves it).
 
+pub mod app;
 pub mod client;
 pub mod execute;
 pub mod observe;

@@ -1,0 +1,200 @@
+//! `convoy run`: the container's entrypoint, as the Actions runner calls it.
+//!
+//! Reads the runner's environment and the action's inputs ([`crate::action::ActionEnv`]), turns
+//! the inputs (a command) or the event payload into a signal, runs it
+//! ([`crate::runner::Runner`]), and reports through `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY` and
+//! `$GITHUB_ENV`. Secrets are masked before anything else is printed.
+
+use std::io::Write as _;
+use std::process::ExitCode;
+
+use anyhow::Context as _;
+use serde_json::json;
+
+use super::CliError;
+use crate::action::{ActionEnv, export_env, mask, step_summary, write_outputs};
+use crate::github::client::{ClientConfig, GitHub};
+use crate::github::store::ManifestStore;
+use crate::model::time::Timestamp;
+use crate::runner::{ReleaseRun, RunError, Runner};
+use crate::signal::{CommandSignal, CommandSource, Signal};
+
+pub(super) fn run() -> Result<ExitCode, CliError> {
+    let env = ActionEnv::from_process_env().map_err(|e| {
+        outln_error(&e.to_string());
+        CliError::Invalid(e.to_string())
+    })?;
+    for secret in env.secrets() {
+        out!("{}", mask(secret));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failure(e.into()))?;
+    let runs = runtime.block_on(run_async(&env))?;
+    report(&env, &runs)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn outln_error(message: &str) {
+    let escaped = message
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    println!("::error title=convoy::{escaped}");
+}
+
+/// The signal of this run: the `command` input when given, else the event payload.
+fn signal(env: &ActionEnv) -> Result<Signal, CliError> {
+    if let Some(name) = &env.command {
+        let command =
+            crate::event::chatops::parse_command(name, env.args.as_deref().unwrap_or_default())
+                .map_err(|e| CliError::Invalid(format!("the `command` input: {e}")))?;
+        return Ok(Signal::Command(CommandSignal {
+            command,
+            release: env.release.clone(),
+            actor: env.actor.clone(),
+            source: CommandSource::WorkflowDispatch,
+        }));
+    }
+    let payload = std::fs::read(&env.event_path).map_err(|e| {
+        CliError::Invalid(format!(
+            "GITHUB_EVENT_PATH {}: {e}",
+            env.event_path.display()
+        ))
+    })?;
+    let mut signal = crate::event::parse_event(&env.event_name, &payload)
+        .map_err(|e| CliError::Invalid(format!("the {} event: {e}", env.event_name)))?;
+    // The `release` input names the release when the event does not.
+    if let (Signal::Command(c), Some(r)) = (&mut signal, &env.release)
+        && c.release.is_none()
+    {
+        c.release = Some(r.clone());
+    }
+    Ok(signal)
+}
+
+async fn run_async(env: &ActionEnv) -> Result<Vec<ReleaseRun>, CliError> {
+    let signal = signal(env)?;
+    if let Signal::Ignored { reason } = &signal {
+        tracing::info!("nothing to do: {reason}");
+        return Ok(Vec::new());
+    }
+    let token = match (&env.app, &env.token) {
+        (Some(app), _) => crate::github::app::installation_token(
+            &env.api_url,
+            app.app_id,
+            app.private_key.expose(),
+            &env.control_repo,
+        )
+        .await
+        .map_err(CliError::Failure)?,
+        (None, Some(t)) => t.expose().to_owned(),
+        (None, None) => {
+            return Err(CliError::Invalid(
+                "no credentials: give the `token` input, or `app-id` and `private-key`".to_owned(),
+            ));
+        }
+    };
+    let mut cfg = ClientConfig::new(env.api_url.clone(), token);
+    if let Some(ms) = env.write_gap_ms {
+        cfg.write_gap = std::time::Duration::from_millis(ms);
+    }
+    let gh = GitHub::new(cfg).map_err(CliError::Failure)?;
+    let clock = Timestamp::now;
+    let runner = Runner {
+        gh: &gh,
+        store: ManifestStore {
+            repo: env.control_repo.clone(),
+            branch: env.state_branch.clone(),
+        },
+        config_file: env.config.clone(),
+        dry_run: env.dry_run,
+        clock: &clock,
+        max_rounds: 6,
+    };
+    let runs = runner.handle(&signal).await.map_err(|e| {
+        outln_error(&e.to_string());
+        match e {
+            RunError::NoSuchRelease(_)
+            | RunError::NoRelease(_)
+            | RunError::Config { .. }
+            | RunError::Create(_) => CliError::Invalid(e.to_string()),
+            other => CliError::Failure(other.into()),
+        }
+    })?;
+    tracing::info!("{} requests to GitHub", gh.requests());
+    Ok(runs)
+}
+
+fn report(env: &ActionEnv, runs: &[ReleaseRun]) -> Result<(), CliError> {
+    let ids: Vec<String> = runs.iter().map(|r| r.release.to_string()).collect();
+    let phases: Vec<&str> = runs.iter().map(|r| r.manifest.phase.as_str()).collect();
+    let plan = json!(
+        runs.iter()
+            .map(
+                |r| json!({"release": r.release, "phase": r.manifest.phase, "executed": r.executed})
+            )
+            .collect::<Vec<_>>()
+    );
+    if env.dry_run {
+        outln!(
+            "{}",
+            serde_json::to_string_pretty(&plan).context("the plan")?
+        );
+    }
+    if let Some(path) = &env.output_file {
+        let outputs = [
+            ("release", ids.join(",")),
+            ("phase", phases.join(",")),
+            ("changed", runs.iter().any(|r| r.changed).to_string()),
+            ("plan", plan.to_string()),
+        ];
+        write_outputs(path, &outputs).map_err(|e| CliError::Failure(e.into()))?;
+    }
+    if let Some(path) = &env.step_summary_file {
+        let mut file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("opening {}", path.display()))?;
+        for run in runs {
+            if let Some(decision) = run.decisions.last() {
+                writeln!(
+                    file,
+                    "{}",
+                    step_summary(&run.manifest, decision, &run.executed)
+                )
+                .with_context(|| format!("writing {}", path.display()))?;
+            }
+        }
+    }
+    if let (Some(path), [run]) = (&env.env_file, runs) {
+        let m = &run.manifest;
+        let refs: serde_json::Map<String, serde_json::Value> = m
+            .repos
+            .iter()
+            .filter_map(|r| {
+                r.shas
+                    .staged
+                    .as_ref()
+                    .or(r.shas.rc_head.as_ref())
+                    .map(|s| (r.name.to_string(), json!(s)))
+            })
+            .collect();
+        let rc = m
+            .repos
+            .first()
+            .map(|r| r.rc_branch.to_string())
+            .unwrap_or_default();
+        let vars = [
+            ("CONVOY_RELEASE", m.id.to_string()),
+            ("CONVOY_PHASE", m.phase.as_str().to_owned()),
+            ("CONVOY_RC_BRANCH", rc),
+            ("CONVOY_REFS", serde_json::Value::Object(refs).to_string()),
+        ];
+        export_env(path, &vars).map_err(|e| CliError::Failure(e.into()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! GitHub App credentials → an installation token for the control repo's owner.
+//!
+//! `GITHUB_TOKEN` reaches only its own repository and its events start no workflows, so a
+//! release across repositories needs an App installation token (or a fine-grained token). The
+//! installation is the one on the control repo's owner; member repos must belong to the same
+//! installation.
+
+use anyhow::Context as _;
+use octocrab::Octocrab;
+use octocrab::models::{AppId, InstallationId};
+use serde_json::Value;
+
+use crate::model::ids::RepoName;
+
+/// Mints an installation token for the App installed on `repo`'s owner.
+pub async fn installation_token(
+    api_url: &str,
+    app_id: u64,
+    private_key_pem: &str,
+    repo: &RepoName,
+) -> anyhow::Result<String> {
+    let key = octocrab::EncodingKey::from_rsa_pem(private_key_pem.as_bytes())
+        .context("the `private-key` input is not an RSA private key in PEM form")?;
+    let app = Octocrab::builder()
+        .base_uri(api_url)
+        .context("the API URL")?
+        .app(AppId(app_id), key)
+        .build()
+        .context("building the App client")?;
+    let installation: Value = app
+        .get(
+            format!("/repos/{}/{}/installation", repo.owner(), repo.name()),
+            None::<&()>,
+        )
+        .await
+        .with_context(|| format!("the App {app_id} is not installed on {repo}"))?;
+    let id = installation
+        .get("id")
+        .and_then(Value::as_u64)
+        .context("the installation has no id")?;
+    let (_, token) = app
+        .installation_and_token(InstallationId(id))
+        .await
+        .context("minting an installation token")?;
+    Ok(secrecy::ExposeSecret::expose_secret(&token).to_owned())
+}

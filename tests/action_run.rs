@@ -1,0 +1,187 @@
+//! `convoy run` as the Actions runner calls the container: environment and `INPUT_*` variables
+//! in, outputs, step summary and exported variables out — against the sandbox.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use convoy::demo::{sandbox_client, start_sandbox};
+use serde_json::json;
+
+struct Run {
+    code: i32,
+    stdout: String,
+    stderr: String,
+    outputs: String,
+    summary: String,
+    env: String,
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("action-run")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn convoy_run(
+    dir: &Path,
+    url: &str,
+    event: &str,
+    payload: serde_json::Value,
+    inputs: &[(&str, &str)],
+) -> Run {
+    let event_path = dir.join("event.json");
+    std::fs::write(&event_path, payload.to_string()).unwrap();
+    let files: BTreeMap<&str, PathBuf> = [
+        ("GITHUB_OUTPUT", "out"),
+        ("GITHUB_STEP_SUMMARY", "summary"),
+        ("GITHUB_ENV", "env"),
+    ]
+    .into_iter()
+    .map(|(k, f)| (k, dir.join(f)))
+    .collect();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_convoy"));
+    cmd.arg("run")
+        .env_clear()
+        .env("GITHUB_EVENT_NAME", event)
+        .env("GITHUB_EVENT_PATH", &event_path)
+        .env("GITHUB_REPOSITORY", "acme/control")
+        .env("GITHUB_API_URL", url)
+        .env("GITHUB_ACTOR", "alice")
+        .env("INPUT_TOKEN", "t-bot")
+        .env("INPUT_WRITE-GAP-MS", "0")
+        .env("INPUT_CONFIG", "convoy.json");
+    for (k, p) in &files {
+        cmd.env(k, p);
+    }
+    for (k, v) in inputs {
+        cmd.env(format!("INPUT_{}", k.to_uppercase()), v);
+    }
+    let out = tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap();
+    let read = |k: &str| std::fs::read_to_string(&files[k]).unwrap_or_default();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        outputs: read("GITHUB_OUTPUT"),
+        summary: read("GITHUB_STEP_SUMMARY"),
+        env: read("GITHUB_ENV"),
+    }
+}
+
+fn dispatch(inputs: serde_json::Value) -> serde_json::Value {
+    json!({"inputs": inputs, "ref": "refs/heads/main", "repository": {"full_name": "acme/control", "name": "control", "owner": {"login": "acme"}}, "sender": {"login": "alice", "type": "User"}, "workflow": ".github/workflows/convoy.yml"})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_then_reconcile_like_a_workflow_run() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let url = sandbox.url();
+    let dir = scratch("create");
+    let run = convoy_run(
+        &dir,
+        &url,
+        "workflow_dispatch",
+        dispatch(json!({"command": "create", "release": "r1"})),
+        &[
+            ("command", "create"),
+            ("release", "r1"),
+            ("args", "directive=auto title=\"Winter\""),
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(
+        run.stdout.starts_with("::add-mask::t-bot\n"),
+        "the token is masked first: {}",
+        run.stdout
+    );
+    assert!(
+        !run.stderr.contains("t-bot"),
+        "the token never reaches the log"
+    );
+    assert!(
+        run.outputs.contains("release<<") && run.outputs.contains("\nr1\n"),
+        "{}",
+        run.outputs
+    );
+    assert!(
+        run.outputs.contains("\ndevelopment\n"),
+        "auto: planning → development at once: {}",
+        run.outputs
+    );
+    assert!(run.outputs.contains("changed<<") && run.outputs.contains("\ntrue\n"));
+    assert!(
+        run.summary.contains("r1") && run.summary.contains("create_branch"),
+        "{}",
+        run.summary
+    );
+    assert!(
+        run.env.contains("CONVOY_RELEASE<<")
+            && run.env.contains("CONVOY_RC_BRANCH<<")
+            && run.env.contains("rc/r1"),
+        "{}",
+        run.env
+    );
+    let gh = sandbox_client(&url, "t-bot").unwrap();
+    let rc = gh.get("/repos/acme/api/git/ref/heads/rc/r1").await.unwrap();
+    assert!(rc["object"]["sha"].is_string());
+
+    // A dry run decides and reports, and writes nothing.
+    gh.delete("/_sandbox/requests").await.unwrap();
+    let dir = scratch("dry");
+    let dry = convoy_run(
+        &dir,
+        &url,
+        "schedule",
+        json!({"schedule": "*/15 * * * *"}),
+        &[("dry-run", "true")],
+    )
+    .await;
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    let log = gh.get("/_sandbox/requests").await.unwrap();
+    assert!(
+        log.as_array().unwrap().iter().all(|r| r["method"] == "GET"),
+        "a dry run only reads: {log:#}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_is_refused_with_an_annotation() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let dir = scratch("bad");
+    let run = convoy_run(
+        &dir,
+        &sandbox.url(),
+        "workflow_dispatch",
+        dispatch(json!({})),
+        &[("command", "deploy")],
+    )
+    .await;
+    assert_eq!(run.code, 2);
+    assert!(
+        run.stderr.contains("unknown command `deploy`"),
+        "{}",
+        run.stderr
+    );
+    let missing = convoy_run(
+        &dir,
+        &sandbox.url(),
+        "workflow_dispatch",
+        dispatch(json!({})),
+        &[("command", "approve"), ("release", "nope")],
+    )
+    .await;
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing
+            .stdout
+            .contains("::error title=convoy::release nope does not exist"),
+        "{}",
+        missing.stdout
+    );
+}
