@@ -300,9 +300,9 @@ fn demo_ships_under_every_directive() {
     for directive in ["careful", "auto", "quick"] {
         let (code, out, err) = convoy(&["demo", "--directive", directive]);
         assert_eq!(code, 0, "{directive}: {err}");
-        assert!(out.contains("shipping → shipped"), "{out}");
+        assert!(out.contains("phase: planning → development"), "{out}");
         assert!(
-            out.contains("shipped: every repo's base branch holds its validated merge"),
+            out.contains("every base branch holds its validated merge, tagged vdemo-1"),
             "{out}"
         );
     }
