@@ -117,9 +117,7 @@ impl Runner<'_> {
             _ => None,
         };
         if let Some(id) = named {
-            if self.store.load(self.gh, &id).await?.is_none() {
-                return Err(RunError::NoSuchRelease(id));
-            }
+            // `reconcile` loads it (and says when it does not exist).
             return Ok(vec![id]);
         }
         if let Signal::Command(c) = signal

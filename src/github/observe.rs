@@ -31,14 +31,10 @@ pub async fn observe(
     signal: &Signal,
 ) -> Result<Observed, GhError> {
     let phase = m.phase;
+    // Validation looks at branch heads and runs only: no pull requests needed.
     let want_pulls = matches!(
         phase,
-        Phase::Development
-            | Phase::Staging
-            | Phase::Validation
-            | Phase::Shipping
-            | Phase::Aborted
-            | Phase::RolledBack
+        Phase::Development | Phase::Staging | Phase::Shipping | Phase::Aborted | Phase::RolledBack
     );
     let repos = try_join_all(
         m.repos
