@@ -137,7 +137,7 @@ async fn the_executor_looks_before_it_acts() {
     );
     assert!(matches!(first[1].outcome, ActionOutcome::Skipped { .. }));
     // The next run: the branch is created; a third run finds it and does nothing.
-    let second = execute(&gh, &[create.clone()], false).await;
+    let second = execute(&gh, std::slice::from_ref(&create), false).await;
     assert!(
         matches!(second[0].outcome, ActionOutcome::Done { .. }),
         "{:?}",
