@@ -28,13 +28,20 @@ fn seed(n: usize) -> Seed {
         json!({"name": "acme/control", "files": {"convoy.json": config.to_string()}, "labels": ["convoy:release"]}),
         json!({"name": "acme/e2e", "files": {".github/workflows/e2e.yml": workflow}}),
     ];
-    repos.extend(members.iter().map(|m| json!({"name": m, "branches": {"staging": "main"}})));
+    repos.extend(
+        members
+            .iter()
+            .map(|m| json!({"name": m, "branches": {"staging": "main"}})),
+    );
     let seed = json!({"users": [{"login": "convoy-bot", "type": "Bot", "token": "t-bot", "permissions": {"*": "admin"}}], "repos": repos});
     Seed::from_json(&seed.to_string()).unwrap_or_else(|e| panic!("bench seed: {e}"))
 }
 
 fn main() -> anyhow::Result<()> {
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
     println!("| repos | latency | requests | per repo | wall time |");
     println!("|---|---|---|---|---|");
     for n in [5usize, 20, 50] {
@@ -42,9 +49,24 @@ fn main() -> anyhow::Result<()> {
             let sandbox = Sandbox::start(seed(n), None).await?;
             let gh = sandbox_client(&sandbox.url(), "t-bot")?;
             let clock = demo_clock();
-            let runner = Runner { gh: &gh, store: ManifestStore { repo: RepoName::parse("acme/control")?, branch: None }, config_file: "convoy.json".into(), dry_run: false, clock: &clock, max_rounds: 8 };
+            let runner = Runner {
+                gh: &gh,
+                store: ManifestStore {
+                    repo: RepoName::parse("acme/control")?,
+                    branch: None,
+                },
+                config_file: "convoy.json".into(),
+                dry_run: false,
+                clock: &clock,
+                max_rounds: 8,
+            };
             let id = ReleaseId::parse("bench")?;
-            let create = Signal::Command(CommandSignal { command: Command::Create(CreateArgs::default()), release: Some(id.clone()), actor: Login::parse("convoy-bot")?, source: CommandSource::WorkflowDispatch });
+            let create = Signal::Command(CommandSignal {
+                command: Command::Create(CreateArgs::default()),
+                release: Some(id.clone()),
+                actor: Login::parse("convoy-bot")?,
+                source: CommandSource::WorkflowDispatch,
+            });
             runner.handle(&create).await?;
             // Drive to validation: the release waits for its tier run.
             for _ in 0..6 {
@@ -61,9 +83,26 @@ fn main() -> anyhow::Result<()> {
                 let took = started.elapsed();
                 gh.put("/_sandbox/latency", &json!({"ms": 0})).await?;
                 let log = gh.get("/_sandbox/requests").await?;
-                let requests = log.as_array().map_or(0, |l| l.iter().filter(|r| !r["path"].as_str().unwrap_or_default().starts_with("/_sandbox")).count());
-                assert!(!run.changed && run.executed.is_empty(), "the reconcile had work to do: {:?}", run.executed);
-                println!("| {n} | {latency} ms | {requests} | {:.2} | {:.0} ms |", requests as f64 / n as f64, took.as_secs_f64() * 1000.0);
+                let requests = log.as_array().map_or(0, |l| {
+                    l.iter()
+                        .filter(|r| {
+                            !r["path"]
+                                .as_str()
+                                .unwrap_or_default()
+                                .starts_with("/_sandbox")
+                        })
+                        .count()
+                });
+                assert!(
+                    !run.changed && run.executed.is_empty(),
+                    "the reconcile had work to do: {:?}",
+                    run.executed
+                );
+                println!(
+                    "| {n} | {latency} ms | {requests} | {:.2} | {:.0} ms |",
+                    requests as f64 / n as f64,
+                    took.as_secs_f64() * 1000.0
+                );
             }
             Ok::<_, anyhow::Error>(())
         })?;

@@ -226,3 +226,55 @@ async fn redelivering_every_event_changes_nothing() {
     let stored = after.load(&gh, &out.manifest.id).await.unwrap().unwrap();
     assert_eq!(stored.manifest, out.manifest);
 }
+
+/// A push to an RC branch after validation blocks shipping until the new SHA is validated:
+/// the repo is promoted again, the tiers run again, and what ships is the new SHA.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_after_validation_is_validated_before_it_ships() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let url = sandbox.url();
+    let api = convoy::model::ids::RepoName::parse("acme/api").unwrap();
+    let out = convoy::demo::play_with(&url, Directive::Careful, Some(&api), &mut |_| {})
+        .await
+        .unwrap();
+    let m = &out.manifest;
+    assert_eq!(m.phase, Phase::Shipped);
+    assert!(
+        m.history.iter().any(|h| h.event == "rc_moved"),
+        "the late fix was noticed"
+    );
+    let back: Vec<_> = m
+        .history
+        .iter()
+        .filter(|h| h.event == "phase_changed" && h.to.as_deref() == Some("staging"))
+        .collect();
+    assert_eq!(back.len(), 2, "the release went back to staging once");
+    // Every tier ran again on the new SHAs, and the ship PR merged the final staged SHA.
+    let gh = sandbox_client(&url, "t-bot").unwrap();
+    let r = m.repo(&api).unwrap();
+    let ship = gh
+        .get(&format!("/repos/acme/api/pulls/{}", r.prs.ship.unwrap()))
+        .await
+        .unwrap();
+    assert_eq!(
+        ship["head"]["sha"],
+        r.shas.staged.as_ref().unwrap().as_str()
+    );
+    let staged = r.shas.staged.as_ref().unwrap();
+    for tier in ["smoke", "e2e"] {
+        let passed_on_final = m.tier_runs.iter().any(|t| {
+            t.tier.as_str() == tier
+                && t.shas.get(&api) == Some(staged)
+                && t.conclusion.is_some_and(|c| c.passed())
+        });
+        assert!(
+            passed_on_final,
+            "{tier} passed on the shipped SHA of acme/api"
+        );
+    }
+    let fix = gh
+        .get("/repos/acme/api/contents/src/fix.txt?ref=main")
+        .await
+        .unwrap();
+    assert!(fix["sha"].is_string(), "the late fix shipped");
+}

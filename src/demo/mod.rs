@@ -106,6 +106,18 @@ pub async fn play(
     directive: Directive,
     say: &mut (dyn FnMut(String) + Send),
 ) -> anyhow::Result<DemoOutcome> {
+    play_with(url, directive, None, say).await
+}
+
+/// Plays the demo release; with `late_fix`, a developer pushes a fix to that repo's RC branch
+/// when the release first waits at the ship gate (after validation passed).
+pub async fn play_with(
+    url: &str,
+    directive: Directive,
+    late_fix: Option<&RepoName>,
+    say: &mut (dyn FnMut(String) + Send),
+) -> anyhow::Result<DemoOutcome> {
+    let mut late_fix = late_fix.cloned();
     let bot = sandbox_client(url, "t-bot")?;
     let bob = sandbox_client(url, "t-bob")?;
     let control = RepoName::parse("acme/control")?;
@@ -184,6 +196,21 @@ pub async fn play(
             say("  e2e: the dispatched tier runs pass".to_owned());
         } else if waits.contains(&Owner::Developers) {
             land_tasks(&bob, &run.manifest, say).await?;
+        } else if let (Some(repo), true) = (
+            &late_fix,
+            waits.contains(&Owner::Human) && run.manifest.phase == Phase::Validation,
+        ) {
+            let rc = run
+                .manifest
+                .repo(repo)
+                .context("the late fix's repo is a member")?
+                .rc_branch
+                .clone();
+            say(format!(
+                "  bob pushes a late fix to {repo} {rc} after validation"
+            ));
+            bob.post(&format!("/_sandbox/repos/{repo}/commits"), &json!({"branch": rc.as_str(), "message": "Late fix", "files": {"src/fix.txt": "fixed\n"}, "author": "bob"})).await?;
+            late_fix = None;
         } else if waits.contains(&Owner::Human) {
             let issue = run
                 .manifest
