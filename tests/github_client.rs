@@ -214,3 +214,56 @@ async fn manifest_writes_are_compare_and_swap() {
         "one"
     );
 }
+
+/// Older GitHub Enterprise Server refuses `return_run_details`: convoy dispatches without it and
+/// finds the run by the correlation id in its title.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatch_falls_back_to_the_correlation_id_on_older_servers() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let gh = sandbox_client(&sandbox.url(), "t-bot").unwrap();
+    gh.put("/_sandbox/compat", &json!({"return_run_details": false}))
+        .await
+        .unwrap();
+    let e2e = RepoName::parse("acme/e2e").unwrap();
+    let inputs: std::collections::BTreeMap<String, String> = [
+        ("release", "r1"),
+        ("tier", "smoke"),
+        ("attempt", "1"),
+        ("correlation_id", "convoy-r1-smoke-1-abcd"),
+        ("refs", "{}"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let dispatch = PlannedAction {
+        id: 0,
+        action: Action::DispatchWorkflow {
+            repo: e2e.clone(),
+            workflow: "smoke.yml".into(),
+            git_ref: None,
+            correlation_id: "convoy-r1-smoke-1-abcd".into(),
+            inputs,
+        },
+        reason: "test".into(),
+        after: vec![],
+    };
+    let done = execute(&gh, std::slice::from_ref(&dispatch), false).await;
+    assert_eq!(
+        done[0].outcome,
+        ActionOutcome::Done {
+            detail: Some("dispatched (run found by correlation id)".into())
+        }
+    );
+    // Looking again finds the run by its title instead of dispatching twice.
+    let again = execute(&gh, &[dispatch], false).await;
+    assert!(
+        matches!(&again[0].outcome, ActionOutcome::Done { detail: Some(d) } if d.starts_with("adopted run")),
+        "{:?}",
+        again[0].outcome
+    );
+    let runs = gh
+        .get("/repos/acme/e2e/actions/workflows/smoke.yml/runs")
+        .await
+        .unwrap();
+    assert_eq!(runs["total_count"], 1);
+}
