@@ -8,19 +8,14 @@ use convoy::lifecycle::simulate::rehearse;
 use convoy::lifecycle::{Owner, decide};
 use convoy::model::config::Directive;
 use convoy::model::manifest::{Conclusion, Phase, RepoState, RunKind};
-use convoy::signal::{Command, CommentSignal, Signal};
+use convoy::signal::Command;
 use support::*;
 
 #[test]
 fn careful_waits_for_an_approver_and_refuses_others() {
-    let m = release(Directive::Careful);
-    let mut w = world(&m);
-    let first = decide(&m, &w.observed, &reconcile(), t0());
-    for a in &first.actions {
-        w.apply(&a.action).unwrap();
-    }
-    // The tracking issue exists now; convoy learns its number.
-    let d = decide(&first.manifest, &w.observed, &reconcile(), t0());
+    let mut w = world(&release(Directive::Careful));
+    // The tracking issue exists; convoy learned its number.
+    let d = planning_with_tracking_issue(&mut w);
     assert_eq!(d.manifest.tracking_issue, Some(1));
     assert_eq!(d.manifest.phase, Phase::Planning);
     assert!(d.waits.iter().any(|w| w.who == Owner::Human));
@@ -30,15 +25,12 @@ fn careful_waits_for_an_approver_and_refuses_others() {
         ("dev", "approving needs"),
         ("guest", "commands need write permission"),
     ] {
-        let comment = Signal::Comment(CommentSignal {
-            repo: repo("acme/release-control"),
-            issue: 1,
-            comment_id: 99,
-            author: login(who),
-            author_is_bot: false,
-            commands: vec![Ok(Command::Approve)],
-        });
-        let refused = decide(&d.manifest, &w.observed, &comment, t0());
+        let refused = decide(
+            &d.manifest,
+            &w.observed,
+            &comment(who, 1, 99, vec![Ok(Command::Approve)]),
+            t0(),
+        );
         assert_eq!(refused.manifest.phase, Phase::Planning);
         assert!(refused.manifest.approvals.is_empty());
         assert_eq!(
@@ -378,21 +370,9 @@ fn deferring_a_merged_task_reverts_it_on_the_rc_until_the_revert_merged() {
 
 #[test]
 fn comments_elsewhere_do_not_command_the_release() {
-    let m = release(Directive::Careful);
-    let mut w = world(&m);
-    let first = decide(&m, &w.observed, &reconcile(), t0());
-    for a in &first.actions {
-        w.apply(&a.action).unwrap();
-    }
-    let d = decide(&first.manifest, &w.observed, &reconcile(), t0());
-    let elsewhere = Signal::Comment(CommentSignal {
-        repo: repo("acme/release-control"),
-        issue: 42,
-        comment_id: 7,
-        author: login("maria"),
-        author_is_bot: false,
-        commands: vec![Ok(Command::Approve)],
-    });
+    let mut w = world(&release(Directive::Careful));
+    let d = planning_with_tracking_issue(&mut w);
+    let elsewhere = comment("maria", 42, 7, vec![Ok(Command::Approve)]);
     let ignored = decide(&d.manifest, &w.observed, &elsewhere, t0());
     assert!(ignored.manifest.approvals.is_empty());
     assert!(ignored.actions.is_empty(), "{:#?}", ignored.actions);
@@ -400,21 +380,9 @@ fn comments_elsewhere_do_not_command_the_release() {
 
 #[test]
 fn a_redelivered_comment_is_carried_out_once() {
-    let m = release(Directive::Careful);
-    let mut w = world(&m);
-    let first = decide(&m, &w.observed, &reconcile(), t0());
-    for a in &first.actions {
-        w.apply(&a.action).unwrap();
-    }
-    let d = decide(&first.manifest, &w.observed, &reconcile(), t0());
-    let approve = Signal::Comment(CommentSignal {
-        repo: repo("acme/release-control"),
-        issue: 1,
-        comment_id: 555,
-        author: login("maria"),
-        author_is_bot: false,
-        commands: vec![Ok(Command::Approve)],
-    });
+    let mut w = world(&release(Directive::Careful));
+    let d = planning_with_tracking_issue(&mut w);
+    let approve = comment("maria", 1, 555, vec![Ok(Command::Approve)]);
     let once = decide(&d.manifest, &w.observed, &approve, t0());
     assert_eq!(once.manifest.phase, Phase::Development);
     assert_eq!(once.manifest.handled_comments, [555]);

@@ -152,3 +152,31 @@ pub fn drive(
         cur = d.manifest;
     }
 }
+
+/// Decides once and lets the world apply it, then decides again so the manifest knows its
+/// tracking issue: a careful release in planning, waiting for its plan approval.
+pub fn planning_with_tracking_issue(w: &mut World) -> convoy::lifecycle::Decision {
+    let m = release(convoy::model::config::Directive::Careful);
+    let first = decide(&m, &w.observed, &reconcile(), t0());
+    for a in &first.actions {
+        w.apply(&a.action).unwrap();
+    }
+    decide(&first.manifest, &w.observed, &reconcile(), t0())
+}
+
+/// A `/convoy` comment by `author` on the control repo's issue `issue`.
+pub fn comment(
+    author: &str,
+    issue: u64,
+    comment_id: u64,
+    commands: Vec<Result<Command, String>>,
+) -> Signal {
+    Signal::Comment(convoy::signal::CommentSignal {
+        repo: repo("acme/release-control"),
+        issue,
+        comment_id,
+        author: login(author),
+        author_is_bot: false,
+        commands,
+    })
+}
