@@ -115,3 +115,100 @@ async fn rollback_after_shipping_reverts_every_repo_in_reverse_order() {
         .count();
     assert_eq!(deletes, 3, "each revert branch deleted once");
 }
+
+fn revert_action(merge: &str) -> convoy::lifecycle::action::PlannedAction {
+    use convoy::model::ids::{BranchName, RepoName, Sha};
+    convoy::lifecycle::action::PlannedAction {
+        id: 0,
+        action: convoy::lifecycle::action::Action::RevertMerge {
+            repo: RepoName::parse("acme/web").unwrap(),
+            branch: BranchName::parse("feature/x").unwrap(),
+            merge_sha: Sha::parse(merge).unwrap(),
+            revert_branch: BranchName::parse("convoy/revert-x").unwrap(),
+            title: "convoy x: revert the release on feature/x".to_owned(),
+        },
+        reason: "test".to_owned(),
+        after: vec![],
+    }
+}
+
+/// The executor alone: it refuses a merge that is no longer the branch head, reverts one that
+/// is, and does nothing the second time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revert_merge_is_idempotent_and_refuses_a_moved_branch() {
+    use convoy::lifecycle::action::ActionOutcome;
+    let sandbox = start_sandbox(None).await.unwrap();
+    let url = sandbox.url();
+    let gh = sandbox_client(&url, "t-bot").unwrap();
+    let push = |file: &'static str| {
+        let gh = &gh;
+        async move {
+            let body = serde_json::json!({"branch": "feature/x", "message": format!("Add {file}"), "files": {file: "x\n"}, "author": "bob"});
+            let a = gh
+                .post("/_sandbox/repos/acme/web/commits", &body)
+                .await
+                .unwrap();
+            a.body["sha"].as_str().unwrap().to_owned()
+        }
+    };
+    let first = push("a.txt").await;
+    let second = push("b.txt").await;
+    let run = |sha: String| {
+        let gh = &gh;
+        async move {
+            let out = convoy::github::execute::execute(gh, &[revert_action(&sha)], false).await;
+            out.into_iter().next().unwrap().outcome
+        }
+    };
+
+    match run(first.clone()).await {
+        ActionOutcome::Failed { error } => assert!(error.contains("by hand"), "{error}"),
+        other => panic!("reverted a merge that is not the head: {other:?}"),
+    }
+    let done = run(second.clone()).await;
+    assert!(
+        matches!(&done, ActionOutcome::Done { detail: Some(d) } if d.starts_with("reverted in #")),
+        "{done:?}"
+    );
+    let head = gh
+        .get("/repos/acme/web/git/ref/heads/feature/x")
+        .await
+        .unwrap();
+    let head = head["object"]["sha"].as_str().unwrap().to_owned();
+    let now = gh
+        .get(&format!("/repos/acme/web/git/commits/{head}"))
+        .await
+        .unwrap();
+    let before = gh
+        .get(&format!("/repos/acme/web/git/commits/{first}"))
+        .await
+        .unwrap();
+    assert_eq!(now["tree"]["sha"], before["tree"]["sha"]);
+    let revert_commit = now["parents"][1]["sha"].as_str().unwrap().to_owned();
+    let revert = gh
+        .get(&format!("/repos/acme/web/git/commits/{revert_commit}"))
+        .await
+        .unwrap();
+    assert_eq!(
+        revert["message"],
+        format!("Revert \"Add b.txt\"\n\nThis reverts commit {second}.")
+    );
+    assert_eq!(revert["parents"][0]["sha"], second.as_str());
+
+    gh.delete("/_sandbox/requests").await.unwrap();
+    assert_eq!(run(second).await, ActionOutcome::AlreadyDone);
+    let log = gh.get("/_sandbox/requests").await.unwrap();
+    let writes = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["method"] != "GET"
+                && !r["path"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with("/_sandbox")
+        })
+        .count();
+    assert_eq!(writes, 0, "{log:#?}");
+}

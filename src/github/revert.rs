@@ -112,13 +112,21 @@ pub async fn revert_merge(gh: &GitHub, r: &Revert<'_>) -> Result<ActionOutcome, 
         )));
     }
 
-    // Reuse a revert commit left by an earlier run when it is the one we would make.
+    // Reuse a revert commit left by an earlier run when it is the one we would make; a revert
+    // branch holding anything else is someone's work, and convoy does not force refs over it.
     let existing = branch_head(gh, repo, revert_branch).await?;
     let mut reuse = None;
     if let Some(h) = &existing {
         let c = git_commit(gh, repo, h.as_str()).await?;
         if c.parents == [merge_sha.as_str().to_owned()] && c.tree == before.tree {
             reuse = Some(h.clone());
+        } else {
+            return Ok(failed(format!(
+                "{repo} already has `{revert_branch}` at {}, which is not a revert of {};                  delete that branch or revert {} on {branch} by hand through it",
+                h.short(),
+                merge_sha.short(),
+                merge_sha.short()
+            )));
         }
     }
     let revert_sha = match reuse {
@@ -145,19 +153,11 @@ pub async fn revert_merge(gh: &GitHub, r: &Revert<'_>) -> Result<ActionOutcome, 
                     "{repo}: creating the revert commit gave no SHA"
                 )));
             };
-            if existing.is_some() {
-                gh.patch(
-                    &path::heads_ref(repo, revert_branch),
-                    &json!({"sha": sha.as_str(), "force": true}),
-                )
-                .await?;
-            } else {
-                gh.post(
-                    &format!("{}/git/refs", path::repo(repo)),
-                    &json!({"ref": format!("refs/heads/{revert_branch}"), "sha": sha.as_str()}),
-                )
-                .await?;
-            }
+            gh.post(
+                &format!("{}/git/refs", path::repo(repo)),
+                &json!({"ref": format!("refs/heads/{revert_branch}"), "sha": sha.as_str()}),
+            )
+            .await?;
             sha
         }
     };
