@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use super::client::{GhError, GitHub};
 use super::observe::{TRACKING_LABEL, comment_markers, parse_issue, parse_pull, parse_run};
 use super::path;
+use super::revert::{Revert, revert_merge};
 use crate::lifecycle::action::{Action, ActionOutcome, Executed, PlannedAction};
 use crate::model::ids::{BranchName, RepoName, Sha};
 
@@ -78,39 +79,84 @@ fn done(detail: impl Into<String>) -> ActionOutcome {
 async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
     match action {
         Action::CreateBranch { repo, branch, sha } => create_branch(gh, repo, branch, sha).await,
-        Action::UpdateBranch { repo, branch, sha, force } => {
+        Action::UpdateBranch {
+            repo,
+            branch,
+            sha,
+            force,
+        } => {
             if branch_head(gh, repo, branch).await?.as_ref() == Some(sha) {
                 return Ok(ActionOutcome::AlreadyDone);
             }
-            gh.patch(&path::heads_ref(repo, branch), &json!({"sha": sha.as_str(), "force": force})).await?;
+            gh.patch(
+                &path::heads_ref(repo, branch),
+                &json!({"sha": sha.as_str(), "force": force}),
+            )
+            .await?;
             Ok(done(sha.short()))
         }
-        Action::DeleteBranch { repo, branch } => match gh.delete(&path::heads_ref(repo, branch)).await {
-            Ok(_) => Ok(done("deleted")),
-            Err(GhError::NotFound { .. } | GhError::Unprocessable { .. }) => Ok(ActionOutcome::AlreadyDone),
-            Err(e) => Err(e),
-        },
-        Action::OpenPullRequest { repo, head, base, title, body } => {
-            if let Some(n) = open_pull(gh, repo, head, base).await? {
-                return Ok(ActionOutcome::Done { detail: Some(format!("adopted #{n}")) });
-            }
-            let created = gh.post(&format!("{}/pulls", path::repo(repo)), &json!({"title": title, "head": head.as_str(), "base": base.as_str(), "body": body})).await;
-            match created {
-                Ok(a) => Ok(done(format!("#{}", a.body.get("number").and_then(Value::as_u64).unwrap_or(0)))),
-                // Opened meanwhile by another run: adopt it.
-                Err(GhError::Unprocessable { .. }) if open_pull(gh, repo, head, base).await?.is_some() => Ok(ActionOutcome::AlreadyDone),
+        Action::DeleteBranch { repo, branch } => {
+            match gh.delete(&path::heads_ref(repo, branch)).await {
+                Ok(_) => Ok(done("deleted")),
+                Err(GhError::NotFound { .. } | GhError::Unprocessable { .. }) => {
+                    Ok(ActionOutcome::AlreadyDone)
+                }
                 Err(e) => Err(e),
             }
         }
-        Action::MergePullRequest { repo, number, sha, method } => {
+        Action::OpenPullRequest {
+            repo,
+            head,
+            base,
+            title,
+            body,
+        } => {
+            if let Some(n) = open_pull(gh, repo, head, base).await? {
+                return Ok(ActionOutcome::Done {
+                    detail: Some(format!("adopted #{n}")),
+                });
+            }
+            let created = gh.post(&format!("{}/pulls", path::repo(repo)), &json!({"title": title, "head": head.as_str(), "base": base.as_str(), "body": body})).await;
+            match created {
+                Ok(a) => Ok(done(format!(
+                    "#{}",
+                    a.body.get("number").and_then(Value::as_u64).unwrap_or(0)
+                ))),
+                // Opened meanwhile by another run: adopt it.
+                Err(GhError::Unprocessable { .. })
+                    if open_pull(gh, repo, head, base).await?.is_some() =>
+                {
+                    Ok(ActionOutcome::AlreadyDone)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Action::MergePullRequest {
+            repo,
+            number,
+            sha,
+            method,
+        } => {
             let url = format!("{}/pulls/{number}", path::repo(repo));
             let pr = gh.get(&url).await?;
             if pr.get("merged").and_then(Value::as_bool) == Some(true) {
                 return Ok(ActionOutcome::AlreadyDone);
             }
-            let merged = gh.put(&format!("{url}/merge"), &json!({"sha": sha.as_str(), "merge_method": method.as_str()})).await?;
-            let commit = merged.body.get("sha").and_then(Value::as_str).unwrap_or_default();
-            Ok(done(format!("merged as {}", commit.chars().take(7).collect::<String>())))
+            let merged = gh
+                .put(
+                    &format!("{url}/merge"),
+                    &json!({"sha": sha.as_str(), "merge_method": method.as_str()}),
+                )
+                .await?;
+            let commit = merged
+                .body
+                .get("sha")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            Ok(done(format!(
+                "merged as {}",
+                commit.chars().take(7).collect::<String>()
+            )))
         }
         Action::ClosePullRequest { repo, number } => {
             let url = format!("{}/pulls/{number}", path::repo(repo));
@@ -121,54 +167,148 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             gh.patch(&url, &json!({"state": "closed"})).await?;
             Ok(done(format!("closed #{number}")))
         }
-        Action::DispatchWorkflow { repo, workflow, git_ref, correlation_id, inputs } => dispatch(gh, repo, workflow, git_ref.as_ref(), correlation_id, inputs).await,
-        Action::CancelRun { repo, run_id } => match gh.post(&format!("{}/actions/runs/{run_id}/cancel", path::repo(repo)), &json!({})).await {
+        Action::DispatchWorkflow {
+            repo,
+            workflow,
+            git_ref,
+            correlation_id,
+            inputs,
+        } => dispatch(gh, repo, workflow, git_ref.as_ref(), correlation_id, inputs).await,
+        Action::CancelRun { repo, run_id } => match gh
+            .post(
+                &format!("{}/actions/runs/{run_id}/cancel", path::repo(repo)),
+                &json!({}),
+            )
+            .await
+        {
             Ok(_) => Ok(done(format!("cancelled run {run_id}"))),
             Err(GhError::Conflict { .. }) => Ok(ActionOutcome::AlreadyDone),
             Err(e) => Err(e),
         },
-        Action::SetCommitStatus { repo, sha, context, state, description } => {
-            let statuses = gh.get(&format!("{}/commits/{}/statuses?per_page=100", path::repo(repo), sha.as_str())).await?;
-            let state_word = serde_json::to_value(state).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
+        Action::SetCommitStatus {
+            repo,
+            sha,
+            context,
+            state,
+            description,
+        } => {
+            let statuses = gh
+                .get(&format!(
+                    "{}/commits/{}/statuses?per_page=100",
+                    path::repo(repo),
+                    sha.as_str()
+                ))
+                .await?;
+            let state_word = serde_json::to_value(state)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+                .unwrap_or_default();
             // Statuses are newest first; the latest of a context is the one that counts.
-            let latest = statuses.as_array().into_iter().flatten().find(|s| s.get("context").and_then(Value::as_str) == Some(context));
-            if latest.is_some_and(|s| s.get("state").and_then(Value::as_str) == Some(&state_word) && s.get("description").and_then(Value::as_str) == Some(description)) {
+            let latest = statuses
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|s| s.get("context").and_then(Value::as_str) == Some(context));
+            if latest.is_some_and(|s| {
+                s.get("state").and_then(Value::as_str) == Some(&state_word)
+                    && s.get("description").and_then(Value::as_str) == Some(description)
+            }) {
                 return Ok(ActionOutcome::AlreadyDone);
             }
-            gh.post(&format!("{}/statuses/{}", path::repo(repo), sha.as_str()), &json!({"state": state_word, "context": context, "description": description})).await?;
+            gh.post(
+                &format!("{}/statuses/{}", path::repo(repo), sha.as_str()),
+                &json!({"state": state_word, "context": context, "description": description}),
+            )
+            .await?;
             Ok(done(format!("{context}: {state_word}")))
         }
-        Action::UpsertTrackingIssue { repo, number, title, body } => upsert_issue(gh, repo, *number, title, body).await,
-        Action::Comment { repo, issue, marker, body } => {
-            if comment_markers(gh, repo, *issue).await?.iter().any(|c| &c.marker == marker) {
+        Action::UpsertTrackingIssue {
+            repo,
+            number,
+            title,
+            body,
+        } => upsert_issue(gh, repo, *number, title, body).await,
+        Action::Comment {
+            repo,
+            issue,
+            marker,
+            body,
+        } => {
+            if comment_markers(gh, repo, *issue)
+                .await?
+                .iter()
+                .any(|c| &c.marker == marker)
+            {
                 return Ok(ActionOutcome::AlreadyDone);
             }
-            gh.post(&format!("{}/issues/{issue}/comments", path::repo(repo)), &json!({"body": body})).await?;
+            gh.post(
+                &format!("{}/issues/{issue}/comments", path::repo(repo)),
+                &json!({"body": body}),
+            )
+            .await?;
             Ok(done(format!("commented on #{issue}")))
         }
         Action::AddLabel { repo, issue, label } => {
-            gh.post(&format!("{}/issues/{issue}/labels", path::repo(repo)), &json!({"labels": [label]})).await?;
+            gh.post(
+                &format!("{}/issues/{issue}/labels", path::repo(repo)),
+                &json!({"labels": [label]}),
+            )
+            .await?;
             Ok(done(label.clone()))
         }
-        Action::RemoveLabel { repo, issue, label } => match gh.delete(&format!("{}/issues/{issue}/labels/{}", path::repo(repo), path::enc(label))).await {
+        Action::RemoveLabel { repo, issue, label } => match gh
+            .delete(&format!(
+                "{}/issues/{issue}/labels/{}",
+                path::repo(repo),
+                path::enc(label)
+            ))
+            .await
+        {
             Ok(_) => Ok(done(label.clone())),
             Err(GhError::NotFound { .. }) => Ok(ActionOutcome::AlreadyDone),
             Err(e) => Err(e),
         },
-        Action::CreateRelease { repo, tag, sha, name, body } => {
-            if gh.get_opt(&format!("{}/releases/tags/{}", path::repo(repo), path::enc(tag))).await?.is_some() {
+        Action::CreateRelease {
+            repo,
+            tag,
+            sha,
+            name,
+            body,
+        } => {
+            if gh
+                .get_opt(&format!(
+                    "{}/releases/tags/{}",
+                    path::repo(repo),
+                    path::enc(tag)
+                ))
+                .await?
+                .is_some()
+            {
                 return Ok(ActionOutcome::AlreadyDone);
             }
             gh.post(&format!("{}/releases", path::repo(repo)), &json!({"tag_name": tag, "target_commitish": sha.as_str(), "name": name, "body": body})).await?;
             Ok(done(format!("{tag} at {}", sha.short())))
         }
-        Action::RevertMerge { .. } => Ok(ActionOutcome::Failed {
-            error: "reverting through the Git data API is not implemented yet; revert by hand and convoy will see it".to_owned(),
-        }),
+        Action::RevertMerge {
+            repo,
+            branch,
+            merge_sha,
+            revert_branch,
+            title,
+        } => {
+            let r = Revert {
+                repo,
+                branch,
+                merge_sha,
+                revert_branch,
+                title,
+            };
+            revert_merge(gh, &r).await
+        }
     }
 }
 
-async fn branch_head(
+pub(super) async fn branch_head(
     gh: &GitHub,
     repo: &RepoName,
     branch: &BranchName,
@@ -219,7 +359,7 @@ async fn create_branch(
     }
 }
 
-async fn open_pull(
+pub(super) async fn open_pull(
     gh: &GitHub,
     repo: &RepoName,
     head: &BranchName,

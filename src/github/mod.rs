@@ -6,6 +6,7 @@ pub mod client;
 pub mod execute;
 pub mod observe;
 pub mod path;
+pub mod revert;
 pub mod store;
 
 pub use client::{ClientConfig, GhError, GitHub};

@@ -284,6 +284,19 @@ impl Repo {
         Ok((out.code == 0).then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned()))
     }
 
+    /// The tree id when `sha` is the full id of an existing tree (GitHub's `tree` fields take
+    /// full tree ids only, never commits or abbreviations).
+    pub async fn resolve_tree(&self, sha: &str) -> Result<Option<String>> {
+        if sha.starts_with('-') || sha.len() != 40 {
+            return Ok(None);
+        }
+        let out = self
+            .run(&["cat-file", "-t", "--end-of-options", sha], None, &[])
+            .await?;
+        let kind = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        Ok((out.code == 0 && kind == "tree").then(|| sha.to_ascii_lowercase()))
+    }
+
     /// Reads and parses a commit object.
     pub async fn read_commit(&self, sha: &str) -> Result<CommitInfo> {
         let raw = self.ok(&["cat-file", "commit", sha], None, &[]).await?;

@@ -4,6 +4,7 @@ mod actions;
 mod checks;
 mod contents;
 mod control;
+mod git_data;
 mod issues;
 mod merge_async;
 mod paging;
@@ -88,6 +89,8 @@ pub fn router(app: Shared) -> Router {
         .route("/git/ref/{*name}", get(repos::get_ref))
         .route("/git/matching-refs/{*name}", get(repos::matching_refs))
         .route("/git/refs", post(repos::create_ref))
+        .route("/git/commits", post(git_data::create_commit))
+        .route("/git/commits/{sha}", get(git_data::get_commit))
         .route(
             "/git/refs/{*name}",
             patch(repos::update_ref)

@@ -1,0 +1,89 @@
+//! The Git data API: reading and creating commit objects (`GET/POST …/git/commits`).
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+
+use super::{Shared, authorize, parse, reply};
+use crate::sandbox::error::{ApiError, ApiResult};
+use crate::sandbox::json;
+use crate::sandbox::middleware::Caller;
+use crate::sandbox::ops::{author_ident, committer_ident};
+use crate::sandbox::seed::Permission;
+
+/// `GET /repos/{owner}/{repo}/git/commits/{commit_sha}`
+pub async fn get_commit(
+    State(app): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((o, r, sha)): Path<(String, String, String)>,
+) -> ApiResult {
+    let mut st = app.state.lock().await;
+    let k = authorize(&st, &c, &o, &r, Permission::Read)?;
+    let git = st.repos[&k].git.clone();
+    // GitHub looks commits up by their full id only.
+    let full = match git.resolve_commit(&sha).await? {
+        Some(s) if s.eq_ignore_ascii_case(&sha) => s,
+        _ => return Err(ApiError::not_found()),
+    };
+    let info = st.commit(&k, &full).await?;
+    let name = st.repos[&k].full_name();
+    Ok(reply(
+        StatusCode::OK,
+        json::git_commit(&app.base, &name, &info),
+    ))
+}
+
+#[derive(Deserialize)]
+struct CreateCommit {
+    message: String,
+    tree: String,
+    #[serde(default)]
+    parents: Vec<String>,
+}
+
+/// `POST /repos/{owner}/{repo}/git/commits`: a commit object with `tree` and `parents`, authored
+/// by the caller and committed by GitHub at the sandbox's logical time. No ref moves.
+pub async fn create_commit(
+    State(app): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((o, r)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let req: CreateCommit = parse(&body)?;
+    let mut st = app.state.lock().await;
+    let k = authorize(&st, &c, &o, &r, Permission::Write)?;
+    let git = st.repos[&k].git.clone();
+    let Some(tree) = git.resolve_tree(&req.tree).await? else {
+        return Err(ApiError::unprocessable("Tree SHA does not exist"));
+    };
+    let mut parents = Vec::with_capacity(req.parents.len());
+    for p in &req.parents {
+        match git.resolve_commit(p).await? {
+            Some(s) if s.eq_ignore_ascii_case(p) => parents.push(s),
+            _ => {
+                return Err(ApiError::unprocessable(
+                    "Parent SHA does not exist or is not a commit object",
+                ));
+            }
+        }
+    }
+    let now = st.now();
+    let refs: Vec<&str> = parents.iter().map(String::as_str).collect();
+    let sha = git
+        .commit_tree(
+            &tree,
+            &refs,
+            &req.message,
+            &author_ident(&c.login, now),
+            &committer_ident(now),
+        )
+        .await?;
+    let info = st.commit(&k, &sha).await?;
+    let name = st.repos[&k].full_name();
+    Ok(reply(
+        StatusCode::CREATED,
+        json::git_commit(&app.base, &name, &info),
+    ))
+}
