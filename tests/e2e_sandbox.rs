@@ -4,7 +4,7 @@
 use convoy::demo::{demo_clock, demo_runner, play, sandbox_client, start_sandbox};
 use convoy::model::config::Directive;
 use convoy::model::manifest::{Phase, RepoState};
-use serde_json::Value;
+use serde_json::{Value, json};
 
 fn phases(m: &convoy::model::manifest::ReleaseManifest) -> Vec<String> {
     let mut out = vec!["planning".to_owned()];
@@ -234,7 +234,7 @@ async fn a_push_after_validation_is_validated_before_it_ships() {
     let sandbox = start_sandbox(None).await.unwrap();
     let url = sandbox.url();
     let api = convoy::model::ids::RepoName::parse("acme/api").unwrap();
-    let out = convoy::demo::play_with(&url, Directive::Careful, Some(&api), &mut |_| {})
+    let out = convoy::demo::play_with(&url, Directive::Careful, Some(&api), None, &mut |_| {})
         .await
         .unwrap();
     let m = &out.manifest;
@@ -277,4 +277,98 @@ async fn a_push_after_validation_is_validated_before_it_ships() {
         .await
         .unwrap();
     assert!(fix["sha"].is_string(), "the late fix shipped");
+}
+
+/// `abort` during validation: the promotion pull requests are closed and every staging branch is
+/// reset to the head it had before the release (the one forced update convoy makes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn abort_during_validation_resets_staging_through_the_api() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let url = sandbox.url();
+    let mid = convoy::demo::play_with(
+        &url,
+        Directive::Careful,
+        None,
+        Some(Phase::Validation),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    assert_eq!(mid.manifest.phase, Phase::Validation);
+    let gh = sandbox_client(&url, "t-bot").unwrap();
+    // An open staging → main pull request, as a human might have opened by hand, is closed too.
+    let bob = sandbox_client(&url, "t-bob").unwrap();
+    let pr = bob
+        .post(
+            "/repos/acme/api/pulls",
+            &json!({"title": "ship it early", "head": "staging", "base": "main"}),
+        )
+        .await
+        .unwrap();
+    let early = pr.body["number"].as_u64().unwrap();
+    let clock = demo_clock();
+    let runner = demo_runner(&gh, &clock).unwrap();
+    let abort = convoy::signal::Signal::Command(convoy::signal::CommandSignal {
+        command: convoy::signal::Command::Abort,
+        release: Some(mid.manifest.id.clone()),
+        actor: convoy::model::ids::Login::parse("alice").unwrap(),
+        source: convoy::signal::CommandSource::WorkflowDispatch,
+    });
+    let runs = runner.handle(&abort).await.unwrap();
+    let m = &runs[0].manifest;
+    assert_eq!(m.phase, Phase::Aborted);
+    assert!(
+        runs[0].executed.iter().all(|e| !matches!(
+            e.outcome,
+            convoy::lifecycle::action::ActionOutcome::Failed { .. }
+        )),
+        "{:#?}",
+        runs[0].executed
+    );
+    for r in &m.repos {
+        let staging = gh
+            .get(&format!("/repos/{}/git/ref/heads/staging", r.name))
+            .await
+            .unwrap();
+        assert_eq!(
+            staging["object"]["sha"],
+            r.shas.staging_before.as_ref().unwrap().as_str(),
+            "{} staging reset",
+            r.name
+        );
+        let open = gh
+            .get(&format!("/repos/{}/pulls?state=open", r.name))
+            .await
+            .unwrap();
+        assert_eq!(
+            open.as_array().unwrap().len(),
+            0,
+            "{}: no promotion PR left open",
+            r.name
+        );
+    }
+    let closed = gh
+        .get(&format!("/repos/acme/api/pulls/{early}"))
+        .await
+        .unwrap();
+    assert_eq!(closed["state"], "closed");
+    assert!(
+        m.history
+            .iter()
+            .any(|h| h.event == "command_abort" && h.actor == "alice")
+    );
+    // Nothing more to do afterwards.
+    let again = runner
+        .reconcile(&m.id, &convoy::signal::Signal::Schedule)
+        .await
+        .unwrap();
+    assert!(
+        !again.changed
+            && again.executed.iter().all(|e| !matches!(
+                e.outcome,
+                convoy::lifecycle::action::ActionOutcome::Done { .. }
+            )),
+        "{:#?}",
+        again.executed
+    );
 }

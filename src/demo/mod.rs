@@ -106,15 +106,17 @@ pub async fn play(
     directive: Directive,
     say: &mut (dyn FnMut(String) + Send),
 ) -> anyhow::Result<DemoOutcome> {
-    play_with(url, directive, None, say).await
+    play_with(url, directive, None, None, say).await
 }
 
-/// Plays the demo release; with `late_fix`, a developer pushes a fix to that repo's RC branch
-/// when the release first waits at the ship gate (after validation passed).
+/// Plays the demo release until it ships, or until it waits in `stop_in` with nothing left to
+/// deliver; with `late_fix`, a developer pushes a fix to that repo's RC branch when the release
+/// first waits at the ship gate (after validation passed).
 pub async fn play_with(
     url: &str,
     directive: Directive,
     late_fix: Option<&RepoName>,
+    stop_in: Option<Phase>,
     say: &mut (dyn FnMut(String) + Send),
 ) -> anyhow::Result<DemoOutcome> {
     let mut late_fix = late_fix.cloned();
@@ -173,7 +175,7 @@ pub async fn play_with(
         let Some(run) = &last else {
             bail!("the release was not created")
         };
-        if run.manifest.phase == Phase::Shipped {
+        if run.manifest.phase == Phase::Shipped || Some(run.manifest.phase) == stop_in {
             break;
         }
         if !run.manifest.phase.is_active() {
