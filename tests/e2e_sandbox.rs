@@ -372,3 +372,100 @@ async fn abort_during_validation_resets_staging_through_the_api() {
         again.executed
     );
 }
+
+/// Delivers every event the sandbox queued through the runner, as workflow runs would.
+async fn deliver_events(
+    gh: &convoy::github::GitHub,
+    runner: &convoy::runner::Runner<'_>,
+) -> Vec<convoy::runner::ReleaseRun> {
+    let events = gh.get("/_sandbox/events").await.unwrap();
+    let mut runs = Vec::new();
+    for e in events.as_array().unwrap() {
+        let payload = serde_json::to_vec(&e["payload"]).unwrap();
+        let signal = convoy::event::parse_event(e["name"].as_str().unwrap(), &payload).unwrap();
+        runs.extend(runner.handle(&signal).await.unwrap());
+    }
+    runs
+}
+
+/// `/convoy approve` from someone who may not approve is answered with the reason and changes
+/// nothing; the same from an approver opens the gate.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chatops_approval_checks_who_asks() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let url = sandbox.url();
+    let start = convoy::demo::play_with(
+        &url,
+        Directive::Careful,
+        None,
+        Some(Phase::Planning),
+        &mut |_| {},
+    )
+    .await
+    .unwrap();
+    let issue = start.manifest.tracking_issue.unwrap();
+    let gh = sandbox_client(&url, "t-bot").unwrap();
+    let clock = demo_clock();
+    let runner = demo_runner(&gh, &clock).unwrap();
+
+    // bob has write permission but is no approver (approvers: alice, or admin).
+    gh.post(
+        &format!("/_sandbox/repos/acme/control/issues/{issue}/comments"),
+        &json!({"user": "bob", "body": "/convoy approve"}),
+    )
+    .await
+    .unwrap();
+    deliver_events(&gh, &runner).await;
+    let store = convoy::github::store::ManifestStore {
+        repo: convoy::model::ids::RepoName::parse("acme/control").unwrap(),
+        branch: None,
+    };
+    let after = store
+        .load(&gh, &start.manifest.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .manifest;
+    assert_eq!(after.phase, Phase::Planning);
+    assert!(after.approvals.is_empty());
+    assert_eq!(
+        after.history, start.manifest.history,
+        "a refusal changes nothing"
+    );
+    let comments = gh
+        .get(&format!("/repos/acme/control/issues/{issue}/comments"))
+        .await
+        .unwrap();
+    let reply = comments
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["body"].as_str())
+        .find(|b| b.contains("was refused"));
+    assert!(
+        reply.is_some_and(|r| r.contains("@bob") && r.contains("approvers.users")),
+        "{comments:#}"
+    );
+
+    // alice is an approver.
+    gh.post(
+        &format!("/_sandbox/repos/acme/control/issues/{issue}/comments"),
+        &json!({"user": "alice", "body": "Ship the plan.\n/convoy approve"}),
+    )
+    .await
+    .unwrap();
+    deliver_events(&gh, &runner).await;
+    let approved = store
+        .load(&gh, &start.manifest.id)
+        .await
+        .unwrap()
+        .unwrap()
+        .manifest;
+    assert_eq!(approved.phase, Phase::Development);
+    assert_eq!(approved.approvals[0].by.as_str(), "alice");
+    assert!(
+        approved.approvals[0]
+            .via
+            .contains(&format!("acme/control#{issue}"))
+    );
+}
