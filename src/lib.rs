@@ -6,6 +6,7 @@
 
 pub mod action;
 pub mod cli;
+pub mod clock;
 pub mod demo;
 pub mod event;
 pub mod github;

@@ -89,7 +89,7 @@ pub(super) fn plan(args: PlanArgs<'_>) -> Result<ExitCode, CliError> {
     let config = load_config(args.config)?;
     let now = match args.now {
         Some(t) => Timestamp::parse(t).map_err(|e| CliError::Invalid(format!("--now: {e}")))?,
-        None => Timestamp::now(),
+        None => crate::clock::now(),
     };
     let manifest: ReleaseManifest = match args.manifest {
         Some(path) => {

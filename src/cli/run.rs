@@ -15,7 +15,6 @@ use super::CliError;
 use crate::action::{ActionEnv, export_env, mask, step_summary, write_outputs};
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
-use crate::model::time::Timestamp;
 use crate::runner::{ReleaseRun, RunError, Runner};
 use crate::signal::{CommandSignal, CommandSource, Signal};
 
@@ -102,7 +101,7 @@ async fn run_async(env: &ActionEnv) -> Result<Vec<ReleaseRun>, CliError> {
         cfg.write_gap = std::time::Duration::from_millis(ms);
     }
     let gh = GitHub::new(cfg).map_err(CliError::Failure)?;
-    let clock = Timestamp::now;
+    let clock = crate::clock::now;
     let runner = Runner {
         gh: &gh,
         store: ManifestStore {

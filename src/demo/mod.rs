@@ -73,7 +73,7 @@ pub fn sandbox_client(url: &str, token: &str) -> anyhow::Result<GitHub> {
 /// because the demo is fast or slow).
 pub fn demo_clock() -> impl Fn() -> Timestamp + Send + Sync {
     let ticks = AtomicI64::new(0);
-    let start = Timestamp::from_unix_seconds(1_796_115_600).unwrap_or_else(|_| Timestamp::now());
+    let start = Timestamp::from_unix_seconds(1_796_115_600).unwrap_or_else(|_| crate::clock::now());
     move || {
         Timestamp::from_unix_seconds(
             start.unix_seconds() + 2 * ticks.fetch_add(1, Ordering::Relaxed),

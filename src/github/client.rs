@@ -498,7 +498,7 @@ fn rate_limit_wait(status: u16, headers: &HeaderMap) -> Option<u64> {
         return Some(s);
     }
     if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
-        let now = crate::model::time::Timestamp::now().unix_seconds();
+        let now = crate::clock::now().unix_seconds();
         return Some(u64::try_from(reset - now).unwrap_or(0).max(1));
     }
     Some(60)

@@ -37,11 +37,6 @@ impl Timestamp {
     pub fn minutes_since(self, earlier: Timestamp) -> i64 {
         (self.unix_seconds() - earlier.unix_seconds()).div_euclid(60)
     }
-
-    /// The current time, for the edges of the program (the core takes it as an argument).
-    pub fn now() -> Self {
-        Timestamp(jiff::Timestamp::now())
-    }
 }
 
 impl fmt::Display for Timestamp {
