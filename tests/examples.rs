@@ -4,7 +4,6 @@
 
 mod support;
 
-use convoy::lifecycle::simulate::rehearse;
 use convoy::model::config::Directive;
 use convoy::model::manifest::{Phase, ReleaseManifest};
 use convoy::model::schema::Document;
@@ -16,28 +15,13 @@ const EXAMPLE_MANIFEST: &str = include_str!("../examples/release-manifest.json")
 /// A careful release of the example config, played until it waits at the ship gate.
 fn mid_validation() -> ReleaseManifest {
     let m = release(Directive::Careful);
-    let full = rehearse(
-        m.clone(),
-        world(&m),
-        &login("release-captain"),
-        t0(),
-        200,
-        false,
-    );
+    let full = play(&m, 200, false);
     let at = full
         .steps
         .iter()
         .position(|s| s.from == Phase::Validation && s.signal == "approve")
         .expect("the rehearsal reaches the ship gate");
-    rehearse(
-        m.clone(),
-        world(&m),
-        &login("release-captain"),
-        t0(),
-        at,
-        false,
-    )
-    .manifest
+    play(&m, at, false).manifest
 }
 
 #[test]

@@ -14,14 +14,7 @@ use support::*;
 #[test]
 fn careful_release_ships_through_every_phase_in_order() {
     let m = release(Directive::Careful);
-    let r = rehearse(
-        m.clone(),
-        world(&m),
-        &login("release-captain"),
-        t0(),
-        200,
-        false,
-    );
+    let r = play(&m, 200, false);
     assert_eq!(r.manifest.phase, Phase::Shipped, "{:#?}", r.steps.last());
     assert_eq!(
         phases_visited(&r.manifest),
@@ -75,14 +68,7 @@ fn careful_release_ships_through_every_phase_in_order() {
 #[test]
 fn merges_go_in_dependency_waves() {
     let m = release(Directive::Auto);
-    let r = rehearse(
-        m.clone(),
-        world(&m),
-        &login("release-captain"),
-        t0(),
-        200,
-        false,
-    );
+    let r = play(&m, 200, false);
     assert_eq!(r.manifest.phase, Phase::Shipped);
     for step in &r.steps {
         let merges: Vec<_> = step
@@ -135,14 +121,7 @@ fn auto_and_quick_open_gates_by_themselves_and_pick_their_tiers() {
         (Directive::Quick, vec!["smoke"]),
     ] {
         let m = release(directive);
-        let r = rehearse(
-            m.clone(),
-            world(&m),
-            &login("release-captain"),
-            t0(),
-            200,
-            false,
-        );
+        let r = play(&m, 200, false);
         assert_eq!(r.manifest.phase, Phase::Shipped, "{directive:?}");
         assert!(
             r.manifest.approvals.is_empty(),
@@ -269,27 +248,13 @@ fn task_prs_get_a_depends_on_status() {
 #[test]
 fn a_staging_head_that_moves_during_validation_reruns_the_staging_tiers_too() {
     let m = release(Directive::Careful);
-    let full = rehearse(
-        m.clone(),
-        world(&m),
-        &login("release-captain"),
-        t0(),
-        200,
-        false,
-    );
+    let full = play(&m, 200, false);
     let until = full
         .steps
         .iter()
         .position(|s| s.signal == "approve" && s.from == Phase::Validation)
         .unwrap();
-    let mid = rehearse(
-        m.clone(),
-        world(&m),
-        &login("release-captain"),
-        t0(),
-        until,
-        false,
-    );
+    let mid = play(&m, until, false);
     assert_eq!(mid.manifest.phase, Phase::Validation);
     let mut w = mid.world.clone();
     let schema = repo("acme/schema");

@@ -4,7 +4,6 @@
 mod support;
 
 use convoy::lifecycle::action::Action;
-use convoy::lifecycle::simulate::rehearse;
 use convoy::lifecycle::{Owner, decide};
 use convoy::model::config::Directive;
 use convoy::model::manifest::{Conclusion, Phase, RepoState, RunKind};
@@ -116,27 +115,13 @@ fn a_flaky_tier_passes_on_retry() {
 #[test]
 fn abort_resets_staging_and_closes_promotion_prs() {
     let m = release(Directive::Auto);
-    let r = rehearse(
-        m.clone(),
-        world(&m),
-        &login("release-captain"),
-        t0(),
-        200,
-        false,
-    );
+    let r = play(&m, 200, false);
     let until = r
         .steps
         .iter()
         .position(|s| s.to == Phase::Validation)
         .unwrap();
-    let mid = rehearse(
-        m.clone(),
-        world(&m),
-        &login("release-captain"),
-        t0(),
-        until + 1,
-        false,
-    );
+    let mid = play(&m, until + 1, false);
     assert_eq!(mid.manifest.phase, Phase::Validation);
     let mut w = mid.world.clone();
     let d = decide(
@@ -258,14 +243,7 @@ fn auto_fix_runs_before_a_human_is_called() {
 #[test]
 fn rollback_after_shipping_reverts_in_reverse_dependency_order() {
     let m = release(Directive::Auto);
-    let r = rehearse(
-        m.clone(),
-        world(&m),
-        &login("release-captain"),
-        t0(),
-        200,
-        true,
-    );
+    let r = play(&m, 200, true);
     assert_eq!(r.manifest.phase, Phase::Shipped);
     let mut w = r.world.clone();
     let d = decide(

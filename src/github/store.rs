@@ -42,14 +42,28 @@ pub enum StoreError {
     /// GitHub refused or failed.
     #[error(transparent)]
     GitHub(#[from] GhError),
-    /// The file is not what convoy wrote (not base64, not UTF-8).
-    #[error("releases/{id}/manifest.json cannot be read: {message}")]
+    /// The file is not what convoy wrote (not base64, not UTF-8), or GitHub's answer lacks a
+    /// field.
+    #[error("{file} in the control repo cannot be read: {message}")]
     Unreadable {
-        /// The release.
-        id: ReleaseId,
+        /// The file's path in the control repo.
+        file: String,
         /// Why.
         message: String,
     },
+}
+
+/// Decodes the base64 `content` of a Contents or blobs answer into text.
+fn decode(file: &str, encoded: &str) -> Result<String, StoreError> {
+    let unreadable = |message: String| StoreError::Unreadable {
+        file: file.to_owned(),
+        message,
+    };
+    let cleaned: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
+    let bytes = STANDARD
+        .decode(cleaned)
+        .map_err(|e| unreadable(format!("not base64: {e}")))?;
+    String::from_utf8(bytes).map_err(|e| unreadable(format!("not UTF-8: {e}")))
 }
 
 fn render(problems: &[Problem]) -> String {
@@ -89,7 +103,7 @@ impl ManifestStore {
             return Ok(None);
         };
         let unreadable = |message: String| StoreError::Unreadable {
-            id: id.clone(),
+            file: Self::file(id),
             message,
         };
         let blob_sha = file
@@ -110,11 +124,7 @@ impl ManifestStore {
                     .to_owned()
             }
         };
-        let cleaned: String = encoded.chars().filter(|c| !c.is_whitespace()).collect();
-        let bytes = STANDARD
-            .decode(cleaned)
-            .map_err(|e| unreadable(format!("not base64: {e}")))?;
-        let text = String::from_utf8(bytes).map_err(|e| unreadable(format!("not UTF-8: {e}")))?;
+        let text = decode(&Self::file(id), &encoded)?;
         let manifest =
             validate::manifest_from_str(&text).map_err(|problems| StoreError::Invalid {
                 id: id.clone(),
@@ -140,7 +150,7 @@ impl ManifestStore {
             });
         }
         let text = serde_json::to_string_pretty(manifest).map_err(|e| StoreError::Unreadable {
-            id: manifest.id.clone(),
+            file: Self::file(&manifest.id),
             message: e.to_string(),
         })? + "\n";
         let mut body = json!({
@@ -161,7 +171,7 @@ impl ManifestStore {
                 .and_then(Value::as_str)
                 .map(str::to_owned)
                 .ok_or_else(|| StoreError::Unreadable {
-                    id: manifest.id.clone(),
+                    file: Self::file(&manifest.id),
                     message: "the write's answer has no content sha".into(),
                 }),
             Err(GhError::Conflict { .. }) => Err(StoreError::Stale(manifest.id.clone())),
@@ -195,25 +205,7 @@ impl ManifestStore {
         let Some(v) = gh.get_opt(&url).await? else {
             return Ok(None);
         };
-        let encoded: String = v
-            .get("content")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .collect();
-        let id = ReleaseId::parse("config").unwrap_or_else(|_| unreachable!("a valid id"));
-        let bytes = STANDARD
-            .decode(encoded)
-            .map_err(|e| StoreError::Unreadable {
-                id: id.clone(),
-                message: format!("{file} is not base64: {e}"),
-            })?;
-        String::from_utf8(bytes)
-            .map(Some)
-            .map_err(|e| StoreError::Unreadable {
-                id,
-                message: format!("{file} is not UTF-8: {e}"),
-            })
+        let encoded = v.get("content").and_then(Value::as_str).unwrap_or_default();
+        decode(file, encoded).map(Some)
     }
 }

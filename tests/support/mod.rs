@@ -180,3 +180,20 @@ pub fn comment(
         commands,
     })
 }
+
+/// Plays `m` forward for at most `steps` steps in a fresh [`world`], with the release captain as
+/// approver (see `convoy::lifecycle::simulate::rehearse`).
+pub fn play(
+    m: &ReleaseManifest,
+    steps: usize,
+    land_work: bool,
+) -> convoy::lifecycle::simulate::Rehearsal {
+    convoy::lifecycle::simulate::rehearse(
+        m.clone(),
+        world(m),
+        &login("release-captain"),
+        t0(),
+        steps,
+        land_work,
+    )
+}
