@@ -226,8 +226,13 @@ pub(super) fn plan(d: &mut Draft<'_>, phase: TierPhase) {
                 dispatch(d, &tier, RunKind::Tier, failures + 1, &shas)
             }
             TierVerdict::Exhausted { failures } => {
+                // The auto-fix budget is the tier's for the whole release: a fix changes the
+                // SHAs, and a budget per set of SHAs would let fail → fix → fail loop forever.
                 let fixes: Vec<&TierRun> =
-                    runs_on(&d.m, &tier.name, RunKind::AutoFix, &shas).collect();
+                    d.m.tier_runs
+                        .iter()
+                        .filter(|r| r.tier == tier.name && r.kind == RunKind::AutoFix)
+                        .collect();
                 let budget = policy.auto_fix_attempts(d.m.policy.auto_fix.as_ref());
                 if fixes.iter().any(|f| f.status != RunStatus::Completed) {
                     d.wait(
