@@ -190,10 +190,12 @@ fn run_section(d: &Decision, executed: &[Executed]) -> String {
     let count = |f: fn(&ActionOutcome) -> bool| executed.iter().filter(|e| f(&e.outcome)).count();
     let _ = writeln!(
         s,
-        "{} done · {} already done · {} skipped · {} failed\n",
+        "{} done · {} already done · {} skipped · {} waiting · {} refused · {} failed\n",
         count(|o| matches!(o, ActionOutcome::Done { .. })),
         count(|o| matches!(o, ActionOutcome::AlreadyDone)),
         count(|o| matches!(o, ActionOutcome::Skipped { .. })),
+        count(|o| matches!(o, ActionOutcome::Waiting { .. })),
+        count(|o| matches!(o, ActionOutcome::Refused { .. })),
         count(|o| matches!(o, ActionOutcome::Failed { .. })),
     );
     s.push_str("| # | action | target | outcome | why |\n|---|---|---|---|---|\n");
@@ -233,6 +235,8 @@ fn outcome(o: &ActionOutcome) -> String {
         } => format!("✅ done: {}", escape(detail)),
         ActionOutcome::AlreadyDone => "☑️ already done".to_owned(),
         ActionOutcome::Skipped { reason } => format!("⏭️ skipped: {}", escape(reason)),
+        ActionOutcome::Waiting { reason } => format!("⏳ waiting: {}", escape(reason)),
+        ActionOutcome::Refused { reason } => format!("⛔ refused: {}", escape(reason)),
         ActionOutcome::Failed { error } => format!("❌ failed: {}", escape(error)),
     }
 }

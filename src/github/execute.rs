@@ -70,6 +70,17 @@ pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> V
     out
 }
 
+/// GitHub's 405 on a merge: a required check that has not reported yet (or is still running)
+/// means "not yet"; anything else (a failing check, a missing review, conflicts) needs a person.
+fn merge_refusal(message: String) -> ActionOutcome {
+    let lower = message.to_ascii_lowercase();
+    if lower.contains("is expected") || lower.contains("in progress") || lower.contains("pending") {
+        ActionOutcome::Waiting { reason: message }
+    } else {
+        ActionOutcome::Refused { reason: message }
+    }
+}
+
 fn done(detail: impl Into<String>) -> ActionOutcome {
     ActionOutcome::Done {
         detail: Some(detail.into()),
@@ -142,12 +153,17 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             if pr.get("merged").and_then(Value::as_bool) == Some(true) {
                 return Ok(ActionOutcome::AlreadyDone);
             }
-            let merged = gh
+            let merged = match gh
                 .put(
                     &format!("{url}/merge"),
                     &json!({"sha": sha.as_str(), "merge_method": method.as_str()}),
                 )
-                .await?;
+                .await
+            {
+                Ok(merged) => merged,
+                Err(GhError::NotAllowed { message, .. }) => return Ok(merge_refusal(message)),
+                Err(e) => return Err(e),
+            };
             let commit = merged
                 .body
                 .get("sha")

@@ -129,10 +129,46 @@ async fn observe_repo(
             if let Some(fresh) = parse_pull(repo, &full) {
                 pull = fresh;
             }
+            if pull.mergeable == Some(false)
+                && let Some(base_sha) = full.pointer("/base/sha").and_then(Value::as_str)
+            {
+                pull.conflict_files =
+                    conflict_files(gh, repo, base_sha, pull.head_sha.as_str()).await?;
+            }
         }
         out.push(pull);
     }
     Ok((branches, out))
+}
+
+/// The files a conflicting pull request most likely conflicts in: those changed on both sides
+/// since the merge base, from two compare requests (GitHub does not list conflicts itself).
+async fn conflict_files(
+    gh: &GitHub,
+    repo: &RepoName,
+    base: &str,
+    head: &str,
+) -> Result<Vec<String>, GhError> {
+    let files = |v: &Value| -> Vec<String> {
+        v.get("files")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.get("filename").and_then(Value::as_str))
+            .map(str::to_owned)
+            .collect()
+    };
+    let ours_url = format!("{}/compare/{base}...{head}", path::repo(repo));
+    let theirs_url = format!("{}/compare/{head}...{base}", path::repo(repo));
+    let (ours, theirs) = futures::try_join!(gh.get(&ours_url), gh.get(&theirs_url))?;
+    let theirs = files(&theirs);
+    let mut both: Vec<String> = files(&ours)
+        .into_iter()
+        .filter(|f| theirs.contains(f))
+        .collect();
+    both.sort();
+    both.dedup();
+    Ok(both)
 }
 
 /// A pull request from its REST shape; pull requests from forks are left out.

@@ -377,6 +377,18 @@ pub enum ActionOutcome {
         /// Why.
         reason: String,
     },
+    /// GitHub answered "not yet" (a required check has not reported): not a failure; the next
+    /// run tries again.
+    Waiting {
+        /// GitHub's reason.
+        reason: String,
+    },
+    /// GitHub refused for a reason only a person can fix (a failing required check, a missing
+    /// review). The next run tries again; the release records and escalates it.
+    Refused {
+        /// GitHub's reason.
+        reason: String,
+    },
     /// Attempted and failed; the next run will try again.
     Failed {
         /// The error, as a sentence.

@@ -30,7 +30,9 @@ pub use tiers::{TierVerdict, tier_verdicts, tiers_report};
 
 use crate::graph::DependencyGraph;
 use crate::model::ids::RepoName;
-use crate::model::manifest::{EscalationRecord, Gate, HistoryEntry, Phase, ReleaseManifest};
+use crate::model::manifest::{
+    EscalationRecord, Gate, HistoryEntry, Phase, ReleaseManifest, RepoState,
+};
 use crate::model::time::Timestamp;
 use crate::signal::Signal;
 
@@ -47,6 +49,8 @@ pub struct Decision {
     pub notes: Vec<String>,
     /// Whether the manifest changed.
     pub changed: bool,
+    /// When the decision was made (the manifest's clock: never before its last write).
+    pub at: Timestamp,
 }
 
 /// Something the release waits for.
@@ -304,6 +308,7 @@ impl<'a> Draft<'a> {
             waits: self.waits,
             notes: self.notes,
             changed,
+            at: self.now,
         }
     }
 
@@ -313,16 +318,23 @@ impl<'a> Draft<'a> {
     }
 }
 
-/// The manifest to write once the decision's actions ran: a dispatch that did not happen
-/// (failed, or skipped) is taken back out, so the next run dispatches it again instead of waiting
-/// for a run that does not exist. Everything else in the decision stands: it records facts that
-/// do not depend on the actions' success.
+/// The manifest to write once the decision's actions ran.
+///
+/// - A dispatch that did not happen (failed, or skipped) is taken back out, so the next run
+///   dispatches it again instead of waiting for a run that does not exist.
+/// - GitHub's answer to a promotion merge is recorded on the repo: "not yet" (a required check
+///   has not reported) as a note; a refusal only a person can fix as the `blocked` state, which
+///   the next decision escalates (and, during shipping, hands to `ship.on_partial`).
+///
+/// Everything else in the decision stands: it records facts that do not depend on the actions'
+/// success.
 pub fn settle(
     decision: &Decision,
     before: &ReleaseManifest,
     executed: &[action::Executed],
 ) -> ReleaseManifest {
     let mut m = decision.manifest.clone();
+    record_merge_answers(&mut m, executed, decision.at);
     let missing: Vec<&str> = executed
         .iter()
         .filter(|e| {
@@ -336,24 +348,65 @@ pub fn settle(
             _ => None,
         })
         .collect();
-    if missing.is_empty() {
-        return m;
+    if !missing.is_empty() {
+        let recorded_before = |c: &str| before.tier_runs.iter().any(|r| r.correlation_id == c);
+        m.tier_runs.retain(|r| {
+            !missing.contains(&r.correlation_id.as_str()) || recorded_before(&r.correlation_id)
+        });
+        let keep = before.history.len();
+        let mut i = 0;
+        m.history.retain(|h| {
+            i += 1;
+            i <= keep
+                || !(h.event == "run_dispatched"
+                    && h.to.as_deref().is_some_and(|c| missing.contains(&c)))
+        });
     }
-    let recorded_before = |c: &str| before.tier_runs.iter().any(|r| r.correlation_id == c);
-    m.tier_runs.retain(|r| {
-        !missing.contains(&r.correlation_id.as_str()) || recorded_before(&r.correlation_id)
-    });
-    let keep = before.history.len();
-    let mut i = 0;
-    m.history.retain(|h| {
-        i += 1;
-        i <= keep
-            || !(h.event == "run_dispatched"
-                && h.to.as_deref().is_some_and(|c| missing.contains(&c)))
-    });
-    if m == *before {
-        m.revision = before.revision;
-        m.updated_at = before.updated_at;
+    // The revision and clock move once per write, whichever step changed the manifest.
+    let mut unchanged = m.clone();
+    unchanged.revision = before.revision;
+    unchanged.updated_at = before.updated_at;
+    if unchanged == *before {
+        return unchanged;
     }
+    m.revision = before.revision + 1;
+    m.updated_at = decision.at;
     m
+}
+
+/// Records GitHub's "not yet" and "no" to promotion merges on the repos they concern.
+fn record_merge_answers(m: &mut ReleaseManifest, executed: &[action::Executed], at: Timestamp) {
+    for e in executed {
+        let Action::MergePullRequest { repo, number, .. } = &e.planned.action else {
+            continue;
+        };
+        let Some(r) = m.repos.iter_mut().find(|r| &r.name == repo) else {
+            continue;
+        };
+        if r.prs.staging != Some(*number) && r.prs.ship != Some(*number) {
+            continue;
+        }
+        match &e.outcome {
+            action::ActionOutcome::Waiting { reason } => {
+                r.note = Some(format!("#{number} waits: {reason}"));
+            }
+            action::ActionOutcome::Refused { reason } => {
+                let note = format!("#{number} cannot merge: {reason}");
+                if r.state != RepoState::Blocked || r.note.as_deref() != Some(&note) {
+                    r.state = RepoState::Blocked;
+                    r.note = Some(note.clone());
+                    let name = r.name.clone();
+                    m.history.push(HistoryEntry {
+                        at,
+                        actor: "convoy".to_owned(),
+                        event: "merge_refused".to_owned(),
+                        from: None,
+                        to: None,
+                        detail: format!("{name}: {note}"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
 }

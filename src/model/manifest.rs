@@ -210,6 +210,9 @@ pub enum RepoState {
     Staged,
     /// A promotion pull request cannot merge; a human must resolve it.
     Conflict,
+    /// GitHub refused to merge a promotion pull request for a reason a person must fix (a
+    /// failing required check, a missing review); convoy tries again on every run.
+    Blocked,
     /// The staging → base pull request is open.
     Shipping,
     /// Merged into base, not yet tagged.

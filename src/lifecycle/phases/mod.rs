@@ -73,7 +73,9 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
             }
         }
         Phase::Shipping => {
-            if d.m.repos.iter().all(|r| r.state == RepoState::Shipped) {
+            if promotion::partial_ship_rollback(d) {
+                // Undo planning takes over.
+            } else if d.m.repos.iter().all(|r| r.state == RepoState::Shipped) {
                 d.set_phase(
                     Phase::Shipped,
                     "convoy",

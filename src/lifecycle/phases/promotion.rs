@@ -3,12 +3,18 @@
 
 use crate::lifecycle::Draft;
 use crate::lifecycle::action::Action;
-use crate::lifecycle::observed::PullState;
+use crate::lifecycle::observed::{PullState, StatusState};
 use crate::lifecycle::table::Owner;
-use crate::model::config::MergeMethod;
+use crate::model::config::{MergeMethod, OnPartial};
 use crate::model::ids::RepoName;
 use crate::model::manifest::{Phase, RepoState};
 use crate::report;
+
+/// The commit status convoy sets on promotion pull request heads: pending while the pull
+/// request waits for its dependencies, success when convoy merges it (the validated SHA for a
+/// ship), failure while it conflicts. Branch protection can require it so that only convoy's
+/// validated SHAs merge.
+pub const RELEASE_STATUS: &str = "convoy/release";
 
 pub(super) fn sync_staging(d: &mut Draft<'_>) {
     for i in 0..d.m.repos.len() {
@@ -69,15 +75,12 @@ pub(super) fn sync_staging(d: &mut Draft<'_>) {
             repo.state = RepoState::Staged;
         } else if let Some(pr) = d.o.open_pull(&r.name, &r.rc_branch, &r.staging) {
             repo.prs.staging = Some(pr.number);
-            repo.state = if pr.mergeable == Some(false) {
-                RepoState::Conflict
-            } else {
-                RepoState::Promoting
-            };
+            track_open_pull(repo, pr, RepoState::Promoting);
         } else {
             repo.state = RepoState::Promoting;
         }
         if repo.state == RepoState::Staged {
+            repo.note = None;
             let staged = repo.shas.staged.as_ref().map(|s| s.to_string());
             d.log(
                 "convoy",
@@ -93,6 +96,49 @@ pub(super) fn sync_staging(d: &mut Draft<'_>) {
                 ),
             );
         }
+    }
+}
+
+/// The state of a repo whose promotion pull request `pr` is open: in conflict while GitHub says
+/// it cannot merge (the note lists the files); still blocked after a refused merge until it
+/// merges (convoy retries on every run); otherwise `open_state`.
+fn track_open_pull(
+    repo: &mut crate::model::manifest::ReleaseRepo,
+    pr: &crate::lifecycle::observed::ObservedPull,
+    open_state: RepoState,
+) {
+    if pr.mergeable == Some(false) {
+        repo.state = RepoState::Conflict;
+        repo.note = Some(format!(
+            "#{} has conflicts with `{}`{}",
+            pr.number,
+            pr.base,
+            conflict_list(&pr.conflict_files)
+        ));
+    } else if repo.state != RepoState::Blocked {
+        repo.state = open_state;
+        if repo
+            .note
+            .as_deref()
+            .is_some_and(|n| n.contains("conflicts"))
+        {
+            repo.note = None;
+        }
+    }
+}
+
+fn conflict_list(files: &[String]) -> String {
+    if files.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " in {}",
+            files
+                .iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
     }
 }
 
@@ -195,14 +241,34 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                 );
             }
             Some(pr) if pr.mergeable == Some(false) => {
-                let files = if pr.conflict_files.is_empty() {
-                    String::from("see the pull request")
-                } else {
-                    pr.conflict_files.join(", ")
-                };
+                let files = conflict_list(&pr.conflict_files);
+                let short = pr.head_sha.short();
+                d.act(
+                    Action::SetCommitStatus {
+                        repo: r.name.clone(),
+                        sha: pr.head_sha.clone(),
+                        context: RELEASE_STATUS.to_owned(),
+                        state: StatusState::Failure,
+                        description: format!("conflicts with {base}; resolve them on {head}"),
+                    },
+                    format!("{}#{} cannot merge", r.name, pr.number),
+                    vec![],
+                );
+                d.act(
+                    Action::Comment {
+                        repo: r.name.clone(),
+                        issue: pr.number,
+                        marker: format!("convoy:conflict:{short}"),
+                        body: format!(
+                            "<!-- convoy:conflict:{short} -->\nThis pull request ({head} → {base}, head {short}) has conflicts{files}.\n\nResolve them with a commit on `{head}` (for instance, merge `{base}` into `{head}` and fix the files). convoy sees the new head, promotes it and resumes by itself."
+                        ),
+                    },
+                    format!("tell {} which files conflict", r.name),
+                    vec![],
+                );
                 d.escalate(
                     format!("conflict:{}:{}", r.name, pr.number),
-                    format!("{}#{} ({head} → {base}) has conflicts ({files}); resolve them on `{head}` and convoy resumes by itself", r.name, pr.number),
+                    format!("{}#{} ({head} → {base}) has conflicts{files}; resolve them on `{head}` and convoy resumes by itself", r.name, pr.number),
                     Owner::Human,
                 );
             }
@@ -220,12 +286,47 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
             }
             Some(pr) => {
                 if !deps_ready {
+                    let waiting: Vec<String> = d
+                        .graph
+                        .dependencies_of(&name)
+                        .map(ToString::to_string)
+                        .collect();
+                    d.act(
+                        Action::SetCommitStatus {
+                            repo: r.name.clone(),
+                            sha: pin.clone(),
+                            context: RELEASE_STATUS.to_owned(),
+                            state: StatusState::Pending,
+                            description: format!("merges after {}", waiting.join(", ")),
+                        },
+                        format!("{}#{} waits for its dependencies", r.name, pr.number),
+                        vec![],
+                    );
                     d.wait(
                         Owner::Ci,
                         format!("{} to merge after its dependencies", r.name),
                     );
                     continue;
                 }
+                if r.state == RepoState::Blocked {
+                    blocked(d, &r, pr.number);
+                }
+                let description = match kind {
+                    Promotion::Staging => format!("convoy promotes {} to {base}", pin.short()),
+                    Promotion::Ship => format!("validated on {}; convoy ships it", pin.short()),
+                };
+                let status = d.act(
+                    Action::SetCommitStatus {
+                        repo: r.name.clone(),
+                        sha: pin.clone(),
+                        context: RELEASE_STATUS.to_owned(),
+                        state: StatusState::Success,
+                        description,
+                    },
+                    format!("{}#{} may merge", r.name, pr.number),
+                    vec![],
+                );
+                after.extend(status);
                 let id = d.act(
                     Action::MergePullRequest {
                         repo: r.name.clone(),
@@ -242,6 +343,73 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
             }
         }
     }
+}
+
+/// A refused merge: escalated (once per cause) while convoy keeps trying it on every run.
+/// During shipping with other repos already merged, this is a partial ship; `ship.on_partial:
+/// rollback` takes over in [`partial_ship_rollback`] before planning gets here.
+fn blocked(d: &mut Draft<'_>, r: &crate::model::manifest::ReleaseRepo, number: u64) {
+    let why = r
+        .note
+        .clone()
+        .unwrap_or_else(|| format!("#{number} cannot merge"));
+    let merged: Vec<String> =
+        d.m.repos
+            .iter()
+            .filter(|x| x.shas.shipped.is_some())
+            .map(|x| x.name.to_string())
+            .collect();
+    let reason = if d.m.phase == Phase::Shipping && !merged.is_empty() {
+        format!(
+            "shipping stopped partway: {} merged, but {} {why}. ship.on_partial is hold: convoy keeps what merged and retries {} on every run; fix it, or answer `/convoy rollback`",
+            merged.join(", "),
+            r.name,
+            r.name
+        )
+    } else {
+        format!("{} {why}; fix it and convoy retries by itself", r.name)
+    };
+    d.escalate(format!("blocked:{}:{number}", r.name), reason, Owner::Human);
+}
+
+/// With `ship.on_partial: rollback`, a repo that cannot merge while others already merged turns
+/// the release to `rolled_back`: what merged is reverted in reverse dependency order and the
+/// rest is reset. Returns whether it did.
+pub(super) fn partial_ship_rollback(d: &mut Draft<'_>) -> bool {
+    if d.m.policy.ship.on_partial != OnPartial::Rollback {
+        return false;
+    }
+    let merged: Vec<String> =
+        d.m.repos
+            .iter()
+            .filter(|r| r.shas.shipped.is_some())
+            .map(|r| r.name.to_string())
+            .collect();
+    let stuck: Vec<String> =
+        d.m.repos
+            .iter()
+            .filter(|r| matches!(r.state, RepoState::Blocked | RepoState::Conflict))
+            .map(|r| {
+                format!(
+                    "{} ({})",
+                    r.name,
+                    r.note.as_deref().unwrap_or("cannot merge")
+                )
+            })
+            .collect();
+    if merged.is_empty() || stuck.is_empty() {
+        return false;
+    }
+    d.set_phase(
+        Phase::RolledBack,
+        "convoy",
+        format!(
+            "shipping stopped partway: {} merged, but {} cannot; ship.on_partial is rollback, so what merged is reverted",
+            merged.join(", "),
+            stuck.join(", ")
+        ),
+    );
+    true
 }
 
 pub(super) fn sync_shipping(d: &mut Draft<'_>) {
@@ -315,12 +483,11 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
                 );
             } else if let Some(pr) = d.o.open_pull(&r.name, &r.staging, &r.base) {
                 repo.prs.ship = Some(pr.number);
-                repo.state = if pr.mergeable == Some(false) {
-                    RepoState::Conflict
-                } else {
-                    RepoState::Shipping
-                };
+                track_open_pull(repo, pr, RepoState::Shipping);
             }
+        }
+        if d.m.repos[i].state == RepoState::Merged {
+            d.m.repos[i].note = None;
         }
         let repo = &mut d.m.repos[i];
         if let Some(shipped) = &repo.shas.shipped {
