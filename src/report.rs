@@ -33,6 +33,36 @@ pub fn tracking_body(m: &ReleaseManifest, waits: &[Wait]) -> String {
     );
     s.push_str("### Repositories\n\n");
     s.push_str(&repos_table(m));
+    for r in m.repos.iter().filter(|r| r.note.is_some()) {
+        let _ = writeln!(
+            s,
+            "\n- **{}**: {}",
+            r.name,
+            escape(r.note.as_deref().unwrap_or_default())
+        );
+    }
+    let open: Vec<&str> = m
+        .escalations
+        .iter()
+        .filter(|e| e.resolved_at.is_none())
+        .map(|e| e.reason.as_str())
+        .collect();
+    if !open.is_empty() {
+        s.push_str("\n### Needs a human\n\n");
+        for reason in &open {
+            let _ = writeln!(s, "- {}", escape(reason));
+        }
+        let who = if m.policy.escalation.mention.is_empty() {
+            "an approver or anyone with write access to the control repo".to_owned()
+        } else {
+            // Escaped: the escalation comment pinged them once; body edits must not.
+            escape(&m.policy.escalation.mention.join(", "))
+        };
+        let _ = writeln!(
+            s,
+            "\nWho acts: {who}. Answer with a comment here: `/convoy retry [tier]` (run failed tiers again), `/convoy defer owner/repo#N` (take a task out), `/convoy abort` (stop before shipping; staging is reset) or `/convoy rollback` (revert what shipped)."
+        );
+    }
     if !m.tasks.is_empty() {
         s.push_str("\n### Tasks\n\n| task | status | pull requests |\n|---|---|---|\n");
         for t in &m.tasks {

@@ -204,6 +204,16 @@ async fn auto_fix_exhausted_escalates_with_mention_and_label() {
         "{}",
         calls[0]
     );
+    // The tracking issue says who must act and which commands are available.
+    let body = s.get(&format!("/repos/acme/control/issues/{issue}")).await["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(body.contains("### Needs a human"), "{body}");
+    assert!(
+        body.contains("tier e2e failed") && body.contains("`/convoy retry [tier]`"),
+        "{body}"
+    );
     // Another scheduled run calls nobody again.
     s.tick().await;
     let calls_after = s.comments("acme/control", issue).await;
