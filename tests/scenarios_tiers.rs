@@ -280,3 +280,64 @@ async fn a_tier_past_its_timeout_is_cancelled_and_retried() {
     let m = s.drive_until("r1", Phase::Shipped, pass).await;
     assert_eq!(m.phase, Phase::Shipped);
 }
+
+/// Results from another repository arrive as `convoy.tier-completed` repository_dispatch
+/// callbacks to the control repo: the tier workflow in acme/e2e reports e2e's failure, then
+/// its retry's success, by callback alone (GitHub's own runs are left going), and the release
+/// ships on that evidence.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tier_results_arrive_by_repository_dispatch_callback() {
+    let mut s = Scenario::demo().await;
+    s.create("r1", "directive=auto").await;
+    s.drive_until("r1", Phase::Validation, pass).await;
+    let mut reported = Vec::new();
+    for conclusion in ["failure", "success"] {
+        let m = s.manifest("r1").await;
+        let run = Scenario::runs_of(&m, "e2e", RunKind::Tier)
+            .into_iter()
+            .find(|r| r.status != RunStatus::Completed)
+            .expect("an e2e run is going")
+            .clone();
+        // What the e2e workflow's last step sends with its token.
+        s.bob
+            .post(
+                "/repos/acme/control/dispatches",
+                &json!({"event_type": "convoy.tier-completed", "client_payload": {
+                    "release": "r1", "tier": "e2e", "correlation_id": run.correlation_id,
+                    "run_id": run.run_id.map(|id| id.to_string()), "conclusion": conclusion}}),
+            )
+            .await
+            .unwrap();
+        s.deliver().await;
+        reported.push(run.correlation_id.clone());
+    }
+    let m = s.manifest("r1").await;
+    let e2e = Scenario::runs_of(&m, "e2e", RunKind::Tier);
+    assert_eq!(
+        attempts(&e2e),
+        [
+            (1, Some(Conclusion::Failure)),
+            (2, Some(Conclusion::Success))
+        ]
+    );
+    assert_eq!(
+        e2e.iter()
+            .map(|r| r.correlation_id.clone())
+            .collect::<Vec<_>>(),
+        reported
+    );
+    // A callback for a correlation id convoy never dispatched changes nothing.
+    s.bob
+        .post(
+            "/repos/acme/control/dispatches",
+            &json!({"event_type": "convoy.tier-completed", "client_payload": {
+                "release": "r1", "tier": "e2e", "correlation_id": "convoy-r1-e2e-9-deadbeef",
+                "conclusion": "failure"}}),
+        )
+        .await
+        .unwrap();
+    s.deliver().await;
+    let m = s.drive_until("r1", Phase::Shipped, |_| None).await;
+    assert_eq!(m.phase, Phase::Shipped);
+    assert_eq!(Scenario::runs_of(&m, "e2e", RunKind::Tier).len(), 2);
+}
