@@ -9,6 +9,7 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
+use super::chaos::ChaosKind;
 use super::error::ApiError;
 use super::faults;
 use super::state::{App, RequestRecord};
@@ -49,6 +50,21 @@ async fn with_etag(resp: Response, if_none_match: Option<&str>) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// A fault rule for a chaos draw.
+fn chaos_fault(status: u16, retry_after: Option<u64>, message: &str) -> faults::Fault {
+    faults::Fault {
+        method: None,
+        path: String::new(),
+        status,
+        times: None,
+        retry_after,
+        body: Some(
+            serde_json::json!({"message": message, "documentation_url": "https://docs.github.com/rest"}),
+        ),
+        delay_ms: None,
+    }
+}
+
 fn token(req: &Request) -> Option<String> {
     let value = req.headers().get("authorization")?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
@@ -81,12 +97,50 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         .get("if-none-match")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let (latency, fault) = match app.control.lock() {
-        Ok(mut c) => (c.latency_ms, faults::take(&mut c.faults, &method, &path)),
-        Err(_) => (0, None),
+    let bearer = token(&req);
+    let (latency, mut fault, chaos) = match app.control.lock() {
+        Ok(mut c) => {
+            let fault = faults::take(&mut c.faults, &method, &path);
+            let chaos = match (&fault, c.chaos.as_mut()) {
+                (None, Some(ch)) => ch
+                    .draw(bearer.as_deref(), &method, &path)
+                    .map(|k| (k, ch.below(100), ch.config.retry_after)),
+                _ => None,
+            };
+            (c.latency_ms, fault, chaos)
+        }
+        Err(_) => (0, None, None),
     };
     if latency > 0 {
         tokio::time::sleep(Duration::from_millis(latency)).await;
+    }
+    let mut lost = false;
+    if let Some((kind, extra, retry_after)) = chaos {
+        match kind {
+            ChaosKind::ServerError => {
+                fault = Some(chaos_fault(
+                    [500, 502, 503][extra as usize % 3],
+                    None,
+                    "Server Error",
+                ))
+            }
+            ChaosKind::SecondaryRateLimit => {
+                fault = Some(chaos_fault(
+                    403,
+                    Some(retry_after),
+                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+                ))
+            }
+            ChaosKind::StaleContents => {
+                fault = Some(chaos_fault(
+                    409,
+                    None,
+                    "is at 0000000000000000000000000000000000000000 but expected another sha",
+                ))
+            }
+            ChaosKind::LostResponse => lost = true,
+            ChaosKind::LatencySpike => tokio::time::sleep(Duration::from_millis(20 + extra)).await,
+        }
     }
     let mut response = if let Some(f) = fault {
         if let Some(ms) = f.delay_ms {
@@ -140,6 +194,14 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
             Err(e) => e.into_response(),
         }
     };
+    if lost {
+        // Carried out, but the answer never arrives: the client sees a gateway error.
+        response = (
+            StatusCode::BAD_GATEWAY,
+            axum::Json(ApiError::new(StatusCode::BAD_GATEWAY, "Connection reset by peer").body()),
+        )
+            .into_response();
+    }
     let headers = response.headers_mut();
     for (k, v) in [
         ("x-ratelimit-limit", 5000),

@@ -6,6 +6,7 @@
 //! the world: pushes, workflow runs finishing, humans commenting, faults and latency.
 //! See `docs/sandbox.md`.
 
+pub mod chaos;
 pub mod cli;
 pub mod error;
 pub mod faults;

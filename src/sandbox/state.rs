@@ -38,6 +38,8 @@ pub struct Control {
     pub requests: Vec<RequestRecord>,
     /// Play an older GitHub Enterprise Server that refuses `return_run_details` with 400.
     pub legacy_dispatch: bool,
+    /// Seeded random faults, when on.
+    pub chaos: Option<super::chaos::Chaos>,
 }
 
 /// One served API request.

@@ -40,7 +40,28 @@ pub struct Scenario {
     pub runs: Vec<ReleaseRun>,
     /// Every failed action's error, in order.
     pub failures: Vec<String>,
+    /// Chaos mode: a run that fails is recorded in `errors` instead of failing the test.
+    pub tolerant: bool,
+    /// Errors of runs that failed (tolerant mode).
+    pub errors: Vec<String>,
+    /// Crash the `n`th run (0-based, counting every run) once it made `k` more requests: the
+    /// run's future is dropped there, as if the process exited.
+    pub crash: Option<(usize, u64)>,
+    /// Runs started so far.
+    pub started: usize,
+    /// Called after every run (chaos invariants).
+    pub after_run: Option<AfterRun>,
 }
+
+/// A check run after every run; returns violations.
+pub type AfterRun = Box<
+    dyn for<'a> Fn(
+            &'a Scenario,
+        )
+            -> std::pin::Pin<Box<dyn std::future::Future<Output = Vec<String>> + Send + 'a>>
+        + Send
+        + Sync,
+>;
 
 /// The demo seed with `edit` applied to its `convoy.json` (as JSON) and `seed` to the seed.
 pub fn seed_with(config: impl FnOnce(&mut Value), seed: impl FnOnce(&mut Value)) -> Seed {
@@ -95,6 +116,11 @@ impl Scenario {
             clock,
             runs: Vec::new(),
             failures: Vec::new(),
+            tolerant: false,
+            errors: Vec::new(),
+            crash: None,
+            started: 0,
+            after_run: None,
         }
     }
 
@@ -126,11 +152,48 @@ impl Scenario {
         let bytes = serde_json::to_vec(payload).unwrap();
         let signal = convoy::event::parse_event(name, &bytes)
             .unwrap_or_else(|e| panic!("parsing a {name} event: {e}"));
-        let runs = self
-            .runner()
-            .handle(&signal)
-            .await
-            .unwrap_or_else(|e| panic!("handling a {name} event: {e:#}"));
+        let n = self.started;
+        self.started += 1;
+        let crash_after = self.crash.filter(|(run, _)| *run == n).map(|(_, k)| k);
+        let result = {
+            let runner = self.runner();
+            let run = runner.handle(&signal);
+            match crash_after {
+                None => Some(run.await),
+                Some(k) => {
+                    let bot = &self.bot;
+                    let start = bot.requests();
+                    tokio::select! {
+                        r = run => Some(r),
+                        () = async {
+                            while bot.requests() < start + k {
+                                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                            }
+                        } => None,
+                    }
+                }
+            }
+        };
+        let runs = match result {
+            Some(Ok(runs)) => runs,
+            Some(Err(e)) if self.tolerant => {
+                self.errors.push(format!("{name}: {e:#}"));
+                Vec::new()
+            }
+            Some(Err(e)) => panic!("handling a {name} event: {e:#}"),
+            None => {
+                self.errors
+                    .push(format!("{name}: crashed after {crash_after:?} requests"));
+                Vec::new()
+            }
+        };
+        if let Some(check) = &self.after_run {
+            let violations = check(self).await;
+            assert!(
+                violations.is_empty(),
+                "after run {n} ({name}): {violations:#?}"
+            );
+        }
         for run in &runs {
             for e in &run.executed {
                 if let ActionOutcome::Failed { error } = &e.outcome {
@@ -191,11 +254,24 @@ impl Scenario {
             branch: None,
         };
         store
-            .load(&self.bot, &ReleaseId::parse(id).unwrap())
+            .load(&self.bob, &ReleaseId::parse(id).unwrap())
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("release {id} exists"))
             .manifest
+    }
+
+    /// The release as stored now, if it exists.
+    pub async fn manifest_opt(&self, id: &str) -> Option<ReleaseManifest> {
+        let store = ManifestStore {
+            repo: RepoName::parse("acme/control").unwrap(),
+            branch: None,
+        };
+        store
+            .load(&self.bob, &ReleaseId::parse(id).unwrap())
+            .await
+            .unwrap()
+            .map(|s| s.manifest)
     }
 
     /// What the last run of `id` waits for.
@@ -315,7 +391,7 @@ impl Scenario {
         mut outcome: impl FnMut(&TierRun) -> Outcome,
     ) -> ReleaseManifest {
         let mut idle = 0;
-        for _ in 0..60 {
+        for _ in 0..if self.tolerant { 300 } else { 60 } {
             let m = self.manifest(id).await;
             if m.phase == phase || !m.phase.is_active() {
                 return m;
@@ -335,7 +411,7 @@ impl Scenario {
             }
             if self.manifest(id).await == m {
                 idle += 1;
-                if idle > 3 {
+                if idle > if self.tolerant { 12 } else { 3 } {
                     break;
                 }
             } else {
@@ -360,9 +436,9 @@ impl Scenario {
             .collect()
     }
 
-    /// GET through convoy's client.
+    /// GET as bob (whose requests chaos never touches).
     pub async fn get(&self, path: &str) -> Value {
-        self.bot.get(path).await.unwrap()
+        self.bob.get(path).await.unwrap()
     }
 
     /// The head of `branch` in `repo`.

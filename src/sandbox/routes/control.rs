@@ -217,3 +217,31 @@ pub async fn compat(State(app): State<Shared>, body: Bytes) -> ApiResult {
         json!({"return_run_details": req.return_run_details}),
     ))
 }
+
+/// `PUT /_sandbox/chaos` with a [`ChaosConfig`]: seeded random faults from now on.
+pub async fn set_chaos(State(app): State<Shared>, body: Bytes) -> ApiResult {
+    let config: crate::sandbox::chaos::ChaosConfig = parse(&body)?;
+    if !(0.0..=1.0).contains(&config.rate) {
+        return Err(ApiError::unprocessable("rate must be between 0.0 and 1.0"));
+    }
+    control(&app)?.chaos = Some(crate::sandbox::chaos::Chaos::new(config.clone()));
+    Ok(reply(StatusCode::OK, json!(config)))
+}
+
+/// `GET /_sandbox/chaos`: the settings and the faults injected so far, by kind.
+pub async fn chaos(State(app): State<Shared>) -> ApiResult {
+    let c = control(&app)?;
+    Ok(reply(
+        StatusCode::OK,
+        match &c.chaos {
+            Some(ch) => json!({"config": ch.config, "injected": ch.injected}),
+            None => json!({"config": null, "injected": {}}),
+        },
+    ))
+}
+
+/// `DELETE /_sandbox/chaos`: no more chaos.
+pub async fn clear_chaos(State(app): State<Shared>) -> ApiResult {
+    control(&app)?.chaos = None;
+    Ok(no_content())
+}

@@ -169,6 +169,12 @@ pub fn router(app: Shared) -> Router {
             post(control::add_fault).delete(control::clear_faults),
         )
         .route("/latency", put(control::latency))
+        .route(
+            "/chaos",
+            put(control::set_chaos)
+                .get(control::chaos)
+                .delete(control::clear_chaos),
+        )
         .route("/compat", put(control::compat))
         .route(
             "/requests",
