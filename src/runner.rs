@@ -213,21 +213,22 @@ impl Runner<'_> {
                 .ok_or_else(|| RunError::NoSuchRelease(id.clone()))?;
             let observed = observe(self.gh, &stored.manifest, &signal).await?;
             let decision = decide(&stored.manifest, &observed, &signal, (self.clock)());
-            let executed = execute(self.gh, &decision.actions, self.dry_run).await;
-            let next = settle(&decision, &stored.manifest, &executed);
-            let wrote = next != stored.manifest;
-            if wrote && !self.dry_run {
+            // Write ahead: the decided manifest is saved before any action runs. Of several runs
+            // deciding at once, only the one whose compare-and-swap lands acts; the others
+            // decide again on what it wrote, so a dispatch or a comment is never made twice.
+            let mut blob = stored.blob_sha.clone();
+            if decision.changed && !self.dry_run {
                 match self
                     .store
                     .save(
                         self.gh,
-                        &next,
+                        &decision.manifest,
                         Some(&stored.blob_sha),
-                        &commit_message(&stored.manifest, &next),
+                        &commit_message(&stored.manifest, &decision.manifest),
                     )
                     .await
                 {
-                    Ok(_) => {}
+                    Ok(sha) => blob = sha,
                     Err(StoreError::Stale(_)) => {
                         stale += 1;
                         if stale > 5 {
@@ -239,6 +240,37 @@ impl Runner<'_> {
                         continue;
                     }
                     Err(e) => return Err(e.into()),
+                }
+            }
+            let executed = execute(self.gh, &decision.actions, self.dry_run).await;
+            let mut next = settle(&decision, &stored.manifest, &executed);
+            let mut wrote = decision.changed;
+            if next != decision.manifest {
+                // What the actions' outcomes changed (a dispatch taken back, a refused merge).
+                next.revision = decision.manifest.revision + 1;
+                next.updated_at = decision.at;
+                wrote = true;
+                if !self.dry_run {
+                    match self
+                        .store
+                        .save(
+                            self.gh,
+                            &next,
+                            Some(&blob),
+                            &commit_message(&decision.manifest, &next),
+                        )
+                        .await
+                    {
+                        Ok(_) => {}
+                        // Another run wrote since: the next round reloads; a dispatch that did
+                        // not happen is dispatched again once it is overdue (`tiers`).
+                        Err(StoreError::Stale(_)) => {
+                            tracing::info!(
+                                "releases/{id}/manifest.json changed after this run acted; deciding again"
+                            );
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
                 }
             }
             changed |= wrote;

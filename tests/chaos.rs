@@ -16,16 +16,13 @@
 
 mod scenario;
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use convoy::github::store::ManifestStore;
 use convoy::model::ids::RepoName;
 use convoy::model::manifest::{Conclusion, HistoryEntry, Phase, RunKind};
+use scenario::invariants::{MEMBERS, invariants};
 use scenario::{Outcome, Scenario, seed_with};
 use serde_json::{Value, json};
-
-const MEMBERS: [&str; 3] = ["acme/schema", "acme/api", "acme/web"];
 
 fn replay(seed: u64) -> String {
     format!("CONVOY_CHAOS_SEED={seed} cargo test --test chaos -- --nocapture")
@@ -40,85 +37,6 @@ fn mix(seed: u64, salt: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
-}
-
-/// The invariants that must hold after every run.
-async fn invariants(s: &Scenario, last: &Mutex<Vec<HistoryEntry>>) -> Vec<String> {
-    let mut bad = Vec::new();
-    let store = ManifestStore {
-        repo: RepoName::parse("acme/control").unwrap(),
-        branch: None,
-    };
-    let Some(text) = store
-        .read_text(&s.bob, "releases/r1/manifest.json")
-        .await
-        .unwrap()
-    else {
-        return bad;
-    };
-    match convoy::validate::manifest_from_str(&text) {
-        Err(problems) => bad.push(format!("the stored manifest is invalid: {problems:?}")),
-        Ok(m) => {
-            let mut prev = last.lock().unwrap();
-            if !m.history.starts_with(&prev) {
-                bad.push(format!(
-                    "history was rewritten: {} entries before, {} now",
-                    prev.len(),
-                    m.history.len()
-                ));
-            }
-            *prev = m.history.clone();
-        }
-    }
-    for repo in MEMBERS {
-        let open = s
-            .get(&format!("/repos/{repo}/pulls?state=open&per_page=100"))
-            .await;
-        let mut seen: BTreeMap<(String, String), u64> = BTreeMap::new();
-        for p in open.as_array().unwrap() {
-            let key = (
-                p["head"]["ref"].as_str().unwrap().to_owned(),
-                p["base"]["ref"].as_str().unwrap().to_owned(),
-            );
-            *seen.entry(key).or_default() += 1;
-        }
-        for ((head, base), n) in seen {
-            if n > 1 {
-                bad.push(format!("{repo}: {n} open pull requests {head} → {base}"));
-            }
-        }
-    }
-    let runs = s.get("/repos/acme/e2e/actions/runs?per_page=100").await;
-    let mut per_id: BTreeMap<String, u64> = BTreeMap::new();
-    let mut per_shas: BTreeMap<String, u64> = BTreeMap::new();
-    for r in runs["workflow_runs"].as_array().unwrap() {
-        let title = r["display_title"].as_str().unwrap_or_default();
-        let Some(id) = title
-            .split_whitespace()
-            .find(|w| w.starts_with("convoy-r1-"))
-        else {
-            continue;
-        };
-        *per_id.entry(id.to_owned()).or_default() += 1;
-        // convoy-r1-<tier>-<seq>-<fingerprint>: attempts of one tier on one set of SHAs.
-        let parts: Vec<&str> = id.split('-').collect();
-        if !id.contains("-fix-") && parts.len() == 5 {
-            *per_shas
-                .entry(format!("{}@{}", parts[2], parts[4]))
-                .or_default() += 1;
-        }
-    }
-    for (id, n) in per_id {
-        if n > 1 {
-            bad.push(format!("{id} was dispatched {n} times"));
-        }
-    }
-    for (tier, n) in per_shas {
-        if n > 2 {
-            bad.push(format!("tier {tier} ran {n} times (max_attempts 2)"));
-        }
-    }
-    bad
 }
 
 async fn play_seed(seed: u64) -> Result<(), String> {

@@ -302,8 +302,16 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             {
                 return Ok(ActionOutcome::AlreadyDone);
             }
-            gh.post(&format!("{}/releases", path::repo(repo)), &json!({"tag_name": tag, "target_commitish": sha.as_str(), "name": name, "body": body})).await?;
-            Ok(done(format!("{tag} at {}", sha.short())))
+            let url = format!("{}/releases/tags/{}", path::repo(repo), path::enc(tag));
+            match gh.post(&format!("{}/releases", path::repo(repo)), &json!({"tag_name": tag, "target_commitish": sha.as_str(), "name": name, "body": body})).await {
+                Ok(_) => Ok(done(format!("{tag} at {}", sha.short()))),
+                // Another run created it between the look and the write.
+                Err(e @ GhError::Unprocessable { .. }) => match gh.get_opt(&url).await? {
+                    Some(_) => Ok(ActionOutcome::AlreadyDone),
+                    None => Err(e),
+                },
+                Err(e) => Err(e),
+            }
         }
         Action::RevertMerge {
             repo,

@@ -26,7 +26,7 @@ use serde::Serialize;
 pub use action::{Action, PlannedAction};
 pub use observed::Observed;
 pub use table::{DirectivePolicy, Owner};
-pub use tiers::{TierVerdict, tier_verdicts, tiers_report};
+pub use tiers::{LOST_DISPATCH_MINUTES, TierVerdict, tier_verdicts, tiers_report};
 
 use crate::graph::DependencyGraph;
 use crate::model::ids::RepoName;
@@ -226,33 +226,43 @@ impl<'a> Draft<'a> {
             .m
             .escalations
             .iter()
-            .any(|e| e.key == key && e.resolved_at.is_none());
-        if !open {
-            self.m.escalations.push(EscalationRecord {
-                key: key.clone(),
-                reason: reason.clone(),
-                at: self.now,
-                resolved_at: None,
-            });
-            self.log("convoy", "escalated", None, None, reason.clone());
-        }
+            .position(|e| e.key == key && e.resolved_at.is_none());
+        let i = match open {
+            Some(i) => i,
+            None => {
+                self.m.escalations.push(EscalationRecord {
+                    key: key.clone(),
+                    reason: reason.clone(),
+                    at: self.now,
+                    resolved_at: None,
+                    notified: false,
+                });
+                self.log("convoy", "escalated", None, None, reason.clone());
+                self.m.escalations.len() - 1
+            }
+        };
         if let Some(issue) = self.m.tracking_issue {
             let control = self.m.control_repo.clone();
             let label = self.m.policy.escalation.label.clone();
-            let mentions = self.m.policy.escalation.mention.join(" ");
-            let body = format!(
-                "<!-- convoy:{key} -->\n{mentions} convoy needs a human: {reason}\n\nAnswer with `/convoy retry [tier]`, `/convoy defer owner/repo#N`, `/convoy abort` or `/convoy rollback`."
-            );
-            self.act(
-                Action::Comment {
-                    repo: control.clone(),
-                    issue,
-                    marker: format!("convoy:{key}"),
-                    body,
-                },
-                "tell the people on call what is blocked",
-                vec![],
-            );
+            // The call is planned once, in the decision that records it as made: that decision
+            // changes the manifest, so of two runs at once only the one whose write lands posts.
+            if !self.m.escalations[i].notified {
+                self.m.escalations[i].notified = true;
+                let mentions = self.m.policy.escalation.mention.join(" ");
+                let body = format!(
+                    "<!-- convoy:{key} -->\n{mentions} convoy needs a human: {reason}\n\nAnswer with `/convoy retry [tier]`, `/convoy defer owner/repo#N`, `/convoy abort` or `/convoy rollback`."
+                );
+                self.act(
+                    Action::Comment {
+                        repo: control.clone(),
+                        issue,
+                        marker: format!("convoy:{key}"),
+                        body,
+                    },
+                    "tell the people on call what is blocked",
+                    vec![],
+                );
+            }
             self.act(
                 Action::AddLabel {
                     repo: control,
@@ -335,6 +345,22 @@ pub fn settle(
 ) -> ReleaseManifest {
     let mut m = decision.manifest.clone();
     record_merge_answers(&mut m, executed, decision.at);
+    // A call that was not posted is planned again by the next decision.
+    for e in executed {
+        if let (Action::Comment { marker, .. }, false) = (
+            &e.planned.action,
+            matches!(
+                e.outcome,
+                action::ActionOutcome::Done { .. } | action::ActionOutcome::AlreadyDone
+            ),
+        ) && let Some(rec) = m
+            .escalations
+            .iter_mut()
+            .find(|r| r.resolved_at.is_none() && marker.strip_prefix("convoy:") == Some(&r.key))
+        {
+            rec.notified = false;
+        }
+    }
     let missing: Vec<&str> = executed
         .iter()
         .filter(|e| {

@@ -12,7 +12,7 @@ use super::action::Action;
 use super::table::Owner;
 use super::{DirectivePolicy, Draft};
 use crate::model::config::{TierConfig, TierPhase};
-use crate::model::ids::{RepoName, Sha, TierName};
+use crate::model::ids::{BranchName, RepoName, Sha, TierName};
 use crate::model::manifest::{Conclusion, ReleaseManifest, RunKind, RunStatus, TierRun};
 
 /// Where one tier stands on the current SHAs.
@@ -121,7 +121,7 @@ pub(super) fn sync_runs(d: &mut Draft<'_>) {
                 .find(|o| o.repo == run.repo && Some(o.run_id) == run.run_id)
                 .or_else(|| d.o.run_by_correlation(&run.repo, &run.correlation_id))
                 .cloned();
-        if let Some(seen) = seen {
+        if let Some(seen) = &seen {
             let r = &mut d.m.tier_runs[i];
             r.run_id = Some(seen.run_id);
             if seen.url.is_some() {
@@ -131,6 +131,25 @@ pub(super) fn sync_runs(d: &mut Draft<'_>) {
             if seen.status == RunStatus::Completed {
                 r.conclusion = Some(seen.conclusion.unwrap_or(Conclusion::Failure));
             }
+        }
+        if seen.is_none()
+            && run.run_id.is_none()
+            && run.status == RunStatus::Requested
+            && d.now.minutes_since(run.dispatched_at) >= LOST_DISPATCH_MINUTES
+        {
+            let git_ref = match run.kind {
+                RunKind::Tier => d.m.tier(&run.tier).and_then(|t| t.git_ref.clone()),
+                RunKind::AutoFix => None,
+            };
+            let action = dispatch_action(&d.m, &run, git_ref);
+            d.act(
+                action,
+                format!(
+                    "GitHub shows no run for {} {} minutes after it was recorded; dispatch it (again)",
+                    run.correlation_id, LOST_DISPATCH_MINUTES
+                ),
+                vec![],
+            );
         }
         let timeout = d.m.tier(&run.tier).map_or(60, |t| t.timeout_minutes);
         let r = &mut d.m.tier_runs[i];
@@ -290,24 +309,6 @@ fn dispatch(
         tier.name,
         fingerprint(shas)
     );
-    let refs = serde_json::to_string(shas).unwrap_or_else(|_| "{}".to_owned());
-    let mut inputs = BTreeMap::from([
-        ("release".to_owned(), d.m.id.to_string()),
-        ("tier".to_owned(), tier.name.to_string()),
-        ("attempt".to_owned(), attempt.to_string()),
-        ("correlation_id".to_owned(), correlation_id.clone()),
-        ("refs".to_owned(), refs),
-    ]);
-    if kind == RunKind::AutoFix {
-        let failing =
-            d.m.tier_runs
-                .iter()
-                .rev()
-                .find(|r| r.tier == tier.name && r.kind == RunKind::Tier && &r.shas == shas)
-                .and_then(|r| r.url.clone())
-                .unwrap_or_default();
-        inputs.insert("run_url".to_owned(), failing);
-    }
     let already =
         d.m.tier_runs
             .iter()
@@ -355,19 +356,53 @@ fn dispatch(
             tier.name
         ),
     };
-    d.act(
-        Action::DispatchWorkflow {
-            repo,
-            workflow,
-            git_ref,
-            correlation_id,
-            inputs,
-        },
-        reason,
-        vec![],
-    );
+    if let Some(run) =
+        d.m.tier_runs
+            .iter()
+            .find(|r| r.correlation_id == correlation_id)
+            .cloned()
+    {
+        let action = dispatch_action(&d.m, &run, git_ref);
+        d.act(action, reason, vec![]);
+    }
     d.wait(Owner::Ci, format!("tier {} to report", tier.name));
 }
+
+/// The `workflow_dispatch` of a recorded run: inputs `release`, `tier`, `attempt`,
+/// `correlation_id`, `refs` (JSON `{"owner/repo": "sha"}`), and `run_url` (the failing run) for
+/// an auto-fix.
+fn dispatch_action(m: &ReleaseManifest, run: &TierRun, git_ref: Option<BranchName>) -> Action {
+    let refs = serde_json::to_string(&run.shas).unwrap_or_else(|_| "{}".to_owned());
+    let mut inputs = BTreeMap::from([
+        ("release".to_owned(), m.id.to_string()),
+        ("tier".to_owned(), run.tier.to_string()),
+        ("attempt".to_owned(), run.attempt.to_string()),
+        ("correlation_id".to_owned(), run.correlation_id.clone()),
+        ("refs".to_owned(), refs),
+    ]);
+    if run.kind == RunKind::AutoFix {
+        let failing = m
+            .tier_runs
+            .iter()
+            .rev()
+            .find(|r| r.tier == run.tier && r.kind == RunKind::Tier && r.shas == run.shas)
+            .and_then(|r| r.url.clone())
+            .unwrap_or_default();
+        inputs.insert("run_url".to_owned(), failing);
+    }
+    Action::DispatchWorkflow {
+        repo: run.repo.clone(),
+        workflow: run.workflow.clone(),
+        git_ref,
+        correlation_id: run.correlation_id.clone(),
+        inputs,
+    }
+}
+
+/// Minutes after which a recorded dispatch that GitHub shows no run for is made again (under
+/// the same correlation id, which the executor looks for first): the run that recorded it
+/// stopped before dispatching (manifests are written before actions run).
+pub const LOST_DISPATCH_MINUTES: i64 = 5;
 
 /// A short, stable fingerprint of a set of SHAs (FNV-1a, 32 bits, hex).
 pub(super) fn fingerprint(shas: &BTreeMap<RepoName, Sha>) -> String {

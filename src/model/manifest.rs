@@ -509,6 +509,10 @@ pub struct EscalationRecord {
     /// When the cause went away, if it did.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolved_at: Option<Timestamp>,
+    /// Whether the comment calling the people on call was posted (set in the decision that
+    /// plans it, taken back when posting failed), so that two runs at once never both post it.
+    #[serde(default)]
+    pub notified: bool,
 }
 
 /// One line of history.

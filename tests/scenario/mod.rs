@@ -7,6 +7,8 @@
 //! scenario says, people comment. The clock is logical and can jump (timeouts).
 #![allow(dead_code)]
 
+pub mod invariants;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -51,6 +53,8 @@ pub struct Scenario {
     pub started: usize,
     /// Called after every run (chaos invariants).
     pub after_run: Option<AfterRun>,
+    /// When above 1, every event is handled by this many runs at once ([`Scenario::race`]).
+    pub racers: usize,
 }
 
 /// A check run after every run; returns violations.
@@ -121,6 +125,7 @@ impl Scenario {
             crash: None,
             started: 0,
             after_run: None,
+            racers: 1,
         }
     }
 
@@ -149,6 +154,17 @@ impl Scenario {
     }
 
     async fn handle(&mut self, name: &str, payload: &Value) {
+        if self.racers > 1 {
+            self.race(name, payload, self.racers).await;
+            if let Some(check) = &self.after_run {
+                let violations = check(self).await;
+                assert!(
+                    violations.is_empty(),
+                    "after racing runs ({name}): {violations:#?}"
+                );
+            }
+            return;
+        }
         let bytes = serde_json::to_vec(payload).unwrap();
         let signal = convoy::event::parse_event(name, &bytes)
             .unwrap_or_else(|e| panic!("parsing a {name} event: {e}"));
@@ -193,6 +209,45 @@ impl Scenario {
                 violations.is_empty(),
                 "after run {n} ({name}): {violations:#?}"
             );
+        }
+        for run in &runs {
+            for e in &run.executed {
+                if let ActionOutcome::Failed { error } = &e.outcome {
+                    self.failures.push(error.clone());
+                }
+            }
+        }
+        self.runs.extend(runs);
+    }
+
+    /// `n` runs handle the same event at once, as `n` workflow runs would, each with its own
+    /// client. Runs that lose every compare-and-swap (`Contended`) are recorded in `errors`;
+    /// any other failure fails the test.
+    pub async fn race(&mut self, name: &str, payload: &Value, n: usize) {
+        let bytes = serde_json::to_vec(payload).unwrap();
+        let signal = convoy::event::parse_event(name, &bytes).unwrap();
+        let clients: Vec<GitHub> = (0..n)
+            .map(|_| sandbox_client(&self.url, "t-bot").unwrap())
+            .collect();
+        let runners: Vec<Runner<'_>> = clients
+            .iter()
+            .map(|gh| Runner {
+                gh,
+                ..self.runner()
+            })
+            .collect();
+        let results = futures::future::join_all(runners.iter().map(|r| r.handle(&signal))).await;
+        drop(runners);
+        self.started += n;
+        let mut runs = Vec::new();
+        for r in results {
+            match r {
+                Ok(rs) => runs.extend(rs),
+                Err(e @ convoy::runner::RunError::Contended(_)) => {
+                    self.errors.push(e.to_string());
+                }
+                Err(e) => panic!("a racing run of a {name} event failed: {e:#}"),
+            }
         }
         for run in &runs {
             for e in &run.executed {
@@ -410,6 +465,11 @@ impl Scenario {
                 self.tick().await;
             }
             if self.manifest(id).await == m {
+                if self.tolerant {
+                    // Under chaos a dispatch recorded by a run that crashed before making it is
+                    // made again once overdue: let time pass.
+                    self.advance_minutes(convoy::lifecycle::LOST_DISPATCH_MINUTES + 1);
+                }
                 idle += 1;
                 if idle > if self.tolerant { 12 } else { 3 } {
                     break;
