@@ -235,8 +235,9 @@ impl ReleaseManifest {
                     format!("carried over 0 tasks from {from}: none was deferred or unfinished")
                 } else {
                     format!(
-                        "carried over {} tasks from {from}: {}",
+                        "carried over {} task{} from {from}: {}",
                         list.len(),
+                        if list.len() == 1 { "" } else { "s" },
                         list.join(", ")
                     )
                 },
