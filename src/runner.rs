@@ -11,6 +11,7 @@ use serde_json::Value;
 use crate::github::client::{GhError, GitHub};
 use crate::github::execute::execute;
 use crate::github::observe::observe;
+use crate::github::others::{observe_task_pulls, staging_holders};
 use crate::github::path;
 use crate::github::store::{ManifestStore, StoreError};
 use crate::lifecycle::action::{ActionOutcome, Executed};
@@ -18,7 +19,7 @@ use crate::lifecycle::{Decision, decide, settle};
 use crate::model::config::Config;
 use crate::model::create::{CreateError, CreateRequest};
 use crate::model::ids::{IssueRef, Login, ReleaseId, RepoName};
-use crate::model::manifest::{ReleaseManifest, ReleaseTask, TaskRole, TaskStatus};
+use crate::model::manifest::{Phase, ReleaseManifest, ReleaseTask, TaskRole, TaskStatus};
 use crate::model::time::Timestamp;
 use crate::signal::{Command, CreateArgs, Signal};
 use crate::validate::Problem;
@@ -51,6 +52,11 @@ pub enum RunError {
     /// GitHub failed.
     #[error(transparent)]
     GitHub(#[from] GhError),
+    /// `create carry_over=<id>` names a release that does not exist.
+    #[error(
+        "cannot carry over from release {0}: releases/{0}/manifest.json does not exist in the control repo; check the id, or create without carry_over"
+    )]
+    NoCarryOver(ReleaseId),
     /// Other runs kept writing the manifest first.
     #[error("releases/{0}/manifest.json kept changing under this run; the next run will carry on")]
     Contended(ReleaseId),
@@ -152,6 +158,16 @@ impl Runner<'_> {
         actor: &Login,
     ) -> Result<(), RunError> {
         let config = self.load_config().await?;
+        let previous = match &args.carry_over {
+            Some(prev) => Some(
+                self.store
+                    .load(self.gh, prev)
+                    .await?
+                    .ok_or_else(|| RunError::NoCarryOver(prev.clone()))?
+                    .manifest,
+            ),
+            None => None,
+        };
         let gathered = gather_sprint_tasks(self.gh, &config).await?;
         let req = CreateRequest {
             id: id.clone(),
@@ -161,7 +177,7 @@ impl Runner<'_> {
             args: args.clone(),
             gathered,
         };
-        let manifest = ReleaseManifest::create(&config, req)?;
+        let manifest = ReleaseManifest::create_carrying(&config, req, previous.as_ref())?;
         if self.dry_run {
             return Ok(());
         }
@@ -211,8 +227,19 @@ impl Runner<'_> {
                 .load(self.gh, id)
                 .await?
                 .ok_or_else(|| RunError::NoSuchRelease(id.clone()))?;
-            let observed = observe(self.gh, &stored.manifest, &signal).await?;
-            let decision = decide(&stored.manifest, &observed, &signal, (self.clock)());
+            let mut observed = observe(self.gh, &stored.manifest, &signal).await?;
+            observe_task_pulls(self.gh, &stored.manifest, &mut observed).await?;
+            let now = (self.clock)();
+            let mut decision = decide(&stored.manifest, &observed, &signal, now);
+            // Staging is exclusive: the other releases are read only when this one is about to
+            // enter staging, and it decides again if any of them holds it.
+            if enters_staging(&stored.manifest, &decision.manifest) {
+                observed.staging_holders =
+                    staging_holders(self.gh, &self.store, &stored.manifest).await?;
+                if !observed.staging_holders.is_empty() {
+                    decision = decide(&stored.manifest, &observed, &signal, now);
+                }
+            }
             // Write ahead: the decided manifest is saved before any action runs. Of several runs
             // deciding at once, only the one whose compare-and-swap lands acts; the others
             // decide again on what it wrote, so a dispatch or a comment is never made twice.
@@ -306,6 +333,17 @@ impl Runner<'_> {
     }
 }
 
+/// Whether `after` moved the release from development into staging.
+fn enters_staging(before: &ReleaseManifest, after: &ReleaseManifest) -> bool {
+    after.history[before.history.len().min(after.history.len())..]
+        .iter()
+        .any(|h| {
+            h.event == "phase_changed"
+                && h.from.as_deref() == Some(Phase::Development.as_str())
+                && h.to.as_deref() == Some(Phase::Staging.as_str())
+        })
+}
+
 /// `convoy(<id>): <what changed>` — the phase change, or the latest history entries.
 fn commit_message(before: &ReleaseManifest, after: &ReleaseManifest) -> String {
     if before.phase != after.phase {
@@ -371,6 +409,7 @@ pub async fn gather_sprint_tasks(
                     order: 0,
                     status: TaskStatus::Planned,
                     depends_on: Vec::new(),
+                    carried_from: None,
                 });
             }
         }

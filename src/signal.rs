@@ -59,6 +59,9 @@ pub enum Signal {
         number: u64,
         /// What happened.
         change: IssueChange,
+        /// Who changed it (the event's sender), when known.
+        #[serde(default)]
+        actor: Option<Login>,
     },
     /// A workflow run was requested, started or completed.
     WorkflowRun(WorkflowRunSignal),

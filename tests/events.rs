@@ -304,8 +304,8 @@ fn issues_push_schedule_and_milestones() {
     let s = parse("issues", &fixture("issues.demilestoned.json")).unwrap();
     assert!(matches!(
         s,
-        Signal::Issue { number: 2, change: IssueChange::Demilestoned { ref milestone }, .. }
-            if milestone == "v1.0"
+        Signal::Issue { number: 2, change: IssueChange::Demilestoned { ref milestone }, ref actor, .. }
+            if milestone == "v1.0" && actor.as_ref().is_some_and(|a| a.as_str() == "Codertocat")
     ));
 
     let Signal::Push {

@@ -290,6 +290,33 @@ async fn responses_and_requests_match_github_openapi() {
         200,
     )
     .await;
+    // Retargeting (a carried-over task's pull request moves to the next RC branch).
+    let moved = c
+        .ex(
+            "pulls/update",
+            "PATCH",
+            &format!("{r}/pulls/{n}"),
+            Some(json!({"base": "main"})),
+            200,
+        )
+        .await;
+    assert_eq!(moved["base"]["ref"], "main");
+    c.ex(
+        "pulls/update",
+        "PATCH",
+        &format!("{r}/pulls/{n}"),
+        Some(json!({"base": "no-such-branch"})),
+        422,
+    )
+    .await;
+    c.ex(
+        "pulls/update",
+        "PATCH",
+        &format!("{r}/pulls/{n}"),
+        Some(json!({"base": "staging"})),
+        200,
+    )
+    .await;
     c.ex(
         "pulls/merge",
         "PUT",

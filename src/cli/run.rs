@@ -119,7 +119,8 @@ async fn run_async(env: &ActionEnv) -> Result<Vec<ReleaseRun>, CliError> {
             RunError::NoSuchRelease(_)
             | RunError::NoRelease(_)
             | RunError::Config { .. }
-            | RunError::Create(_) => CliError::Invalid(e.to_string()),
+            | RunError::Create(_)
+            | RunError::NoCarryOver(_) => CliError::Invalid(e.to_string()),
             other => CliError::Failure(other.into()),
         }
     })?;

@@ -171,6 +171,7 @@ pub fn issues(v: &Value) -> Result<Signal, EventError> {
         repo: p.repository.full_name,
         number: p.issue.number,
         change,
+        actor: p.sender.map(|u| u.login),
     })
 }
 

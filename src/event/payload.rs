@@ -268,6 +268,9 @@ pub struct IssuesEvent {
     pub milestone: Option<Milestone>,
     /// Where it lives.
     pub repository: Repository,
+    /// Who changed it.
+    #[serde(default)]
+    pub sender: Option<User>,
 }
 
 /// A milestone.

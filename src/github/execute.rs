@@ -329,7 +329,32 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             };
             revert_merge(gh, &r).await
         }
+        Action::RetargetPullRequest { repo, number, base } => {
+            retarget(gh, repo, *number, base).await
+        }
     }
+}
+
+/// Moves an open pull request to `base`, looking first: already there is done; a pull request
+/// that is no longer open is not moved.
+async fn retarget(
+    gh: &GitHub,
+    repo: &RepoName,
+    number: u64,
+    base: &BranchName,
+) -> Result<ActionOutcome, GhError> {
+    let url = format!("{}/pulls/{number}", path::repo(repo));
+    let pr = gh.get(&url).await?;
+    if pr.pointer("/base/ref").and_then(Value::as_str) == Some(base.as_str()) {
+        return Ok(ActionOutcome::AlreadyDone);
+    }
+    if pr.get("state").and_then(Value::as_str) != Some("open") {
+        return Ok(ActionOutcome::Failed {
+            error: format!("{repo}#{number} is no longer open; convoy does not retarget it"),
+        });
+    }
+    gh.patch(&url, &json!({"base": base.as_str()})).await?;
+    Ok(done(format!("#{number} now into {base}")))
 }
 
 pub(super) async fn branch_head(

@@ -5,6 +5,7 @@ pub mod app;
 pub mod client;
 pub mod execute;
 pub mod observe;
+pub mod others;
 pub mod path;
 pub mod revert;
 pub mod store;

@@ -175,6 +175,16 @@ pub enum Action {
         /// The pull request's title.
         title: String,
     },
+    /// Change a pull request's base branch (a carried-over task's pull request moves to the new
+    /// release's RC branch).
+    RetargetPullRequest {
+        /// The repository.
+        repo: RepoName,
+        /// The pull request.
+        number: u64,
+        /// The new base branch.
+        base: BranchName,
+    },
 }
 
 /// An action with why it is taken and what must succeed first.
@@ -209,7 +219,8 @@ impl Action {
             | Action::AddLabel { repo, .. }
             | Action::RemoveLabel { repo, .. }
             | Action::CreateRelease { repo, .. }
-            | Action::RevertMerge { repo, .. } => repo,
+            | Action::RevertMerge { repo, .. }
+            | Action::RetargetPullRequest { repo, .. } => repo,
         }
     }
 
@@ -254,6 +265,9 @@ impl Action {
                 merge_sha,
                 ..
             } => format!("{repo} {branch} revert {}", merge_sha.short()),
+            Action::RetargetPullRequest { repo, number, base } => {
+                format!("{repo}#{number} → {base}")
+            }
         }
     }
 
@@ -275,6 +289,7 @@ impl Action {
             Action::RemoveLabel { .. } => "remove_label",
             Action::CreateRelease { .. } => "create_release",
             Action::RevertMerge { .. } => "revert_merge",
+            Action::RetargetPullRequest { .. } => "retarget_pull_request",
         }
     }
 
@@ -357,6 +372,9 @@ impl Action {
             } => o
                 .pulls_between(repo, revert_branch, branch)
                 .any(|p| p.state == PullState::Merged),
+            Action::RetargetPullRequest { repo, number, base } => {
+                o.pull(repo, *number).is_some_and(|p| &p.base == base)
+            }
         }
     }
 }

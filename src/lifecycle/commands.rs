@@ -3,6 +3,8 @@
 //! A refused command changes nothing but the reply. Accepted commands are recorded in history
 //! with who gave them and how.
 
+mod milestones;
+
 use super::Draft;
 use super::action::Action;
 use super::tiers;
@@ -64,6 +66,12 @@ pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
                 ));
             }
         }
+        Signal::Issue {
+            repo,
+            number,
+            change,
+            actor,
+        } => milestones::apply(d, repo, *number, change, actor.as_ref()),
         _ => {}
     }
 }

@@ -25,6 +25,7 @@ use serde::Serialize;
 
 pub use action::{Action, PlannedAction};
 pub use observed::Observed;
+pub use phases::RELEASE_CONTEXT;
 pub use table::{DirectivePolicy, Owner};
 pub use tiers::{LOST_DISPATCH_MINUTES, TierVerdict, tier_verdicts, tiers_report};
 

@@ -7,8 +7,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::model::config::Permission;
-use crate::model::ids::{BranchName, Login, RepoName, Sha};
-use crate::model::manifest::{Conclusion, RunStatus};
+use crate::model::ids::{BranchName, Login, ReleaseId, RepoName, Sha};
+use crate::model::manifest::{Conclusion, Phase, ReleaseTask, RunStatus};
 
 /// Everything `decide` knows about GitHub's current state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -38,6 +38,26 @@ pub struct Observed {
     /// Comments convoy posted (found by their markers).
     #[serde(default)]
     pub comments: Vec<ObservedComment>,
+    /// Other releases holding the staging branch of one of this release's member repos (read
+    /// from their manifests only when this release is ready to leave development): staging is
+    /// exclusive, so this release stays in development while any is listed.
+    #[serde(default)]
+    pub staging_holders: Vec<StagingHold>,
+}
+
+/// Another release that holds a staging branch: it is in `staging`, `validation` or
+/// `shipping`, and shares the repository and staging branch with the release being decided.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StagingHold {
+    /// The release holding staging.
+    pub release: ReleaseId,
+    /// The repository.
+    pub repo: RepoName,
+    /// The staging branch it holds.
+    pub branch: BranchName,
+    /// The holder's phase.
+    pub phase: Phase,
 }
 
 /// A branch and its head.
@@ -273,4 +293,29 @@ impl Observed {
             .iter()
             .find(|i| &i.repo == repo && i.body.contains(marker))
     }
+
+    /// The open pull requests of `task` into `base`: those the task lists, and those whose body
+    /// names its issue (`owner/repo#N`, or `#N` in the issue's own repo).
+    pub fn open_task_pulls(&self, task: &ReleaseTask, base: &BranchName) -> Vec<&ObservedPull> {
+        let short = format!("#{}", task.issue.number());
+        self.pulls
+            .iter()
+            .filter(|p| p.repo == task.repo && &p.base == base && p.state == PullState::Open)
+            .filter(|p| {
+                task.pull_requests.contains(&p.number)
+                    || mentions(&p.body, task.issue.as_str())
+                    || (task.issue.repo() == &task.repo && mentions(&p.body, &short))
+            })
+            .collect()
+    }
+}
+
+/// Whether `body` mentions `reference` as a whole token (`#12` does not match `#123`).
+pub fn mentions(body: &str, reference: &str) -> bool {
+    body.match_indices(reference).any(|(i, _)| {
+        let next = body[i + reference.len()..].chars().next();
+        let prev = body[..i].chars().next_back();
+        !next.is_some_and(|c| c.is_ascii_alphanumeric())
+            && !prev.is_some_and(|c| c.is_ascii_alphanumeric() || c == '/')
+    })
 }

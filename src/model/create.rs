@@ -3,8 +3,8 @@
 use super::config::{Config, rc_branch_for, tag_for};
 use super::ids::{IssueRef, Login, ReleaseId, RepoName};
 use super::manifest::{
-    CrossRepoDependency, DependencyKind, HistoryEntry, Phase, Policy, ReleaseManifest, ReleaseRepo,
-    ReleaseTask, RepoPrs, RepoShas, RepoState, SCHEMA_VERSION, TaskRole, TaskStatus,
+    CarriedFrom, CrossRepoDependency, DependencyKind, HistoryEntry, Phase, Policy, ReleaseManifest,
+    ReleaseRepo, ReleaseTask, RepoPrs, RepoShas, RepoState, SCHEMA_VERSION, TaskRole, TaskStatus,
 };
 use super::time::Timestamp;
 use crate::graph::{CycleError, DependencyGraph};
@@ -46,9 +46,78 @@ pub enum CreateError {
     Cycle(#[from] CycleError),
 }
 
+/// The tasks of `previous` that `create carry_over=<previous>` brings into a release of
+/// `config`: deferred tasks always; planned and in-progress ones once `previous` has left
+/// development (before that they are still its own work); only those whose repo is a member of
+/// `config`. They start as `planned`, keep their pull requests, and remember where they came
+/// from so their pull requests can be retargeted.
+pub fn carried_tasks(config: &Config, previous: &ReleaseManifest) -> Vec<ReleaseTask> {
+    let still_developing = matches!(previous.phase, Phase::Planning | Phase::Development);
+    previous
+        .tasks
+        .iter()
+        .filter(|t| match t.status {
+            TaskStatus::Deferred => true,
+            TaskStatus::Planned | TaskStatus::InProgress => !still_developing,
+            TaskStatus::Merged | TaskStatus::Dropped => false,
+        })
+        .filter(|t| config.repo(&t.repo).is_some())
+        .filter_map(|t| {
+            let rc_branch = previous.repo(&t.repo)?.rc_branch.clone();
+            Some(ReleaseTask {
+                order: 0,
+                status: TaskStatus::Planned,
+                carried_from: Some(CarriedFrom {
+                    release: previous.id.clone(),
+                    rc_branch,
+                }),
+                ..t.clone()
+            })
+        })
+        .collect()
+}
+
+/// Adds `carried` to `tasks`: a task already gathered or named keeps its place and gains the
+/// carried task's pull requests and origin. A carried task's dependencies on tasks that are not
+/// in the new release are dropped (they shipped, or stayed behind). Returns the issues carried.
+fn merge_carried(tasks: &mut Vec<ReleaseTask>, carried: Vec<ReleaseTask>) -> Vec<IssueRef> {
+    let mut issues = Vec::new();
+    for c in carried {
+        issues.push(c.issue.clone());
+        match tasks.iter_mut().find(|t| t.issue == c.issue) {
+            Some(t) => {
+                for n in &c.pull_requests {
+                    if !t.pull_requests.contains(n) {
+                        t.pull_requests.push(*n);
+                    }
+                }
+                if t.carried_from.is_none() {
+                    t.carried_from = c.carried_from;
+                }
+            }
+            None => tasks.push(c),
+        }
+    }
+    let known: Vec<IssueRef> = tasks.iter().map(|t| t.issue.clone()).collect();
+    for t in tasks.iter_mut().filter(|t| t.carried_from.is_some()) {
+        t.depends_on.retain(|d| known.contains(d));
+    }
+    issues
+}
+
 impl ReleaseManifest {
     /// A new release in `planning`, snapshotting the policy of `config`.
     pub fn create(config: &Config, req: CreateRequest) -> Result<ReleaseManifest, CreateError> {
+        Self::create_carrying(config, req, None)
+    }
+
+    /// [`Self::create`], also carrying over the deferred and unfinished tasks of `previous`
+    /// ([`carried_tasks`]); history records how many.
+    pub fn create_carrying(
+        config: &Config,
+        req: CreateRequest,
+        previous: Option<&ReleaseManifest>,
+    ) -> Result<ReleaseManifest, CreateError> {
         let version = req
             .args
             .version
@@ -84,9 +153,16 @@ impl ReleaseManifest {
                     order: 0,
                     status: TaskStatus::Planned,
                     depends_on: Vec::new(),
+                    carried_from: None,
                 });
             }
         }
+        let carried = previous.map(|p| {
+            (
+                p.id.clone(),
+                merge_carried(&mut tasks, carried_tasks(config, p)),
+            )
+        });
         for (i, task) in tasks.iter_mut().enumerate() {
             if task.order == 0 {
                 task.order = u32::try_from(i + 1).unwrap_or(u32::MAX);
@@ -147,6 +223,26 @@ impl ReleaseManifest {
             created_at: req.now,
             updated_at: req.now,
         };
+        if let Some((from, issues)) = carried {
+            let list: Vec<String> = issues.iter().map(ToString::to_string).collect();
+            manifest.history.push(HistoryEntry {
+                at: req.now,
+                actor: req.actor.to_string(),
+                event: "carried_over".to_owned(),
+                from: Some(from.to_string()),
+                to: None,
+                detail: if list.is_empty() {
+                    format!("carried over 0 tasks from {from}: none was deferred or unfinished")
+                } else {
+                    format!(
+                        "carried over {} task{} from {from}: {}",
+                        list.len(),
+                        if list.len() == 1 { "" } else { "s" },
+                        list.join(", ")
+                    )
+                },
+            });
+        }
         manifest.dependencies = manifest.derive_dependencies();
         manifest.graph()?;
         Ok(manifest)

@@ -282,6 +282,20 @@ pub struct ReleaseTask {
     /// Tasks that must be merged before this one.
     #[serde(default)]
     pub depends_on: Vec<IssueRef>,
+    /// The earlier release this task was carried over from (`create carry_over=<id>`); its
+    /// open pull requests into that release's RC branch are retargeted to this release's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub carried_from: Option<CarriedFrom>,
+}
+
+/// Where a carried-over task came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CarriedFrom {
+    /// The earlier release.
+    pub release: ReleaseId,
+    /// Its RC branch in the task's repo (pull requests based on it are retargeted).
+    pub rc_branch: BranchName,
 }
 
 /// The kind of work a task is.

@@ -533,6 +533,126 @@ impl Scenario {
     }
 }
 
+impl Scenario {
+    /// `create` by alice, returning the run's error instead of panicking.
+    pub async fn try_create(&mut self, id: &str, args: &str) -> Result<(), String> {
+        let payload = json!({
+            "inputs": {"command": "create", "release": id, "args": args},
+            "ref": "refs/heads/main",
+            "repository": {"full_name": "acme/control", "name": "control", "owner": {"login": "acme"}},
+            "sender": {"login": "alice", "type": "User"},
+            "workflow": ".github/workflows/convoy.yml"
+        });
+        let bytes = serde_json::to_vec(&payload).unwrap();
+        let signal = convoy::event::parse_event("workflow_dispatch", &bytes).unwrap();
+        let runs = self
+            .runner()
+            .handle(&signal)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.runs.extend(runs);
+        self.deliver().await;
+        Ok(())
+    }
+
+    /// Edits `convoy.json` in the control repo (a push by bob).
+    pub async fn edit_config(&mut self, edit: impl FnOnce(&mut Value)) {
+        let text = convoy::github::store::ManifestStore {
+            repo: RepoName::parse("acme/control").unwrap(),
+            branch: None,
+        }
+        .read_text(&self.bot, "convoy.json")
+        .await
+        .unwrap()
+        .unwrap();
+        let mut cfg: Value = serde_json::from_str(&text).unwrap();
+        edit(&mut cfg);
+        let text = serde_json::to_string_pretty(&cfg).unwrap();
+        self.push("acme/control", "main", "convoy.json", &text)
+            .await;
+    }
+
+    /// A developer opens a pull request for task `repo#number` of `id` into its RC branch, not
+    /// merged; returns its number and head SHA.
+    pub async fn open_task_pull(&mut self, id: &str, repo: &str, number: u64) -> (u64, String) {
+        let m = self.manifest(id).await;
+        let rc = m
+            .repo(&RepoName::parse(repo).unwrap())
+            .unwrap()
+            .rc_branch
+            .clone();
+        let branch = format!("task-{id}-{number}");
+        let out = self
+            .bob
+            .post(&format!("/_sandbox/repos/{repo}/commits"), &json!({"branch": branch, "message": format!("Work on #{number}"), "files": {format!("src/{id}-task-{number}.txt"): "done\n"}, "author": "bob"}))
+            .await
+            .unwrap();
+        let sha = out.body["sha"].as_str().unwrap().to_owned();
+        let pr = self
+            .bob
+            .post(&format!("/repos/{repo}/pulls"), &json!({"title": format!("Task {number}"), "head": branch, "base": rc.as_str(), "body": format!("Closes #{number}")}))
+            .await
+            .unwrap();
+        let n = pr.body["number"].as_u64().unwrap();
+        self.deliver().await;
+        (n, sha)
+    }
+
+    /// bob puts issue `repo#number` in the milestone titled `title` (`None`: takes it out).
+    pub async fn set_milestone(&mut self, repo: &str, number: u64, title: Option<&str>) {
+        let milestone = match title {
+            Some(t) => {
+                let all = self
+                    .get(&format!("/repos/{repo}/milestones?state=all"))
+                    .await;
+                all.as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["title"] == t)
+                    .unwrap_or_else(|| panic!("{repo} has no milestone {t}"))["number"]
+                    .clone()
+            }
+            None => Value::Null,
+        };
+        self.bob
+            .patch(
+                &format!("/repos/{repo}/issues/{number}"),
+                &json!({ "milestone": milestone }),
+            )
+            .await
+            .unwrap();
+        self.deliver().await;
+    }
+
+    /// The statuses on `sha` in `repo`, newest first, as `(context, state, description)`.
+    pub async fn statuses(&self, repo: &str, sha: &str) -> Vec<(String, String, String)> {
+        let list = self
+            .get(&format!("/repos/{repo}/commits/{sha}/statuses"))
+            .await;
+        list.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| {
+                let f = |k: &str| s[k].as_str().unwrap_or_default().to_owned();
+                (f("context"), f("state"), f("description"))
+            })
+            .collect()
+    }
+
+    /// A file at `git_ref` in `repo`, or `None` when it is not there.
+    pub async fn file(&self, repo: &str, path: &str, git_ref: &str) -> Option<Value> {
+        self.bot
+            .get_opt(&format!("/repos/{repo}/contents/{path}?ref={git_ref}"))
+            .await
+            .unwrap()
+    }
+
+    /// A pull request.
+    pub async fn pull(&self, repo: &str, number: u64) -> Value {
+        self.get(&format!("/repos/{repo}/pulls/{number}")).await
+    }
+}
+
 /// Every tier run passes.
 pub fn pass(_: &TierRun) -> Outcome {
     Some("success")

@@ -3,7 +3,7 @@
 
 use crate::lifecycle::Draft;
 use crate::lifecycle::action::Action;
-use crate::lifecycle::observed::{PullState, StatusState};
+use crate::lifecycle::observed::{PullState, StatusState, mentions};
 use crate::lifecycle::table::{GateMode, Owner};
 use crate::model::ids::{BranchName, IssueRef};
 use crate::model::manifest::{Gate, Phase, RepoState, TaskStatus};
@@ -76,16 +76,6 @@ fn sync_tasks(d: &mut Draft<'_>) {
             );
         }
     }
-}
-
-/// Whether `body` mentions `reference` as a whole token (`#12` does not match `#123`).
-fn mentions(body: &str, reference: &str) -> bool {
-    body.match_indices(reference).any(|(i, _)| {
-        let next = body[i + reference.len()..].chars().next();
-        let prev = body[..i].chars().next_back();
-        !next.is_some_and(|c| c.is_ascii_alphanumeric())
-            && !prev.is_some_and(|c| c.is_ascii_alphanumeric() || c == '/')
-    })
 }
 
 fn status_name(s: TaskStatus) -> String {
@@ -245,6 +235,8 @@ fn plan_deferral_reverts(d: &mut Draft<'_>) {
 pub(super) fn plan_development(d: &mut Draft<'_>) {
     plan_dependency_statuses(d);
     plan_deferral_reverts(d);
+    super::carry::plan_deferral_notices(d);
+    super::carry::plan_retargets(d);
     for i in 0..d.m.repos.len() {
         let r = d.m.repos[i].clone();
         if r.state != RepoState::Pending {
@@ -290,5 +282,8 @@ pub(super) fn plan_development(d: &mut Draft<'_>) {
     } else if d.policy().gate_mode(Gate::Promote) == GateMode::Human && !d.gate_open(Gate::Promote)
     {
         d.wait(Owner::Human, "an approver to promote the RC branches to staging: `/convoy promote` or `/convoy approve`");
+    } else if development_done(d) {
+        let held = super::exclusive::held(d);
+        super::exclusive::wait_for_staging(d, held);
     }
 }

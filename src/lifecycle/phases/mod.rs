@@ -4,9 +4,13 @@
 //! `advance` takes one step along the lifecycle when the exit criteria hold and the gate is open;
 //! `plan` lists the actions of the phase reached.
 
+mod carry;
 mod development;
+mod exclusive;
 mod promotion;
 mod undo;
+
+pub use carry::RELEASE_CONTEXT;
 
 use super::Draft;
 use super::action::Action;
@@ -41,7 +45,10 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
             }
         }
         Phase::Development => {
-            if development::development_done(d) && d.gate_open(Gate::Promote) {
+            if development::development_done(d)
+                && d.gate_open(Gate::Promote)
+                && exclusive::held(d).is_empty()
+            {
                 development::enter_staging(d);
             }
         }

@@ -477,6 +477,20 @@ impl World {
                 let number = self.open_pull(repo, revert_branch, branch, "revert")?;
                 self.merge_pull(repo, number, None)?;
             }
+            Action::RetargetPullRequest { repo, number, base } => {
+                if self.observed.head(repo, base).is_none() {
+                    return Err(Refusal::Unprocessable(format!(
+                        "{repo} has no branch {base} to retarget #{number} to"
+                    )));
+                }
+                let p = self
+                    .observed
+                    .pulls
+                    .iter_mut()
+                    .find(|p| &p.repo == repo && p.number == *number)
+                    .ok_or_else(|| Refusal::NotFound(format!("{repo}#{number}")))?;
+                p.base = base.clone();
+            }
         }
         Ok(())
     }

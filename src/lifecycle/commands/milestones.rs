@@ -1,0 +1,107 @@
+//! Milestone changes on task issues. A release's tasks are the issues of its sprints
+//! (`sprints`, milestone titles), so an issue that leaves them leaves the release:
+//!
+//! - demilestoned from one of the sprints, or milestoned into a milestone that is not one of
+//!   them → its task is deferred, exactly as `/convoy defer` would (a merged task is reverted on
+//!   the RC branch; an open pull request gets a failing `convoy/release` status and a comment);
+//! - milestoned into one of the sprints while not yet a task → it becomes a planned task;
+//! - after development, a milestone change changes nothing and is only noted.
+
+use super::defer;
+use crate::lifecycle::Draft;
+use crate::model::ids::{IssueRef, Login, RepoName};
+use crate::model::manifest::{Phase, ReleaseTask, TaskRole, TaskStatus};
+use crate::signal::IssueChange;
+
+/// Applies a milestone change on `repo#number`, made by `actor` (when known).
+pub(super) fn apply(
+    d: &mut Draft<'_>,
+    repo: &RepoName,
+    number: u64,
+    change: &IssueChange,
+    actor: Option<&Login>,
+) {
+    let (leaves, joins, reason) = match change {
+        IssueChange::Demilestoned { milestone } => (
+            d.m.sprints.contains(milestone),
+            false,
+            format!("moved out of {milestone}"),
+        ),
+        IssueChange::Milestoned { milestone } => {
+            let sprint = d.m.sprints.contains(milestone);
+            (
+                !sprint && !d.m.sprints.is_empty(),
+                sprint,
+                format!("moved to {milestone}"),
+            )
+        }
+        IssueChange::Edited => return,
+    };
+    let issue = IssueRef::new(repo.clone(), number);
+    let who = actor.map_or("convoy", Login::as_str).to_owned();
+    let developing = matches!(d.m.phase, Phase::Planning | Phase::Development);
+    let task = d.m.task(&issue).map(|t| t.status);
+    match task {
+        Some(status) if leaves => {
+            if matches!(status, TaskStatus::Deferred | TaskStatus::Dropped) {
+                return;
+            }
+            if !developing {
+                note_too_late(d, &issue, &reason);
+                return;
+            }
+            match defer(d, &issue) {
+                Ok(Some(detail)) => d.log(
+                    &who,
+                    "task_deferred",
+                    None,
+                    None,
+                    format!("{detail}: {reason} (milestone change on {issue})"),
+                ),
+                Ok(None) => {}
+                Err(why) => d.notes.push(why),
+            }
+        }
+        None if joins => {
+            if !developing {
+                note_too_late(d, &issue, &reason);
+                return;
+            }
+            if d.m.repo(repo).is_none() {
+                d.notes.push(format!(
+                    "{issue} was {reason}, but {repo} is not a member repo of release {}; it is not added",
+                    d.m.id
+                ));
+                return;
+            }
+            let order = d.m.tasks.iter().map(|t| t.order).max().unwrap_or(0) + 1;
+            d.m.tasks.push(ReleaseTask {
+                issue: issue.clone(),
+                repo: repo.clone(),
+                title: None,
+                pull_requests: Vec::new(),
+                role: TaskRole::Feature,
+                order,
+                status: TaskStatus::Planned,
+                depends_on: Vec::new(),
+                carried_from: None,
+            });
+            d.log(
+                &who,
+                "task_added",
+                None,
+                None,
+                format!("added {issue}: {reason} (milestone change on {issue})"),
+            );
+        }
+        _ => {}
+    }
+}
+
+fn note_too_late(d: &mut Draft<'_>, issue: &IssueRef, reason: &str) {
+    d.notes.push(format!(
+        "{issue} was {reason}, but release {} is in {}: after development a milestone change does not change the release's tasks (`/convoy abort` stops it)",
+        d.m.id,
+        d.m.phase.as_str()
+    ));
+}

@@ -1,0 +1,63 @@
+//! Staging is exclusive: a release enters staging only while no other release holds the staging
+//! branch of one of its member repos (same repo, same staging branch). A holder is a release in
+//! `staging`, `validation` or `shipping`; the runner lists them in `Observed::staging_holders`
+//! when this release is ready to leave development. The waiting release stays in development,
+//! says why, and moves on by itself on the first run after the holder ships or stops.
+
+use crate::lifecycle::Draft;
+use crate::lifecycle::table::Owner;
+use crate::model::ids::ReleaseId;
+use crate::model::manifest::Phase;
+
+/// Why staging is not free for this release: one sentence per holding release (empty when it
+/// is free).
+pub(super) fn held(d: &Draft<'_>) -> Vec<String> {
+    let mut by_release: Vec<(ReleaseId, Phase, Vec<String>)> = Vec::new();
+    for h in &d.o.staging_holders {
+        let shared =
+            d.m.repos
+                .iter()
+                .any(|r| r.name == h.repo && r.staging == h.branch);
+        let holds = matches!(
+            h.phase,
+            Phase::Staging | Phase::Validation | Phase::Shipping
+        );
+        if h.release == d.m.id || !shared || !holds {
+            continue;
+        }
+        let repo = h.repo.to_string();
+        match by_release.iter_mut().find(|(id, _, _)| id == &h.release) {
+            Some((_, _, repos)) => {
+                if !repos.contains(&repo) {
+                    repos.push(repo);
+                }
+            }
+            None => by_release.push((h.release.clone(), h.phase, vec![repo])),
+        }
+    }
+    by_release
+        .into_iter()
+        .map(|(id, phase, repos)| {
+            format!(
+                "staging of {} is held by release {id} ({}); this release moves on when it ships or stops",
+                repos.join(", "),
+                phase.as_str()
+            )
+        })
+        .collect()
+}
+
+/// Records that the release waits for staging (a wait, and once per holder a history entry).
+pub(super) fn wait_for_staging(d: &mut Draft<'_>, reasons: Vec<String>) {
+    let since = d.phase_entered_at();
+    for why in reasons {
+        let logged =
+            d.m.history
+                .iter()
+                .any(|h| h.event == "staging_held" && h.at >= since && h.detail == why);
+        if !logged {
+            d.log("convoy", "staging_held", None, None, why.clone());
+        }
+        d.wait(Owner::Ci, why);
+    }
+}
