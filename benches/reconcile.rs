@@ -2,8 +2,8 @@
 //! of N member repos waiting for its validation tier, counted in the sandbox's request log and
 //! timed at 0 and 100 ms of injected latency per request.
 //!
-//! Run: `cargo bench --bench reconcile` (targets: ≤ 2 requests per repo; 20 repos at 100 ms
-//! under 1 s).
+//! Run: `cargo bench --bench reconcile` (targets: ≤ 2 requests per repo; ≤ 4 round trips deep;
+//! 50 repos at 100 ms under 1 s).
 
 use std::time::Instant;
 
@@ -11,39 +11,20 @@ use convoy::demo::{demo_clock, sandbox_client};
 use convoy::github::store::ManifestStore;
 use convoy::model::ids::{Login, ReleaseId, RepoName};
 use convoy::runner::Runner;
-use convoy::sandbox::{Sandbox, Seed};
+use convoy::sandbox::Sandbox;
 use convoy::signal::{Command, CommandSignal, CommandSource, CreateArgs, Signal};
 use serde_json::json;
 
-fn seed(n: usize) -> Seed {
-    let members: Vec<String> = (0..n).map(|i| format!("acme/svc{i:02}")).collect();
-    let config = json!({
-        "control_repo": "acme/control",
-        "repos": members.iter().enumerate().map(|(i, m)| if i == 0 { json!({"name": m}) } else { json!({"name": m, "depends_on": [members[0]]}) }).collect::<Vec<_>>(),
-        "directive": "auto",
-        "tiers": [{"name": "e2e", "repo": "acme/e2e", "workflow": "e2e.yml", "phase": "validation"}]
-    });
-    let workflow = "name: e2e\nrun-name: \"e2e ${{ inputs.correlation_id }}\"\non:\n  workflow_dispatch:\n    inputs:\n      release: {}\n      tier: {}\n      attempt: {}\n      correlation_id: {}\n      refs: {}\njobs:\n  t:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo\n";
-    let mut repos = vec![
-        json!({"name": "acme/control", "files": {"convoy.json": config.to_string()}, "labels": ["convoy:release"]}),
-        json!({"name": "acme/e2e", "files": {".github/workflows/e2e.yml": workflow}}),
-    ];
-    repos.extend(
-        members
-            .iter()
-            .map(|m| json!({"name": m, "branches": {"staging": "main"}})),
-    );
-    let seed = json!({"users": [{"login": "convoy-bot", "type": "Bot", "token": "t-bot", "permissions": {"*": "admin"}}], "repos": repos});
-    Seed::from_json(&seed.to_string()).unwrap_or_else(|e| panic!("bench seed: {e}"))
-}
+mod support;
+use support::seed;
 
 fn main() -> anyhow::Result<()> {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
-    println!("| repos | latency | requests | per repo | wall time |");
-    println!("|---|---|---|---|---|");
+    println!("| repos | latency | requests | per repo | wall time | round trips deep |");
+    println!("|---|---|---|---|---|---|");
     for n in [5usize, 20, 50] {
         rt.block_on(async {
             let sandbox = Sandbox::start(seed(n), None).await?;
@@ -98,8 +79,15 @@ fn main() -> anyhow::Result<()> {
                     "the reconcile had work to do: {:?}",
                     run.executed
                 );
+                // At 100 ms a request, wall time / latency is how many round trips deep the
+                // run went (requests in parallel count once).
+                let depth = if latency > 0 {
+                    format!("{:.1}", took.as_secs_f64() * 1000.0 / latency as f64)
+                } else {
+                    "–".to_owned()
+                };
                 println!(
-                    "| {n} | {latency} ms | {requests} | {:.2} | {:.0} ms |",
+                    "| {n} | {latency} ms | {requests} | {:.2} | {:.0} ms | {depth} |",
                     requests as f64 / n as f64,
                     took.as_secs_f64() * 1000.0
                 );

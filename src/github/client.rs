@@ -59,7 +59,7 @@ impl ClientConfig {
         ClientConfig {
             api_url: api_url.into(),
             token: token.into(),
-            read_concurrency: 8,
+            read_concurrency: 32,
             write_gap: Duration::from_secs(1),
             max_retries: 4,
             base_backoff: Duration::from_millis(500),
