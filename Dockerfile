@@ -22,7 +22,8 @@
 #            shell and no tools, only convoy.
 
 FROM scratch AS files
-ARG TARGETARCH=amd64
+# No default: one would shadow the value BuildKit sets per platform (amd64, arm64).
+ARG TARGETARCH
 ARG BINARY=dist/${TARGETARCH}/convoy
 ARG CA_BUNDLE=dist/ca-certificates.crt
 COPY docker/passwd docker/group /etc/
