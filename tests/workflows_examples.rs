@@ -57,7 +57,10 @@ fn action_yml_declares_every_input_convoy_reads() {
         .flat_map(|l| l.split("var(\"INPUT_").skip(1))
         .map(|rest| rest.split('"').next().unwrap().to_ascii_lowercase())
         .collect();
-    assert!(read.contains("token") && read.contains("write-gap-ms"), "{read:?}");
+    assert!(
+        read.contains("token") && read.contains("write-gap-ms"),
+        "{read:?}"
+    );
     let doc = yaml(ACTION);
     let declared = keys(&doc["inputs"]);
     assert_eq!(declared, read, "action.yml inputs vs src/action/inputs.rs");
@@ -79,7 +82,10 @@ fn action_yml_declares_the_outputs_convoy_writes_and_this_versions_image() {
     let outputs = keys(&doc["outputs"]);
     for name in ["release", "phase", "changed", "plan"] {
         assert!(outputs.contains(name), "output {name}");
-        assert!(RUN_RS.contains(&format!("(\"{name}\", ")), "run.rs writes {name}");
+        assert!(
+            RUN_RS.contains(&format!("(\"{name}\", ")),
+            "run.rs writes {name}"
+        );
     }
     assert_eq!(outputs.len(), 4);
     assert_eq!(doc["runs"]["using"], "docker");
@@ -101,7 +107,10 @@ fn tier_dispatches() -> Vec<std::collections::BTreeMap<String, String>> {
         .iter()
         .flat_map(|s| &s.actions)
         .filter_map(|a| match &a.action {
-            Action::DispatchWorkflow { inputs, .. } => Some(inputs.clone()),
+            // Tier runs; an auto-fix dispatch adds `run_url`.
+            Action::DispatchWorkflow { inputs, .. } if !inputs.contains_key("run_url") => {
+                Some(inputs.clone())
+            }
             _ => None,
         })
         .collect();
@@ -139,7 +148,12 @@ fn the_tier_example_reports_a_payload_convoy_parses() {
     let inputs = &tier_dispatches()[0];
     assert!(TIER.contains("event_type: \"convoy.tier-completed\""));
     for key in ["release", "tier", "correlation_id", "run_id", "conclusion"] {
-        assert!(TIER.contains(&format!("{key}: ${key}")), "{key}");
+        assert!(TIER.contains(&format!("--arg {key} ")), "{key}");
+        assert!(
+            TIER.contains(&format!("{key}: ${key}"))
+                || TIER.contains(&format!("{key}: (${key} | tonumber)")),
+            "{key}"
+        );
     }
     for conclusion in ["success", "failure", "cancelled", "skipped"] {
         let payload = serde_json::json!({
@@ -165,7 +179,10 @@ fn the_tier_example_reports_a_payload_convoy_parses() {
         };
         assert_eq!(correlation_id, inputs["correlation_id"]);
         assert_eq!(run_id, Some(123456789));
-        assert!(convoy::model::manifest::Conclusion::parse(&c).is_some(), "{c}");
+        assert!(
+            convoy::model::manifest::Conclusion::parse(&c).is_some(),
+            "{c}"
+        );
     }
 }
 
