@@ -452,6 +452,12 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // Inputs up to ~100 kB each: fewer cases by default.
+    #![proptest_config(config(64))]
+
     #[test]
     fn chatops_errors_stay_short_for_huge_input(s in nasty_string()) {
         for line in [
@@ -467,6 +473,11 @@ proptest! {
             }
         }
     }
+
+}
+
+proptest! {
+    #![proptest_config(config(512))]
 
     #[test]
     fn quoted_titles_round_trip(title in "[^\\p{Cc}]{1,120}") {
@@ -551,8 +562,14 @@ proptest! {
         }
     }
 
+}
+
+proptest! {
+    // Bodies up to a few MB: fewer cases by default.
+    #![proptest_config(config(64))]
+
     #[test]
-    fn hostile_comment_bodies_never_panic(body in nasty_string(), lines in 0usize..30) {
+    fn hostile_comment_bodies_never_panic(body in nasty_string(), lines in 0usize..15) {
         let (_, fixture) = fixtures()
             .iter()
             .find(|(e, v)| e == "issue_comment" && v["action"] == "created")
@@ -565,6 +582,10 @@ proptest! {
         v["comment"]["body"] = json!(text);
         let _ = parse_event("issue_comment", &serde_json::to_vec(&v).unwrap());
     }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
 
     #[test]
     fn truncated_and_flipped_payloads_never_panic(

@@ -56,7 +56,7 @@ const QUOTED_MAX: usize = 60;
 /// Longest message kept whole.
 const MESSAGE_MAX: usize = 600;
 
-/// Shortens a message for people: a value quoted in it (between `"`, `` ` `` or `'`) longer than
+/// Shortens a message for people: a value quoted in it (between `"` or `` ` ``) longer than
 /// 60 characters keeps its start and end around `…`, control characters become U+FFFD, and the
 /// whole message stops at 600 characters. Parsers quote the values they refuse (`invalid type:
 /// string "…", expected …`); a 1 MB value must not come back whole in an error, a log line or a
@@ -70,7 +70,7 @@ pub fn clip_message(message: &str) -> String {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        let closing = if matches!(c, '"' | '`' | '\'') {
+        let closing = if matches!(c, '"' | '`') {
             chars[i + 1..]
                 .iter()
                 .position(|&d| d == c)
@@ -187,4 +187,22 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
         };
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_message;
+
+    #[test]
+    fn long_quoted_values_are_cut_and_the_rest_kept() {
+        let huge = "x".repeat(10_000);
+        let m = clip_message(&format!("invalid type: string \"{huge}\", expected a map"));
+        assert!(m.starts_with("invalid type: string \"xxx"), "{m}");
+        assert!(m.ends_with("xxx\", expected a map"), "{m}");
+        assert!(m.contains('…') && m.chars().count() < 120, "{m}");
+        let short = "unknown field `x`; expected one of `a`, `b` (the repo's name isn't here)";
+        assert_eq!(clip_message(short), short);
+        assert_eq!(clip_message("a\nb"), "a\u{fffd}b");
+        assert!(clip_message(&"y ".repeat(1_000)).chars().count() <= 601);
+    }
 }
