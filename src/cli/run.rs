@@ -12,7 +12,7 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use super::CliError;
-use crate::action::{ActionEnv, export_env, mask, step_summary, write_outputs};
+use crate::action::{ActionEnv, Secret, export_env, mask, step_summary, write_outputs};
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
 use crate::runner::{ReleaseRun, RunError, Runner};
@@ -81,14 +81,20 @@ async fn run_async(env: &ActionEnv) -> Result<Vec<ReleaseRun>, CliError> {
         return Ok(Vec::new());
     }
     let token = match (&env.app, &env.token) {
-        (Some(app), _) => crate::github::app::installation_token(
-            &env.api_url,
-            app.app_id,
-            app.private_key.expose(),
-            &env.control_repo,
-        )
-        .await
-        .map_err(CliError::Failure)?,
+        (Some(app), _) => {
+            let token = crate::github::app::installation_token(
+                &env.api_url,
+                app.app_id,
+                app.private_key.expose(),
+                &env.control_repo,
+            )
+            .await
+            .map_err(CliError::Failure)?;
+            // A minted token is a secret the runner does not know: mask it before anything
+            // else can print it.
+            out!("{}", mask(&Secret::new(token.as_str())));
+            token
+        }
         (None, Some(t)) => t.expose().to_owned(),
         (None, None) => {
             return Err(CliError::Invalid(

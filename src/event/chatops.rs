@@ -42,6 +42,9 @@ pub const CREATE_KEYS: [&str; 5] = ["version", "title", "directive", "tasks", "c
 /// The word a ChatOps line starts with.
 pub const PREFIX: &str = "/convoy";
 
+/// Longest title `create` takes (the tracking issue shows at most this much of it).
+pub const TITLE_MAX: usize = 200;
+
 /// Longest word quoted back in an error message, so a hostile comment cannot flood a reply.
 const SHOWN_MAX: usize = 60;
 
@@ -275,8 +278,9 @@ fn tokenize(args: &str) -> Result<Vec<Pair<'_>>, String> {
             let word = &rest[..end];
             if word.contains('"') {
                 return Err(format!(
-                    "{} has a quote inside its value; quote the whole value, like `{key}=\"…\"`",
-                    shown(&start[..key.len() + 1 + end])
+                    "{} has a quote inside its value; quote the whole value, like {}",
+                    shown(&start[..key.len() + 1 + end]),
+                    shown(&format!("{key}=\"…\""))
                 ));
             }
             value.push_str(word);
@@ -333,6 +337,11 @@ pub fn parse_create_args(args: &str) -> Result<CreateArgs, String> {
             "title" => {
                 if value.chars().any(char::is_control) {
                     return Err(bad("a title cannot hold control characters".to_owned()));
+                }
+                if value.trim().chars().count() > TITLE_MAX {
+                    return Err(bad(format!(
+                        "a title has at most {TITLE_MAX} characters; shorten it"
+                    )));
                 }
                 out.title = Some(value.trim().to_owned());
             }

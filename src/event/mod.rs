@@ -97,7 +97,8 @@ fn de<'a, T: Deserialize<'a>>(value: &'a Value) -> Result<T, EventError> {
         }
         EventError::InvalidField {
             field: pointer,
-            reason: message,
+            // serde quotes the refused value; a huge one must not come back whole.
+            reason: crate::validate::clip_message(&message),
         }
     })
 }

@@ -50,10 +50,13 @@ pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> V
             ActionOutcome::Done { .. } | ActionOutcome::AlreadyDone
         );
         match &outcome {
+            // One line: an error that quotes GitHub or people must not start a line of the log
+            // with `::`, which the runner would read as a workflow command.
             ActionOutcome::Failed { error } => tracing::warn!(
-                "{} {}: {error}",
+                "{} {}: {}",
                 planned.action.kind(),
-                planned.action.target()
+                planned.action.target(),
+                error.replace(['\r', '\n'], " ")
             ),
             other => tracing::info!(
                 "{} {}: {other:?}",

@@ -326,7 +326,27 @@ async fn observe_tracking_issue(
     Ok(Some((issue, comments)))
 }
 
-/// The `<!-- convoy:… -->` markers of the comments on an issue.
+/// Whether a comment may be one convoy posted, so its marker counts: its author is a bot
+/// (`user.type` is `Bot`: the `github-actions[bot]` of `GITHUB_TOKEN` or an App's
+/// `<slug>[bot]`), it was posted through a GitHub App, or its author is the repository's owner,
+/// a member of its organisation or a collaborator (a machine user behind a personal token).
+///
+/// Anyone who can comment on a public issue could otherwise write `<!-- convoy:… -->` first and
+/// make convoy believe its escalation call or its reply was already posted.
+pub fn posted_by_trusted_author(comment: &Value) -> bool {
+    let bot = comment.pointer("/user/type").and_then(Value::as_str) == Some("Bot");
+    let via_app = comment
+        .get("performed_via_github_app")
+        .is_some_and(|app| !app.is_null());
+    let associated = matches!(
+        comment.get("author_association").and_then(Value::as_str),
+        Some("OWNER" | "MEMBER" | "COLLABORATOR")
+    );
+    bot || via_app || associated
+}
+
+/// The `<!-- convoy:… -->` markers of the comments on an issue, from comments convoy may have
+/// posted ([`posted_by_trusted_author`]); a marker in anyone else's comment is ignored.
 pub async fn comment_markers(
     gh: &GitHub,
     repo: &RepoName,
@@ -341,6 +361,7 @@ pub async fn comment_markers(
         .await?;
     Ok(list
         .iter()
+        .filter(|c| posted_by_trusted_author(c))
         .filter_map(|c| c.get("body").and_then(Value::as_str))
         .filter_map(|b| {
             b.strip_prefix("<!-- ")

@@ -111,20 +111,7 @@ impl ManifestStore {
             .and_then(Value::as_str)
             .ok_or_else(|| unreadable("no sha in the contents answer".into()))?
             .to_owned();
-        let encoded = match file.get("content").and_then(Value::as_str) {
-            Some(c) if !c.is_empty() => c.to_owned(),
-            // Over 1 MB the Contents API leaves the content out; the blob API has it.
-            _ => {
-                let blob = gh
-                    .get(&format!("{}/git/blobs/{blob_sha}", path::repo(&self.repo)))
-                    .await?;
-                blob.get("content")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            }
-        };
-        let text = decode(&Self::file(id), &encoded)?;
+        let text = self.content(gh, &Self::file(id), &file).await?;
         let manifest =
             validate::manifest_from_str(&text).map_err(|problems| StoreError::Invalid {
                 id: id.clone(),
@@ -205,7 +192,45 @@ impl ManifestStore {
         let Some(v) = gh.get_opt(&url).await? else {
             return Ok(None);
         };
-        let encoded = v.get("content").and_then(Value::as_str).unwrap_or_default();
-        decode(file, encoded).map(Some)
+        self.content(gh, file, &v).await.map(Some)
+    }
+
+    /// The text of a file from its Contents API answer. Over 1 MB GitHub leaves the content out
+    /// (`content` empty, `encoding` `none`); then it is read through the Git blobs API, which
+    /// serves blobs up to 100 MB.
+    async fn content(&self, gh: &GitHub, file: &str, answer: &Value) -> Result<String, StoreError> {
+        let unreadable = |message: String| StoreError::Unreadable {
+            file: file.to_owned(),
+            message,
+        };
+        if answer.is_array() {
+            return Err(unreadable(
+                "it is a directory; give the path of a file".to_owned(),
+            ));
+        }
+        let inline = answer.get("content").and_then(Value::as_str);
+        let omitted = answer.get("encoding").and_then(Value::as_str) == Some("none")
+            || (inline.is_some_and(str::is_empty)
+                && answer.get("size").and_then(Value::as_u64).unwrap_or(0) > 0);
+        let encoded = match inline {
+            Some(c) if !omitted => c.to_owned(),
+            _ => {
+                let blob_sha = answer.get("sha").and_then(Value::as_str).ok_or_else(|| {
+                    unreadable("the contents answer has neither content nor sha".to_owned())
+                })?;
+                let blob = gh
+                    .get(&format!(
+                        "{}/git/blobs/{}",
+                        path::repo(&self.repo),
+                        path::enc(blob_sha)
+                    ))
+                    .await?;
+                blob.get("content")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            }
+        };
+        decode(file, &encoded)
     }
 }

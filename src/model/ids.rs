@@ -19,7 +19,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 pub struct IdError {
     /// What kind of identifier was expected ("release id", "repository name", …).
     pub kind: &'static str,
-    /// The rejected input, truncated to 80 characters so a hostile value cannot flood a log.
+    /// The rejected input, truncated to 80 characters so a hostile value cannot flood a log,
+    /// with control characters replaced by U+FFFD and backticks by `'`.
     pub value: String,
     /// What is wrong with it, as an instruction.
     pub reason: String,
@@ -31,9 +32,15 @@ impl IdError {
         if value.chars().count() > 80 {
             shown.push('…');
         }
+        // The value is quoted in backticks: a backtick inside becomes `'` so it cannot close
+        // the code span (and let markdown or HTML through) when the text is echoed in a reply.
         let shown = shown
             .chars()
-            .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+            .map(|c| match c {
+                '`' => '\'',
+                c if c.is_control() => '\u{fffd}',
+                c => c,
+            })
             .collect();
         IdError {
             kind,
@@ -168,8 +175,9 @@ string_id!(
 /// A release id such as `2026.12.0`: it names the RC branch (`rc/<id>`) and the manifest folder,
 /// so it must be a safe git ref component.
 ///
-/// Rules: 1–64 characters; no `..`, `/`, `\`, `~`, `^`, `:`, `?`, `*`, `[`, `@{`, spaces or
-/// control characters; must not start with `-` or `.`, nor end with `.` or `.lock`.
+/// Rules: 1–64 characters; no `..`, `/`, `\`, `~`, `^`, `:`, `?`, `*`, `[`, `@{`, `<`, `>`,
+/// `` ` ``, `|`, `"`, spaces or control characters; must not start with `-` or `.`, nor end with
+/// `.` or `.lock`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ReleaseId(String);
 
@@ -210,6 +218,23 @@ impl ReleaseId {
                 format!("it holds `{c}`, which cannot stand in a single git ref component"),
             ));
         }
+        // The id is written into markdown and into convoy's hidden `<!-- convoy:release=… -->`
+        // markers: nothing in it may end a comment, open a tag, close a code span or break a
+        // table.
+        if let Some(c) = s.chars().find(|c| matches!(c, '<' | '>' | '`' | '|' | '"')) {
+            let shown = if c == '`' {
+                "a backtick".to_owned()
+            } else {
+                format!("`{c}`")
+            };
+            return Err(IdError::new(
+                KIND,
+                s,
+                format!(
+                    "it holds {shown}, which would break the markdown convoy writes; use letters, digits, `.`, `-` or `_`"
+                ),
+            ));
+        }
         if s.starts_with('-') || s.starts_with('.') {
             return err("it starts with `-` or `.`; start with a letter or digit");
         }
@@ -233,7 +258,7 @@ string_id!(
     "ReleaseId",
     json_schema!({
         "type": "string",
-        "description": "A release id such as `2026.12.0`; a safe git ref component: 1-64 characters, no `..`, `/`, `\\`, `~`, `^`, `:`, `?`, `*`, `[`, `@{`, spaces or control characters, not starting with `-` or `.`, not ending with `.` or `.lock`.",
+        "description": "A release id such as `2026.12.0`; a safe git ref component: 1-64 characters, no `..`, `/`, `\\`, `~`, `^`, `:`, `?`, `*`, `[`, `@{`, `<`, `>`, backticks, `|`, `\"`, spaces or control characters, not starting with `-` or `.`, not ending with `.` or `.lock`.",
         "minLength": 1,
         "maxLength": 64,
         "examples": ["2026.12.0"]

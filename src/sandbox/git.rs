@@ -250,16 +250,20 @@ impl Repo {
 
     /// Points `refname` (e.g. `refs/heads/main`) at `sha`.
     pub async fn update_ref(&self, refname: &str, sha: &str) -> Result<()> {
-        self.ok(&["update-ref", refname, sha], None, &[])
+        self.ok(&["update-ref", "--end-of-options", refname, sha], None, &[])
             .await
             .map(drop)
     }
 
     /// Deletes `refname`.
     pub async fn delete_ref(&self, refname: &str) -> Result<()> {
-        self.ok(&["update-ref", "-d", refname], None, &[])
-            .await
-            .map(drop)
+        self.ok(
+            &["update-ref", "-d", "--end-of-options", refname],
+            None,
+            &[],
+        )
+        .await
+        .map(drop)
     }
 
     /// Resolves a full commit id when `rev` names an existing commit.
@@ -297,9 +301,24 @@ impl Repo {
         Ok((out.code == 0 && kind == "tree").then(|| sha.to_ascii_lowercase()))
     }
 
+    /// The blob id when `sha` is the full id of an existing blob (GitHub's blobs API takes full
+    /// ids only).
+    pub async fn resolve_blob(&self, sha: &str) -> Result<Option<String>> {
+        if sha.len() != 40 || !sha.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let out = self
+            .run(&["cat-file", "-t", "--end-of-options", sha], None, &[])
+            .await?;
+        let kind = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+        Ok((out.code == 0 && kind == "blob").then(|| sha.to_ascii_lowercase()))
+    }
+
     /// Reads and parses a commit object.
     pub async fn read_commit(&self, sha: &str) -> Result<CommitInfo> {
-        let raw = self.ok(&["cat-file", "commit", sha], None, &[]).await?;
+        let raw = self
+            .ok(&["cat-file", "commit", "--end-of-options", sha], None, &[])
+            .await?;
         parse_commit(sha, &raw)
     }
 
@@ -319,7 +338,14 @@ impl Repo {
         } else {
             commit.to_owned()
         };
-        let mut args = vec!["ls-tree", "-l", "-z", "--full-tree", spec.as_str()];
+        let mut args = vec![
+            "ls-tree",
+            "-l",
+            "-z",
+            "--full-tree",
+            "--end-of-options",
+            spec.as_str(),
+        ];
         if !children && !trimmed.is_empty() {
             args.push("--");
             args.push(trimmed);
@@ -354,7 +380,9 @@ impl Repo {
 
     /// Returns the content of a blob.
     pub async fn read_blob(&self, sha: &str) -> Result<Vec<u8>> {
-        let out = self.run(&["cat-file", "blob", sha], None, &[]).await?;
+        let out = self
+            .run(&["cat-file", "blob", "--end-of-options", sha], None, &[])
+            .await?;
         if out.code != 0 {
             bail!("no blob {sha}");
         }
@@ -382,6 +410,7 @@ impl Repo {
         if let Some(b) = &base_arg {
             args.push(b);
         }
+        args.push("--end-of-options");
         args.push(ours);
         args.push(theirs);
         let out = self.run(&args, None, &[]).await?;
@@ -401,7 +430,13 @@ impl Repo {
     pub async fn is_ancestor(&self, ancestor: &str, descendant: &str) -> Result<bool> {
         let out = self
             .run(
-                &["merge-base", "--is-ancestor", ancestor, descendant],
+                &[
+                    "merge-base",
+                    "--is-ancestor",
+                    "--end-of-options",
+                    ancestor,
+                    descendant,
+                ],
                 None,
                 &[],
             )
@@ -411,7 +446,9 @@ impl Repo {
 
     /// The best common ancestor of two commits.
     pub async fn merge_base(&self, a: &str, b: &str) -> Result<Option<String>> {
-        let out = self.run(&["merge-base", a, b], None, &[]).await?;
+        let out = self
+            .run(&["merge-base", "--end-of-options", a, b], None, &[])
+            .await?;
         Ok((out.code == 0).then(|| String::from_utf8_lossy(&out.stdout).trim().to_owned()))
     }
 
@@ -420,7 +457,13 @@ impl Repo {
         let range = format!("{base}..{head}");
         let out = self
             .ok(
-                &["rev-list", "--reverse", "--topo-order", &range],
+                &[
+                    "rev-list",
+                    "--reverse",
+                    "--topo-order",
+                    "--end-of-options",
+                    &range,
+                ],
                 None,
                 &[],
             )
@@ -432,14 +475,32 @@ impl Repo {
     pub async fn diff(&self, a: &str, b: &str) -> Result<Vec<FileChange>> {
         let status = self
             .ok(
-                &["diff-tree", "-r", "--no-renames", "--raw", "-z", a, b],
+                &[
+                    "diff-tree",
+                    "-r",
+                    "--no-renames",
+                    "--raw",
+                    "-z",
+                    "--end-of-options",
+                    a,
+                    b,
+                ],
                 None,
                 &[],
             )
             .await?;
         let numstat = self
             .ok(
-                &["diff-tree", "-r", "--no-renames", "--numstat", "-z", a, b],
+                &[
+                    "diff-tree",
+                    "-r",
+                    "--no-renames",
+                    "--numstat",
+                    "-z",
+                    "--end-of-options",
+                    a,
+                    b,
+                ],
                 None,
                 &[],
             )
@@ -478,7 +539,8 @@ impl Repo {
 }
 
 /// Whether `name` (e.g. `refs/heads/rc/r1`, or a branch name) is a valid git ref name, by the
-/// rules of `git check-ref-format`.
+/// rules of `git check-ref-format`, and no component starts with `-` (so no name can ever read
+/// as an option, e.g. `--upload-pack=…`, wherever it reaches git's argv).
 pub fn valid_ref_name(name: &str) -> bool {
     !name.is_empty()
         && !name.starts_with('/')
@@ -491,16 +553,17 @@ pub fn valid_ref_name(name: &str) -> bool {
         && !name
             .chars()
             .any(|c| c.is_ascii_control() || " ~^:?*[\\".contains(c))
-        && name
-            .split('/')
-            .all(|part| !part.starts_with('.') && !part.ends_with(".lock"))
+        && name.split('/').all(|part| {
+            !part.starts_with('.') && !part.starts_with('-') && !part.ends_with(".lock")
+        })
 }
 
 /// Whether `path` is a valid file path inside a repository: relative, no empty, `.`, `..` or
-/// `.git` components.
+/// `.git` components, no control characters (a newline or tab would forge a line of the
+/// `update-index --index-info` input).
 pub fn valid_path(path: &str) -> bool {
     !path.is_empty()
-        && !path.contains('\0')
+        && !path.chars().any(char::is_control)
         && path
             .split('/')
             .all(|part| !part.is_empty() && part != "." && part != ".." && part != ".git")
@@ -558,13 +621,38 @@ mod tests {
             assert!(valid_ref_name(ok), "{ok}");
         }
         for bad in [
-            "", "a..b", "a b", "a/", "/a", "a.lock", "a/.b", "a~1", "a^", "a:b", "a@{1}", "a//b",
+            "",
+            "a..b",
+            "a b",
+            "a/",
+            "/a",
+            "a.lock",
+            "a/.b",
+            "a~1",
+            "a^",
+            "a:b",
+            "a@{1}",
+            "a//b",
             "x.",
+            "-x",
+            "refs/heads/-x",
+            "--upload-pack=touch /tmp/x",
+            "a\nb",
         ] {
             assert!(!valid_ref_name(bad), "{bad}");
         }
         assert!(valid_path("src/lib.rs") && valid_path(".github/workflows/e2e.yml"));
-        for bad in ["", "/abs", "a//b", "../x", "a/./b", ".git/config", "a/"] {
+        for bad in [
+            "",
+            "/abs",
+            "a//b",
+            "../x",
+            "a/./b",
+            ".git/config",
+            "a/",
+            "a\n100644 x\tb",
+            "a\tb",
+        ] {
             assert!(!valid_path(bad), "{bad}");
         }
     }

@@ -51,6 +51,56 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Longest quoted value kept whole in a message; longer ones are cut in the middle.
+const QUOTED_MAX: usize = 60;
+/// Longest message kept whole.
+const MESSAGE_MAX: usize = 600;
+
+/// Shortens a message for people: a value quoted in it (between `"` or `` ` ``) longer than
+/// 60 characters keeps its start and end around `…`, control characters become U+FFFD, and the
+/// whole message stops at 600 characters. Parsers quote the values they refuse (`invalid type:
+/// string "…", expected …`); a 1 MB value must not come back whole in an error, a log line or a
+/// reply.
+pub fn clip_message(message: &str) -> String {
+    let chars: Vec<char> = message
+        .chars()
+        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
+        .collect();
+    let mut out = String::with_capacity(message.len().min(MESSAGE_MAX * 4));
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let closing = if matches!(c, '"' | '`') {
+            chars[i + 1..]
+                .iter()
+                .position(|&d| d == c)
+                .map(|p| i + 1 + p)
+        } else {
+            None
+        };
+        match closing {
+            Some(end) if end - i - 1 > QUOTED_MAX => {
+                let inner = &chars[i + 1..end];
+                out.push(c);
+                out.extend(&inner[..QUOTED_MAX / 2]);
+                out.push('…');
+                out.extend(&inner[inner.len() - QUOTED_MAX / 4..]);
+                out.push(c);
+                i = end + 1;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    if out.chars().count() > MESSAGE_MAX {
+        out = out.chars().take(MESSAGE_MAX).collect();
+        out.push('…');
+    }
+    out
+}
+
 /// Appends `segment` to a JSON pointer, escaping `~` and `/` as RFC 6901 says.
 pub fn pointer_push(base: &str, segment: impl fmt::Display) -> String {
     let seg = segment.to_string().replace('~', "~0").replace('/', "~1");
@@ -59,23 +109,34 @@ pub fn pointer_push(base: &str, segment: impl fmt::Display) -> String {
 
 /// Validates `convoy.json` text: schema, types, then semantics.
 pub fn config_from_str(text: &str) -> Result<Config, Vec<Problem>> {
-    let config: Config = parse_document(Document::Config, text)?;
+    let config: Config = parse_document(Document::Config, text).map_err(clipped)?;
     let problems = semantic::check_config(&config);
     if problems.is_empty() {
         Ok(config)
     } else {
-        Err(problems)
+        Err(clipped(problems))
     }
+}
+
+/// The problems with their messages shortened by [`clip_message`].
+fn clipped(problems: Vec<Problem>) -> Vec<Problem> {
+    problems
+        .into_iter()
+        .map(|p| Problem {
+            message: clip_message(&p.message),
+            pointer: p.pointer,
+        })
+        .collect()
 }
 
 /// Validates manifest text: schema, types, then semantics.
 pub fn manifest_from_str(text: &str) -> Result<ReleaseManifest, Vec<Problem>> {
-    let manifest: ReleaseManifest = parse_document(Document::Manifest, text)?;
+    let manifest: ReleaseManifest = parse_document(Document::Manifest, text).map_err(clipped)?;
     let problems = semantic::check_manifest(&manifest);
     if problems.is_empty() {
         Ok(manifest)
     } else {
-        Err(problems)
+        Err(clipped(problems))
     }
 }
 
@@ -90,7 +151,7 @@ pub fn check_manifest_value(manifest: &ReleaseManifest) -> Vec<Problem> {
         )],
     };
     problems.extend(semantic::check_manifest(manifest));
-    problems
+    clipped(problems)
 }
 
 /// Parses JSON text, checks it against the document's schema, then deserializes it into `T`,
@@ -126,4 +187,22 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
         };
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clip_message;
+
+    #[test]
+    fn long_quoted_values_are_cut_and_the_rest_kept() {
+        let huge = "x".repeat(10_000);
+        let m = clip_message(&format!("invalid type: string \"{huge}\", expected a map"));
+        assert!(m.starts_with("invalid type: string \"xxx"), "{m}");
+        assert!(m.ends_with("xxx\", expected a map"), "{m}");
+        assert!(m.contains('…') && m.chars().count() < 120, "{m}");
+        let short = "unknown field `x`; expected one of `a`, `b` (the repo's name isn't here)";
+        assert_eq!(clip_message(short), short);
+        assert_eq!(clip_message("a\nb"), "a\u{fffd}b");
+        assert!(clip_message(&"y ".repeat(1_000)).chars().count() <= 601);
+    }
 }

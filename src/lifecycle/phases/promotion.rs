@@ -227,7 +227,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                         head: head.clone(),
                         base: base.clone(),
                         title: format!("convoy {}: promote {head} to {base}", d.m.id),
-                        body: format!("{}\n\nRelease **{}**: promotes `{head}` ({}) to `{base}`. Opened by convoy; it merges this pull request itself, pinned to the validated SHA.", report::marker(&d.m.id), d.m.title, pin.short()),
+                        body: format!("{}\n\nRelease **{}**: promotes `{head}` ({}) to `{base}`. Opened by convoy; it merges this pull request itself, pinned to the validated SHA.", report::marker(&d.m.id), report::escape(&d.m.title), pin.short()),
                     },
                     format!("promote {} to {step}", r.name),
                     vec![],

@@ -4,6 +4,7 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse as _;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -98,6 +99,11 @@ async fn read(app: &Shared, c: &Caller, o: &str, r: &str, path: &str, q: RefQuer
     let mut v = entry(
         &app.base, &full, &reference, "file", &e.path, &e.sha, e.size,
     );
+    if content.len() > INLINE_CONTENT_MAX {
+        v["content"] = json!("");
+        v["encoding"] = json!("none");
+        return Ok(reply(StatusCode::OK, v));
+    }
     let encoded = base64::engine::general_purpose::STANDARD.encode(&content);
     // GitHub wraps base64 content at 60 characters per line.
     let wrapped: Vec<&str> = encoded
@@ -120,14 +126,62 @@ pub async fn get_root(
     read(&app, &c, &o, &r, "", q).await
 }
 
-/// `GET /repos/{owner}/{repo}/contents/{path}`
+/// `GET /repos/{owner}/{repo}/contents/{path}`. With `Accept: application/vnd.github.raw` a
+/// file's bytes come back as they are; otherwise, as on GitHub, a file over 1 MB comes back with
+/// an empty `content` and `encoding: none` (read it raw or through the blobs API).
 pub async fn get(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
     Path((o, r, p)): Path<(String, String, String)>,
     Query(q): Query<RefQuery>,
+    headers: axum::http::HeaderMap,
 ) -> ApiResult {
+    let raw = headers
+        .get_all(axum::http::header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("vnd.github.raw") || v.contains("vnd.github.v3.raw"));
+    if raw {
+        return read_raw(&app, &c, &o, &r, &p, q).await;
+    }
     read(&app, &c, &o, &r, &p, q).await
+}
+
+/// The largest file whose content the Contents API returns inline (GitHub: 1 MB).
+pub const INLINE_CONTENT_MAX: usize = 1024 * 1024;
+
+/// A file's bytes for the raw media type.
+async fn read_raw(
+    app: &Shared,
+    c: &Caller,
+    o: &str,
+    r: &str,
+    path: &str,
+    q: RefQuery,
+) -> ApiResult {
+    let st = app.state.lock().await;
+    let k = authorize(&st, c, o, r, Permission::Read)?;
+    let repo = &st.repos[&k];
+    let reference = q.name.unwrap_or_else(|| repo.default_branch.clone());
+    let sha = repo
+        .resolve(&reference)
+        .await?
+        .ok_or_else(ApiError::not_found)?;
+    let path = path.trim_matches('/');
+    let found = repo.git.ls_tree(&sha, path, false).await?;
+    let Some(e) = found.into_iter().find(|e| e.kind == "blob") else {
+        return Err(ApiError::not_found());
+    };
+    let content = repo.git.read_blob(&e.sha).await?;
+    Ok((
+        StatusCode::OK,
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/vnd.github.raw",
+        )],
+        content,
+    )
+        .into_response())
 }
 
 #[derive(Deserialize)]

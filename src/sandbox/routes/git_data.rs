@@ -1,10 +1,13 @@
-//! The Git data API: reading and creating commit objects (`GET/POST …/git/commits`).
+//! The Git data API: reading and creating commit objects (`GET/POST …/git/commits`) and reading
+//! blobs (`GET …/git/blobs/{sha}`, the way to read a file over 1 MB).
 
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use base64::Engine as _;
 use serde::Deserialize;
+use serde_json::json;
 
 use super::{Shared, authorize, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
@@ -85,5 +88,42 @@ pub async fn create_commit(
     Ok(reply(
         StatusCode::CREATED,
         json::git_commit(&app.base, &name, &info),
+    ))
+}
+
+/// `GET /repos/{owner}/{repo}/git/blobs/{file_sha}`: a blob's content in base64 (wrapped at 60
+/// characters, as GitHub does), whatever its size up to the sandbox's limits.
+pub async fn get_blob(
+    State(app): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((o, r, sha)): Path<(String, String, String)>,
+) -> ApiResult {
+    let st = app.state.lock().await;
+    let k = authorize(&st, &c, &o, &r, Permission::Read)?;
+    let repo = &st.repos[&k];
+    let Some(full) = repo.git.resolve_blob(&sha).await? else {
+        return Err(ApiError::not_found());
+    };
+    let content = repo.git.read_blob(&full).await?;
+    let encoded = base64::engine::general_purpose::STANDARD.encode(&content);
+    let wrapped: Vec<&str> = encoded
+        .as_bytes()
+        .chunks(60)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    let url = format!(
+        "{}/git/blobs/{full}",
+        json::repo_url(&app.base, &repo.full_name())
+    );
+    Ok(reply(
+        StatusCode::OK,
+        json!({
+            "sha": full,
+            "node_id": json::node_id("Blob", crate::sandbox::state::fnv(&full)),
+            "size": content.len(),
+            "url": url,
+            "content": wrapped.join("\n") + "\n",
+            "encoding": "base64",
+        }),
     ))
 }

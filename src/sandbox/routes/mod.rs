@@ -25,6 +25,10 @@ use super::middleware::{self, Caller};
 use super::seed::Permission;
 use super::state::{App, State};
 
+/// The largest request body the sandbox accepts (GitHub's limit for a file is 100 MB; the
+/// sandbox keeps everything in memory, so it stops earlier).
+pub const REQUEST_BODY_LIMIT: usize = 64 * 1024 * 1024;
+
 /// The router's shared state.
 pub type Shared = Arc<App>;
 
@@ -91,6 +95,7 @@ pub fn router(app: Shared) -> Router {
         .route("/git/refs", post(repos::create_ref))
         .route("/git/commits", post(git_data::create_commit))
         .route("/git/commits/{sha}", get(git_data::get_commit))
+        .route("/git/blobs/{sha}", get(git_data::get_blob))
         .route(
             "/git/refs/{*name}",
             patch(repos::update_ref)
@@ -186,6 +191,9 @@ pub fn router(app: Shared) -> Router {
         .nest("/_sandbox", control)
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::not_found() })
+        // axum refuses bodies over 2 MB by default; GitHub takes files far larger than that
+        // through the Contents API (a base64 manifest over 1.5 MB is already over 2 MB).
+        .layer(axum::extract::DefaultBodyLimit::max(REQUEST_BODY_LIMIT))
         .layer(axum::middleware::from_fn_with_state(
             app.clone(),
             middleware::api,
