@@ -11,7 +11,8 @@
 //! shipped, and every staging → main merge was of a SHA e2e passed on.
 //!
 //! `cargo test --test chaos` runs a short sweep (seeds 1–3). The full sweep:
-//! `CONVOY_CHAOS_SEEDS=200 cargo test --release --test chaos -- --nocapture`; one seed:
+//! `CONVOY_CHAOS_SEEDS=200 cargo test --release --test chaos -- --nocapture` (seeds 1–200;
+//! `CONVOY_CHAOS_FROM=150` starts later); one seed:
 //! `CONVOY_CHAOS_SEED=17 cargo test --test chaos -- --nocapture`.
 
 mod scenario;
@@ -140,11 +141,13 @@ fn seeds() -> Vec<u64> {
     {
         return vec![one];
     }
-    let n = std::env::var("CONVOY_CHAOS_SEEDS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(3);
-    (1..=n).collect()
+    let var = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    (var("CONVOY_CHAOS_FROM", 1)..=var("CONVOY_CHAOS_SEEDS", 3)).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
