@@ -304,16 +304,9 @@ impl Scenario {
 
     /// The release as stored now.
     pub async fn manifest(&self, id: &str) -> ReleaseManifest {
-        let store = ManifestStore {
-            repo: RepoName::parse("acme/control").unwrap(),
-            branch: None,
-        };
-        store
-            .load(&self.bob, &ReleaseId::parse(id).unwrap())
+        self.manifest_opt(id)
             .await
-            .unwrap()
             .unwrap_or_else(|| panic!("release {id} exists"))
-            .manifest
     }
 
     /// The release as stored now, if it exists.
