@@ -1,49 +1,54 @@
-//! The repository dependency graph: promotion waves, rollback order, cycles.
+//! The dependency graph: promotion waves, rollback order, cycles.
 //!
 //! An edge `a → b` means "`a` depends on `b`": `b` is promoted (and shipped) before `a`.
-//! Waves are sets of repos that may promote together; inside a wave the order is by name, so
+//! Waves are sets of nodes that may promote together; inside a wave the order is by name, so
 //! every run plans the same way. Rollback walks the waves backwards.
+//!
+//! The graph is generic over its nodes, and so depends on nothing else in the crate; convoy's
+//! nodes are member repos (`RepoName`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
 
-use crate::model::ids::RepoName;
-
-/// A dependency cycle, with the repos in the order they depend on each other; the first repo is
+/// A dependency cycle, with the nodes in the order they depend on each other; the first node is
 /// repeated at the end (`a → b → a`).
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("dependency cycle: {}", render_cycle(.cycle))]
-pub struct CycleError {
-    /// The repos on the cycle, first repeated last.
-    pub cycle: Vec<RepoName>,
-}
-
-fn render_cycle(cycle: &[RepoName]) -> String {
-    cycle
-        .iter()
-        .map(RepoName::as_str)
-        .collect::<Vec<_>>()
-        .join(" → ")
-}
-
-/// An acyclic dependency graph over member repos, with its waves computed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct DependencyGraph {
-    /// For each repo, the repos it depends on.
-    deps: BTreeMap<RepoName, BTreeSet<RepoName>>,
-    waves: Vec<Vec<RepoName>>,
+pub struct CycleError<N> {
+    /// The nodes on the cycle, first repeated last.
+    pub cycle: Vec<N>,
 }
 
-impl DependencyGraph {
+impl<N: fmt::Display> fmt::Display for CycleError<N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<String> = self.cycle.iter().map(ToString::to_string).collect();
+        write!(f, "dependency cycle: {}", names.join(" → "))
+    }
+}
+
+impl<N: fmt::Debug + fmt::Display> std::error::Error for CycleError<N> {}
+
+/// An acyclic dependency graph over member repos (or any ordered names), with its waves
+/// computed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DependencyGraph<N> {
+    /// For each node, the nodes it depends on.
+    deps: BTreeMap<N, BTreeSet<N>>,
+    waves: Vec<Vec<N>>,
+}
+
+impl<N: Ord + Clone + fmt::Display> DependencyGraph<N> {
     /// Builds the graph from `nodes` and `(from, to)` edges ("`from` depends on `to`").
     ///
-    /// Edges naming a repo outside `nodes` are ignored (validation reports those separately);
+    /// Edges naming a node outside `nodes` are ignored (validation reports those separately);
     /// self-edges count as a cycle of one.
     pub fn new<'a>(
-        nodes: impl IntoIterator<Item = &'a RepoName>,
-        edges: impl IntoIterator<Item = (&'a RepoName, &'a RepoName)>,
-    ) -> Result<Self, CycleError> {
-        let mut deps: BTreeMap<RepoName, BTreeSet<RepoName>> = nodes
+        nodes: impl IntoIterator<Item = &'a N>,
+        edges: impl IntoIterator<Item = (&'a N, &'a N)>,
+    ) -> Result<Self, CycleError<N>>
+    where
+        N: 'a,
+    {
+        let mut deps: BTreeMap<N, BTreeSet<N>> = nodes
             .into_iter()
             .map(|n| (n.clone(), BTreeSet::new()))
             .collect();
@@ -61,35 +66,35 @@ impl DependencyGraph {
         Ok(DependencyGraph { deps, waves })
     }
 
-    /// Repos that may promote together, dependencies first; sorted by name inside a wave.
-    pub fn waves(&self) -> &[Vec<RepoName>] {
+    /// Nodes that may promote together, dependencies first; sorted by name inside a wave.
+    pub fn waves(&self) -> &[Vec<N>] {
         &self.waves
     }
 
-    /// Every repo in promotion order (wave by wave).
-    pub fn promotion_order(&self) -> Vec<RepoName> {
+    /// Every node in promotion order (wave by wave).
+    pub fn promotion_order(&self) -> Vec<N> {
         self.waves.iter().flatten().cloned().collect()
     }
 
-    /// Every repo in rollback order: the last wave first.
-    pub fn rollback_order(&self) -> Vec<RepoName> {
+    /// Every node in rollback order: the last wave first.
+    pub fn rollback_order(&self) -> Vec<N> {
         self.waves.iter().rev().flatten().cloned().collect()
     }
 
-    /// The repos `repo` depends on directly.
-    pub fn dependencies_of(&self, repo: &RepoName) -> impl Iterator<Item = &RepoName> {
-        self.deps.get(repo).into_iter().flatten()
+    /// The nodes `node` depends on directly.
+    pub fn dependencies_of(&self, node: &N) -> impl Iterator<Item = &N> {
+        self.deps.get(node).into_iter().flatten()
     }
 
-    /// The wave index (0-based) of `repo`.
-    pub fn wave_of(&self, repo: &RepoName) -> Option<usize> {
-        self.waves.iter().position(|w| w.contains(repo))
+    /// The wave index (0-based) of `node`.
+    pub fn wave_of(&self, node: &N) -> Option<usize> {
+        self.waves.iter().position(|w| w.contains(node))
     }
 
     /// The graph as a mermaid flowchart: one subgraph per wave, an arrow from each dependency to
-    /// the repo that needs it.
+    /// the node that needs it.
     pub fn to_mermaid(&self) -> String {
-        let id = |r: &RepoName| r.as_str().replace(['/', '.', '-'], "_");
+        let id = |r: &N| r.to_string().replace(['/', '.', '-'], "_");
         let mut out = String::from("flowchart LR\n");
         for (i, wave) in self.waves.iter().enumerate() {
             let _ = writeln!(out, "  subgraph wave{}[\"wave {}\"]", i + 1, i + 1);
@@ -106,7 +111,7 @@ impl DependencyGraph {
         out
     }
 
-    /// The graph in Graphviz dot: one cluster per wave, an arrow from each dependency to the repo
+    /// The graph in Graphviz dot: one cluster per wave, an arrow from each dependency to the node
     /// that needs it.
     pub fn to_dot(&self) -> String {
         let mut out = String::from("digraph convoy {\n  rankdir=LR;\n");
@@ -133,11 +138,11 @@ impl DependencyGraph {
 }
 
 /// Kahn's algorithm by levels: wave n holds the repos whose dependencies all sit in earlier waves.
-fn layer(deps: &BTreeMap<RepoName, BTreeSet<RepoName>>) -> Vec<Vec<RepoName>> {
-    let mut placed: BTreeSet<&RepoName> = BTreeSet::new();
+fn layer<N: Ord + Clone>(deps: &BTreeMap<N, BTreeSet<N>>) -> Vec<Vec<N>> {
+    let mut placed: BTreeSet<&N> = BTreeSet::new();
     let mut waves = Vec::new();
     while placed.len() < deps.len() {
-        let wave: Vec<RepoName> = deps
+        let wave: Vec<N> = deps
             .iter()
             .filter(|(n, ds)| !placed.contains(n) && ds.iter().all(|d| placed.contains(d)))
             .map(|(n, _)| n.clone())
@@ -157,21 +162,21 @@ fn layer(deps: &BTreeMap<RepoName, BTreeSet<RepoName>>) -> Vec<Vec<RepoName>> {
 
 /// Depth-first search for a cycle; returns it in dependency order with the first node repeated.
 /// Deterministic: starts from the smallest name and follows edges in name order.
-fn find_cycle(deps: &BTreeMap<RepoName, BTreeSet<RepoName>>) -> Option<Vec<RepoName>> {
+fn find_cycle<N: Ord + Clone>(deps: &BTreeMap<N, BTreeSet<N>>) -> Option<Vec<N>> {
     #[derive(Clone, Copy, PartialEq)]
     enum Mark {
         New,
         OnPath,
         Done,
     }
-    let mut mark: BTreeMap<&RepoName, Mark> = deps.keys().map(|k| (k, Mark::New)).collect();
+    let mut mark: BTreeMap<&N, Mark> = deps.keys().map(|k| (k, Mark::New)).collect();
     for start in deps.keys() {
         if mark.get(start) != Some(&Mark::New) {
             continue;
         }
         // Iterative DFS: a stack of (node, its remaining successors).
-        let mut path: Vec<&RepoName> = vec![start];
-        let mut stack: Vec<std::collections::btree_set::Iter<'_, RepoName>> =
+        let mut path: Vec<&N> = vec![start];
+        let mut stack: Vec<std::collections::btree_set::Iter<'_, N>> =
             vec![deps.get(start).map(|s| s.iter()).unwrap_or_default()];
         mark.insert(start, Mark::OnPath);
         while let Some(top) = stack.last_mut() {
@@ -179,8 +184,7 @@ fn find_cycle(deps: &BTreeMap<RepoName, BTreeSet<RepoName>>) -> Option<Vec<RepoN
                 Some(next) => match mark.get(next).copied() {
                     Some(Mark::OnPath) => {
                         let pos = path.iter().position(|p| *p == next).unwrap_or(0);
-                        let mut cycle: Vec<RepoName> =
-                            path[pos..].iter().map(|r| (*r).clone()).collect();
+                        let mut cycle: Vec<N> = path[pos..].iter().map(|r| (*r).clone()).collect();
                         cycle.push(next.clone());
                         return Some(cycle);
                     }
@@ -206,6 +210,7 @@ fn find_cycle(deps: &BTreeMap<RepoName, BTreeSet<RepoName>>) -> Option<Vec<RepoN
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::ids::RepoName;
 
     fn r(s: &str) -> RepoName {
         RepoName::parse(s).unwrap()

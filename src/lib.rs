@@ -14,6 +14,7 @@ pub mod graph;
 pub mod lifecycle;
 pub mod model;
 pub mod plan;
+pub mod rehearse;
 pub mod report;
 pub mod runner;
 pub mod sandbox;

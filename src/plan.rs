@@ -7,13 +7,13 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use crate::lifecycle::observed::{Observed, ObservedPermission};
-use crate::lifecycle::simulate::{World, rehearse};
 use crate::lifecycle::table::{GateMode, PHASES};
 use crate::lifecycle::{DirectivePolicy, PlannedAction, Wait, decide};
 use crate::model::config::Permission;
 use crate::model::ids::{Login, RepoName};
 use crate::model::manifest::{Phase, ReleaseManifest};
 use crate::model::time::Timestamp;
+use crate::rehearse::{World, rehearse};
 use crate::signal::{Command, CommandSignal, CommandSource, Signal};
 
 /// One phase still ahead of the release.

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::model::create::CreateArgs;
 use crate::model::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
 
 /// One thing that happened, as convoy understands it.
@@ -202,21 +203,6 @@ pub enum Command {
     Status,
     /// Reconcile the release with GitHub.
     Reconcile,
-}
-
-/// Arguments of `create`: `version=… title="…" directive=auto tasks=a/b#1,a/c#2 carry_over=<id>`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CreateArgs {
-    /// The version to tag (default: the release id).
-    pub version: Option<String>,
-    /// A human title (default: `Release <id>`).
-    pub title: Option<String>,
-    /// Overrides the config's directive.
-    pub directive: Option<crate::model::config::Directive>,
-    /// Explicit tasks, in addition to those gathered from sprints.
-    pub tasks: Vec<IssueRef>,
-    /// Carry over deferred and unfinished tasks of this earlier release.
-    pub carry_over: Option<ReleaseId>,
 }
 
 /// What happened to a pull request.

@@ -7,11 +7,11 @@ use std::collections::HashMap;
 
 use convoy::action::{ActionEnv, EnvError, export_env, mask, step_summary, write_outputs};
 use convoy::lifecycle::action::{ActionOutcome, Executed};
-use convoy::lifecycle::simulate::rehearse;
 use convoy::lifecycle::{Decision, decide};
 use convoy::model::config::Directive;
 use convoy::model::manifest::{Conclusion, Phase};
 use convoy::model::time::Timestamp;
+use convoy::rehearse::rehearse;
 use convoy::signal::Command;
 use support::*;
 

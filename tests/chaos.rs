@@ -230,7 +230,7 @@ async fn the_invariants_catch_a_duplicated_dispatch() {
     let seen_before = vec![HistoryEntry {
         at: convoy::model::time::Timestamp::from_unix_seconds(0).unwrap(),
         actor: "convoy".to_owned(),
-        event: "gone".to_owned(),
+        event: "gone".into(),
         from: None,
         to: None,
         detail: "an entry the stored manifest no longer has".to_owned(),

@@ -5,9 +5,9 @@ mod support;
 
 use convoy::lifecycle::action::Action;
 use convoy::lifecycle::decide;
-use convoy::lifecycle::simulate::rehearse;
 use convoy::model::config::Directive;
 use convoy::model::manifest::{Phase, RepoState, RunKind};
+use convoy::rehearse::rehearse;
 use convoy::signal::Command;
 use support::*;
 

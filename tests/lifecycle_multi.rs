@@ -6,12 +6,12 @@ mod support;
 
 use convoy::lifecycle::action::Action;
 use convoy::lifecycle::observed::{ObservedComment, ObservedStatus, StagingHold, StatusState};
-use convoy::lifecycle::simulate::World;
 use convoy::lifecycle::{Decision, Owner, decide};
 use convoy::model::config::Directive;
 use convoy::model::create::{CreateRequest, carried_tasks};
 use convoy::model::ids::{IssueRef, ReleaseId};
 use convoy::model::manifest::{Phase, ReleaseManifest, TaskStatus};
+use convoy::rehearse::World;
 use convoy::signal::{Command, CreateArgs, IssueChange, Signal};
 use support::{branch, command, config, login, reconcile, release, repo, t0, world};
 

@@ -9,11 +9,11 @@
 mod support;
 
 use convoy::lifecycle::action::Action;
-use convoy::lifecycle::simulate::World;
 use convoy::lifecycle::{Decision, TierVerdict, decide, tier_verdicts};
 use convoy::model::config::{Directive, TierPhase};
 use convoy::model::manifest::{Conclusion, Gate, Phase, ReleaseManifest, TaskStatus};
 use convoy::model::time::Timestamp;
+use convoy::rehearse::World;
 use convoy::signal::{Command, CommandSignal, CommandSource, Signal};
 use proptest::prelude::*;
 use support::*;

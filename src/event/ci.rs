@@ -2,10 +2,9 @@
 
 use serde_json::Value;
 
-use super::EventError;
-use super::convert::{action, clip, ignored, ignored_action};
-use super::de;
+use super::error::{EventError, de};
 use super::payload;
+use super::read::{action, clip, ignored, ignored_action};
 use crate::model::ids::{BranchName, Sha};
 use crate::signal::{Signal, WorkflowRunSignal};
 

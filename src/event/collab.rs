@@ -2,11 +2,10 @@
 
 use serde_json::Value;
 
-use super::EventError;
 use super::chatops;
-use super::convert::{action, ignored, ignored_action};
-use super::de;
+use super::error::{EventError, de};
 use super::payload;
+use super::read::{action, ignored, ignored_action};
 use crate::model::ids::{Login, Sha};
 use crate::signal::{
     Command, CommentSignal, IssueChange, PullRequestAction, PullRequestSignal, Signal,

@@ -1,12 +1,14 @@
 //! One function per event: payload fields → [`Signal`]. This file holds the dispatch on the
-//! event name, the shared helpers and the command events; [`super::collab`] and [`super::ci`] the
-//! others.
+//! event name and the command events; [`super::collab`] and [`super::ci`] the others, and
+//! [`super::read`] the helpers they share.
 
 use serde_json::Value;
 
 use super::chatops::{self, COMMAND_NAMES};
-use super::payload::{self, ActionOnly};
-use super::{EventError, ci, collab, de};
+use super::error::{EventError, de};
+use super::payload;
+use super::read::{action, clip, ignored};
+use super::{ci, collab};
 use crate::model::ids::ReleaseId;
 use crate::signal::{Command, CommandSignal, CommandSource, Signal};
 
@@ -31,41 +33,6 @@ pub fn signal(name: &str, v: &Value) -> Result<Signal, EventError> {
             clip(other)
         ))),
     }
-}
-
-/// An ignored event with its reason.
-pub(super) fn ignored(reason: String) -> Signal {
-    Signal::Ignored { reason }
-}
-
-/// A value quoted in a reason: at most 60 characters, no control characters or backticks.
-pub(super) fn clip(s: &str) -> String {
-    let mut out: String = s
-        .chars()
-        .take(60)
-        .map(|c| match c {
-            '`' => '\'',
-            c if c.is_control() => '\u{fffd}',
-            c => c,
-        })
-        .collect();
-    if s.chars().count() > 60 {
-        out.push('…');
-    }
-    out
-}
-
-/// The reason for an action convoy does not follow.
-pub(super) fn ignored_action(event: &str, action: &str) -> Signal {
-    ignored(format!(
-        "`{event}` action `{}` is not one convoy follows",
-        clip(action)
-    ))
-}
-
-/// Reads the `action` field.
-pub(super) fn action(v: &Value) -> Result<String, EventError> {
-    de::<ActionOnly>(v).map(|a| a.action)
 }
 
 /// An optional release id from a string input: absent or blank is `None`.

@@ -3,15 +3,18 @@
 //! A refused command changes nothing but the reply. Accepted commands are recorded in history
 //! with who gave them and how.
 
+mod deferral;
 mod milestones;
 
-use super::Draft;
 use super::action::Action;
+use super::draft::Draft;
 use super::tiers;
 use crate::model::config::Permission;
+use crate::model::history::HistoryEvent;
 use crate::model::ids::Login;
-use crate::model::manifest::{Approval, Conclusion, Gate, Phase, RunStatus, TaskStatus};
+use crate::model::manifest::{Approval, Conclusion, Gate, Phase, RunStatus};
 use crate::signal::{Command, CommandSource, Signal};
+use deferral::defer;
 
 /// Applies `signal` to the draft.
 pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
@@ -137,14 +140,15 @@ fn run_command(
     };
     match outcome {
         Ok(Some(detail)) => {
-            let event = format!("command_{}", name(cmd));
-            d.log(
-                actor.as_str(),
-                &event,
-                None,
-                None,
-                format!("{detail} (via {how})"),
-            );
+            if let Some(event) = history_event(cmd) {
+                d.log(
+                    actor.as_str(),
+                    event,
+                    None,
+                    None,
+                    format!("{detail} (via {how})"),
+                );
+            }
         }
         Ok(None) => {}
         Err(why) => reply(
@@ -276,38 +280,6 @@ fn retry(
     Ok(Some(format!("set {count} run(s) aside to run again")))
 }
 
-fn defer(d: &mut Draft<'_>, issue: &crate::model::ids::IssueRef) -> Result<Option<String>, String> {
-    if !matches!(d.m.phase, Phase::Planning | Phase::Development) {
-        return Err(format!(
-            "tasks can be deferred during planning and development; the release is in {}",
-            d.m.phase.as_str()
-        ));
-    }
-    let Some(i) = d.m.tasks.iter().position(|t| &t.issue == issue) else {
-        return Err(format!("{issue} is not a task of release {}", d.m.id));
-    };
-    let task = d.m.tasks[i].clone();
-    match task.status {
-        TaskStatus::Deferred | TaskStatus::Dropped => Ok(None),
-        TaskStatus::Merged => {
-            // The revert pull request on the RC branch is planned by the development phase on
-            // every run until it merged (see `phases::plan_deferral_reverts`).
-            let rc =
-                d.m.repo(&task.repo)
-                    .map(|r| r.rc_branch.to_string())
-                    .unwrap_or_default();
-            d.m.tasks[i].status = TaskStatus::Deferred;
-            Ok(Some(format!(
-                "deferred {issue}; its merge is reverted on {rc}"
-            )))
-        }
-        _ => {
-            d.m.tasks[i].status = TaskStatus::Deferred;
-            Ok(Some(format!("deferred {issue}")))
-        }
-    }
-}
-
 fn stop(d: &mut Draft<'_>, to: Phase) -> Result<Option<String>, String> {
     let phase = d.m.phase;
     let rollback_after_shipping = phase == Phase::Shipped && to == Phase::RolledBack;
@@ -367,5 +339,22 @@ fn name(cmd: &Command) -> &'static str {
         Command::Rollback => "rollback",
         Command::Status => "status",
         Command::Reconcile => "reconcile",
+    }
+}
+
+/// The history kind a carried-out command is recorded as (`command_<name>`); `None` for the
+/// commands that never change a release (`create` refers to a release that already exists;
+/// `plan`, `status` and `reconcile` only read).
+fn history_event(cmd: &Command) -> Option<HistoryEvent> {
+    match cmd {
+        Command::Approve => Some(HistoryEvent::CommandApprove),
+        Command::Promote => Some(HistoryEvent::CommandPromote),
+        Command::Ship => Some(HistoryEvent::CommandShip),
+        Command::Validate => Some(HistoryEvent::CommandValidate),
+        Command::Retry { .. } => Some(HistoryEvent::CommandRetry),
+        Command::Defer { .. } => Some(HistoryEvent::CommandDefer),
+        Command::Abort => Some(HistoryEvent::CommandAbort),
+        Command::Rollback => Some(HistoryEvent::CommandRollback),
+        Command::Create(_) | Command::Plan | Command::Status | Command::Reconcile => None,
     }
 }

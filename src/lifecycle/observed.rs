@@ -1,7 +1,8 @@
 //! [`Observed`]: what GitHub showed this run, as plain data.
 //!
 //! The observer (GitHub I/O) fills it; `decide` only reads it. Tests and `convoy plan --observed`
-//! build it by hand, and [`super::simulate`] evolves it the way GitHub would.
+//! build it by hand, and the rehearsal simulator (`crate::rehearse::World`) evolves it the way
+//! GitHub would.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::action::Action;
-use super::table::Owner;
-use super::{DirectivePolicy, Draft};
+use super::draft::Draft;
+use super::table::{DirectivePolicy, Owner};
 use crate::model::config::{TierConfig, TierPhase};
+use crate::model::history::HistoryEvent;
 use crate::model::ids::{BranchName, RepoName, Sha, TierName};
 use crate::model::manifest::{Conclusion, ReleaseManifest, RunKind, RunStatus, TierRun};
 
@@ -219,7 +220,13 @@ fn record_completion(d: &mut Draft<'_>, i: usize) {
         RunKind::AutoFix => format!("auto-fix {} for tier {} {word}", r.attempt, r.tier),
     };
     d.m.tier_runs[i].completed_at = Some(d.now);
-    d.log("convoy", "run_completed", None, Some(word.to_owned()), what);
+    d.log(
+        "convoy",
+        HistoryEvent::RunCompleted,
+        None,
+        Some(word.to_owned()),
+        what,
+    );
 }
 
 /// Dispatches, retries, auto-fixes or escalates every tier of `phase` that must pass.
@@ -340,7 +347,7 @@ fn dispatch(
         };
         d.log(
             "convoy",
-            "run_dispatched",
+            HistoryEvent::RunDispatched,
             None,
             Some(correlation_id.clone()),
             what,

@@ -1,6 +1,10 @@
-//! Creating a release: a manifest from `convoy.json`, an id and the `create` arguments.
+//! Creating a release: a manifest from `convoy.json`, an id and the `create` arguments
+//! ([`CreateArgs`], which [`crate::signal::Command::Create`] carries).
 
-use super::config::{Config, rc_branch_for, tag_for};
+use serde::{Deserialize, Serialize};
+
+use super::config::{Config, Directive, rc_branch_for, tag_for};
+use super::history::HistoryEvent;
 use super::ids::{IssueRef, Login, ReleaseId, RepoName};
 use super::manifest::{
     CarriedFrom, CrossRepoDependency, DependencyKind, HistoryEntry, Phase, Policy, ReleaseManifest,
@@ -8,7 +12,21 @@ use super::manifest::{
 };
 use super::time::Timestamp;
 use crate::graph::{CycleError, DependencyGraph};
-use crate::signal::CreateArgs;
+
+/// Arguments of `create`: `version=… title="…" directive=auto tasks=a/b#1,a/c#2 carry_over=<id>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreateArgs {
+    /// The version to tag (default: the release id).
+    pub version: Option<String>,
+    /// A human title (default: `Release <id>`).
+    pub title: Option<String>,
+    /// Overrides the config's directive.
+    pub directive: Option<Directive>,
+    /// Explicit tasks, in addition to those gathered from sprints.
+    pub tasks: Vec<IssueRef>,
+    /// Carry over deferred and unfinished tasks of this earlier release.
+    pub carry_over: Option<ReleaseId>,
+}
 
 /// Everything `create` needs besides the config.
 #[derive(Debug, Clone)]
@@ -43,7 +61,7 @@ pub enum CreateError {
     },
     /// The repo and task dependencies form a cycle.
     #[error(transparent)]
-    Cycle(#[from] CycleError),
+    Cycle(#[from] CycleError<RepoName>),
 }
 
 /// The tasks of `previous` that `create carry_over=<previous>` brings into a release of
@@ -208,7 +226,7 @@ impl ReleaseManifest {
             history: vec![HistoryEntry {
                 at: req.now,
                 actor: req.actor.to_string(),
-                event: "created".to_owned(),
+                event: HistoryEvent::Created,
                 from: None,
                 to: Some(Phase::Planning.as_str().to_owned()),
                 detail: format!(
@@ -228,7 +246,7 @@ impl ReleaseManifest {
             manifest.history.push(HistoryEntry {
                 at: req.now,
                 actor: req.actor.to_string(),
-                event: "carried_over".to_owned(),
+                event: HistoryEvent::CarriedOver,
                 from: Some(from.to_string()),
                 to: None,
                 detail: if list.is_empty() {
@@ -295,7 +313,7 @@ impl ReleaseManifest {
 
     /// The dependency graph of the release's repos (declared, task-derived and recorded
     /// dependencies together).
-    pub fn graph(&self) -> Result<DependencyGraph, CycleError> {
+    pub fn graph(&self) -> Result<DependencyGraph<RepoName>, CycleError<RepoName>> {
         let derived = self.derive_dependencies();
         let edges = derived
             .iter()

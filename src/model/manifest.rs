@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use super::history::{HistoryEntry, HistoryEvent};
+
 use super::config::{Approvers, AutoFix, Directive, Escalation, ShipPolicy, TierConfig, TierPhase};
 use super::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
 use super::time::Timestamp;
@@ -126,6 +128,11 @@ impl Phase {
             Phase::Aborted => "aborted",
             Phase::RolledBack => "rolled_back",
         }
+    }
+
+    /// The phase written as `name` in JSON (`rolled_back`, …), if it is one.
+    pub fn parse(name: &str) -> Option<Phase> {
+        Phase::ALL.into_iter().find(|p| p.as_str() == name)
     }
 
     /// Whether the release can still move (not shipped, aborted or rolled back).
@@ -529,26 +536,6 @@ pub struct EscalationRecord {
     pub notified: bool,
 }
 
-/// One line of history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryEntry {
-    /// When.
-    pub at: Timestamp,
-    /// Who: a login, or `convoy`.
-    pub actor: String,
-    /// What kind of thing happened (`created`, `phase_changed`, `approved`, …).
-    pub event: String,
-    /// The state before, when the event is a change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub from: Option<String>,
-    /// The state after, when the event is a change.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// A sentence with the details.
-    pub detail: String,
-}
-
 impl ReleaseManifest {
     /// The member repo with this name.
     pub fn repo(&self, name: &RepoName) -> Option<&ReleaseRepo> {
@@ -563,5 +550,27 @@ impl ReleaseManifest {
     /// The tier with this name in the policy snapshot.
     pub fn tier(&self, name: &TierName) -> Option<&TierConfig> {
         self.policy.tiers.iter().find(|t| &t.name == name)
+    }
+
+    /// When the current phase was (last) entered: the time of the latest history entry that
+    /// entered it ([`HistoryEntry::entered`]), or the creation time when none did.
+    pub fn phase_entered_at(&self) -> Timestamp {
+        self.history
+            .iter()
+            .rev()
+            .find(|h| h.entered() == Some(self.phase))
+            .map_or(self.created_at, |h| h.at)
+    }
+}
+
+impl HistoryEntry {
+    /// The phase this entry entered: `to` of a phase change, or of the release's creation.
+    pub fn entered(&self) -> Option<Phase> {
+        match self.event {
+            HistoryEvent::PhaseChanged | HistoryEvent::Created => {
+                self.to.as_deref().and_then(Phase::parse)
+            }
+            _ => None,
+        }
     }
 }

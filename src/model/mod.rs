@@ -3,8 +3,10 @@
 
 pub mod config;
 pub mod create;
+pub mod history;
 pub mod ids;
 pub mod manifest;
+pub(crate) mod open_enum;
 pub mod schema;
 pub mod template;
 pub mod time;

@@ -9,7 +9,7 @@ use jsonschema::error::ValidationErrorKind;
 use jsonschema::{ValidationError, Validator};
 use serde_json::Value;
 
-use super::{Problem, pointer_push};
+use super::problem::{Problem, pointer_push};
 use crate::model::schema::Document;
 
 struct Compiled {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Problem, pointer_push};
+use super::problem::{Problem, pointer_push};
 use crate::graph::DependencyGraph;
 use crate::model::config::{Config, TierConfig, rc_branch_for, tag_for};
 use crate::model::ids::{ReleaseId, RepoName};

@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use convoy::lifecycle::observed::{Observed, ObservedPermission};
-use convoy::lifecycle::simulate::World;
 use convoy::lifecycle::{Owner, decide};
 use convoy::model::config::{Config, Directive, Permission};
 use convoy::model::create::CreateRequest;
@@ -11,6 +10,7 @@ use convoy::model::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName};
 use convoy::model::manifest::Conclusion;
 use convoy::model::manifest::ReleaseManifest;
 use convoy::model::time::Timestamp;
+use convoy::rehearse::World;
 use convoy::signal::CreateArgs;
 use convoy::signal::{Command, CommandSignal, CommandSource, Signal};
 
@@ -114,7 +114,7 @@ pub fn phases_visited(m: &convoy::model::manifest::ReleaseManifest) -> Vec<Strin
 /// moves any more.
 pub fn drive(
     mut cur: convoy::model::manifest::ReleaseManifest,
-    w: &mut convoy::lifecycle::simulate::World,
+    w: &mut convoy::rehearse::World,
     conclusion: Conclusion,
     stop: impl Fn(&convoy::lifecycle::Decision) -> bool,
 ) -> convoy::lifecycle::Decision {
@@ -182,13 +182,9 @@ pub fn comment(
 }
 
 /// Plays `m` forward for at most `steps` steps in a fresh [`world`], with the release captain as
-/// approver (see `convoy::lifecycle::simulate::rehearse`).
-pub fn play(
-    m: &ReleaseManifest,
-    steps: usize,
-    land_work: bool,
-) -> convoy::lifecycle::simulate::Rehearsal {
-    convoy::lifecycle::simulate::rehearse(
+/// approver (see `convoy::rehearse::rehearse`).
+pub fn play(m: &ReleaseManifest, steps: usize, land_work: bool) -> convoy::rehearse::Rehearsal {
+    convoy::rehearse::rehearse(
         m.clone(),
         world(m),
         &login("release-captain"),

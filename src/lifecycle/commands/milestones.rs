@@ -7,8 +7,9 @@
 //! - milestoned into one of the sprints while not yet a task → it becomes a planned task;
 //! - after development, a milestone change changes nothing and is only noted.
 
-use super::defer;
-use crate::lifecycle::Draft;
+use super::deferral::defer;
+use crate::lifecycle::draft::Draft;
+use crate::model::history::HistoryEvent;
 use crate::model::ids::{IssueRef, Login, RepoName};
 use crate::model::manifest::{Phase, ReleaseTask, TaskRole, TaskStatus};
 use crate::signal::IssueChange;
@@ -53,7 +54,7 @@ pub(super) fn apply(
             match defer(d, &issue) {
                 Ok(Some(detail)) => d.log(
                     &who,
-                    "task_deferred",
+                    HistoryEvent::TaskDeferred,
                     None,
                     None,
                     format!("{detail}: {reason} (milestone change on {issue})"),
@@ -88,7 +89,7 @@ pub(super) fn apply(
             });
             d.log(
                 &who,
-                "task_added",
+                HistoryEvent::TaskAdded,
                 None,
                 None,
                 format!("added {issue}: {reason} (milestone change on {issue})"),

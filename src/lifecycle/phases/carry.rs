@@ -7,8 +7,8 @@
 //!   release's RC branch exists, its open pull requests into the earlier release's RC branch are
 //!   retargeted to this one's, and their `convoy/release` status says they are back in a release.
 
-use crate::lifecycle::Draft;
 use crate::lifecycle::action::Action;
+use crate::lifecycle::draft::Draft;
 use crate::lifecycle::observed::{ObservedPull, StatusState};
 use crate::model::manifest::{ReleaseTask, TaskStatus};
 

@@ -1,10 +1,11 @@
 //! Development: cutting RC branches, tracking task pull requests, `convoy/depends-on`
 //! statuses, deferral reverts, and the step into staging.
 
-use crate::lifecycle::Draft;
 use crate::lifecycle::action::Action;
+use crate::lifecycle::draft::Draft;
 use crate::lifecycle::observed::{PullState, StatusState, mentions};
 use crate::lifecycle::table::{GateMode, Owner};
+use crate::model::history::HistoryEvent;
 use crate::model::ids::{BranchName, IssueRef};
 use crate::model::manifest::{Gate, Phase, RepoState, TaskStatus};
 
@@ -69,7 +70,7 @@ fn sync_tasks(d: &mut Draft<'_>) {
             task.status = status;
             d.log(
                 "convoy",
-                "task_status",
+                HistoryEvent::TaskStatus,
                 Some(status_name(before)),
                 Some(status_name(status)),
                 format!("task {issue}"),

@@ -4,8 +4,9 @@
 //! when this release is ready to leave development. The waiting release stays in development,
 //! says why, and moves on by itself on the first run after the holder ships or stops.
 
-use crate::lifecycle::Draft;
+use crate::lifecycle::draft::Draft;
 use crate::lifecycle::table::Owner;
+use crate::model::history::HistoryEvent;
 use crate::model::ids::ReleaseId;
 use crate::model::manifest::Phase;
 
@@ -54,9 +55,9 @@ pub(super) fn wait_for_staging(d: &mut Draft<'_>, reasons: Vec<String>) {
         let logged =
             d.m.history
                 .iter()
-                .any(|h| h.event == "staging_held" && h.at >= since && h.detail == why);
+                .any(|h| h.event == HistoryEvent::StagingHeld && h.at >= since && h.detail == why);
         if !logged {
-            d.log("convoy", "staging_held", None, None, why.clone());
+            d.log("convoy", HistoryEvent::StagingHeld, None, None, why.clone());
         }
         d.wait(Owner::Ci, why);
     }

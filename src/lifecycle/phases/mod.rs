@@ -12,13 +12,13 @@ mod undo;
 
 pub use carry::RELEASE_CONTEXT;
 
-use super::Draft;
 use super::action::Action;
+use super::draft::Draft;
+use super::markdown;
 use super::table::{GateMode, Owner};
 use super::tiers;
 use crate::model::config::TierPhase;
 use crate::model::manifest::{Gate, Phase, RepoState};
-use crate::report;
 /// Absorbs the facts the current phase depends on.
 pub(super) fn sync(d: &mut Draft<'_>) {
     sync_tracking_issue(d);
@@ -137,7 +137,7 @@ pub(super) fn all_repos(d: &Draft<'_>, state: RepoState) -> bool {
 fn sync_tracking_issue(d: &mut Draft<'_>) {
     if d.m.tracking_issue.is_none()
         && let Some(issue) =
-            d.o.issue_with_marker(&d.m.control_repo, &report::marker(&d.m.id))
+            d.o.issue_with_marker(&d.m.control_repo, &markdown::marker(&d.m.id))
     {
         d.m.tracking_issue = Some(issue.number);
     }
@@ -145,8 +145,8 @@ fn sync_tracking_issue(d: &mut Draft<'_>) {
 
 /// Keeps the tracking issue's body equal to the release's current report.
 pub(super) fn plan_tracking_issue(d: &mut Draft<'_>) {
-    let body = report::tracking_body(&d.m, &d.waits);
-    let title = report::tracking_title(&d.m);
+    let body = markdown::tracking_body(&d.m, &d.waits);
+    let title = markdown::tracking_title(&d.m);
     d.act(
         Action::UpsertTrackingIssue {
             repo: d.m.control_repo.clone(),

@@ -1,14 +1,15 @@
 //! Promotion: RC → staging and staging → base pull requests, merged wave by wave and pinned;
 //! tags, releases and the staging fast-forward.
 
-use crate::lifecycle::Draft;
 use crate::lifecycle::action::Action;
+use crate::lifecycle::draft::Draft;
+use crate::lifecycle::markdown;
 use crate::lifecycle::observed::{PullState, StatusState};
 use crate::lifecycle::table::Owner;
 use crate::model::config::{MergeMethod, OnPartial};
+use crate::model::history::HistoryEvent;
 use crate::model::ids::RepoName;
 use crate::model::manifest::{Phase, RepoState};
-use crate::report;
 
 /// The commit status convoy sets on promotion pull request heads: pending while the pull
 /// request waits for its dependencies, success when convoy merges it (the validated SHA for a
@@ -31,7 +32,7 @@ pub(super) fn sync_staging(d: &mut Draft<'_>) {
             let to = rc_now.as_ref().map(|s| s.to_string());
             d.log(
                 "convoy",
-                "rc_moved",
+                HistoryEvent::RcMoved,
                 from,
                 to,
                 format!(
@@ -48,7 +49,7 @@ pub(super) fn sync_staging(d: &mut Draft<'_>) {
                 let to = staging_now.as_ref().map(|s| s.to_string());
                 d.log(
                     "convoy",
-                    "staging_moved",
+                    HistoryEvent::StagingMoved,
                     from,
                     to,
                     format!(
@@ -84,7 +85,7 @@ pub(super) fn sync_staging(d: &mut Draft<'_>) {
             let staged = repo.shas.staged.as_ref().map(|s| s.to_string());
             d.log(
                 "convoy",
-                "repo_staged",
+                HistoryEvent::RepoStaged,
                 None,
                 staged,
                 format!(
@@ -227,7 +228,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                         head: head.clone(),
                         base: base.clone(),
                         title: format!("convoy {}: promote {head} to {base}", d.m.id),
-                        body: format!("{}\n\nRelease **{}**: promotes `{head}` ({}) to `{base}`. Opened by convoy; it merges this pull request itself, pinned to the validated SHA.", report::marker(&d.m.id), report::escape(&d.m.title), pin.short()),
+                        body: format!("{}\n\nRelease **{}**: promotes `{head}` ({}) to `{base}`. Opened by convoy; it merges this pull request itself, pinned to the validated SHA.", markdown::marker(&d.m.id), markdown::escape(&d.m.title), pin.short()),
                     },
                     format!("promote {} to {step}", r.name),
                     vec![],
@@ -459,7 +460,7 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
                 repo.state = RepoState::Merged;
                 d.log(
                     "convoy",
-                    "repo_merged",
+                    HistoryEvent::RepoMerged,
                     None,
                     Some(staged.to_string()),
                     format!(
@@ -476,7 +477,7 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
                 let to = repo.shas.shipped.as_ref().map(|s| s.to_string());
                 d.log(
                     "convoy",
-                    "repo_merged",
+                    HistoryEvent::RepoMerged,
                     None,
                     to,
                     format!("{} {} merged into {}", r.name, r.staging, r.base),
@@ -501,7 +502,7 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
                 repo.state = RepoState::Shipped;
                 d.log(
                     "convoy",
-                    "repo_shipped",
+                    HistoryEvent::RepoShipped,
                     None,
                     Some(d.m.tag.clone()),
                     format!("{} tagged {} and released", r.name, d.m.tag),
@@ -518,7 +519,7 @@ pub(super) fn plan_shipping(d: &mut Draft<'_>) {
         let Some(shipped) = r.shas.shipped.clone() else {
             continue;
         };
-        let notes = report::release_notes(&d.m, &r.name);
+        let notes = markdown::release_notes(&d.m, &r.name);
         let tag = d.m.tag.clone();
         let release = d.act(
             Action::CreateRelease {

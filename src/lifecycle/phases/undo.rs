@@ -1,8 +1,9 @@
 //! Abort and rollback: close promotion pull requests, reset staging, revert what shipped.
 
-use crate::lifecycle::Draft;
 use crate::lifecycle::action::Action;
+use crate::lifecycle::draft::Draft;
 use crate::lifecycle::observed::PullState;
+use crate::model::history::HistoryEvent;
 use crate::model::ids::BranchName;
 use crate::model::manifest::{Phase, RepoState};
 
@@ -91,7 +92,7 @@ pub(super) fn sync_reverts(d: &mut Draft<'_>) {
             d.m.repos[i].state = RepoState::Reverted;
             d.log(
                 "convoy",
-                "repo_reverted",
+                HistoryEvent::RepoReverted,
                 None,
                 None,
                 format!("{name}: the release was reverted"),

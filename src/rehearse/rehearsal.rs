@@ -1,7 +1,7 @@
 //! Rehearsals: a whole release played forward in a [`World`] where every person and tier does
 //! their part. Serves `convoy plan`, `convoy demo` and the scenario tests.
 
-use super::World;
+use super::world::World;
 use crate::model::ids::BranchName;
 use crate::model::manifest::Conclusion;
 

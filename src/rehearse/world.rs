@@ -1,15 +1,8 @@
-//! A pure, in-memory stand-in for GitHub that applies [`Action`]s to an [`Observed`] state the
-//! way GitHub would (new SHAs for merges, PR numbers, runs for dispatches).
-//!
-//! It serves `convoy plan` (rehearsing a release offline) and the property tests of `decide`.
-//! It is not the sandbox: the sandbox runs real git and speaks HTTP; this only moves data.
+//! [`World`]: a pure, in-memory stand-in for GitHub that applies [`Action`]s to an [`Observed`]
+//! state the way GitHub would (new SHAs for merges, PR numbers, runs for dispatches).
 
-mod rehearse;
-
-pub use rehearse::{Rehearsal, RehearsalStep, rehearse};
-
-use super::action::Action;
-use super::observed::{
+use crate::lifecycle::action::Action;
+use crate::lifecycle::observed::{
     Observed, ObservedBranch, ObservedComment, ObservedIssue, ObservedPull, ObservedRelease,
     ObservedRun, ObservedStatus, PullState,
 };

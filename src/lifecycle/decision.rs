@@ -1,0 +1,145 @@
+//! What one `decide` call concludes ([`Decision`], [`Wait`]), and the manifest to write once its
+//! actions ran ([`settle`]).
+
+use serde::Serialize;
+
+use super::action::{self, Action, PlannedAction};
+use super::table::Owner;
+use crate::model::history::HistoryEvent;
+use crate::model::manifest::{HistoryEntry, ReleaseManifest, RepoState};
+use crate::model::time::Timestamp;
+
+/// What one `decide` call concluded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Decision {
+    /// The manifest to write (equal to the input when nothing changed).
+    pub manifest: ReleaseManifest,
+    /// What to do on GitHub, in order; `after` links make the waves explicit.
+    pub actions: Vec<PlannedAction>,
+    /// What the release now waits for, and who must act.
+    pub waits: Vec<Wait>,
+    /// Messages for the person who triggered the run (refused commands, …).
+    pub notes: Vec<String>,
+    /// Whether the manifest changed.
+    pub changed: bool,
+    /// When the decision was made (the manifest's clock: never before its last write).
+    pub at: Timestamp,
+}
+
+/// Something the release waits for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Wait {
+    /// Who must act.
+    pub who: Owner,
+    /// What they must do, as a sentence.
+    pub what: String,
+}
+
+/// The manifest to write once the decision's actions ran.
+///
+/// - A dispatch that did not happen (failed, or skipped) is taken back out, so the next run
+///   dispatches it again instead of waiting for a run that does not exist.
+/// - GitHub's answer to a promotion merge is recorded on the repo: "not yet" (a required check
+///   has not reported) as a note; a refusal only a person can fix as the `blocked` state, which
+///   the next decision escalates (and, during shipping, hands to `ship.on_partial`).
+///
+/// Everything else in the decision stands: it records facts that do not depend on the actions'
+/// success.
+pub fn settle(
+    decision: &Decision,
+    before: &ReleaseManifest,
+    executed: &[action::Executed],
+) -> ReleaseManifest {
+    let mut m = decision.manifest.clone();
+    record_merge_answers(&mut m, executed, decision.at);
+    // A call that was not posted is planned again by the next decision.
+    for e in executed {
+        if let (Action::Comment { marker, .. }, false) = (
+            &e.planned.action,
+            matches!(
+                e.outcome,
+                action::ActionOutcome::Done { .. } | action::ActionOutcome::AlreadyDone
+            ),
+        ) && let Some(rec) = m
+            .escalations
+            .iter_mut()
+            .find(|r| r.resolved_at.is_none() && marker.strip_prefix("convoy:") == Some(&r.key))
+        {
+            rec.notified = false;
+        }
+    }
+    let missing: Vec<&str> = executed
+        .iter()
+        .filter(|e| {
+            !matches!(
+                e.outcome,
+                action::ActionOutcome::Done { .. } | action::ActionOutcome::AlreadyDone
+            )
+        })
+        .filter_map(|e| match &e.planned.action {
+            Action::DispatchWorkflow { correlation_id, .. } => Some(correlation_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !missing.is_empty() {
+        let recorded_before = |c: &str| before.tier_runs.iter().any(|r| r.correlation_id == c);
+        m.tier_runs.retain(|r| {
+            !missing.contains(&r.correlation_id.as_str()) || recorded_before(&r.correlation_id)
+        });
+        let keep = before.history.len();
+        let mut i = 0;
+        m.history.retain(|h| {
+            i += 1;
+            i <= keep
+                || !(h.event == HistoryEvent::RunDispatched
+                    && h.to.as_deref().is_some_and(|c| missing.contains(&c)))
+        });
+    }
+    // The revision and clock move once per write, whichever step changed the manifest.
+    let mut unchanged = m.clone();
+    unchanged.revision = before.revision;
+    unchanged.updated_at = before.updated_at;
+    if unchanged == *before {
+        return unchanged;
+    }
+    m.revision = before.revision + 1;
+    m.updated_at = decision.at;
+    m
+}
+
+/// Records GitHub's "not yet" and "no" to promotion merges on the repos they concern.
+fn record_merge_answers(m: &mut ReleaseManifest, executed: &[action::Executed], at: Timestamp) {
+    for e in executed {
+        let Action::MergePullRequest { repo, number, .. } = &e.planned.action else {
+            continue;
+        };
+        let Some(r) = m.repos.iter_mut().find(|r| &r.name == repo) else {
+            continue;
+        };
+        if r.prs.staging != Some(*number) && r.prs.ship != Some(*number) {
+            continue;
+        }
+        match &e.outcome {
+            action::ActionOutcome::Waiting { reason } => {
+                r.note = Some(format!("#{number} waits: {reason}"));
+            }
+            action::ActionOutcome::Refused { reason } => {
+                let note = format!("#{number} cannot merge: {reason}");
+                if r.state != RepoState::Blocked || r.note.as_deref() != Some(&note) {
+                    r.state = RepoState::Blocked;
+                    r.note = Some(note.clone());
+                    let name = r.name.clone();
+                    m.history.push(HistoryEntry {
+                        at,
+                        actor: "convoy".to_owned(),
+                        event: HistoryEvent::MergeRefused,
+                        from: None,
+                        to: None,
+                        detail: format!("{name}: {note}"),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
