@@ -198,14 +198,9 @@ fn perm_name(p: Permission) -> String {
         .unwrap_or_default()
 }
 
-/// The human gate the release now waits at, if any.
+/// The human gate the release now waits at, if any: the gate out of its phase.
 fn waiting_gate(d: &Draft<'_>) -> Option<Gate> {
-    match d.m.phase {
-        Phase::Planning => Some(Gate::Plan),
-        Phase::Development => Some(Gate::Promote),
-        Phase::Validation => Some(Gate::Ship),
-        _ => None,
-    }
+    d.exit_gate()
 }
 
 fn at_gate(d: &Draft<'_>, gate: Gate) -> Result<Gate, String> {

@@ -138,6 +138,22 @@ impl<'a> Draft<'a> {
         }
     }
 
+    /// The gate guarding the way out of the current phase ([`table::gate_out_of`]).
+    pub fn exit_gate(&self) -> Option<Gate> {
+        table::gate_out_of(self.m.phase)
+    }
+
+    /// Whether the way out of the current phase is open: no gate guards it, or its gate is open.
+    pub fn exit_gate_open(&self) -> bool {
+        self.exit_gate().is_none_or(|gate| self.gate_open(gate))
+    }
+
+    /// Whether the gate out of the current phase waits for a human under the directive.
+    pub fn exit_gate_is_human(&self) -> bool {
+        self.exit_gate()
+            .is_some_and(|gate| self.policy().gate_mode(gate) == table::GateMode::Human)
+    }
+
     /// Calls a human about `key` (once per cause): a comment mentioning the escalation list on
     /// the tracking issue and its label.
     pub fn escalate(&mut self, key: String, reason: String, who: Owner) {

@@ -3,6 +3,10 @@
 //! [`PHASES`] says, for every phase, who owns it, what convoy does on entry, when it may be left
 //! and which gate guards the way out. [`DIRECTIVES`] is the careful/auto/quick table: the only
 //! place where a directive changes behaviour. `decide` reads both; no directive `if`s elsewhere.
+//!
+//! Which gate guards which phase is said once, by the `gate` column of [`PHASES`]:
+//! [`gate_out_of`] reads it one way, [`guarded_phase`] the other. Nothing else maps a gate to a
+//! phase.
 
 use serde::Serialize;
 
@@ -96,6 +100,42 @@ pub const PHASES: [PhaseSpec; 6] = [
 pub fn phase_spec(phase: Phase) -> Option<&'static PhaseSpec> {
     PHASES.iter().find(|s| s.phase == phase)
 }
+
+/// The gate guarding the way out of `phase` (the `gate` column of [`PHASES`]); `None` for a
+/// phase without one (staging, shipping, the ends).
+pub const fn gate_out_of(phase: Phase) -> Option<Gate> {
+    let mut i = 0;
+    while i < PHASES.len() {
+        if PHASES[i].phase as u8 == phase as u8 {
+            return PHASES[i].gate;
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The phase `gate` guards the way out of: the row of [`PHASES`] whose `gate` it is.
+pub const fn guarded_phase(gate: Gate) -> Phase {
+    let mut i = 0;
+    while i < PHASES.len() {
+        if let Some(g) = PHASES[i].gate
+            && g as u8 == gate as u8
+        {
+            return PHASES[i].phase;
+        }
+        i += 1;
+    }
+    // Unreachable: the constant below evaluates this for every gate when the crate compiles.
+    panic!("a gate that guards no phase of PHASES")
+}
+
+// Every gate guards a phase of `PHASES`: evaluated when the crate compiles, so a gate without a
+// row fails the build in `guarded_phase` instead of at run time.
+const _: [Phase; 3] = [
+    guarded_phase(Gate::Plan),
+    guarded_phase(Gate::Promote),
+    guarded_phase(Gate::Ship),
+];
 
 /// Whether a gate waits for a human or opens by itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -237,6 +277,24 @@ impl DirectivePolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn gates_and_phases_map_both_ways() {
+        for gate in [Gate::Plan, Gate::Promote, Gate::Ship] {
+            assert_eq!(gate_out_of(guarded_phase(gate)), Some(gate));
+        }
+        assert_eq!(guarded_phase(Gate::Plan), Phase::Planning);
+        assert_eq!(guarded_phase(Gate::Promote), Phase::Development);
+        assert_eq!(guarded_phase(Gate::Ship), Phase::Validation);
+        for phase in [
+            Phase::Staging,
+            Phase::Shipping,
+            Phase::Shipped,
+            Phase::Aborted,
+        ] {
+            assert_eq!(gate_out_of(phase), None);
+        }
+    }
 
     #[test]
     fn table_rows_match_their_directive() {

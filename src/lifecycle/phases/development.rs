@@ -4,10 +4,10 @@
 use crate::lifecycle::action::Action;
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::observed::{PullState, StatusState, mentions};
-use crate::lifecycle::table::{GateMode, Owner};
+use crate::lifecycle::table::Owner;
 use crate::model::history::HistoryEvent;
 use crate::model::ids::{BranchName, IssueRef};
-use crate::model::manifest::{Gate, Phase, RepoState, TaskStatus};
+use crate::model::manifest::{Phase, RepoState, TaskStatus};
 
 pub(super) fn sync_development(d: &mut Draft<'_>) {
     for i in 0..d.m.repos.len() {
@@ -280,8 +280,7 @@ pub(super) fn plan_development(d: &mut Draft<'_>) {
                 open.join(", ")
             ),
         );
-    } else if d.policy().gate_mode(Gate::Promote) == GateMode::Human && !d.gate_open(Gate::Promote)
-    {
+    } else if d.exit_gate_is_human() && !d.exit_gate_open() {
         d.wait(Owner::Human, "an approver to promote the RC branches to staging: `/convoy promote` or `/convoy approve`");
     } else if development_done(d) {
         let held = super::exclusive::held(d);

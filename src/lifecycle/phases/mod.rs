@@ -1,8 +1,9 @@
 //! Per-phase facts, transitions and actions.
 //!
 //! `sync` reads what GitHub showed into the manifest (which repos are staged, shipped, …);
-//! `advance` takes one step along the lifecycle when the exit criteria hold and the gate is open;
-//! `plan` lists the actions of the phase reached.
+//! `advance` takes one step along the lifecycle when the exit criteria hold and the gate is open
+//! (the gate out of each phase comes from the table: `table::gate_out_of`); `plan` lists the
+//! actions of the phase reached.
 
 mod carry;
 mod development;
@@ -15,10 +16,10 @@ pub use carry::RELEASE_CONTEXT;
 use super::action::Action;
 use super::draft::Draft;
 use super::markdown;
-use super::table::{GateMode, Owner};
+use super::table::Owner;
 use super::tiers;
 use crate::model::config::TierPhase;
-use crate::model::manifest::{Gate, Phase, RepoState};
+use crate::model::manifest::{Phase, RepoState};
 /// Absorbs the facts the current phase depends on.
 pub(super) fn sync(d: &mut Draft<'_>) {
     sync_tracking_issue(d);
@@ -36,7 +37,7 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
     let before = d.m.phase;
     match before {
         Phase::Planning => {
-            if d.gate_open(Gate::Plan) {
+            if d.exit_gate_open() {
                 d.set_phase(
                     Phase::Development,
                     "convoy",
@@ -46,7 +47,7 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
         }
         Phase::Development => {
             if development::development_done(d)
-                && d.gate_open(Gate::Promote)
+                && d.exit_gate_open()
                 && exclusive::held(d).is_empty()
             {
                 development::enter_staging(d);
@@ -70,7 +71,7 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
                 );
             } else if tiers::all_passed(d, TierPhase::Staging)
                 && tiers::all_passed(d, TierPhase::Validation)
-                && d.gate_open(Gate::Ship)
+                && d.exit_gate_open()
             {
                 d.set_phase(
                     Phase::Shipping,
@@ -99,7 +100,7 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
 pub(super) fn plan(d: &mut Draft<'_>) {
     match d.m.phase {
         Phase::Planning => {
-            if d.policy().gate_mode(Gate::Plan) == GateMode::Human {
+            if d.exit_gate_is_human() {
                 d.wait(
                     Owner::Human,
                     "an approver to approve the plan: `/convoy approve`",
@@ -117,7 +118,7 @@ pub(super) fn plan(d: &mut Draft<'_>) {
             // A staging head that moved during validation invalidates the staging tiers too.
             tiers::plan(d, TierPhase::Staging);
             tiers::plan(d, TierPhase::Validation);
-            if tiers::all_passed(d, TierPhase::Validation) && !d.gate_open(Gate::Ship) {
+            if tiers::all_passed(d, TierPhase::Validation) && !d.exit_gate_open() {
                 d.wait(
                     Owner::Human,
                     "an approver to approve shipping: `/convoy ship` or `/convoy approve`",
