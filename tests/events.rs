@@ -288,8 +288,8 @@ fn workflow_run_completed_gives_its_conclusion() {
     else {
         panic!("not a workflow run signal");
     };
-    assert_eq!(run.status, "completed");
-    assert_eq!(run.conclusion.as_deref(), Some("success"));
+    assert_eq!(run.status.as_str(), "completed");
+    assert_eq!(run.conclusion.as_ref().map(|c| c.as_str()), Some("success"));
     assert_eq!(run.workflow_path, ".github/workflows/test.yml");
     assert_eq!(run.run_id, 289_782_451);
     assert_eq!(

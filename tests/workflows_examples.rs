@@ -180,7 +180,7 @@ fn the_tier_example_reports_a_payload_convoy_parses() {
         assert_eq!(correlation_id, inputs["correlation_id"]);
         assert_eq!(run_id, Some(123456789));
         assert!(
-            convoy::model::manifest::Conclusion::parse(&c).is_some(),
+            convoy::model::manifest::Conclusion::parse(c.as_str()).is_some(),
             "{c}"
         );
     }

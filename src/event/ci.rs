@@ -6,7 +6,7 @@ use super::error::{EventError, de};
 use super::payload;
 use super::read::{action, clip, ignored, ignored_action};
 use crate::model::ids::{BranchName, Sha};
-use crate::signal::{Signal, WorkflowRunSignal};
+use crate::signal::{CheckConclusion, CheckStatus, Signal, WorkflowRunSignal};
 
 /// The `workflow_run` event: a run requested, in progress or completed.
 pub fn workflow_run(v: &Value) -> Result<Signal, EventError> {
@@ -22,8 +22,8 @@ pub fn workflow_run(v: &Value) -> Result<Signal, EventError> {
         workflow_path: run.path.unwrap_or_default(),
         display_title: run.display_title.or(run.name).unwrap_or_default(),
         head_sha: run.head_sha,
-        status: run.status,
-        conclusion: run.conclusion,
+        status: run.status.into(),
+        conclusion: run.conclusion.map(CheckConclusion::from),
         html_url: run.html_url,
     }))
 }
@@ -36,19 +36,17 @@ pub fn check_suite(v: &Value) -> Result<Signal, EventError> {
     }
     let p: payload::CheckSuiteEvent = de(v)?;
     let suite = p.check_suite;
-    let status = suite.status.unwrap_or_else(|| {
-        if act == "completed" {
-            "completed".to_owned()
-        } else {
-            "queued".to_owned()
-        }
-    });
+    let status = match suite.status {
+        Some(status) => CheckStatus::from(status),
+        None if act == "completed" => CheckStatus::Completed,
+        None => CheckStatus::Queued,
+    };
     Ok(Signal::Check {
         repo: p.repository.full_name,
         sha: suite.head_sha,
         name: None,
         status,
-        conclusion: suite.conclusion,
+        conclusion: suite.conclusion.map(CheckConclusion::from),
     })
 }
 
@@ -67,8 +65,8 @@ pub fn check_run(v: &Value) -> Result<Signal, EventError> {
         repo: p.repository.full_name,
         sha: run.head_sha,
         name: Some(run.name),
-        status: run.status,
-        conclusion: run.conclusion,
+        status: run.status.into(),
+        conclusion: run.conclusion.map(CheckConclusion::from),
     })
 }
 
@@ -79,7 +77,7 @@ pub fn status(v: &Value) -> Result<Signal, EventError> {
         repo: p.repository.full_name,
         sha: p.sha,
         context: p.context,
-        state: p.state,
+        state: p.state.into(),
     })
 }
 

@@ -8,7 +8,7 @@ use super::payload;
 use super::read::{action, ignored, ignored_action};
 use crate::model::ids::{Login, Sha};
 use crate::signal::{
-    Command, CommentSignal, IssueChange, PullRequestAction, PullRequestSignal, Signal,
+    Command, CommentSignal, IssueChange, PullRequestAction, PullRequestSignal, ReviewState, Signal,
 };
 
 /// Most `/convoy` lines read from one comment; the rest are answered with one error.
@@ -93,9 +93,9 @@ pub fn pull_request_review(v: &Value) -> Result<Signal, EventError> {
     }
     let p: payload::PullRequestReviewEvent = de(v)?;
     let state = if act == "dismissed" {
-        "dismissed".to_owned()
+        ReviewState::Dismissed
     } else {
-        p.review.state.to_ascii_lowercase()
+        ReviewState::from(p.review.state.to_ascii_lowercase())
     };
     Ok(Signal::PullRequestReview {
         repo: p.repository.full_name,

@@ -124,7 +124,7 @@ fn repository_dispatch(v: &Value) -> Result<Signal, EventError> {
                 tier: c.tier,
                 correlation_id: c.correlation_id,
                 run_id: c.run_id,
-                conclusion: c.conclusion,
+                conclusion: c.conclusion.into(),
             })
         }
         other => match other.strip_prefix("convoy.") {

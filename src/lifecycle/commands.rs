@@ -61,7 +61,7 @@ pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
             conclusion,
             ..
         } if release == &d.m.id => {
-            let conclusion = Conclusion::parse(conclusion).unwrap_or(Conclusion::Failure);
+            let conclusion = conclusion.recorded().unwrap_or(Conclusion::Failure);
             if !tiers::complete_by_callback(d, correlation_id, *run_id, conclusion) {
                 d.notes.push(format!(
                     "no run of release {} has correlation id `{correlation_id}`; ignored",

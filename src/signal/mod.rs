@@ -3,8 +3,16 @@
 //! GitHub event payloads are turned into signals at the edge (see [`crate::event`]); the lifecycle
 //! engine ([`crate::lifecycle::decide`]) only ever sees signals. A signal says what happened, never
 //! what to do about it: authorisation, routing to releases and policy all live in the core.
+//!
+//! The states and conclusions GitHub reports (runs, checks, commit statuses, reviews) are parsed
+//! into enums at the edge ([`CheckStatus`], [`CheckConclusion`], [`CommitState`],
+//! [`ReviewState`]); a value GitHub adds later is kept verbatim in their `Other` variant.
+
+mod states;
 
 use serde::{Deserialize, Serialize};
+
+pub use states::{CheckConclusion, CheckStatus, CommitState, ReviewState};
 
 pub use crate::model::create::CreateArgs;
 use crate::model::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
@@ -33,8 +41,8 @@ pub enum Signal {
         correlation_id: String,
         /// The run that reports, when known.
         run_id: Option<u64>,
-        /// The run's conclusion as GitHub spells it (`success`, `failure`, …).
-        conclusion: String,
+        /// The run's conclusion (`success`, `failure`, …).
+        conclusion: CheckConclusion,
     },
     /// A pull request changed.
     PullRequest(PullRequestSignal),
@@ -45,7 +53,7 @@ pub enum Signal {
         /// Its number.
         number: u64,
         /// `approved`, `changes_requested`, `commented` or `dismissed`.
-        state: String,
+        state: ReviewState,
         /// Who reviewed.
         reviewer: Login,
     },
@@ -75,9 +83,9 @@ pub enum Signal {
         /// The check run's name, or `None` for a whole suite.
         name: Option<String>,
         /// `queued`, `in_progress` or `completed`.
-        status: String,
+        status: CheckStatus,
         /// The conclusion once completed.
-        conclusion: Option<String>,
+        conclusion: Option<CheckConclusion>,
     },
     /// A commit status was set.
     Status {
@@ -88,7 +96,7 @@ pub enum Signal {
         /// The status context, e.g. `ci/build`.
         context: String,
         /// `pending`, `success`, `failure` or `error`.
-        state: String,
+        state: CommitState,
     },
     /// Commits were pushed to a branch (or a branch was created or deleted).
     Push {
@@ -283,9 +291,9 @@ pub struct WorkflowRunSignal {
     /// The commit the run is on.
     pub head_sha: Sha,
     /// `requested`, `in_progress` or `completed`.
-    pub status: String,
+    pub status: CheckStatus,
     /// The conclusion once completed.
-    pub conclusion: Option<String>,
+    pub conclusion: Option<CheckConclusion>,
     /// The run's page.
     pub html_url: String,
 }
