@@ -3,6 +3,7 @@
 
 use convoy::demo::{demo_clock, demo_runner, play, sandbox_client, start_sandbox};
 use convoy::model::config::Directive;
+use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::{Phase, RepoState};
 use serde_json::{Value, json};
 
@@ -11,7 +12,7 @@ fn phases(m: &convoy::model::manifest::ReleaseManifest) -> Vec<String> {
     out.extend(
         m.history
             .iter()
-            .filter(|h| h.event == "phase_changed")
+            .filter(|h| h.event == HistoryEvent::PhaseChanged)
             .filter_map(|h| h.to.clone()),
     );
     out
@@ -109,12 +110,12 @@ async fn check_release(directive: Directive) {
     );
     // History holds every step.
     for event in [
-        "created",
-        "repo_staged",
-        "repo_merged",
-        "repo_shipped",
-        "run_dispatched",
-        "run_completed",
+        HistoryEvent::Created,
+        HistoryEvent::RepoStaged,
+        HistoryEvent::RepoMerged,
+        HistoryEvent::RepoShipped,
+        HistoryEvent::RunDispatched,
+        HistoryEvent::RunCompleted,
     ] {
         assert!(
             m.history.iter().any(|h| h.event == event),
@@ -240,13 +241,13 @@ async fn a_push_after_validation_is_validated_before_it_ships() {
     let m = &out.manifest;
     assert_eq!(m.phase, Phase::Shipped);
     assert!(
-        m.history.iter().any(|h| h.event == "rc_moved"),
+        m.history.iter().any(|h| h.event == HistoryEvent::RcMoved),
         "the late fix was noticed"
     );
     let back: Vec<_> = m
         .history
         .iter()
-        .filter(|h| h.event == "phase_changed" && h.to.as_deref() == Some("staging"))
+        .filter(|h| h.event == HistoryEvent::PhaseChanged && h.to.as_deref() == Some("staging"))
         .collect();
     assert_eq!(back.len(), 2, "the release went back to staging once");
     // Every tier ran again on the new SHAs, and the ship PR merged the final staged SHA.
@@ -355,7 +356,7 @@ async fn abort_during_validation_resets_staging_through_the_api() {
     assert!(
         m.history
             .iter()
-            .any(|h| h.event == "command_abort" && h.actor == "alice")
+            .any(|h| h.event == HistoryEvent::CommandAbort && h.actor == "alice")
     );
     // Nothing more to do afterwards.
     let again = runner

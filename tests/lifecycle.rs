@@ -6,6 +6,7 @@ mod support;
 use convoy::lifecycle::action::Action;
 use convoy::lifecycle::decide;
 use convoy::model::config::Directive;
+use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::{Phase, RepoState, RunKind};
 use convoy::rehearse::rehearse;
 use convoy::signal::Command;
@@ -174,7 +175,12 @@ fn a_push_to_an_rc_after_validation_revalidates_only_what_it_covers() {
     w.push(&worker, &branch("rc/2026.12.0"));
     let d = decide(&cur, &w.observed, &reconcile(), t0());
     assert_eq!(d.manifest.phase, Phase::Staging);
-    assert!(d.manifest.history.iter().any(|h| h.event == "rc_moved"));
+    assert!(
+        d.manifest
+            .history
+            .iter()
+            .any(|h| h.event == HistoryEvent::RcMoved)
+    );
     let replay = rehearse(
         d.manifest.clone(),
         w.clone(),

@@ -6,6 +6,7 @@ mod support;
 use convoy::lifecycle::action::Action;
 use convoy::lifecycle::{Owner, decide};
 use convoy::model::config::Directive;
+use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::{Conclusion, Phase, RepoState, RunKind};
 use convoy::signal::Command;
 use support::*;
@@ -207,7 +208,7 @@ fn a_tier_failing_past_its_retries_escalates_and_retry_runs_it_again() {
             .manifest
             .history
             .iter()
-            .any(|h| h.event == "command_retry" && h.actor == "dev")
+            .any(|h| h.event == HistoryEvent::CommandRetry && h.actor == "dev")
     );
 }
 

@@ -9,6 +9,7 @@ use convoy::lifecycle::observed::{ObservedComment, ObservedStatus, StagingHold, 
 use convoy::lifecycle::{Decision, Owner, decide};
 use convoy::model::config::Directive;
 use convoy::model::create::{CreateRequest, carried_tasks};
+use convoy::model::history::HistoryEvent;
 use convoy::model::ids::{IssueRef, ReleaseId};
 use convoy::model::manifest::{Phase, ReleaseManifest, TaskStatus};
 use convoy::rehearse::World;
@@ -77,7 +78,7 @@ fn a_release_ready_for_staging_waits_while_another_holds_it() {
         .manifest
         .history
         .iter()
-        .filter(|h| h.event == "staging_held")
+        .filter(|h| h.event == HistoryEvent::StagingHeld)
         .count();
     assert_eq!(held, 1, "the wait is recorded once");
 
@@ -140,7 +141,7 @@ fn carry_over_takes_deferred_and_unfinished_tasks_of_member_repos() {
     assert_eq!(m.tasks[1].depends_on, [issue("acme/api#12")]);
     assert!(m.tasks.iter().all(|t| t.status == TaskStatus::Planned));
     let h = m.history.last().unwrap();
-    assert_eq!(h.event, "carried_over");
+    assert_eq!(h.event, HistoryEvent::CarriedOver);
     assert_eq!(
         h.detail,
         "carried over 2 tasks from 2026.12.0: acme/api#12, acme/web#7"
@@ -300,8 +301,8 @@ fn milestone_changes_defer_add_or_are_only_noted() {
     );
     let h = d.manifest.history.last().unwrap();
     assert_eq!(
-        (h.actor.as_str(), h.event.as_str()),
-        ("dev", "task_deferred")
+        (h.actor.as_str(), &h.event),
+        ("dev", &HistoryEvent::TaskDeferred)
     );
     assert!(h.detail.contains("moved out of Sprint 41"), "{h:?}");
 

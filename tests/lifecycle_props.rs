@@ -11,6 +11,7 @@ mod support;
 use convoy::lifecycle::action::Action;
 use convoy::lifecycle::{Decision, TierVerdict, decide, tier_verdicts};
 use convoy::model::config::{Directive, TierPhase};
+use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::{Conclusion, Gate, Phase, ReleaseManifest, TaskStatus};
 use convoy::model::time::Timestamp;
 use convoy::rehearse::World;
@@ -75,7 +76,8 @@ fn approved(m: &ReleaseManifest, gate: Gate, index: usize) -> bool {
         .iter()
         .rev()
         .find(|h| {
-            h.to.as_deref() == Some(phase) && (h.event == "phase_changed" || h.event == "created")
+            h.to.as_deref() == Some(phase)
+                && (h.event == HistoryEvent::PhaseChanged || h.event == HistoryEvent::Created)
         })
         .map_or(m.created_at, |h| h.at);
     m.approvals
@@ -102,7 +104,7 @@ fn check_step(prev: &ReleaseManifest, d: &Decision) -> Result<(), TestCaseError>
     // No gate skipped.
     let careful = next.directive == Directive::Careful;
     for (index, h) in next.history.iter().enumerate().skip(prev.history.len()) {
-        if h.event != "phase_changed" {
+        if h.event != HistoryEvent::PhaseChanged {
             continue;
         }
         match (h.from.as_deref(), h.to.as_deref()) {

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use convoy::lifecycle::action::{Action, ActionOutcome};
+use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::Phase;
 use scenario::invariants::{MEMBERS, invariants};
 use scenario::{Scenario, pass};
@@ -37,8 +38,10 @@ async fn three_runs_at_once_lose_nothing_and_duplicate_nothing() {
                 m.tier_runs
                     .iter()
                     .any(|r| &r.correlation_id == correlation_id)
-                    && m.history.iter().any(|h| h.event == "run_dispatched"
-                        && h.to.as_deref() == Some(correlation_id.as_str())),
+                    && m.history
+                        .iter()
+                        .any(|h| h.event == HistoryEvent::RunDispatched
+                            && h.to.as_deref() == Some(correlation_id.as_str())),
                 "dispatch {correlation_id} is not recorded"
             ),
             Action::MergePullRequest { repo, number, .. } => {

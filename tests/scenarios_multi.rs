@@ -6,6 +6,7 @@
 mod scenario;
 
 use convoy::lifecycle::Owner;
+use convoy::model::history::HistoryEvent;
 use convoy::model::ids::{IssueRef, RepoName};
 use convoy::model::manifest::{Phase, ReleaseManifest, TaskStatus};
 use scenario::{Scenario, pass, seed_repo, seed_with};
@@ -30,7 +31,7 @@ fn entered(m: &ReleaseManifest, phase: Phase) -> convoy::model::time::Timestamp 
     m.history
         .iter()
         .rev()
-        .find(|h| h.event == "phase_changed" && h.to.as_deref() == Some(phase.as_str()))
+        .find(|h| h.event == HistoryEvent::PhaseChanged && h.to.as_deref() == Some(phase.as_str()))
         .unwrap_or_else(|| panic!("{} never entered {}", m.id, phase.as_str()))
         .at
 }
@@ -102,7 +103,7 @@ async fn a_second_release_waits_for_staging_and_proceeds_when_the_first_ships() 
     let held: Vec<_> = r2
         .history
         .iter()
-        .filter(|h| h.event == "staging_held")
+        .filter(|h| h.event == HistoryEvent::StagingHeld)
         .collect();
     assert_eq!(held.len(), 1, "recorded once: {held:#?}");
     assert_eq!(held[0].detail, why);
@@ -186,7 +187,7 @@ async fn deferring_a_merged_task_reverts_it_on_the_rc_branch() {
     let entry = m
         .history
         .iter()
-        .find(|h| h.event == "command_defer")
+        .find(|h| h.event == HistoryEvent::CommandDefer)
         .unwrap();
     assert_eq!(entry.actor, "alice");
     assert!(
@@ -299,7 +300,7 @@ async fn a_deferred_open_pull_request_is_marked_then_carried_over_and_retargeted
     let carried = r2
         .history
         .iter()
-        .find(|h| h.event == "carried_over")
+        .find(|h| h.event == HistoryEvent::CarriedOver)
         .unwrap();
     assert_eq!(carried.detail, "carried over 1 task from r1: acme/api#12");
     assert_eq!(carried.actor, "alice");
@@ -360,7 +361,7 @@ async fn a_milestone_change_defers_a_task() {
     let deferred: Vec<(&str, &str)> = m
         .history
         .iter()
-        .filter(|h| h.event == "task_deferred")
+        .filter(|h| h.event == HistoryEvent::TaskDeferred)
         .map(|h| (h.actor.as_str(), h.detail.as_str()))
         .collect();
     assert_eq!(
@@ -376,7 +377,11 @@ async fn a_milestone_change_defers_a_task() {
             )
         ]
     );
-    let added = m.history.iter().find(|h| h.event == "task_added").unwrap();
+    let added = m
+        .history
+        .iter()
+        .find(|h| h.event == HistoryEvent::TaskAdded)
+        .unwrap();
     assert_eq!(added.actor, "bob");
     assert!(added.detail.contains("moved to Sprint 41"), "{added:?}");
 

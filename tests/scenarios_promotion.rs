@@ -4,6 +4,7 @@
 
 mod scenario;
 
+use convoy::model::history::HistoryEvent;
 use convoy::model::ids::RepoName;
 use convoy::model::manifest::{Phase, ReleaseManifest, RepoState};
 use scenario::{Scenario, pass, seed_repo, seed_with};
@@ -194,9 +195,11 @@ async fn a_partial_ship_failure_rolls_back_in_reverse_order() {
     }
     let m = s.manifest("r1").await;
     assert!(
-        m.history.iter().any(|h| h.event == "merge_refused"
-            && h.detail.contains("acme/web")
-            && h.detail.contains("ci/build")),
+        m.history
+            .iter()
+            .any(|h| h.event == HistoryEvent::MergeRefused
+                && h.detail.contains("acme/web")
+                && h.detail.contains("ci/build")),
         "{:#?}",
         m.history
     );
@@ -288,7 +291,7 @@ async fn a_partial_ship_failure_holds_and_escalates_until_fixed() {
     let refusals = m
         .history
         .iter()
-        .filter(|h| h.event == "merge_refused")
+        .filter(|h| h.event == HistoryEvent::MergeRefused)
         .count();
     assert_eq!(
         refusals, 1,

@@ -4,6 +4,7 @@
 
 mod scenario;
 
+use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::{Conclusion, Phase, RunKind, RunStatus, TierRun};
 use scenario::{Outcome, Scenario, pass, seed_repo, seed_with};
 use serde_json::{Value, json};
@@ -88,7 +89,8 @@ async fn a_flaky_tier_passes_on_retry() {
     assert!(
         m.history
             .iter()
-            .any(|h| h.event == "run_dispatched" && h.detail == "tier e2e retried (attempt 2)")
+            .any(|h| h.event == HistoryEvent::RunDispatched
+                && h.detail == "tier e2e retried (attempt 2)")
     );
     assert!(s.failures.is_empty(), "{:#?}", s.failures);
 }
@@ -145,7 +147,7 @@ async fn auto_fix_repairs_a_failing_tier_and_only_invalidated_tiers_run_again() 
         ))
         .await;
     assert_eq!(file["type"], "file");
-    assert!(m.history.iter().any(|h| h.event == "rc_moved"));
+    assert!(m.history.iter().any(|h| h.event == HistoryEvent::RcMoved));
     assert!(s.failures.is_empty(), "{:#?}", s.failures);
 }
 
@@ -237,7 +239,7 @@ async fn auto_fix_exhausted_escalates_with_mention_and_label() {
     assert!(
         m.history
             .iter()
-            .any(|h| h.event == "command_retry" && h.actor == "alice")
+            .any(|h| h.event == HistoryEvent::CommandRetry && h.actor == "alice")
     );
 }
 

@@ -6,6 +6,7 @@ use convoy::lifecycle::observed::{Observed, ObservedPermission};
 use convoy::lifecycle::{Owner, decide};
 use convoy::model::config::{Config, Directive, Permission};
 use convoy::model::create::CreateRequest;
+use convoy::model::history::HistoryEvent;
 use convoy::model::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName};
 use convoy::model::manifest::Conclusion;
 use convoy::model::manifest::ReleaseManifest;
@@ -103,7 +104,7 @@ pub fn command(actor: &str, command: Command) -> Signal {
 pub fn phases_visited(m: &convoy::model::manifest::ReleaseManifest) -> Vec<String> {
     let mut out = vec!["planning".to_owned()];
     for h in &m.history {
-        if h.event == "phase_changed" {
+        if h.event == HistoryEvent::PhaseChanged {
             out.push(h.to.clone().unwrap_or_default());
         }
     }
