@@ -9,7 +9,13 @@
 //!    holds — [`action`].
 //!
 //! The result is the next manifest plus the actions, each with its reason and the actions it must
-//! wait for (waves), and what the release now waits for.
+//! wait for (waves), and what the release now waits for ([`Decision`], in `decision`, with
+//! [`settle`]).
+//!
+//! This file only orchestrates. The decision being built is `draft::Draft`, which every step
+//! shares; the steps are `commands`, `tiers` and `phases`; the markdown the engine writes on
+//! GitHub (tracking issue, release notes) is rendered in `markdown`, which [`crate::report`]
+//! re-exports. Submodules import one another one way only, and nothing from this file.
 
 pub mod action;
 mod commands;
