@@ -1,7 +1,7 @@
 //! The lifecycle engine: `decide(manifest, observed, signal, now) → Decision`.
 //!
 //! Pure: no I/O, no clock, no randomness. One call reconciles the whole release:
-//! 1. the signal is applied (commands, approvals, callbacks) — [`commands`];
+//! 1. the signal is applied (commands, approvals, callbacks) — `commands`;
 //! 2. facts are absorbed from what GitHub showed (task PRs merged, runs finished, repos staged);
 //! 3. the phase advances while its exit criteria hold and its gate is open — [`table`] says which
 //!    gate and how each directive treats it;
