@@ -10,7 +10,7 @@
 
 /// Declares an enum with one variant per known string and a catch-all variant for the rest.
 ///
-/// ```ignore
+/// ```text
 /// open_enum! {
 ///     /// A review's state.
 ///     pub enum ReviewState {
