@@ -103,3 +103,25 @@ fn path_to_pointer(path: &serde_path_to_error::Path) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::Value;
+
+    use super::{check_manifest_value, manifest_from_str};
+    use crate::model::manifest::HistoryEvent;
+
+    #[test]
+    fn a_history_kind_from_a_newer_convoy_loads_and_is_written_back_unchanged() {
+        let mut value: Value =
+            serde_json::from_str(include_str!("../../examples/release-manifest.json")).unwrap();
+        value["history"][1]["event"] = Value::from("frobnicated_by_convoy_9");
+        let manifest = manifest_from_str(&value.to_string()).unwrap();
+        assert_eq!(
+            manifest.history[1].event,
+            HistoryEvent::Unknown("frobnicated_by_convoy_9".to_owned())
+        );
+        assert!(check_manifest_value(&manifest).is_empty());
+        assert_eq!(serde_json::to_value(&manifest).unwrap(), value);
+    }
+}
