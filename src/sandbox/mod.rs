@@ -19,6 +19,7 @@ pub mod runs;
 pub mod seed;
 pub mod shapes;
 pub mod state;
+pub mod webhooks;
 pub mod workflow;
 
 use std::collections::{BTreeMap, HashMap};
@@ -166,7 +167,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         {
             bail!("seed repository {:?} is not OWNER/NAME", sr.name);
         }
-        let key = routes::key(owner, name);
+        let key = state::key(owner, name);
         if st.repos.contains_key(&key) {
             bail!("seed repository {} appears twice", sr.name);
         }

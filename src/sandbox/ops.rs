@@ -1,13 +1,15 @@
 //! Operations shared by API and control endpoints: moving refs (with push and `synchronize`
-//! events), committing files, computing pull-request facts, wrapping webhook payloads.
+//! events), committing files, computing pull-request facts.
 
 use anyhow::{Context, Result};
 use serde_json::{Value, json};
 
 use super::git::{Ident, MergeOutcome};
 use super::json;
+use super::runs;
 use super::shapes::{self, PullFacts};
 use super::state::State;
+use super::webhooks::emit;
 
 /// The identity commits made through the sandbox are attributed to.
 pub fn author_ident(login: &str, time: i64) -> Ident {
@@ -25,60 +27,6 @@ pub fn committer_ident(time: i64) -> Ident {
         email: "noreply@github.com".to_owned(),
         time,
     }
-}
-
-/// Adds `repository` and `sender` to a webhook payload.
-pub fn envelope(base: &str, st: &State, key: &str, sender: &str, mut payload: Value) -> Value {
-    if let Some(r) = st.repos.get(key) {
-        payload["repository"] = json::repo(base, st, r);
-    }
-    payload["sender"] = json::user(base, st, sender);
-    payload
-}
-
-/// Rewrites REST shapes inside a payload into their webhook forms.
-fn webhook_form(name: &str, v: &mut Value) {
-    fn walk(v: &mut Value) {
-        match v {
-            Value::Object(o) => {
-                if o.contains_key("network_count") && o.contains_key("full_name") {
-                    *v = shapes::webhook_repo(std::mem::take(v));
-                    return;
-                }
-                o.values_mut().for_each(walk);
-            }
-            Value::Array(items) => items.iter_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    walk(v);
-    match name {
-        "status" => {
-            if let Some(ver) = v
-                .pointer_mut("/commit/commit/verification")
-                .and_then(Value::as_object_mut)
-            {
-                ver.remove("verified_at");
-            }
-        }
-        // Delivered to GitHub App installations only: the payload names the installation.
-        "repository_dispatch" => {
-            v["installation"] = json!({"id": 1, "node_id": json::node_id("Installation", 1)});
-        }
-        _ => {}
-    }
-}
-
-/// Emits a webhook event for a repository.
-pub fn emit(base: &str, st: &mut State, key: &str, name: &str, sender: &str, payload: Value) {
-    let mut payload = envelope(base, st, key, sender, payload);
-    webhook_form(name, &mut payload);
-    let full = st
-        .repos
-        .get(key)
-        .map(|r| r.full_name())
-        .unwrap_or_else(|| key.to_owned());
-    st.emit(name, &full, payload);
 }
 
 /// Points `refname` at `new` (or deletes it with `None`), in memory and in git, and emits the
@@ -144,7 +92,7 @@ pub async fn set_ref(
     });
     emit(base, st, key, "push", sender, payload);
     if let (Some(branch), Some(sha)) = (refname.strip_prefix("refs/heads/"), new) {
-        super::runs::on_push(base, st, key, branch, sha, sender).await?;
+        runs::on_push(base, st, key, branch, sha, sender).await?;
         let moved: Vec<u64> = st.repos.get(key).map_or_else(Vec::new, |r| {
             r.issues
                 .values()
@@ -173,7 +121,7 @@ pub async fn set_ref(
             let pr = pull_json(base, st, key, number).await?;
             let payload = json!({"action": "synchronize", "number": number, "before": before, "after": sha, "pull_request": pr});
             emit(base, st, key, "pull_request", sender, payload);
-            super::runs::on_pull_request(base, st, key, number, sender).await?;
+            runs::on_pull_request(base, st, key, number, sender).await?;
         }
     }
     Ok(())

@@ -6,9 +6,9 @@ use axum::http::StatusCode;
 use serde_json::{Value, json};
 
 use super::error::{ApiError, ApiResult};
-use super::ops;
 use super::shapes;
 use super::state::{Run, State, fnv};
+use super::webhooks;
 use super::workflow::{self, WorkflowFile};
 
 /// A workflow file found at a commit.
@@ -203,7 +203,7 @@ pub async fn emit_run(base: &str, st: &mut State, id: u64, action: &str) -> Resu
     let created = st.repos.get(&run.repo).map_or(0, |r| r.created);
     let wf = shapes::workflow(base, &full, run.workflow_id, &run.name, &run.path, created);
     let payload = json!({"action": action, "workflow_run": json_run, "workflow": wf});
-    ops::emit(base, st, &run.repo, "workflow_run", &run.actor, payload);
+    webhooks::emit(base, st, &run.repo, "workflow_run", &run.actor, payload);
     Ok(())
 }
 

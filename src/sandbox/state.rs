@@ -506,6 +506,11 @@ impl State {
     }
 }
 
+/// Lower-cased `owner/name`: the key of a repository in [`State::repos`].
+pub fn key(owner: &str, repo: &str) -> String {
+    format!("{owner}/{repo}").to_ascii_lowercase()
+}
+
 /// 64-bit FNV-1a, for stable ids derived from names.
 pub fn fnv(s: &str) -> u64 {
     fnv_bytes(s.as_bytes())

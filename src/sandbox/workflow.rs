@@ -1,5 +1,5 @@
 //! Workflow files: the parts the sandbox reads (`name`, `run-name`, `on.workflow_dispatch.inputs`)
-//! with a YAML parser.
+//! with a YAML parser (`serde_yaml` here is `serde_norway`, its maintained fork: see Cargo.toml).
 
 use std::collections::BTreeMap;
 

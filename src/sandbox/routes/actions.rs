@@ -8,15 +8,15 @@ use axum::http::Uri;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::common::{Shared, authorize, parse, reply};
 use super::repos::no_content;
-use super::{Shared, authorize, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::middleware::Caller;
-use crate::sandbox::ops;
 use crate::sandbox::runs::{self, Found, Trigger, finish, run_json, workflows};
 use crate::sandbox::seed::Permission;
 use crate::sandbox::shapes;
 use crate::sandbox::state::{Run, State as SandboxState};
+use crate::sandbox::webhooks;
 use crate::sandbox::workflow;
 
 async fn find(st: &SandboxState, k: &str, wanted: &str) -> ApiResult<Found> {
@@ -155,7 +155,7 @@ pub async fn dispatch(
     };
     let payload =
         json!({"inputs": inputs, "ref": format!("refs/heads/{branch}"), "workflow": found.path});
-    ops::emit(
+    webhooks::emit(
         &app.base,
         &mut st,
         &k,
@@ -331,7 +331,7 @@ pub async fn repository_dispatch(
         "branch": branch,
         "client_payload": req.client_payload.unwrap_or_else(|| json!({})),
     });
-    ops::emit(
+    webhooks::emit(
         &app.base,
         &mut st,
         &k,

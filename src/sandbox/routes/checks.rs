@@ -8,7 +8,7 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Shared, authorize, parse, reply};
+use super::common::{Shared, authorize, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::json::{self, repo_url};
 use crate::sandbox::middleware::Caller;
@@ -16,6 +16,7 @@ use crate::sandbox::ops;
 use crate::sandbox::seed::Permission;
 use crate::sandbox::shapes;
 use crate::sandbox::state::{CheckRun, Release, State as SandboxState, Status};
+use crate::sandbox::webhooks;
 
 #[derive(Deserialize)]
 struct CreateStatus {
@@ -80,7 +81,7 @@ pub async fn create_status(
     if let Some(repo) = st.repos.get_mut(&k) {
         repo.statuses.push(status);
     }
-    ops::emit(&app.base, &mut st, &k, "status", &c.login, payload);
+    webhooks::emit(&app.base, &mut st, &k, "status", &c.login, payload);
     Ok(reply(StatusCode::CREATED, body))
 }
 
@@ -261,7 +262,7 @@ pub async fn create_check(
     let full = st.repos[&k].full_name();
     let body = shapes::check_run(&app.base, &st, &full, &run);
     st.check_runs.insert(id, run);
-    ops::emit(
+    webhooks::emit(
         &app.base,
         &mut st,
         &k,
@@ -319,7 +320,7 @@ pub async fn update_check(
     };
     st.check_runs.insert(id, run);
     if action == "completed" {
-        ops::emit(
+        webhooks::emit(
             &app.base,
             &mut st,
             &k,

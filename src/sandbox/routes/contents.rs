@@ -9,7 +9,8 @@ use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Shared, authorize, checks, parse, reply};
+use super::checks;
+use super::common::{Shared, authorize, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::json::{self, repo_url};
 use crate::sandbox::middleware::Caller;

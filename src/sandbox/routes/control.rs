@@ -9,11 +9,13 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
+use super::common::{Shared, parse, reply};
+use super::issues;
 use super::repos::no_content;
-use super::{Shared, issues, key, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::faults::Fault;
 use crate::sandbox::ops;
+use crate::sandbox::state::key;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,7 +9,7 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Shared, authorize, parse, reply};
+use super::common::{Shared, authorize, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::json;
 use crate::sandbox::middleware::Caller;

@@ -7,13 +7,13 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Shared, authorize, parse, reply};
+use super::common::{Shared, authorize, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::middleware::Caller;
-use crate::sandbox::ops;
 use crate::sandbox::seed::Permission;
 use crate::sandbox::shapes;
 use crate::sandbox::state::{Comment, Issue, Label, State as SandboxState};
+use crate::sandbox::webhooks;
 
 /// Filters of `GET /issues`.
 #[derive(Deserialize)]
@@ -174,7 +174,7 @@ pub async fn create(
     if let Some(repo) = st.repos.get_mut(&k) {
         repo.issues.insert(number, issue);
     }
-    ops::emit(
+    webhooks::emit(
         &app.base,
         &mut st,
         &k,
@@ -328,7 +328,7 @@ pub async fn update(
             payload["milestone"] =
                 m.map_or(Value::Null, |m| shapes::milestone(&app.base, &st, repo, m));
         }
-        ops::emit(&app.base, &mut st, &k, "issues", &c.login, payload);
+        webhooks::emit(&app.base, &mut st, &k, "issues", &c.login, payload);
     }
     Ok(reply(StatusCode::OK, body))
 }
@@ -386,7 +386,7 @@ pub fn add_comment(
     let json_comment = shapes::comment(base, st, &st.repos[k], &comment);
     let issue = shapes::issue(base, st, &st.repos[k], &st.repos[k].issues[&n]);
     st.comments.insert(id, comment);
-    ops::emit(
+    webhooks::emit(
         base,
         st,
         k,
@@ -438,7 +438,7 @@ pub async fn update_comment(
         &st.repos[&k].issues[&comment.issue],
     );
     let payload = json!({"action": "edited", "issue": issue, "comment": v, "changes": {"body": {"from": from}}});
-    ops::emit(&app.base, &mut st, &k, "issue_comment", &c.login, payload);
+    webhooks::emit(&app.base, &mut st, &k, "issue_comment", &c.login, payload);
     Ok(reply(StatusCode::OK, v))
 }
 

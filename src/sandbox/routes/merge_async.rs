@@ -10,8 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde_json::json;
 
+use super::common::{Shared, authorize, parse, reply};
 use super::pulls::{MergePull, merge_pull};
-use super::{Shared, authorize, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::middleware::Caller;
 use crate::sandbox::seed::Permission;

@@ -2,6 +2,7 @@
 
 mod actions;
 mod checks;
+mod common;
 mod contents;
 mod control;
 mod git_data;
@@ -11,79 +12,16 @@ mod paging;
 mod pulls;
 mod repos;
 
-use std::sync::Arc;
-
 use axum::Router;
-use axum::body::Bytes;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post, put};
-use serde::de::DeserializeOwned;
 
-use super::error::{ApiError, ApiResult};
-use super::middleware::{self, Caller};
-use super::seed::Permission;
-use super::state::{App, State};
+use super::error::ApiError;
+use super::middleware;
+use common::Shared;
 
 /// The largest request body the sandbox accepts (GitHub's limit for a file is 100 MB; the
 /// sandbox keeps everything in memory, so it stops earlier).
 pub const REQUEST_BODY_LIMIT: usize = 64 * 1024 * 1024;
-
-/// The router's shared state.
-pub type Shared = Arc<App>;
-
-/// Lower-cased `owner/name`: the key of a repository in [`State::repos`].
-pub fn key(owner: &str, repo: &str) -> String {
-    format!("{owner}/{repo}").to_ascii_lowercase()
-}
-
-/// Checks that `caller` may act on the repository with at least `need`; returns its key.
-/// No access gives 404 (GitHub hides what you cannot see), too little gives 403.
-pub fn authorize(
-    st: &State,
-    caller: &Caller,
-    owner: &str,
-    repo: &str,
-    need: Permission,
-) -> ApiResult<String> {
-    let k = key(owner, repo);
-    let Some(r) = st.repos.get(&k) else {
-        return Err(ApiError::not_found());
-    };
-    let have = st.permission(&caller.login, &r.full_name());
-    if have == Permission::None {
-        return Err(ApiError::not_found());
-    }
-    if have < need {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "Resource not accessible by personal access token",
-        ));
-    }
-    Ok(k)
-}
-
-/// Parses a JSON request body (an empty body reads as `{}`).
-pub fn parse<T: DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
-    let bytes: &[u8] = if body.iter().all(u8::is_ascii_whitespace) {
-        b"{}"
-    } else {
-        body
-    };
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        if e.inner().is_data() {
-            ApiError::unprocessable(format!("Invalid request.\n\n{e}"))
-        } else {
-            ApiError::bad_json(e)
-        }
-    })
-}
-
-/// A JSON answer.
-pub fn reply(status: StatusCode, body: serde_json::Value) -> Response {
-    (status, axum::Json(body)).into_response()
-}
 
 /// Builds the whole router. As on GitHub, `POST` is accepted wherever `PATCH` is.
 pub fn router(app: Shared) -> Router {

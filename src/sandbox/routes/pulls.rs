@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Shared, authorize, parse, reply};
+use super::common::{Shared, authorize, parse, reply};
 use crate::sandbox::error::{ApiError, ApiResult};
 use crate::sandbox::git::MergeOutcome;
 use crate::sandbox::middleware::Caller;
@@ -15,6 +15,7 @@ use crate::sandbox::ops::{self, author_ident, committer_ident};
 use crate::sandbox::seed::Permission;
 use crate::sandbox::shapes;
 use crate::sandbox::state::{Issue, Pull};
+use crate::sandbox::webhooks;
 
 /// Filters of `GET /pulls`.
 #[derive(Deserialize)]
@@ -169,7 +170,7 @@ pub async fn create(
     }
     let pr = ops::pull_json(&app.base, &mut st, &k, number).await?;
     let payload = json!({"action": "opened", "number": number, "pull_request": pr});
-    ops::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
+    webhooks::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
     crate::sandbox::runs::on_pull_request(&app.base, &mut st, &k, number, &c.login).await?;
     Ok(reply(StatusCode::CREATED, pr))
 }
@@ -288,7 +289,7 @@ pub async fn update(
         if action == "edited" {
             payload["changes"] = serde_json::Value::Object(changes);
         }
-        ops::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
+        webhooks::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
         if action == "reopened" {
             crate::sandbox::runs::on_pull_request(&app.base, &mut st, &k, n, &c.login).await?;
         }
@@ -462,6 +463,6 @@ pub async fn merge_pull(
     }
     let pr = ops::pull_json(base, st, &k, n).await?;
     let payload = json!({"action": "closed", "number": n, "pull_request": pr});
-    ops::emit(base, st, &k, "pull_request", login, payload);
+    webhooks::emit(base, st, &k, "pull_request", login, payload);
     Ok(new_sha)
 }
