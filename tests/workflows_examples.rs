@@ -13,7 +13,7 @@ use convoy::lifecycle::Action;
 use convoy::model::config::Directive;
 use convoy::sandbox::workflow;
 use convoy::signal::{Command, CommandSource, Signal};
-use serde_yaml::Value;
+use serde_norway::Value;
 use support::*;
 
 const ACTION: &str = include_str!("../action.yml");
@@ -24,7 +24,7 @@ const INPUTS_RS: &str = include_str!("../src/action/inputs.rs");
 const RUN_RS: &str = include_str!("../src/cli/run.rs");
 
 fn yaml(text: &str) -> Value {
-    serde_yaml::from_str(text).unwrap()
+    serde_norway::from_str(text).unwrap()
 }
 
 fn keys(v: &Value) -> BTreeSet<String> {
@@ -43,7 +43,7 @@ fn strings(v: &Value) -> BTreeSet<String> {
         .collect()
 }
 
-/// The `on:` mapping (a YAML 1.1 reader would make the key `true`; serde_yaml keeps `on`).
+/// The `on:` mapping (a YAML 1.1 reader would make the key `true`; serde_norway keeps `on`).
 fn on(doc: &Value) -> &Value {
     doc.get("on").unwrap()
 }

@@ -1,10 +1,10 @@
 //! Workflow files: the parts the sandbox reads (`name`, `run-name`, `on.workflow_dispatch.inputs`)
-//! with a YAML parser (`serde_yaml` here is `serde_norway`, its maintained fork: see Cargo.toml).
+//! with a YAML parser (`serde_norway`, the maintained fork of the archived `serde_yaml`).
 
 use std::collections::BTreeMap;
 
 use anyhow::{Context, Result};
-use serde_yaml::Value;
+use serde_norway::Value;
 
 /// What the sandbox knows of a workflow file.
 #[derive(Debug, Clone, PartialEq)]
@@ -108,7 +108,7 @@ fn scalar(v: &Value) -> Option<String> {
 
 /// Parses a workflow file.
 pub fn parse(path: &str, text: &str) -> Result<WorkflowFile> {
-    let doc: Value = serde_yaml::from_str(text).with_context(|| format!("parsing {path}"))?;
+    let doc: Value = serde_norway::from_str(text).with_context(|| format!("parsing {path}"))?;
     let name = doc
         .get("name")
         .and_then(scalar)
