@@ -1,0 +1,13 @@
+//! The pure core's integration tests, one binary: lifecycle tables and properties, the
+//! event edge on real webhook payloads, the example files. `cargo test -p convoy-core`.
+
+// The core crate is `convoy` to these tests, as to every user of the re-exports.
+extern crate convoy_core as convoy;
+
+mod events;
+mod examples;
+mod lifecycle;
+mod lifecycle_failures;
+mod lifecycle_multi;
+mod lifecycle_props;
+mod support;

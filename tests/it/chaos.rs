@@ -1,0 +1,243 @@
+//! Chaos: whole releases through the sandbox while GitHub misbehaves. Each seed plays release
+//! `r1` (3 repos, two tiers, e2e flaky on even seeds) under the `auto` directive with seeded
+//! random faults on 10–20 % of convoy's requests (5xx, responses lost after the request was
+//! carried out, secondary rate limits with `retry-after`, 409 on contents writes, latency
+//! spikes), and one crash: a random run is dropped after a random number of requests, as if the
+//! process exited there.
+//!
+//! After every run: the stored manifest is schema-valid and its history extends the previous
+//! one; no two open pull requests share a head and base; no correlation id was dispatched twice
+//! and no tier ran more than `max_attempts` times on one set of SHAs. At the end: the release
+//! shipped, and every staging → main merge was of a SHA e2e passed on.
+//!
+//! `cargo test --test chaos` runs a short sweep (seeds 1–3). The full sweep:
+//! `CONVOY_CHAOS_SEEDS=200 cargo test --release --test chaos -- --nocapture` (seeds 1–200;
+//! `CONVOY_CHAOS_FROM=150` starts later); one seed:
+//! `CONVOY_CHAOS_SEED=17 cargo test --test chaos -- --nocapture`.
+
+use crate::scenario;
+
+use std::sync::{Arc, Mutex};
+
+use convoy::model::ids::RepoName;
+use convoy::model::manifest::{Conclusion, HistoryEntry, Phase, RunKind};
+use scenario::invariants::{MEMBERS, invariants};
+use scenario::{Outcome, Scenario, seed_with};
+use serde_json::{Value, json};
+
+fn replay(seed: u64) -> String {
+    format!("CONVOY_CHAOS_SEED={seed} cargo test --test chaos -- --nocapture")
+}
+
+/// splitmix64, for the harness's own choices (crash point, rate).
+fn mix(seed: u64, salt: u64) -> u64 {
+    let mut z = seed
+        .wrapping_mul(31)
+        .wrapping_add(salt)
+        .wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+async fn play_seed(seed: u64) -> Result<(), String> {
+    let mut s = Scenario::start(seed_with(|_| {}, |_| {})).await;
+    let rate = 0.10 + (mix(seed, 1) % 11) as f64 / 100.0;
+    let crash_run = (mix(seed, 2) % 60) as usize;
+    let crash_after = mix(seed, 3) % 10;
+    let flaky = seed % 2 == 0;
+    s.bot
+        .put(
+            "/_sandbox/chaos",
+            &json!({"seed": seed, "rate": rate, "token": "t-bot", "retry_after": 0}),
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+    s.tolerant = true;
+    s.crash = Some((crash_run, crash_after));
+    let last = Arc::new(Mutex::new(Vec::new()));
+    s.after_run = Some(Box::new(move |s: &Scenario| {
+        let last = last.clone();
+        Box::pin(async move { invariants(s, &last).await })
+    }));
+
+    // `create` may itself fail under chaos: ask again until the manifest exists, as a person
+    // would press the button again.
+    for _ in 0..10 {
+        s.create("r1", "directive=auto").await;
+        if s.manifest_opt("r1").await.is_some() {
+            break;
+        }
+    }
+    let m = s
+        .drive_until("r1", Phase::Shipped, |run| -> Outcome {
+            let fail = flaky && run.tier.as_str() == "e2e" && run.attempt == 1;
+            Some(if fail { "failure" } else { "success" })
+        })
+        .await;
+    let chaos = s.get("/_sandbox/chaos").await;
+    if m.phase != Phase::Shipped {
+        return Err(format!("ended in {}", m.phase.as_str()));
+    }
+    // Every staging → main merge was of a SHA e2e passed on.
+    let validated: Vec<(RepoName, String)> = m
+        .tier_runs
+        .iter()
+        .filter(|r| r.tier.as_str() == "e2e" && r.kind == RunKind::Tier)
+        .filter(|r| r.conclusion == Some(Conclusion::Success))
+        .flat_map(|r| r.shas.iter().map(|(k, v)| (k.clone(), v.to_string())))
+        .collect();
+    for repo in MEMBERS {
+        let closed = s
+            .get(&format!(
+                "/repos/{repo}/pulls?state=closed&base=main&per_page=100"
+            ))
+            .await;
+        for p in closed.as_array().unwrap() {
+            if p["merged_at"].is_null() || p["head"]["ref"] != "staging" {
+                continue;
+            }
+            let sha = p["head"]["sha"].as_str().unwrap().to_owned();
+            if !validated.contains(&(RepoName::parse(repo).unwrap(), sha.clone())) {
+                return Err(format!(
+                    "{repo}: merged {sha} into main, which e2e never passed"
+                ));
+            }
+        }
+    }
+    eprintln!(
+        "seed {seed}: shipped · rate {rate:.2} · crash in run {crash_run} after {crash_after} requests · {} runs, {} failed · faults {}",
+        s.started,
+        s.errors.len(),
+        chaos["injected"]
+    );
+    Ok(())
+}
+
+/// Plays `seed` in its own task, so that a failure names the seed and how to replay it.
+async fn check_seed(seed: u64) {
+    match tokio::spawn(play_seed(seed)).await {
+        Ok(Ok(())) => {}
+        Ok(Err(e)) => panic!("chaos seed {seed}: {e}\nreplay: {}", replay(seed)),
+        Err(e) => {
+            let why = e
+                .try_into_panic()
+                .ok()
+                .and_then(|p| {
+                    p.downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                })
+                .unwrap_or_default();
+            panic!("chaos seed {seed} failed: {why}\nreplay: {}", replay(seed))
+        }
+    }
+}
+
+fn seeds() -> Vec<u64> {
+    if let Some(one) = std::env::var("CONVOY_CHAOS_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        return vec![one];
+    }
+    let var = |name: &str, default: u64| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
+    (var("CONVOY_CHAOS_FROM", 1)..=var("CONVOY_CHAOS_SEEDS", 3)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn releases_ship_through_faults_and_crashes() {
+    for seed in seeds() {
+        check_seed(seed).await;
+    }
+}
+
+/// The chaos endpoint itself: faults only for the chosen token, counted by kind.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chaos_touches_only_the_chosen_token() {
+    let s = Scenario::demo().await;
+    s.bot
+        .put(
+            "/_sandbox/chaos",
+            &json!({"seed": 3, "rate": 1.0, "token": "t-bot"}),
+        )
+        .await
+        .unwrap();
+    for _ in 0..20 {
+        s.bob.get("/repos/acme/api").await.unwrap();
+    }
+    let before: Value = s.get("/_sandbox/chaos").await;
+    assert_eq!(before["injected"], json!({}));
+    reqwest_like_get(&s.url, "t-bot").await;
+    let after = s.get("/_sandbox/chaos").await;
+    let injected: u64 = after["injected"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_u64().unwrap())
+        .sum();
+    assert_eq!(injected, 1, "one request of t-bot, one fault: {after:#}");
+    s.bot.delete("/_sandbox/chaos").await.unwrap();
+    assert_eq!(s.get("/_sandbox/chaos").await["config"], Value::Null);
+}
+
+/// One GET with `token`, without the client's retries; returns the status.
+async fn reqwest_like_get(url: &str, token: &str) -> u16 {
+    let octo = octocrab::Octocrab::builder()
+        .base_uri(url)
+        .unwrap()
+        .personal_token(token.to_owned())
+        .add_retry_config(octocrab::service::middleware::retry::RetryConfig::None)
+        .build()
+        .unwrap();
+    let uri: http::Uri = "/repos/acme/api".parse().unwrap();
+    match octo._get(uri).await {
+        Ok(r) => r.status().as_u16(),
+        Err(_) => 599,
+    }
+}
+
+/// The invariants catch what they look for: a tier dispatched twice under one correlation id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_invariants_catch_a_duplicated_dispatch() {
+    let mut s = Scenario::demo().await;
+    s.create("r1", "directive=auto").await;
+    let last = Mutex::new(Vec::new());
+    assert_eq!(invariants(&s, &last).await, Vec::<String>::new());
+    let inputs = json!({"release": "r1", "tier": "e2e", "attempt": "1",
+        "correlation_id": "convoy-r1-e2e-1-0badf00d", "refs": "{}"});
+    for _ in 0..2 {
+        s.bob
+            .post(
+                "/repos/acme/e2e/actions/workflows/e2e.yml/dispatches",
+                &json!({"ref": "main", "inputs": inputs}),
+            )
+            .await
+            .unwrap();
+    }
+    let found = invariants(&s, &last).await;
+    assert_eq!(
+        found,
+        ["convoy-r1-e2e-1-0badf00d was dispatched 2 times"],
+        "{found:#?}"
+    );
+    // A stored history that no longer starts with what was seen before is caught too.
+    let seen_before = vec![HistoryEntry {
+        at: convoy::model::time::Timestamp::from_unix_seconds(0).unwrap(),
+        actor: "convoy".to_owned(),
+        event: "gone".into(),
+        from: None,
+        to: None,
+        detail: "an entry the stored manifest no longer has".to_owned(),
+    }];
+    let found = invariants(&s, &Mutex::new(seen_before)).await;
+    assert!(
+        found.iter().any(|f| f.starts_with("history was rewritten")),
+        "{found:#?}"
+    );
+}

@@ -1,0 +1,309 @@
+//! The `convoy` binary as people use it: exit codes, and error texts under snapshot tests.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn convoy(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_convoy"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("GITHUB_REPOSITORY")
+        .output()
+        .expect("convoy runs");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Writes `text` to a scratch file named `name` and returns its path.
+fn scratch(name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// The example config with `edit` applied to its JSON.
+fn config_with(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBuf {
+    let mut v: serde_json::Value =
+        serde_json::from_str(include_str!("../../examples/convoy.json")).unwrap();
+    edit(&mut v);
+    scratch(name, &serde_json::to_string_pretty(&v).unwrap())
+}
+
+fn validate_config(path: &std::path::Path) -> (i32, String) {
+    let (code, out, _) = convoy(&["validate", "--config", path.to_str().unwrap()]);
+    // Scratch paths differ per machine: show only the part after the file name.
+    let out = out
+        .lines()
+        .map(|l| l.split_once(": ").map_or(l, |(_, rest)| rest))
+        .collect::<Vec<_>>()
+        .join("\n");
+    (code, out)
+}
+
+#[test]
+fn a_correct_config_is_accepted() {
+    let (code, out, _) = convoy(&["validate", "--config", "examples/convoy.json"]);
+    assert_eq!((code, out.as_str()), (0, "examples/convoy.json: ok\n"));
+    let (code, out, _) = convoy(&["validate", "examples/release-manifest.json"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (0, "examples/release-manifest.json: ok\n")
+    );
+}
+
+#[test]
+fn config_errors_name_the_pointer_and_exit_2() {
+    let cases: Vec<(&str, PathBuf)> = vec![
+        (
+            "cycle",
+            config_with("cycle.json", |v| {
+                v["repos"][0]["depends_on"] = serde_json::json!(["acme/web"]);
+            }),
+        ),
+        (
+            "unknown-dependency",
+            config_with("unknown-dep.json", |v| {
+                v["repos"][1]["depends_on"] = serde_json::json!(["acme/nope"]);
+            }),
+        ),
+        (
+            "unknown-field",
+            config_with("unknown-field.json", |v| {
+                v["repos"][2]["colour"] = serde_json::json!("blue");
+            }),
+        ),
+        (
+            "duplicate-repo",
+            config_with("duplicate.json", |v| {
+                let first = v["repos"][0].clone();
+                v["repos"].as_array_mut().unwrap().push(first);
+            }),
+        ),
+        (
+            "unknown-phase",
+            config_with("phase.json", |v| {
+                v["tiers"][1]["phase"] = serde_json::json!("deploy");
+            }),
+        ),
+        (
+            "bad-repo-name",
+            config_with("repo-name.json", |v| {
+                v["repos"][3]["name"] = serde_json::json!("acme");
+            }),
+        ),
+        ("not-json", scratch("not-json.json", "{ \"repos\": [ }")),
+    ];
+    let mut report = String::new();
+    for (name, path) in &cases {
+        let (code, out) = validate_config(path);
+        assert_eq!(code, 2, "{name}: {out}");
+        report.push_str(&format!("## {name}\n{out}\n"));
+    }
+    insta::assert_snapshot!("config_errors", report);
+    let cycle = validate_config(&cases[0].1).1;
+    assert!(
+        cycle.starts_with(
+            "/repos/1/depends_on/0: dependency cycle: acme/api → acme/schema → acme/web → acme/api"
+        ),
+        "{cycle}"
+    );
+}
+
+#[test]
+fn unsafe_release_ids_are_rejected_with_their_pointer() {
+    let manifest: serde_json::Value =
+        serde_json::from_str(include_str!("../../examples/release-manifest.json")).unwrap();
+    let mut report = String::new();
+    for (i, id) in ["../x", "a..b", "x.lock", "with space"].iter().enumerate() {
+        let mut m = manifest.clone();
+        m["id"] = serde_json::json!(id);
+        let path = scratch(
+            &format!("manifest-{i}.json"),
+            &serde_json::to_string(&m).unwrap(),
+        );
+        let (code, out, _) = convoy(&["validate", path.to_str().unwrap()]);
+        assert_eq!(code, 2, "{id}: {out}");
+        let line = out
+            .split_once(": ")
+            .map_or(out.as_str(), |(_, rest)| rest)
+            .trim_end()
+            .to_owned();
+        assert!(line.starts_with("/id: "), "{line}");
+        report.push_str(&line);
+        report.push('\n');
+    }
+    insta::assert_snapshot!("unsafe_release_ids", report);
+}
+
+#[test]
+fn github_format_prints_annotations() {
+    let path = config_with("gh.json", |v| {
+        v["repos"][1]["depends_on"] = serde_json::json!(["acme/nope"]);
+    });
+    let (code, out, _) = convoy(&[
+        "validate",
+        "--format",
+        "github",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    assert!(out.starts_with("::error file="), "{out}");
+    assert!(
+        out.contains(
+            "title=convoy validate /repos/1/depends_on/0::`acme/nope` is not a member repo"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
+fn missing_files_and_no_arguments_are_invalid_input() {
+    let (code, _, err) = convoy(&["validate", "--config", "nope.json"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nope.json: cannot read it"), "{err}");
+    let (code, _, err) = convoy(&["validate"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("nothing to validate"), "{err}");
+}
+
+#[test]
+fn schema_prints_the_embedded_schemas() {
+    for which in ["config", "manifest"] {
+        let (code, out, _) = convoy(&["schema", which]);
+        assert_eq!(code, 0);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(v["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    }
+}
+
+#[test]
+fn graph_prints_waves_in_three_formats() {
+    let (code, out, _) = convoy(&["graph", "--config", "examples/convoy.json"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out,
+        "wave 1: acme/schema\nwave 2: acme/api, acme/worker\nwave 3: acme/web\n"
+    );
+    let (_, mermaid, _) = convoy(&[
+        "graph",
+        "--config",
+        "examples/convoy.json",
+        "--format",
+        "mermaid",
+    ]);
+    assert!(mermaid.starts_with("flowchart LR") && mermaid.contains("acme_schema --> acme_api"));
+    let (_, dot, _) = convoy(&[
+        "graph",
+        "--config",
+        "examples/convoy.json",
+        "--format",
+        "dot",
+    ]);
+    assert!(dot.contains("\"acme/api\" -> \"acme/web\";"));
+}
+
+#[test]
+fn event_prints_the_signal_or_why_it_is_ignored() {
+    let (code, out, _) = convoy(&[
+        "event",
+        "pull_request",
+        "tests/fixtures/webhooks/pull_request.closed.json",
+    ]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("\"kind\": \"pull_request\""), "{out}");
+    let (code, out, _) = convoy(&[
+        "event",
+        "watch",
+        "tests/fixtures/webhooks/pull_request.closed.json",
+    ]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("ignored: "), "{out}");
+    let bad = scratch("bad-event.json", "{\"action\": ");
+    let (code, _, err) = convoy(&["event", "pull_request", bad.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("line 1"), "{err}");
+}
+
+#[test]
+fn event_accepts_every_fixture() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webhooks");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let file = path.file_name().unwrap().to_str().unwrap();
+        let name = file.split('.').next().unwrap();
+        let (code, out, err) = convoy(&["event", name, path.to_str().unwrap()]);
+        assert_eq!(code, 0, "{file}: {out}{err}");
+        n += 1;
+    }
+    assert!(n >= 100, "only {n} fixtures");
+}
+
+#[test]
+fn plan_on_a_fresh_config_prints_the_whole_phase_plan() {
+    let (code, out, err) = convoy(&[
+        "plan",
+        "--config",
+        "examples/convoy.json",
+        "--release",
+        "2026.12.0",
+        "--now",
+        "2026-11-26T10:00:00Z",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for phase in [
+        "planning",
+        "development",
+        "staging",
+        "validation",
+        "shipping",
+        "shipped",
+    ] {
+        assert!(
+            out.contains(&format!(". {phase} (owner")),
+            "{phase} missing:\n{out}"
+        );
+    }
+    assert!(out.contains("wave 2: acme/api, acme/worker"));
+    assert!(out.contains("gate: human approval (`plan` gate)"));
+    assert!(out.contains("ends in shipped"), "{out}");
+    insta::assert_snapshot!("plan_fresh_config", out);
+
+    let (code, json, _) = convoy(&[
+        "plan",
+        "--config",
+        "examples/convoy.json",
+        "--manifest",
+        "examples/release-manifest.json",
+        "--format",
+        "json",
+        "--now",
+        "2026-11-26T12:00:00Z",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v["phase"], "validation");
+    assert_eq!(v["rehearsal_ends_in"], "shipped");
+}
+
+#[test]
+fn demo_ships_under_every_directive() {
+    for directive in ["careful", "auto", "quick"] {
+        let (code, out, err) = convoy(&["demo", "--directive", directive]);
+        assert_eq!(code, 0, "{directive}: {err}");
+        assert!(out.contains("phase: planning → development"), "{out}");
+        assert!(
+            out.contains("every base branch holds its validated merge, tagged vdemo-1"),
+            "{out}"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! convoy's integration tests, one binary (one link of axum and octocrab): the sandbox, the
+//! GitHub client, scenarios and end-to-end releases through the sandbox, the CLI and the
+//! Actions shell, chaos, races, hostile input. Pure tests live in crates/convoy-core/tests.
+
+mod action_run;
+mod action_shell;
+mod chaos;
+mod cli;
+mod docs;
+mod e2e_sandbox;
+mod github_client;
+mod hostile;
+mod races;
+mod rollback_sandbox;
+mod sandbox_api;
+mod sandbox_conformance;
+mod sandbox_flow;
+mod sandbox_git_data;
+mod sandbox_seed;
+mod sandbox_support;
+mod sandbox_webhooks;
+mod scenario;
+mod scenarios_multi;
+mod scenarios_promotion;
+mod scenarios_tiers;
+mod security;
+#[path = "../../crates/convoy-core/tests/it/support/mod.rs"]
+mod support;
+mod workflows_examples;

@@ -1,0 +1,249 @@
+//! The Action's shell files agree with the code: action.yml declares the inputs convoy reads and
+//! the outputs it writes and names the image of this version; the example workflows in
+//! `examples/workflows/` declare the inputs convoy dispatches tiers with, echo the correlation id
+//! in their run name, and send the events and payloads convoy parses.
+
+use crate::support;
+
+use std::collections::BTreeSet;
+
+use convoy::event::chatops::COMMAND_NAMES;
+use convoy::event::parse_event;
+use convoy::lifecycle::Action;
+use convoy::model::config::Directive;
+use convoy::sandbox::workflow;
+use convoy::signal::{Command, CommandSource, Signal};
+use serde_norway::Value;
+use support::*;
+
+const ACTION: &str = include_str!("../../action.yml");
+const CONTROL: &str = include_str!("../../examples/workflows/convoy-control.yml");
+const MEMBER: &str = include_str!("../../examples/workflows/convoy-member.yml");
+const TIER: &str = include_str!("../../examples/workflows/e2e-tier.yml");
+const INPUTS_RS: &str = include_str!("../../src/action/inputs.rs");
+const RUN_RS: &str = include_str!("../../src/cli/run.rs");
+
+fn yaml(text: &str) -> Value {
+    serde_norway::from_str(text).unwrap()
+}
+
+fn keys(v: &Value) -> BTreeSet<String> {
+    v.as_mapping()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn strings(v: &Value) -> BTreeSet<String> {
+    v.as_sequence()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// The `on:` mapping (a YAML 1.1 reader would make the key `true`; serde_norway keeps `on`).
+fn on(doc: &Value) -> &Value {
+    doc.get("on").unwrap()
+}
+
+#[test]
+fn action_yml_declares_every_input_convoy_reads() {
+    // Every `INPUT_<NAME>` that src/action/inputs.rs reads (in code, not in doc comments).
+    let read: BTreeSet<String> = INPUTS_RS
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .flat_map(|l| l.split("var(\"INPUT_").skip(1))
+        .map(|rest| rest.split('"').next().unwrap().to_ascii_lowercase())
+        .collect();
+    assert!(
+        read.contains("token") && read.contains("write-gap-ms"),
+        "{read:?}"
+    );
+    let doc = yaml(ACTION);
+    let declared = keys(&doc["inputs"]);
+    assert_eq!(declared, read, "action.yml inputs vs src/action/inputs.rs");
+    for (name, input) in doc["inputs"].as_mapping().unwrap() {
+        assert!(
+            input["description"].as_str().is_some_and(|d| d.len() > 20),
+            "input {name:?} needs a description"
+        );
+        assert_eq!(input["required"], Value::Bool(false), "{name:?}");
+    }
+    assert_eq!(doc["inputs"]["config"]["default"], "convoy.json");
+    assert_eq!(doc["inputs"]["dry-run"]["default"], "false");
+    assert_eq!(doc["inputs"]["log-level"]["default"], "info");
+}
+
+#[test]
+fn action_yml_declares_the_outputs_convoy_writes_and_this_versions_image() {
+    let doc = yaml(ACTION);
+    let outputs = keys(&doc["outputs"]);
+    for name in ["release", "phase", "changed", "plan"] {
+        assert!(outputs.contains(name), "output {name}");
+        assert!(
+            RUN_RS.contains(&format!("(\"{name}\", ")),
+            "run.rs writes {name}"
+        );
+    }
+    assert_eq!(outputs.len(), 4);
+    assert_eq!(doc["runs"]["using"], "docker");
+    assert_eq!(
+        doc["runs"]["image"].as_str().unwrap(),
+        format!(
+            "docker://ghcr.io/convoy-dev/convoy:{}",
+            env!("CARGO_PKG_VERSION")
+        ),
+        "action.yml's image tag is the crate's version (bump both together)"
+    );
+}
+
+/// The inputs of every tier dispatch in a rehearsal of the example config.
+fn tier_dispatches() -> Vec<std::collections::BTreeMap<String, String>> {
+    let rehearsal = play(&release(Directive::Careful), 200, false);
+    let inputs: Vec<_> = rehearsal
+        .steps
+        .iter()
+        .flat_map(|s| &s.actions)
+        .filter_map(|a| match &a.action {
+            // Tier runs; an auto-fix dispatch adds `run_url`.
+            Action::DispatchWorkflow { inputs, .. } if !inputs.contains_key("run_url") => {
+                Some(inputs.clone())
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(!inputs.is_empty(), "the rehearsal dispatches tiers");
+    inputs
+}
+
+#[test]
+fn the_tier_example_declares_exactly_the_inputs_convoy_sends() {
+    let wf = workflow::parse("e2e.yml", TIER).unwrap();
+    let declared = wf.dispatch.expect("the tier can be dispatched");
+    for inputs in tier_dispatches() {
+        let sent: BTreeSet<&String> = inputs.keys().collect();
+        let names: BTreeSet<&String> = declared.keys().collect();
+        // GitHub refuses a dispatch with an undeclared input, and a required one left out.
+        assert_eq!(sent, names, "e2e-tier.yml inputs vs what convoy dispatches");
+        let run_name = workflow::render(
+            wf.run_name.as_deref().expect("a run-name"),
+            &inputs
+                .iter()
+                .map(|(k, v)| (k.clone(), serde_json::Value::String(v.clone())))
+                .collect(),
+        );
+        assert!(run_name.contains(&inputs["correlation_id"]), "{run_name}");
+        // refs is the JSON the tier's fetch step reads with jq.
+        let refs: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_str(&inputs["refs"]).unwrap();
+        assert!(!refs.is_empty());
+    }
+}
+
+#[test]
+fn the_tier_example_reports_a_payload_convoy_parses() {
+    // What the report job's jq builds, with GitHub's repository_dispatch envelope around it.
+    let inputs = &tier_dispatches()[0];
+    assert!(TIER.contains("event_type: \"convoy.tier-completed\""));
+    for key in ["release", "tier", "correlation_id", "run_id", "conclusion"] {
+        assert!(TIER.contains(&format!("--arg {key} ")), "{key}");
+        assert!(
+            TIER.contains(&format!("{key}: ${key}"))
+                || TIER.contains(&format!("{key}: (${key} | tonumber)")),
+            "{key}"
+        );
+    }
+    for conclusion in ["success", "failure", "cancelled", "skipped"] {
+        let payload = serde_json::json!({
+            "action": "convoy.tier-completed",
+            "client_payload": {
+                "release": inputs["release"],
+                "tier": inputs["tier"],
+                "correlation_id": inputs["correlation_id"],
+                "run_id": 123456789,
+                "conclusion": conclusion,
+            },
+            "sender": {"login": "convoy-app[bot]", "type": "Bot"},
+        });
+        let signal = parse_event("repository_dispatch", payload.to_string().as_bytes()).unwrap();
+        let Signal::TierCompleted {
+            correlation_id,
+            run_id,
+            conclusion: c,
+            ..
+        } = signal
+        else {
+            panic!("{signal:?}")
+        };
+        assert_eq!(correlation_id, inputs["correlation_id"]);
+        assert_eq!(run_id, Some(123456789));
+        assert!(
+            convoy::model::manifest::Conclusion::parse(c.as_str()).is_some(),
+            "{c}"
+        );
+    }
+}
+
+#[test]
+fn the_control_example_has_every_command_and_dispatch_type() {
+    let doc = yaml(CONTROL);
+    let on = on(&doc);
+    let commands: BTreeSet<String> = COMMAND_NAMES.iter().map(|c| c.to_string()).collect();
+    let dispatch = &on["workflow_dispatch"]["inputs"];
+    assert_eq!(strings(&dispatch["command"]["options"]), commands);
+    assert_eq!(dispatch["command"]["default"], "reconcile");
+    for input in ["release", "args"] {
+        assert!(dispatch.get(input).is_some(), "{input}");
+    }
+    let mut types: BTreeSet<String> = commands.iter().map(|c| format!("convoy.{c}")).collect();
+    types.insert("convoy.task-completed".to_owned());
+    types.insert("convoy.tier-completed".to_owned());
+    assert_eq!(strings(&on["repository_dispatch"]["types"]), types);
+    assert_eq!(strings(&on["issue_comment"]["types"]).len(), 1);
+    assert_eq!(on["schedule"][0]["cron"], "*/15 * * * *");
+    assert!(doc["concurrency"]["group"].as_str().is_some());
+
+    // Each button press is an event convoy turns into that command.
+    for command in COMMAND_NAMES {
+        let args = match command {
+            "defer" => "acme/api#12",
+            "create" => "version=2026.12.0 directive=auto",
+            _ => "",
+        };
+        let payload = serde_json::json!({
+            "inputs": {"command": command, "release": "2026.12.0", "args": args, "dry_run": "false"},
+            "sender": {"login": "release-captain", "type": "User"},
+        });
+        let signal = parse_event("workflow_dispatch", payload.to_string().as_bytes()).unwrap();
+        assert!(
+            matches!(&signal, Signal::Command(c) if c.source == CommandSource::WorkflowDispatch),
+            "{command}: {signal:?}"
+        );
+    }
+}
+
+#[test]
+fn the_member_example_forwards_an_event_that_reconciles_the_release() {
+    let doc = yaml(MEMBER);
+    assert_eq!(
+        strings(&on(&doc)["pull_request"]["branches"]),
+        BTreeSet::from(["rc/**".to_owned()])
+    );
+    assert!(MEMBER.contains("event_type=convoy.status"));
+    assert!(MEMBER.contains("client_payload[release]="));
+    // `gh api -f client_payload[release]=…` sends this; the App's bot is the sender.
+    let payload = serde_json::json!({
+        "action": "convoy.status",
+        "client_payload": {"release": "2026.12.0"},
+        "sender": {"login": "convoy-app[bot]", "type": "Bot"},
+    });
+    let signal = parse_event("repository_dispatch", payload.to_string().as_bytes()).unwrap();
+    let Signal::Command(c) = signal else {
+        panic!("{signal:?}")
+    };
+    assert_eq!(c.command, Command::Status);
+    assert_eq!(c.release.unwrap().to_string(), "2026.12.0");
+    assert_eq!(c.source, CommandSource::RepositoryDispatch);
+}
