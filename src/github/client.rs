@@ -17,6 +17,7 @@ use std::time::Duration;
 use http::HeaderMap;
 use octocrab::Octocrab;
 use octocrab::service::middleware::retry::RetryConfig;
+use serde::Deserialize as _;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
@@ -157,6 +158,21 @@ pub enum GhError {
 }
 
 impl GhError {
+    /// GitHub's message, for the errors that carry one.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            GhError::Conflict { message, .. }
+            | GhError::NotAllowed { message, .. }
+            | GhError::Unprocessable { message, .. }
+            | GhError::BadRequest { message, .. }
+            | GhError::Denied { message, .. }
+            | GhError::Server { message, .. }
+            | GhError::Transport { message, .. }
+            | GhError::Unexpected { message, .. } => Some(message),
+            GhError::NotFound { .. } | GhError::RateLimited { .. } => None,
+        }
+    }
+
     /// Whether the error says the request surely had no effect (so a write may be re-sent).
     pub fn had_no_effect(&self) -> bool {
         matches!(
@@ -443,10 +459,7 @@ impl GitHub {
                 next: next_link(&headers),
             });
         }
-        let message = body
-            .get("message")
-            .and_then(Value::as_str)
-            .map_or_else(|| truncate(&body.to_string()), str::to_owned);
+        let message = error_message(&body);
         let what = what.to_owned();
         if let Some(seconds) = rate_limit_wait(status, &headers) {
             return Err(Failure::RateLimited(seconds));
@@ -529,6 +542,22 @@ fn transport_message(e: &octocrab::Error) -> String {
     msg
 }
 
+/// The body of an error answer: GitHub says why in `message`.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    message: String,
+}
+
+/// GitHub's `message` of an error answer, else the body itself (cut to 300 characters).
+fn error_message(body: &Value) -> String {
+    let said = if body.is_object() {
+        ErrorBody::deserialize(body).ok()
+    } else {
+        None
+    };
+    said.map_or_else(|| truncate(&body.to_string()), |b| b.message)
+}
+
 fn truncate(s: &str) -> String {
     s.chars().take(300).collect()
 }
@@ -563,6 +592,16 @@ mod tests {
             Some(1),
             "a reset in the past waits a second"
         );
+    }
+
+    #[test]
+    fn error_messages_are_githubs_else_the_body() {
+        let said = serde_json::json!({"message": "Not Found", "documentation_url": "x"});
+        assert_eq!(error_message(&said), "Not Found");
+        let odd = serde_json::json!({"message": 7});
+        assert_eq!(error_message(&odd), r#"{"message":7}"#);
+        assert_eq!(error_message(&serde_json::json!(["x"])), r#"["x"]"#);
+        assert_eq!(error_message(&Value::String("x".repeat(400))).len(), 300);
     }
 
     #[test]
