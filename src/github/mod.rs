@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod client;
+pub mod error;
 pub mod execute;
 pub mod facts;
 pub mod lookup;
