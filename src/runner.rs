@@ -6,20 +6,19 @@
 //! nothing.
 
 use futures::future::try_join_all;
-use serde_json::Value;
 
 use crate::github::client::{GhError, GitHub};
 use crate::github::execute::execute;
 use crate::github::observe::observe;
 use crate::github::others::{observe_task_pulls, staging_holders};
-use crate::github::path;
+use crate::github::sprint::gather_sprint_tasks;
 use crate::github::store::{ManifestStore, StoreError};
 use crate::lifecycle::action::{ActionOutcome, Executed};
 use crate::lifecycle::{Decision, decide, settle};
 use crate::model::config::Config;
 use crate::model::create::{CreateError, CreateRequest};
-use crate::model::ids::{IssueRef, Login, ReleaseId, RepoName};
-use crate::model::manifest::{Phase, ReleaseManifest, ReleaseTask, TaskRole, TaskStatus};
+use crate::model::ids::{Login, ReleaseId, RepoName};
+use crate::model::manifest::{Phase, ReleaseManifest};
 use crate::model::time::Timestamp;
 use crate::signal::{Command, CreateArgs, Signal};
 use crate::validate::Problem;
@@ -357,84 +356,5 @@ fn commit_message(before: &ReleaseManifest, after: &ReleaseManifest) -> String {
         "update the manifest".to_owned()
     } else {
         new.join(", ")
-    }
-}
-
-/// Issues of the config's sprint milestones, in every member repo, as tasks.
-pub async fn gather_sprint_tasks(
-    gh: &GitHub,
-    config: &Config,
-) -> Result<Vec<ReleaseTask>, GhError> {
-    if config.sprints.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut tasks = Vec::new();
-    for repo in &config.repos {
-        let milestones = gh
-            .get_all(
-                &format!("{}/milestones?state=all", path::repo(&repo.name)),
-                None,
-                5,
-            )
-            .await?;
-        for m in milestones {
-            let title = m.get("title").and_then(Value::as_str).unwrap_or_default();
-            let Some(number) = m.get("number").and_then(Value::as_u64) else {
-                continue;
-            };
-            if !config.sprints.iter().any(|s| s == title) {
-                continue;
-            }
-            let issues = gh
-                .get_all(
-                    &format!(
-                        "{}/issues?state=all&milestone={number}",
-                        path::repo(&repo.name)
-                    ),
-                    None,
-                    10,
-                )
-                .await?;
-            for i in issues.iter().filter(|i| i.get("pull_request").is_none()) {
-                let Some(n) = i.get("number").and_then(Value::as_u64) else {
-                    continue;
-                };
-                let role = role_from_labels(i);
-                tasks.push(ReleaseTask {
-                    issue: IssueRef::new(repo.name.clone(), n),
-                    repo: repo.name.clone(),
-                    title: i.get("title").and_then(Value::as_str).map(str::to_owned),
-                    pull_requests: Vec::new(),
-                    role,
-                    order: 0,
-                    status: TaskStatus::Planned,
-                    depends_on: Vec::new(),
-                    carried_from: None,
-                });
-            }
-        }
-    }
-    Ok(tasks)
-}
-
-fn role_from_labels(issue: &Value) -> TaskRole {
-    let labels: Vec<&str> = issue
-        .get("labels")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|l| l.get("name").and_then(Value::as_str))
-        .collect();
-    let has = |w: &str| labels.iter().any(|l| l.eq_ignore_ascii_case(w));
-    if has("bug") || has("fix") {
-        TaskRole::Fix
-    } else if has("migration") {
-        TaskRole::Migration
-    } else if has("docs") || has("documentation") {
-        TaskRole::Docs
-    } else if has("chore") {
-        TaskRole::Chore
-    } else {
-        TaskRole::Feature
     }
 }

@@ -8,8 +8,8 @@
 use anyhow::Context as _;
 use octocrab::Octocrab;
 use octocrab::models::{AppId, InstallationId};
-use serde_json::Value;
 
+use super::rest::installations::repo_installation;
 use crate::model::ids::RepoName;
 
 /// Mints an installation token for the App installed on `repo`'s owner.
@@ -27,17 +27,10 @@ pub async fn installation_token(
         .app(AppId(app_id), key)
         .build()
         .context("building the App client")?;
-    let installation: Value = app
-        .get(
-            format!("/repos/{}/{}/installation", repo.owner(), repo.name()),
-            None::<&()>,
-        )
+    let installation = repo_installation(&app, repo)
         .await
         .with_context(|| format!("the App {app_id} is not installed on {repo}"))?;
-    let id = installation
-        .get("id")
-        .and_then(Value::as_u64)
-        .context("the installation has no id")?;
+    let id = installation.id.context("the installation has no id")?;
     let (_, token) = app
         .installation_and_token(InstallationId(id))
         .await

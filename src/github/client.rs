@@ -17,9 +17,12 @@ use std::time::Duration;
 use http::HeaderMap;
 use octocrab::Octocrab;
 use octocrab::service::middleware::retry::RetryConfig;
+use serde::Deserialize as _;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
+
+pub use super::error::GhError;
 
 /// How to reach GitHub and how politely.
 #[derive(Clone)]
@@ -66,109 +69,6 @@ impl ClientConfig {
             max_wait: Duration::from_secs(120),
             jitter_seed: 0x5eed,
         }
-    }
-}
-
-/// Why a request failed. Callers branch on these.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum GhError {
-    /// 404: not there (or not visible to this token).
-    #[error("{what}: not found (404)")]
-    NotFound {
-        /// `METHOD path`.
-        what: String,
-    },
-    /// 409: a conflict — a stale SHA (merge head moved, contents sha stale).
-    #[error("{what}: conflict (409): {message}")]
-    Conflict {
-        /// `METHOD path`.
-        what: String,
-        /// GitHub's message.
-        message: String,
-    },
-    /// 405: not allowed now — a pull request that cannot be merged (conflict, required check).
-    #[error("{what}: not allowed (405): {message}")]
-    NotAllowed {
-        /// `METHOD path`.
-        what: String,
-        /// GitHub's message.
-        message: String,
-    },
-    /// 422: GitHub refused the request (exists already, invalid, no commits between…).
-    #[error("{what}: unprocessable (422): {message}")]
-    Unprocessable {
-        /// `METHOD path`.
-        what: String,
-        /// GitHub's message.
-        message: String,
-    },
-    /// 400: a malformed request (for instance a field an older GHES does not know).
-    #[error("{what}: bad request (400): {message}")]
-    BadRequest {
-        /// `METHOD path`.
-        what: String,
-        /// GitHub's message.
-        message: String,
-    },
-    /// 401/403 that is not a rate limit: the token lacks access.
-    #[error("{what}: {status}: {message} (check the token's permissions)")]
-    Denied {
-        /// `METHOD path`.
-        what: String,
-        /// 401 or 403.
-        status: u16,
-        /// GitHub's message.
-        message: String,
-    },
-    /// Rate-limited for longer than convoy waits in one run.
-    #[error("{what}: rate limited; GitHub asks to wait {seconds} s")]
-    RateLimited {
-        /// `METHOD path`.
-        what: String,
-        /// How long GitHub asked to wait.
-        seconds: u64,
-    },
-    /// 5xx after the retries (or on a write, where convoy does not retry blindly).
-    #[error("{what}: server error {status}: {message}")]
-    Server {
-        /// `METHOD path`.
-        what: String,
-        /// The status.
-        status: u16,
-        /// The body's message.
-        message: String,
-    },
-    /// No HTTP answer (connection refused or reset, timeout).
-    #[error("{what}: {message}")]
-    Transport {
-        /// `METHOD path`.
-        what: String,
-        /// What went wrong.
-        message: String,
-    },
-    /// An answer convoy cannot read.
-    #[error("{what}: unexpected answer: {message}")]
-    Unexpected {
-        /// `METHOD path`.
-        what: String,
-        /// What was wrong with it.
-        message: String,
-    },
-}
-
-impl GhError {
-    /// Whether the error says the request surely had no effect (so a write may be re-sent).
-    pub fn had_no_effect(&self) -> bool {
-        matches!(
-            self,
-            GhError::NotFound { .. }
-                | GhError::Conflict { .. }
-                | GhError::NotAllowed { .. }
-                | GhError::Unprocessable { .. }
-                | GhError::BadRequest { .. }
-                | GhError::Denied { .. }
-                | GhError::RateLimited { .. }
-        )
     }
 }
 
@@ -443,10 +343,7 @@ impl GitHub {
                 next: next_link(&headers),
             });
         }
-        let message = body
-            .get("message")
-            .and_then(Value::as_str)
-            .map_or_else(|| truncate(&body.to_string()), str::to_owned);
+        let message = error_message(&body);
         let what = what.to_owned();
         if let Some(seconds) = rate_limit_wait(status, &headers) {
             return Err(Failure::RateLimited(seconds));
@@ -529,6 +426,22 @@ fn transport_message(e: &octocrab::Error) -> String {
     msg
 }
 
+/// The body of an error answer: GitHub says why in `message`.
+#[derive(serde::Deserialize)]
+struct ErrorBody {
+    message: String,
+}
+
+/// GitHub's `message` of an error answer, else the body itself (cut to 300 characters).
+fn error_message(body: &Value) -> String {
+    let said = if body.is_object() {
+        ErrorBody::deserialize(body).ok()
+    } else {
+        None
+    };
+    said.map_or_else(|| truncate(&body.to_string()), |b| b.message)
+}
+
 fn truncate(s: &str) -> String {
     s.chars().take(300).collect()
 }
@@ -563,6 +476,16 @@ mod tests {
             Some(1),
             "a reset in the past waits a second"
         );
+    }
+
+    #[test]
+    fn error_messages_are_githubs_else_the_body() {
+        let said = serde_json::json!({"message": "Not Found", "documentation_url": "x"});
+        assert_eq!(error_message(&said), "Not Found");
+        let odd = serde_json::json!({"message": 7});
+        assert_eq!(error_message(&odd), r#"{"message":7}"#);
+        assert_eq!(error_message(&serde_json::json!(["x"])), r#"["x"]"#);
+        assert_eq!(error_message(&Value::String("x".repeat(400))).len(), 300);
     }
 
     #[test]

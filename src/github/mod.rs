@@ -1,13 +1,25 @@
-//! Everything that talks to GitHub: the client, the manifest store, the observer and the
-//! executor. The only module that does network I/O (besides the sandbox, which serves it).
+//! Everything that talks to GitHub: the client, the typed REST layer, the manifest store, the
+//! observer and the executor. The only module that does network I/O (besides the sandbox, which
+//! serves it).
+//!
+//! Layers: [`client`] is the transport; [`rest`] the typed operations on it (the only code that
+//! reads GitHub's answers); [`facts`] turns answers into the lifecycle's observed facts; the
+//! rest ([`observe`], [`others`], [`execute`], [`revert`], [`store`], [`sprint`], [`app`]) use
+//! those.
 
 pub mod app;
 pub mod client;
+pub mod error;
 pub mod execute;
+pub mod facts;
+pub mod lookup;
 pub mod observe;
 pub mod others;
-pub mod path;
+pub mod rest;
 pub mod revert;
+pub mod sprint;
 pub mod store;
 
 pub use client::{ClientConfig, GhError, GitHub};
+/// Path building, at its old place (it lives in the typed layer, [`rest::path`]).
+pub use rest::path;

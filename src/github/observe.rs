@@ -8,17 +8,17 @@
 //! whoever gave a command.
 
 use futures::future::try_join_all;
-use serde_json::Value;
 
 use super::client::{GhError, GitHub};
-use super::path;
+use super::facts;
+use super::rest::issues::Comment;
 use crate::lifecycle::observed::{
     Observed, ObservedBranch, ObservedComment, ObservedIssue, ObservedPermission, ObservedPull,
     ObservedRelease, ObservedRun, PullState,
 };
 use crate::model::config::Permission;
-use crate::model::ids::{BranchName, Login, RepoName, Sha};
-use crate::model::manifest::{Conclusion, Phase, ReleaseManifest, RunStatus};
+use crate::model::ids::{Login, RepoName};
+use crate::model::manifest::{Phase, ReleaseManifest, RunStatus};
 use crate::signal::Signal;
 
 /// The label convoy puts on tracking issues (and finds them by).
@@ -81,39 +81,28 @@ async fn observe_repo(
     repo: &RepoName,
     want_pulls: bool,
 ) -> Result<(Vec<ObservedBranch>, Vec<ObservedPull>), GhError> {
-    let refs_url = format!("{}/git/matching-refs/heads/", path::repo(repo));
-    let refs = gh.get_all(&refs_url, None, 10);
+    let api = gh.repo(repo);
+    let heads = api.branch_heads();
     let pulls = async {
         if want_pulls {
-            gh.get_all(
-                &format!(
-                    "{}/pulls?state=all&sort=updated&direction=desc",
-                    path::repo(repo)
-                ),
-                None,
-                1,
-            )
-            .await
+            api.recent_pulls().await
         } else {
             Ok(Vec::new())
         }
     };
-    let (refs, pulls) = futures::try_join!(refs, pulls)?;
-    let branches: Vec<ObservedBranch> = refs
-        .iter()
-        .filter_map(|r| {
-            let name = r.get("ref")?.as_str()?.strip_prefix("refs/heads/")?;
-            Some(ObservedBranch {
-                repo: repo.clone(),
-                branch: BranchName::parse(name).ok()?,
-                sha: Sha::parse(r.pointer("/object/sha")?.as_str()?).ok()?,
-            })
+    let (heads, pulls) = futures::try_join!(heads, pulls)?;
+    let branches: Vec<ObservedBranch> = heads
+        .into_iter()
+        .map(|h| ObservedBranch {
+            repo: repo.clone(),
+            branch: h.branch,
+            sha: h.sha,
         })
         .collect();
     let mut out = Vec::new();
     let release_repo = m.repo(repo);
     for p in &pulls {
-        let Some(mut pull) = parse_pull(repo, p) else {
+        let Some(mut pull) = facts::pull(repo, p) else {
             continue;
         };
         // GitHub computes mergeability only for a single pull request; ask for the open
@@ -123,14 +112,12 @@ async fn observe_repo(
                 || (pull.head == r.staging && pull.base == r.base)
         });
         if pull.state == PullState::Open && promotion {
-            let full = gh
-                .get(&format!("{}/pulls/{}", path::repo(repo), pull.number))
-                .await?;
-            if let Some(fresh) = parse_pull(repo, &full) {
+            let full = api.pull(pull.number).await?;
+            if let Some(fresh) = facts::pull(repo, &full) {
                 pull = fresh;
             }
             if pull.mergeable == Some(false)
-                && let Some(base_sha) = full.pointer("/base/sha").and_then(Value::as_str)
+                && let Some(base_sha) = full.base_sha()
             {
                 pull.conflict_files =
                     conflict_files(gh, repo, base_sha, pull.head_sha.as_str()).await?;
@@ -149,63 +136,17 @@ async fn conflict_files(
     base: &str,
     head: &str,
 ) -> Result<Vec<String>, GhError> {
-    let files = |v: &Value| -> Vec<String> {
-        v.get("files")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|f| f.get("filename").and_then(Value::as_str))
-            .map(str::to_owned)
-            .collect()
-    };
-    let ours_url = format!("{}/compare/{base}...{head}", path::repo(repo));
-    let theirs_url = format!("{}/compare/{head}...{base}", path::repo(repo));
-    let (ours, theirs) = futures::try_join!(gh.get(&ours_url), gh.get(&theirs_url))?;
-    let theirs = files(&theirs);
-    let mut both: Vec<String> = files(&ours)
+    let api = gh.repo(repo);
+    let (ours, theirs) = futures::try_join!(api.compare(base, head), api.compare(head, base))?;
+    let theirs = theirs.files();
+    let mut both: Vec<String> = ours
+        .files()
         .into_iter()
         .filter(|f| theirs.contains(f))
         .collect();
     both.sort();
     both.dedup();
     Ok(both)
-}
-
-/// A pull request from its REST shape; pull requests from forks are left out.
-pub fn parse_pull(repo: &RepoName, p: &Value) -> Option<ObservedPull> {
-    let head_repo = p.pointer("/head/repo/full_name").and_then(Value::as_str);
-    if head_repo.is_some_and(|h| h != repo.as_str()) {
-        return None;
-    }
-    let merged = p.get("merged_at").is_some_and(|v| !v.is_null())
-        || p.get("merged").and_then(Value::as_bool) == Some(true);
-    let state = match (p.get("state").and_then(Value::as_str), merged) {
-        (_, true) => PullState::Merged,
-        (Some("open"), _) => PullState::Open,
-        _ => PullState::Closed,
-    };
-    Some(ObservedPull {
-        repo: repo.clone(),
-        number: p.get("number")?.as_u64()?,
-        head: BranchName::parse(p.pointer("/head/ref")?.as_str()?).ok()?,
-        base: BranchName::parse(p.pointer("/base/ref")?.as_str()?).ok()?,
-        head_sha: Sha::parse(p.pointer("/head/sha")?.as_str()?).ok()?,
-        state,
-        mergeable: p.get("mergeable").and_then(Value::as_bool),
-        merge_commit_sha: if merged {
-            p.get("merge_commit_sha")
-                .and_then(Value::as_str)
-                .and_then(|s| Sha::parse(s).ok())
-        } else {
-            None
-        },
-        conflict_files: Vec::new(),
-        body: p
-            .get("body")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-    })
 }
 
 /// A run in flight: by id when known, else by its correlation id among the workflow's runs.
@@ -216,52 +157,26 @@ async fn observe_run(
     workflow: &str,
     correlation: &str,
 ) -> Result<Option<ObservedRun>, GhError> {
+    let api = gh.repo(repo);
     if let Some(id) = run_id {
-        return Ok(gh
-            .get_opt(&format!("{}/actions/runs/{id}", path::repo(repo)))
-            .await?
-            .and_then(|r| parse_run(repo, &r)));
+        return Ok(api.run(id).await?.and_then(|r| facts::run(repo, &r)));
     }
-    let runs = gh
-        .get(&format!(
-            "{}/actions/workflows/{}/runs?event=workflow_dispatch&per_page=50",
-            path::repo(repo),
-            path::enc(workflow)
-        ))
-        .await?;
-    Ok(runs
-        .get("workflow_runs")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|r| parse_run(repo, r))
-        .find(|r| r.title.contains(correlation)))
+    Ok(find_run(
+        repo,
+        &api.dispatched_runs(workflow).await?,
+        correlation,
+    ))
 }
 
-/// A run from its REST shape.
-pub fn parse_run(repo: &RepoName, r: &Value) -> Option<ObservedRun> {
-    let status = match r.get("status")?.as_str()? {
-        "completed" => RunStatus::Completed,
-        "in_progress" => RunStatus::InProgress,
-        "requested" => RunStatus::Requested,
-        _ => RunStatus::Queued,
-    };
-    Some(ObservedRun {
-        repo: repo.clone(),
-        run_id: r.get("id")?.as_u64()?,
-        title: r
-            .get("display_title")
-            .or_else(|| r.get("name"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        status,
-        conclusion: r
-            .get("conclusion")
-            .and_then(Value::as_str)
-            .and_then(Conclusion::parse),
-        url: r.get("html_url").and_then(Value::as_str).map(str::to_owned),
-    })
+/// The first of `runs` whose title holds `correlation`.
+pub fn find_run(
+    repo: &RepoName,
+    runs: &[super::rest::actions::Run],
+    correlation: &str,
+) -> Option<ObservedRun> {
+    runs.iter()
+        .filter_map(|r| facts::run(repo, r))
+        .find(|r| r.title.contains(correlation))
 }
 
 async fn observe_release(
@@ -269,13 +184,7 @@ async fn observe_release(
     repo: &RepoName,
     tag: &str,
 ) -> Result<Option<ObservedRelease>, GhError> {
-    let found = gh
-        .get_opt(&format!(
-            "{}/releases/tags/{}",
-            path::repo(repo),
-            path::enc(tag)
-        ))
-        .await?;
+    let found = gh.repo(repo).release_by_tag(tag).await?;
     Ok(found.map(|_| ObservedRelease {
         repo: repo.clone(),
         tag: tag.to_owned(),
@@ -290,31 +199,15 @@ async fn observe_tracking_issue(
 ) -> Result<Option<(ObservedIssue, Vec<ObservedComment>)>, GhError> {
     let control = &m.control_repo;
     let issue = match m.tracking_issue {
-        Some(n) => {
-            gh.get_opt(&format!("{}/issues/{n}", path::repo(control)))
-                .await?
-        }
+        Some(n) => gh.repo(control).issue(n).await?,
         None => {
             let marker = crate::report::marker(&m.id);
-            let list = gh
-                .get_all(
-                    &format!(
-                        "{}/issues?state=all&labels={}",
-                        path::repo(control),
-                        path::enc(TRACKING_LABEL)
-                    ),
-                    None,
-                    3,
-                )
-                .await?;
-            list.into_iter().find(|i| {
-                i.get("body")
-                    .and_then(Value::as_str)
-                    .is_some_and(|b| b.contains(&marker))
-            })
+            let list = gh.repo(control).labelled_issues(TRACKING_LABEL).await?;
+            list.into_iter()
+                .find(|i| i.body.as_deref().is_some_and(|b| b.contains(&marker)))
         }
     };
-    let Some(issue) = issue.and_then(|i| parse_issue(control, &i)) else {
+    let Some(issue) = issue.and_then(|i| facts::issue(control, &i)) else {
         return Ok(None);
     };
     let comments =
@@ -333,16 +226,12 @@ async fn observe_tracking_issue(
 ///
 /// Anyone who can comment on a public issue could otherwise write `<!-- convoy:… -->` first and
 /// make convoy believe its escalation call or its reply was already posted.
-pub fn posted_by_trusted_author(comment: &Value) -> bool {
-    let bot = comment.pointer("/user/type").and_then(Value::as_str) == Some("Bot");
-    let via_app = comment
-        .get("performed_via_github_app")
-        .is_some_and(|app| !app.is_null());
+pub fn posted_by_trusted_author(comment: &Comment) -> bool {
     let associated = matches!(
-        comment.get("author_association").and_then(Value::as_str),
+        comment.author_association.as_deref(),
         Some("OWNER" | "MEMBER" | "COLLABORATOR")
     );
-    bot || via_app || associated
+    comment.by_bot() || comment.via_app() || associated
 }
 
 /// The `<!-- convoy:… -->` markers of the comments on an issue, from comments convoy may have
@@ -352,17 +241,11 @@ pub async fn comment_markers(
     repo: &RepoName,
     issue: u64,
 ) -> Result<Vec<ObservedComment>, GhError> {
-    let list = gh
-        .get_all(
-            &format!("{}/issues/{issue}/comments", path::repo(repo)),
-            None,
-            10,
-        )
-        .await?;
+    let list = gh.repo(repo).comments(issue).await?;
     Ok(list
         .iter()
         .filter(|c| posted_by_trusted_author(c))
-        .filter_map(|c| c.get("body").and_then(Value::as_str))
+        .filter_map(|c| c.body.as_deref())
         .filter_map(|b| {
             b.strip_prefix("<!-- ")
                 .and_then(|rest| rest.split_once(" -->"))
@@ -375,33 +258,6 @@ pub async fn comment_markers(
             marker,
         })
         .collect())
-}
-
-/// An issue from its REST shape.
-pub fn parse_issue(repo: &RepoName, i: &Value) -> Option<ObservedIssue> {
-    Some(ObservedIssue {
-        repo: repo.clone(),
-        number: i.get("number")?.as_u64()?,
-        title: i.get("title")?.as_str()?.to_owned(),
-        body: i
-            .get("body")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned(),
-        labels: i
-            .get("labels")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|l| {
-                l.get("name")
-                    .and_then(Value::as_str)
-                    .or_else(|| l.as_str())
-                    .map(str::to_owned)
-            })
-            .collect(),
-        open: i.get("state").and_then(Value::as_str) != Some("closed"),
-    })
 }
 
 /// The permission on the control repo of whoever gave a command.
@@ -430,19 +286,9 @@ pub async fn permission_of(
     repo: &RepoName,
     login: &Login,
 ) -> Result<Permission, GhError> {
-    let url = format!(
-        "{}/collaborators/{}/permission",
-        path::repo(repo),
-        path::enc(login.as_str())
-    );
-    let Some(v) = gh.get_opt(&url).await? else {
-        return Ok(Permission::None);
-    };
-    // `role_name` tells maintain and triage apart; `permission` is the legacy level.
-    let parse = |s: Option<&str>| {
-        s.and_then(|s| serde_json::from_value::<Permission>(Value::String(s.to_owned())).ok())
-    };
-    Ok(parse(v.get("role_name").and_then(Value::as_str))
-        .or_else(|| parse(v.get("permission").and_then(Value::as_str)))
-        .unwrap_or(Permission::None))
+    Ok(gh
+        .repo(repo)
+        .permission(login)
+        .await?
+        .map_or(Permission::None, |p| p.level()))
 }

@@ -8,13 +8,11 @@
 //!   plans those notices only while they are missing.
 
 use futures::future::try_join_all;
-use serde_json::Value;
 
 use super::client::{GhError, GitHub};
 use super::observe::comment_markers;
-use super::path;
 use super::store::{ManifestStore, StoreError};
-use crate::lifecycle::observed::{Observed, ObservedStatus, StagingHold, StatusState};
+use crate::lifecycle::observed::{Observed, ObservedStatus, StagingHold};
 use crate::model::ids::{RepoName, Sha};
 use crate::model::manifest::{Phase, ReleaseManifest, TaskStatus};
 
@@ -119,30 +117,15 @@ async fn latest_status(
     sha: &Sha,
     context: &str,
 ) -> Result<Option<ObservedStatus>, GhError> {
-    let list = gh
-        .get(&format!(
-            "{}/commits/{}/statuses?per_page=100",
-            path::repo(repo),
-            sha.as_str()
-        ))
-        .await?;
-    let latest = list
-        .as_array()
-        .into_iter()
-        .flatten()
-        .find(|s| s.get("context").and_then(Value::as_str) == Some(context));
+    let list = gh.repo(repo).statuses(sha).await?;
+    let latest = list.iter().find(|s| s.context.as_deref() == Some(context));
     Ok(latest.and_then(|s| {
-        let state = serde_json::from_value::<StatusState>(s.get("state")?.clone()).ok()?;
         Some(ObservedStatus {
             repo: repo.clone(),
             sha: sha.clone(),
             context: context.to_owned(),
-            state,
-            description: s
-                .get("description")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned(),
+            state: s.known_state()?,
+            description: s.description.clone().unwrap_or_default(),
         })
     }))
 }

@@ -8,10 +8,9 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
-use serde_json::{Value, json};
 
 use super::client::{GhError, GitHub};
-use super::path;
+use super::rest::contents::{Contents, File, PutFile};
 use crate::model::ids::{BranchName, ReleaseId, RepoName};
 use crate::model::manifest::ReleaseManifest;
 use crate::validate::{self, Problem};
@@ -89,29 +88,27 @@ impl ManifestStore {
         format!("releases/{id}/manifest.json")
     }
 
-    fn with_ref(&self, path: String) -> String {
-        match &self.branch {
-            Some(b) => format!("{path}?ref={}", path::enc(b.as_str())),
-            None => path,
-        }
+    /// What the Contents API shows at `file` on the store's branch.
+    async fn contents(&self, gh: &GitHub, file: &str) -> Result<Option<Contents>, GhError> {
+        gh.repo(&self.repo)
+            .contents(file, self.branch.as_ref())
+            .await
     }
 
     /// Reads a release's manifest; `None` when it does not exist.
     pub async fn load(&self, gh: &GitHub, id: &ReleaseId) -> Result<Option<Stored>, StoreError> {
-        let url = self.with_ref(path::contents(&self.repo, &Self::file(id)));
-        let Some(file) = gh.get_opt(&url).await? else {
+        let Some(found) = self.contents(gh, &Self::file(id)).await? else {
             return Ok(None);
         };
         let unreadable = |message: String| StoreError::Unreadable {
             file: Self::file(id),
             message,
         };
-        let blob_sha = file
-            .get("sha")
-            .and_then(Value::as_str)
-            .ok_or_else(|| unreadable("no sha in the contents answer".into()))?
-            .to_owned();
-        let text = self.content(gh, &Self::file(id), &file).await?;
+        let blob_sha = match &found {
+            Contents::File(File { sha: Some(sha), .. }) => sha.clone(),
+            _ => return Err(unreadable("no sha in the contents answer".into())),
+        };
+        let text = self.content(gh, &Self::file(id), &found).await?;
         let manifest =
             validate::manifest_from_str(&text).map_err(|problems| StoreError::Invalid {
                 id: id.clone(),
@@ -140,27 +137,21 @@ impl ManifestStore {
             file: Self::file(&manifest.id),
             message: e.to_string(),
         })? + "\n";
-        let mut body = json!({
-            "message": format!("convoy({}): {what} [skip ci]", manifest.id),
-            "content": STANDARD.encode(text.as_bytes()),
-        });
-        if let Some(sha) = replaces {
-            body["sha"] = json!(sha);
-        }
-        if let Some(b) = &self.branch {
-            body["branch"] = json!(b.as_str());
-        }
-        let url = path::contents(&self.repo, &Self::file(&manifest.id));
-        match gh.put(&url, &body).await {
-            Ok(answer) => answer
-                .body
-                .pointer("/content/sha")
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| StoreError::Unreadable {
-                    file: Self::file(&manifest.id),
-                    message: "the write's answer has no content sha".into(),
-                }),
+        let put = PutFile {
+            message: format!("convoy({}): {what} [skip ci]", manifest.id),
+            content: STANDARD.encode(text.as_bytes()),
+            sha: replaces,
+            branch: self.branch.as_ref().map(BranchName::as_str),
+        };
+        match gh
+            .repo(&self.repo)
+            .put_file(&Self::file(&manifest.id), &put)
+            .await
+        {
+            Ok(sha) => sha.ok_or_else(|| StoreError::Unreadable {
+                file: Self::file(&manifest.id),
+                message: "the write's answer has no content sha".into(),
+            }),
             Err(GhError::Conflict { .. }) => Err(StoreError::Stale(manifest.id.clone())),
             // Creating a file that another run created meanwhile: GitHub wants its sha.
             Err(GhError::Unprocessable { message, .. })
@@ -174,61 +165,57 @@ impl ManifestStore {
 
     /// The ids of every release with a manifest (for the scheduled reconcile of active ones).
     pub async fn list(&self, gh: &GitHub) -> Result<Vec<ReleaseId>, StoreError> {
-        let url = self.with_ref(path::contents(&self.repo, "releases"));
-        let Some(Value::Array(entries)) = gh.get_opt(&url).await? else {
+        let Some(Contents::Dir(entries)) = self.contents(gh, "releases").await? else {
             return Ok(Vec::new());
         };
         Ok(entries
             .iter()
-            .filter(|e| e.get("type").and_then(Value::as_str) == Some("dir"))
-            .filter_map(|e| e.get("name").and_then(Value::as_str))
+            .filter(|e| e.kind.as_deref() == Some("dir"))
+            .filter_map(|e| e.name.as_deref())
             .filter_map(|n| ReleaseId::parse(n).ok())
             .collect())
     }
 
     /// Reads `convoy.json` (or another file) from the control repo.
     pub async fn read_text(&self, gh: &GitHub, file: &str) -> Result<Option<String>, StoreError> {
-        let url = self.with_ref(path::contents(&self.repo, file));
-        let Some(v) = gh.get_opt(&url).await? else {
+        let Some(found) = self.contents(gh, file).await? else {
             return Ok(None);
         };
-        self.content(gh, file, &v).await.map(Some)
+        self.content(gh, file, &found).await.map(Some)
     }
 
     /// The text of a file from its Contents API answer. Over 1 MB GitHub leaves the content out
     /// (`content` empty, `encoding` `none`); then it is read through the Git blobs API, which
     /// serves blobs up to 100 MB.
-    async fn content(&self, gh: &GitHub, file: &str, answer: &Value) -> Result<String, StoreError> {
+    async fn content(
+        &self,
+        gh: &GitHub,
+        file: &str,
+        answer: &Contents,
+    ) -> Result<String, StoreError> {
         let unreadable = |message: String| StoreError::Unreadable {
             file: file.to_owned(),
             message,
         };
-        if answer.is_array() {
-            return Err(unreadable(
-                "it is a directory; give the path of a file".to_owned(),
-            ));
-        }
-        let inline = answer.get("content").and_then(Value::as_str);
-        let omitted = answer.get("encoding").and_then(Value::as_str) == Some("none")
-            || (inline.is_some_and(str::is_empty)
-                && answer.get("size").and_then(Value::as_u64).unwrap_or(0) > 0);
+        let answer = match answer {
+            Contents::Dir(_) => {
+                return Err(unreadable(
+                    "it is a directory; give the path of a file".to_owned(),
+                ));
+            }
+            Contents::File(f) => f,
+        };
+        let inline = answer.content.as_deref();
+        let omitted = answer.encoding.as_deref() == Some("none")
+            || (inline.is_some_and(str::is_empty) && answer.size.unwrap_or(0) > 0);
         let encoded = match inline {
             Some(c) if !omitted => c.to_owned(),
             _ => {
-                let blob_sha = answer.get("sha").and_then(Value::as_str).ok_or_else(|| {
+                let blob_sha = answer.sha.as_deref().ok_or_else(|| {
                     unreadable("the contents answer has neither content nor sha".to_owned())
                 })?;
-                let blob = gh
-                    .get(&format!(
-                        "{}/git/blobs/{}",
-                        path::repo(&self.repo),
-                        path::enc(blob_sha)
-                    ))
-                    .await?;
-                blob.get("content")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
+                let blob = gh.repo(&self.repo).blob(blob_sha).await?;
+                blob.content.unwrap_or_default()
             }
         };
         decode(file, &encoded)

@@ -82,7 +82,12 @@ async fn markers_in_outsiders_comments_are_ignored() {
 
 #[test]
 fn trusted_authors_are_bots_apps_and_collaborators() {
-    use convoy::github::observe::posted_by_trusted_author as trusted;
+    // The comment as GitHub's answer reads it (the typed REST layer's `Comment`).
+    let trusted = |comment: &Value| {
+        convoy::github::observe::posted_by_trusted_author(
+            &serde_json::from_value(comment.clone()).unwrap(),
+        )
+    };
     assert!(trusted(
         &json!({"user": {"type": "Bot"}, "author_association": "NONE"})
     ));

@@ -1,4 +1,5 @@
-//! REST paths, with every user-supplied part percent-encoded.
+//! REST paths, with every user-supplied part percent-encoded. Only the typed layer builds
+//! paths; `convoy::github::path` re-exports this module for callers of the raw client.
 
 use crate::model::ids::{BranchName, RepoName};
 

@@ -1,0 +1,120 @@
+//! [`GhError`]: why a GitHub request failed, as the transport classifies GitHub's answer.
+//! Callers branch on the variants; the typed REST layer refines some (a merge's refusal).
+
+/// Why a request failed. Callers branch on these.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GhError {
+    /// 404: not there (or not visible to this token).
+    #[error("{what}: not found (404)")]
+    NotFound {
+        /// `METHOD path`.
+        what: String,
+    },
+    /// 409: a conflict — a stale SHA (merge head moved, contents sha stale).
+    #[error("{what}: conflict (409): {message}")]
+    Conflict {
+        /// `METHOD path`.
+        what: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 405: not allowed now — a pull request that cannot be merged (conflict, required check).
+    #[error("{what}: not allowed (405): {message}")]
+    NotAllowed {
+        /// `METHOD path`.
+        what: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 422: GitHub refused the request (exists already, invalid, no commits between…).
+    #[error("{what}: unprocessable (422): {message}")]
+    Unprocessable {
+        /// `METHOD path`.
+        what: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 400: a malformed request (for instance a field an older GHES does not know).
+    #[error("{what}: bad request (400): {message}")]
+    BadRequest {
+        /// `METHOD path`.
+        what: String,
+        /// GitHub's message.
+        message: String,
+    },
+    /// 401/403 that is not a rate limit: the token lacks access.
+    #[error("{what}: {status}: {message} (check the token's permissions)")]
+    Denied {
+        /// `METHOD path`.
+        what: String,
+        /// 401 or 403.
+        status: u16,
+        /// GitHub's message.
+        message: String,
+    },
+    /// Rate-limited for longer than convoy waits in one run.
+    #[error("{what}: rate limited; GitHub asks to wait {seconds} s")]
+    RateLimited {
+        /// `METHOD path`.
+        what: String,
+        /// How long GitHub asked to wait.
+        seconds: u64,
+    },
+    /// 5xx after the retries (or on a write, where convoy does not retry blindly).
+    #[error("{what}: server error {status}: {message}")]
+    Server {
+        /// `METHOD path`.
+        what: String,
+        /// The status.
+        status: u16,
+        /// The body's message.
+        message: String,
+    },
+    /// No HTTP answer (connection refused or reset, timeout).
+    #[error("{what}: {message}")]
+    Transport {
+        /// `METHOD path`.
+        what: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// An answer convoy cannot read.
+    #[error("{what}: unexpected answer: {message}")]
+    Unexpected {
+        /// `METHOD path`.
+        what: String,
+        /// What was wrong with it.
+        message: String,
+    },
+}
+
+impl GhError {
+    /// GitHub's message, for the errors that carry one.
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            GhError::Conflict { message, .. }
+            | GhError::NotAllowed { message, .. }
+            | GhError::Unprocessable { message, .. }
+            | GhError::BadRequest { message, .. }
+            | GhError::Denied { message, .. }
+            | GhError::Server { message, .. }
+            | GhError::Transport { message, .. }
+            | GhError::Unexpected { message, .. } => Some(message),
+            GhError::NotFound { .. } | GhError::RateLimited { .. } => None,
+        }
+    }
+
+    /// Whether the error says the request surely had no effect (so a write may be re-sent).
+    pub fn had_no_effect(&self) -> bool {
+        matches!(
+            self,
+            GhError::NotFound { .. }
+                | GhError::Conflict { .. }
+                | GhError::NotAllowed { .. }
+                | GhError::Unprocessable { .. }
+                | GhError::BadRequest { .. }
+                | GhError::Denied { .. }
+                | GhError::RateLimited { .. }
+        )
+    }
+}

@@ -1,0 +1,227 @@
+//! Issues, their comments and labels, and milestones.
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
+
+use super::{Repo, de, path};
+use crate::github::client::GhError;
+
+/// An issue (or a pull request, as the issues API lists both).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Issue {
+    /// Its number.
+    #[serde(deserialize_with = "de::lenient")]
+    pub number: Option<u64>,
+    /// Its title.
+    #[serde(deserialize_with = "de::lenient")]
+    pub title: Option<String>,
+    /// Its body.
+    #[serde(deserialize_with = "de::lenient")]
+    pub body: Option<String>,
+    /// `open` or `closed`.
+    #[serde(deserialize_with = "de::lenient")]
+    pub state: Option<String>,
+    /// Its labels.
+    #[serde(deserialize_with = "labels")]
+    pub labels: Vec<Label>,
+    /// Whether the issues API shows a pull request here (it has a `pull_request` field).
+    #[serde(rename = "pull_request", deserialize_with = "de::present")]
+    pub is_pull_request: bool,
+}
+
+/// A label on an issue: an object with a `name` (as GitHub answers), or a bare name (as some
+/// answers and webhooks spell it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Label {
+    /// The `name` of a label object.
+    pub name: Option<String>,
+    /// A label given as a bare string.
+    pub bare: Option<String>,
+}
+
+impl Label {
+    fn read(v: Value) -> Label {
+        match v {
+            Value::String(s) => Label {
+                name: None,
+                bare: Some(s),
+            },
+            Value::Object(mut o) => Label {
+                name: match o.remove("name") {
+                    Some(Value::String(s)) => Some(s),
+                    _ => None,
+                },
+                bare: None,
+            },
+            _ => Label::default(),
+        }
+    }
+}
+
+fn labels<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Label>, D::Error> {
+    Ok(match Value::deserialize(d)? {
+        Value::Array(items) => items.into_iter().map(Label::read).collect(),
+        _ => Vec::new(),
+    })
+}
+
+/// A comment on an issue or pull request.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Comment {
+    /// Its text.
+    #[serde(deserialize_with = "de::lenient")]
+    pub body: Option<String>,
+    /// Its author.
+    #[serde(deserialize_with = "de::lenient")]
+    pub user: Option<User>,
+    /// Set (not `null`) when it was posted through a GitHub App.
+    performed_via_github_app: Option<IgnoredAny>,
+    /// The author's relation to the repository (`OWNER`, `MEMBER`, `COLLABORATOR`, …).
+    #[serde(deserialize_with = "de::lenient")]
+    pub author_association: Option<String>,
+}
+
+/// A GitHub account, as an author.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct User {
+    /// `User` or `Bot`.
+    #[serde(rename = "type", deserialize_with = "de::lenient")]
+    pub kind: Option<String>,
+}
+
+impl Comment {
+    /// Whether it was posted through a GitHub App.
+    pub fn via_app(&self) -> bool {
+        self.performed_via_github_app.is_some()
+    }
+
+    /// Whether its author is a bot (`user.type` is `Bot`).
+    pub fn by_bot(&self) -> bool {
+        self.user.as_ref().and_then(|u| u.kind.as_deref()) == Some("Bot")
+    }
+}
+
+/// A milestone.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Milestone {
+    /// Its number.
+    #[serde(deserialize_with = "de::lenient")]
+    pub number: Option<u64>,
+    /// Its title.
+    #[serde(deserialize_with = "de::lenient")]
+    pub title: Option<String>,
+}
+
+#[derive(Serialize)]
+struct NewIssue<'a> {
+    title: &'a str,
+    body: &'a str,
+    labels: [&'a str; 1],
+}
+
+#[derive(Serialize)]
+struct EditIssue<'a> {
+    title: &'a str,
+    body: &'a str,
+}
+
+#[derive(Serialize)]
+struct NewComment<'a> {
+    body: &'a str,
+}
+
+#[derive(Serialize)]
+struct AddLabels<'a> {
+    labels: [&'a str; 1],
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Created {
+    #[serde(deserialize_with = "de::lenient")]
+    number: Option<u64>,
+}
+
+impl Repo<'_> {
+    /// `GET /repos/{o}/{r}/issues/{number}`; `None` when it does not exist.
+    pub async fn issue(&self, number: u64) -> Result<Option<Issue>, GhError> {
+        let found = self.get_opt(&format!("/issues/{number}")).await?;
+        Ok(found.map(de::object))
+    }
+
+    /// `GET /repos/{o}/{r}/issues?state=all&labels={label}` (up to 3 pages).
+    pub async fn labelled_issues(&self, label: &str) -> Result<Vec<Issue>, GhError> {
+        let url = format!("/issues?state=all&labels={}", path::enc(label));
+        Ok(de::objects(self.get_all(&url, 3).await?))
+    }
+
+    /// `GET /repos/{o}/{r}/issues?state=all&milestone={number}` (up to 10 pages).
+    pub async fn milestone_issues(&self, milestone: u64) -> Result<Vec<Issue>, GhError> {
+        let url = format!("/issues?state=all&milestone={milestone}");
+        Ok(de::objects(self.get_all(&url, 10).await?))
+    }
+
+    /// `POST /repos/{o}/{r}/issues` with one label; the new issue's number when GitHub gives it.
+    pub async fn create_issue(
+        &self,
+        title: &str,
+        body: &str,
+        label: &str,
+    ) -> Result<Option<u64>, GhError> {
+        let new = NewIssue {
+            title,
+            body,
+            labels: [label],
+        };
+        let answer = self.post("/issues", &new).await?;
+        Ok(de::object::<Created>(answer.body).number)
+    }
+
+    /// `PATCH /repos/{o}/{r}/issues/{number}`: a new title and body.
+    pub async fn edit_issue(&self, number: u64, title: &str, body: &str) -> Result<(), GhError> {
+        let edit = EditIssue { title, body };
+        self.patch(&format!("/issues/{number}"), &edit)
+            .await
+            .map(drop)
+    }
+
+    /// `GET /repos/{o}/{r}/issues/{number}/comments` (up to 10 pages).
+    pub async fn comments(&self, issue: u64) -> Result<Vec<Comment>, GhError> {
+        let list = self
+            .get_all(&format!("/issues/{issue}/comments"), 10)
+            .await?;
+        Ok(de::objects(list))
+    }
+
+    /// `POST /repos/{o}/{r}/issues/{number}/comments`.
+    pub async fn comment(&self, issue: u64, body: &str) -> Result<(), GhError> {
+        self.post(&format!("/issues/{issue}/comments"), &NewComment { body })
+            .await
+            .map(drop)
+    }
+
+    /// `POST /repos/{o}/{r}/issues/{number}/labels` with one label.
+    pub async fn add_label(&self, issue: u64, label: &str) -> Result<(), GhError> {
+        let body = AddLabels { labels: [label] };
+        self.post(&format!("/issues/{issue}/labels"), &body)
+            .await
+            .map(drop)
+    }
+
+    /// `DELETE /repos/{o}/{r}/issues/{number}/labels/{label}`.
+    pub async fn remove_label(&self, issue: u64, label: &str) -> Result<(), GhError> {
+        self.delete(&format!("/issues/{issue}/labels/{}", path::enc(label)))
+            .await
+            .map(drop)
+    }
+
+    /// `GET /repos/{o}/{r}/milestones?state=all` (up to 5 pages).
+    pub async fn milestones(&self) -> Result<Vec<Milestone>, GhError> {
+        Ok(de::objects(self.get_all("/milestones?state=all", 5).await?))
+    }
+}

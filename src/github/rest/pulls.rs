@@ -1,0 +1,214 @@
+//! Pull requests: list, get, create, close and retarget (merging is [`super::merge`]).
+
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
+
+use super::{Repo, de, path};
+use crate::github::client::GhError;
+use crate::model::ids::{BranchName, RepoName};
+
+/// A pull request, with the fields convoy reads (each absent when GitHub leaves it out).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Pull {
+    /// Its number.
+    #[serde(deserialize_with = "de::lenient")]
+    pub number: Option<u64>,
+    /// `open` or `closed`.
+    #[serde(deserialize_with = "de::lenient")]
+    pub state: Option<String>,
+    /// Whether it merged (only in a single pull request's answer).
+    #[serde(deserialize_with = "de::lenient")]
+    pub merged: Option<bool>,
+    /// When it merged; present and not `null` once merged.
+    merged_at: Option<IgnoredAny>,
+    /// Whether GitHub can merge it (only in a single pull request's answer; `null` while
+    /// GitHub computes it).
+    #[serde(deserialize_with = "de::lenient")]
+    pub mergeable: Option<bool>,
+    /// The merge commit (meaningful once merged).
+    #[serde(deserialize_with = "de::lenient")]
+    pub merge_commit_sha: Option<String>,
+    /// Its description.
+    #[serde(deserialize_with = "de::lenient")]
+    pub body: Option<String>,
+    /// The branch it comes from.
+    #[serde(deserialize_with = "de::lenient")]
+    pub head: Option<PullEnd>,
+    /// The branch it goes into.
+    #[serde(deserialize_with = "de::lenient")]
+    pub base: Option<PullEnd>,
+}
+
+/// One end of a pull request (`head` or `base`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PullEnd {
+    /// The branch name.
+    #[serde(rename = "ref", deserialize_with = "de::lenient")]
+    pub branch: Option<String>,
+    /// The commit.
+    #[serde(deserialize_with = "de::lenient")]
+    pub sha: Option<String>,
+    /// The repository the branch is in.
+    #[serde(deserialize_with = "de::lenient")]
+    pub repo: Option<PullRepo>,
+}
+
+/// The repository of a pull request's branch.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PullRepo {
+    /// `owner/name`.
+    #[serde(deserialize_with = "de::lenient")]
+    pub full_name: Option<String>,
+}
+
+impl Pull {
+    /// Whether it merged: `merged_at` is set, or `merged` is `true`.
+    pub fn is_merged(&self) -> bool {
+        self.merged_at.is_some() || self.merged == Some(true)
+    }
+
+    /// Whether its head branch lives in another repository than `repo` (a fork).
+    pub fn from_fork(&self, repo: &RepoName) -> bool {
+        self.head
+            .as_ref()
+            .and_then(|h| h.repo.as_ref())
+            .and_then(|r| r.full_name.as_deref())
+            .is_some_and(|h| h != repo.as_str())
+    }
+
+    /// The head branch's name.
+    pub fn head_branch(&self) -> Option<&str> {
+        self.head.as_ref()?.branch.as_deref()
+    }
+
+    /// The head commit.
+    pub fn head_sha(&self) -> Option<&str> {
+        self.head.as_ref()?.sha.as_deref()
+    }
+
+    /// The base branch's name.
+    pub fn base_branch(&self) -> Option<&str> {
+        self.base.as_ref()?.branch.as_deref()
+    }
+
+    /// The base commit (the base branch's head when GitHub last looked).
+    pub fn base_sha(&self) -> Option<&str> {
+        self.base.as_ref()?.sha.as_deref()
+    }
+
+    /// Whether it is open.
+    pub fn is_open(&self) -> bool {
+        self.state.as_deref() == Some("open")
+    }
+}
+
+#[derive(Serialize)]
+struct NewPull<'a> {
+    title: &'a str,
+    head: &'a str,
+    base: &'a str,
+    body: &'a str,
+}
+
+#[derive(Serialize)]
+struct Close {
+    state: &'static str,
+}
+
+#[derive(Serialize)]
+struct Retarget<'a> {
+    base: &'a str,
+}
+
+#[derive(Default, Deserialize)]
+#[serde(default)]
+struct Created {
+    #[serde(deserialize_with = "de::lenient")]
+    number: Option<u64>,
+}
+
+impl Repo<'_> {
+    /// `?head=owner:head&base=base`, both encoded.
+    fn between(&self, head: &BranchName, base: &BranchName) -> String {
+        format!(
+            "head={}&base={}",
+            path::enc(&format!("{}:{head}", self.repo.owner())),
+            path::enc(base.as_str())
+        )
+    }
+
+    /// `GET /repos/{o}/{r}/pulls/{number}`.
+    pub async fn pull(&self, number: u64) -> Result<Pull, GhError> {
+        Ok(de::object(self.get(&format!("/pulls/{number}")).await?))
+    }
+
+    /// `GET /repos/{o}/{r}/pulls?state=open&head=…&base=…` (one page): the open pull requests
+    /// from `head` into `base`.
+    pub async fn open_pulls(
+        &self,
+        head: &BranchName,
+        base: &BranchName,
+    ) -> Result<Vec<Pull>, GhError> {
+        let url = format!("/pulls?state=open&{}", self.between(head, base));
+        Ok(de::list(self.get(&url).await?))
+    }
+
+    /// `GET /repos/{o}/{r}/pulls?state=all&head=…&base=…&per_page=100` (one page): every pull
+    /// request from `head` into `base`, whatever its state.
+    pub async fn all_pulls(
+        &self,
+        head: &BranchName,
+        base: &BranchName,
+    ) -> Result<Vec<Pull>, GhError> {
+        let url = format!("/pulls?state=all&{}&per_page=100", self.between(head, base));
+        Ok(de::list(self.get(&url).await?))
+    }
+
+    /// `GET /repos/{o}/{r}/pulls?state=all&sort=updated&direction=desc` (one page of 100): the
+    /// most recently updated pull requests.
+    pub async fn recent_pulls(&self) -> Result<Vec<Pull>, GhError> {
+        let list = self
+            .get_all("/pulls?state=all&sort=updated&direction=desc", 1)
+            .await?;
+        Ok(de::objects(list))
+    }
+
+    /// `POST /repos/{o}/{r}/pulls`: opens a pull request; its number when GitHub gives it.
+    pub async fn create_pull(
+        &self,
+        title: &str,
+        head: &BranchName,
+        base: &BranchName,
+        body: &str,
+    ) -> Result<Option<u64>, GhError> {
+        let new = NewPull {
+            title,
+            head: head.as_str(),
+            base: base.as_str(),
+            body,
+        };
+        let answer = self.post("/pulls", &new).await?;
+        Ok(de::object::<Created>(answer.body).number)
+    }
+
+    /// `PATCH /repos/{o}/{r}/pulls/{number}` with `state: closed`.
+    pub async fn close_pull(&self, number: u64) -> Result<(), GhError> {
+        let body = Close { state: "closed" };
+        self.patch(&format!("/pulls/{number}"), &body)
+            .await
+            .map(drop)
+    }
+
+    /// `PATCH /repos/{o}/{r}/pulls/{number}` with a new `base`.
+    pub async fn retarget_pull(&self, number: u64, base: &BranchName) -> Result<(), GhError> {
+        let body = Retarget {
+            base: base.as_str(),
+        };
+        self.patch(&format!("/pulls/{number}"), &body)
+            .await
+            .map(drop)
+    }
+}
