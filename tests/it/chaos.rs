@@ -10,10 +10,10 @@
 //! and no tier ran more than `max_attempts` times on one set of SHAs. At the end: the release
 //! shipped, and every staging → main merge was of a SHA e2e passed on.
 //!
-//! `cargo test --test chaos` runs a short sweep (seeds 1–3). The full sweep:
-//! `CONVOY_CHAOS_SEEDS=200 cargo test --release --test chaos -- --nocapture` (seeds 1–200;
+//! `cargo test --test it chaos::` runs a short sweep (seeds 1–3). The full sweep:
+//! `CONVOY_CHAOS_SEEDS=200 cargo test --release --test it chaos:: -- --nocapture` (seeds 1–200;
 //! `CONVOY_CHAOS_FROM=150` starts later); one seed:
-//! `CONVOY_CHAOS_SEED=17 cargo test --test chaos -- --nocapture`.
+//! `CONVOY_CHAOS_SEED=17 cargo test --test it chaos:: -- --nocapture`.
 
 use crate::scenario;
 
@@ -26,7 +26,7 @@ use scenario::{Outcome, Scenario, seed_with};
 use serde_json::{Value, json};
 
 fn replay(seed: u64) -> String {
-    format!("CONVOY_CHAOS_SEED={seed} cargo test --test chaos -- --nocapture")
+    format!("CONVOY_CHAOS_SEED={seed} cargo test --test it chaos:: -- --nocapture")
 }
 
 /// splitmix64, for the harness's own choices (crash point, rate).

@@ -1,6 +1,6 @@
 //! The field reference tables in docs/release-strategy.md are generated from the JSON Schemas
 //! (which are generated from the Rust types), so the documentation cannot drift from the code.
-//! `CONVOY_BLESS=1 cargo test --test docs` rewrites the generated sections.
+//! `CONVOY_BLESS=1 cargo test --test it docs::` rewrites the generated sections.
 
 use serde_json::Value;
 
@@ -153,7 +153,7 @@ fn field_tables_match_the_schemas() {
     }
     assert!(
         generated == doc,
-        "{DOC}'s field tables are stale; run `CONVOY_BLESS=1 cargo test --test docs`"
+        "{DOC}'s field tables are stale; run `CONVOY_BLESS=1 cargo test --test it docs::`"
     );
     // Every config field appears.
     for field in [

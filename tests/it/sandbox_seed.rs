@@ -36,7 +36,7 @@ fn committed_schema_is_current() {
     let committed = std::fs::read_to_string(SCHEMA_PATH).unwrap_or_default();
     assert!(
         committed == generated,
-        "schemas/sandbox-seed.schema.json is stale: run UPDATE_SCHEMAS=1 cargo test --test sandbox_seed"
+        "schemas/sandbox-seed.schema.json is stale: run UPDATE_SCHEMAS=1 cargo test --test it sandbox_seed::"
     );
 }
 

@@ -1,5 +1,5 @@
 //! The example files are valid, parse, agree with the schemas both ways, and say what the README
-//! says they say. `CONVOY_BLESS=1 cargo test --test examples` regenerates
+//! says they say. `CONVOY_BLESS=1 cargo test -p convoy-core --test it examples::` regenerates
 //! `examples/release-manifest.json` from a rehearsal of `examples/convoy.json`.
 
 use crate::support;
