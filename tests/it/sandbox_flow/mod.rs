@@ -1,0 +1,8 @@
+//! Issues, actions, events, faults and latency, through octocrab.
+
+mod actions;
+mod events;
+mod faults;
+mod http;
+mod issues;
+mod protection;
