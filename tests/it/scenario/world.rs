@@ -1,0 +1,303 @@
+//! The world around convoy, step by step: dispatches, webhook delivery, schedule ticks,
+//! comments, pushes, developers landing tasks, tier runs finishing, config and milestone edits.
+
+use convoy::lifecycle::Owner;
+use convoy::model::ids::RepoName;
+use convoy::model::manifest::{Phase, ReleaseManifest, RunStatus, TierRun};
+use serde_json::{Value, json};
+
+use super::{Outcome, Scenario};
+
+impl Scenario {
+    /// A `workflow_dispatch` of the control workflow by `actor`.
+    pub async fn dispatch(&mut self, actor: &str, command: &str, release: &str, args: &str) {
+        let payload = json!({
+            "inputs": {"command": command, "release": release, "args": args},
+            "ref": "refs/heads/main",
+            "repository": {"full_name": "acme/control", "name": "control", "owner": {"login": "acme"}},
+            "sender": {"login": actor, "type": "User"},
+            "workflow": ".github/workflows/convoy.yml"
+        });
+        self.handle("workflow_dispatch", &payload).await;
+        self.deliver().await;
+    }
+
+    /// `create` by alice.
+    pub async fn create(&mut self, id: &str, args: &str) {
+        self.dispatch("alice", "create", id, args).await;
+    }
+
+    /// Delivers every queued webhook event (and those they cause) until none is left.
+    pub async fn deliver(&mut self) -> usize {
+        let mut n = 0;
+        for _ in 0..50 {
+            let events = self.bot.get("/_sandbox/events").await.unwrap();
+            let events = events.as_array().cloned().unwrap_or_default();
+            if events.is_empty() {
+                return n;
+            }
+            for e in events {
+                n += 1;
+                self.handle(e["name"].as_str().unwrap(), &e["payload"])
+                    .await;
+            }
+        }
+        panic!("events kept coming");
+    }
+
+    /// The scheduled safety-net run.
+    pub async fn tick(&mut self) {
+        self.handle("schedule", &json!({"schedule": "*/15 * * * *"}))
+            .await;
+        self.deliver().await;
+    }
+
+    /// A comment on an issue or pull request, typed by `user`.
+    pub async fn comment(&mut self, repo: &str, issue: u64, user: &str, body: &str) {
+        self.bot
+            .post(
+                &format!("/_sandbox/repos/{repo}/issues/{issue}/comments"),
+                &json!({"user": user, "body": body}),
+            )
+            .await
+            .unwrap();
+        self.deliver().await;
+    }
+
+    /// A comment on the tracking issue of `id`.
+    pub async fn say(&mut self, id: &str, user: &str, body: &str) {
+        let issue = self.manifest(id).await.tracking_issue.unwrap();
+        self.comment("acme/control", issue, user, body).await;
+    }
+
+    /// A push of one commit by bob; returns its SHA.
+    pub async fn push(&mut self, repo: &str, branch: &str, file: &str, content: &str) -> String {
+        let out = self
+            .bob
+            .post(
+                &format!("/_sandbox/repos/{repo}/commits"),
+                &json!({"branch": branch, "message": format!("Change {file}"), "files": {file: content}, "author": "bob"}),
+            )
+            .await
+            .unwrap();
+        let sha = out.body["sha"].as_str().unwrap().to_owned();
+        self.deliver().await;
+        sha
+    }
+
+    /// Developers land every open task of `id`: a branch, a pull request into the RC branch
+    /// that closes the issue, merged.
+    pub async fn land_tasks(&mut self, id: &str) {
+        let m = self.manifest(id).await;
+        for t in m.tasks.iter().filter(|t| !t.status.is_settled()) {
+            let rc = m.repo(&t.repo).unwrap().rc_branch.clone();
+            let n = t.issue.number();
+            let branch = format!("task-{}-{n}", m.id);
+            self.bob
+                .post(&format!("/_sandbox/repos/{}/commits", t.repo), &json!({"branch": branch, "message": format!("Work on #{n}"), "files": {format!("src/{}-task-{n}.txt", m.id): "done\n"}, "author": "bob"}))
+                .await
+                .unwrap();
+            let pr = self
+                .bob
+                .post(&format!("/repos/{}/pulls", t.repo), &json!({"title": format!("Task {n}"), "head": branch, "base": rc.as_str(), "body": format!("Closes #{n}")}))
+                .await
+                .unwrap();
+            let number = pr.body["number"].as_u64().unwrap();
+            self.bob
+                .put(
+                    &format!("/repos/{}/pulls/{number}/merge", t.repo),
+                    &json!({"merge_method": "merge"}),
+                )
+                .await
+                .unwrap();
+        }
+        self.deliver().await;
+    }
+
+    /// Finishes every unfinished run of `id` the way `outcome` says (`None`: leaves it going).
+    /// Returns how many finished.
+    pub async fn finish_runs(
+        &mut self,
+        id: &str,
+        mut outcome: impl FnMut(&TierRun) -> Outcome,
+    ) -> usize {
+        let m = self.manifest(id).await;
+        let mut n = 0;
+        for run in m
+            .tier_runs
+            .iter()
+            .filter(|r| r.status != RunStatus::Completed)
+        {
+            let Some(run_id) = run.run_id else { continue };
+            let Some(conclusion) = outcome(run) else {
+                continue;
+            };
+            self.bot
+                .post(&format!("/_sandbox/runs/{run_id}/start"), &json!({}))
+                .await
+                .ok();
+            match self
+                .bot
+                .post(
+                    &format!("/_sandbox/runs/{run_id}/complete"),
+                    &json!({"conclusion": conclusion}),
+                )
+                .await
+            {
+                Ok(_) => n += 1,
+                // Already over on GitHub (convoy cancelled it past its timeout, say) while the
+                // manifest has not caught up: nothing left to finish.
+                Err(convoy::github::client::GhError::Conflict { .. }) => {}
+                Err(e) => panic!("completing run {run_id}: {e}"),
+            }
+        }
+        self.deliver().await;
+        n
+    }
+
+    /// Plays the ordinary world until `id` reaches `phase` (or ends): tasks land, runs finish
+    /// as `outcome` says, alice approves every gate. Panics when the release gets stuck.
+    pub async fn drive_until(
+        &mut self,
+        id: &str,
+        phase: Phase,
+        mut outcome: impl FnMut(&TierRun) -> Outcome,
+    ) -> ReleaseManifest {
+        let mut idle = 0;
+        for _ in 0..if self.tolerant { 300 } else { 60 } {
+            let m = self.manifest(id).await;
+            if m.phase == phase || !m.phase.is_active() {
+                return m;
+            }
+            let waits = self.waits(id);
+            let humans = waits.iter().any(|(w, _)| *w == Owner::Human);
+            if self.finish_runs(id, &mut outcome).await > 0 {
+                idle = 0;
+                continue;
+            }
+            if waits.iter().any(|(w, _)| *w == Owner::Developers) {
+                self.land_tasks(id).await;
+            } else if humans && waits.iter().any(|(_, what)| what.contains("approve")) {
+                self.say(id, "alice", "/convoy approve").await;
+            } else {
+                self.tick().await;
+            }
+            if self.manifest(id).await == m {
+                let lost = m
+                    .tier_runs
+                    .iter()
+                    .any(|r| r.status == RunStatus::Requested && r.run_id.is_none());
+                if self.tolerant && lost {
+                    // Under chaos a dispatch recorded by a run that crashed before making it is
+                    // made again once overdue: let that much time pass (and no more, so that
+                    // tier timeouts stay out of play).
+                    self.advance_minutes(convoy::lifecycle::LOST_DISPATCH_MINUTES + 1);
+                }
+                idle += 1;
+                if idle > if self.tolerant { 12 } else { 3 } {
+                    break;
+                }
+            } else {
+                idle = 0;
+            }
+        }
+        let m = self.manifest(id).await;
+        assert!(
+            m.phase == phase || !m.phase.is_active(),
+            "release {id} is stuck in {} waiting for {:#?}",
+            m.phase.as_str(),
+            self.waits(id)
+        );
+        m
+    }
+
+    /// `create` by alice, returning the run's error instead of panicking.
+    pub async fn try_create(&mut self, id: &str, args: &str) -> Result<(), String> {
+        let payload = json!({
+            "inputs": {"command": "create", "release": id, "args": args},
+            "ref": "refs/heads/main",
+            "repository": {"full_name": "acme/control", "name": "control", "owner": {"login": "acme"}},
+            "sender": {"login": "alice", "type": "User"},
+            "workflow": ".github/workflows/convoy.yml"
+        });
+        let bytes = serde_json::to_vec(&payload).unwrap();
+        let signal = convoy::event::parse_event("workflow_dispatch", &bytes).unwrap();
+        let runs = self
+            .runner()
+            .handle(&signal)
+            .await
+            .map_err(|e| e.to_string())?;
+        self.runs.extend(runs);
+        self.deliver().await;
+        Ok(())
+    }
+
+    /// Edits `convoy.json` in the control repo (a push by bob).
+    pub async fn edit_config(&mut self, edit: impl FnOnce(&mut Value)) {
+        let text = convoy::github::store::ManifestStore {
+            repo: RepoName::parse("acme/control").unwrap(),
+            branch: None,
+        }
+        .read_text(&self.bot, "convoy.json")
+        .await
+        .unwrap()
+        .unwrap();
+        let mut cfg: Value = serde_json::from_str(&text).unwrap();
+        edit(&mut cfg);
+        let text = serde_json::to_string_pretty(&cfg).unwrap();
+        self.push("acme/control", "main", "convoy.json", &text)
+            .await;
+    }
+
+    /// A developer opens a pull request for task `repo#number` of `id` into its RC branch, not
+    /// merged; returns its number and head SHA.
+    pub async fn open_task_pull(&mut self, id: &str, repo: &str, number: u64) -> (u64, String) {
+        let m = self.manifest(id).await;
+        let rc = m
+            .repo(&RepoName::parse(repo).unwrap())
+            .unwrap()
+            .rc_branch
+            .clone();
+        let branch = format!("task-{id}-{number}");
+        let out = self
+            .bob
+            .post(&format!("/_sandbox/repos/{repo}/commits"), &json!({"branch": branch, "message": format!("Work on #{number}"), "files": {format!("src/{id}-task-{number}.txt"): "done\n"}, "author": "bob"}))
+            .await
+            .unwrap();
+        let sha = out.body["sha"].as_str().unwrap().to_owned();
+        let pr = self
+            .bob
+            .post(&format!("/repos/{repo}/pulls"), &json!({"title": format!("Task {number}"), "head": branch, "base": rc.as_str(), "body": format!("Closes #{number}")}))
+            .await
+            .unwrap();
+        let n = pr.body["number"].as_u64().unwrap();
+        self.deliver().await;
+        (n, sha)
+    }
+
+    /// bob puts issue `repo#number` in the milestone titled `title` (`None`: takes it out).
+    pub async fn set_milestone(&mut self, repo: &str, number: u64, title: Option<&str>) {
+        let milestone = match title {
+            Some(t) => {
+                let all = self
+                    .get(&format!("/repos/{repo}/milestones?state=all"))
+                    .await;
+                all.as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["title"] == t)
+                    .unwrap_or_else(|| panic!("{repo} has no milestone {t}"))["number"]
+                    .clone()
+            }
+            None => Value::Null,
+        };
+        self.bob
+            .patch(
+                &format!("/repos/{repo}/issues/{number}"),
+                &json!({ "milestone": milestone }),
+            )
+            .await
+            .unwrap();
+        self.deliver().await;
+    }
+}
