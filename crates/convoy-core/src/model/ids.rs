@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+pub use super::numbers::{IssueNumber, PullNumber, RunId};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -27,7 +28,7 @@ pub struct IdError {
 }
 
 impl IdError {
-    fn new(kind: &'static str, value: &str, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: &'static str, value: &str, reason: impl Into<String>) -> Self {
         let mut shown: String = value.chars().take(80).collect();
         if value.chars().count() > 80 {
             shown.push('…');
