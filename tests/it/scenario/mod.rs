@@ -19,6 +19,7 @@ use convoy::lifecycle::Owner;
 use convoy::lifecycle::action::ActionOutcome;
 use convoy::model::ids::{ReleaseId, RepoName};
 use convoy::model::manifest::{Phase, ReleaseManifest, RunKind, RunStatus, TierRun};
+use convoy::model::numbers::{IssueNumber, PullNumber};
 use convoy::model::time::Timestamp;
 use convoy::runner::{ReleaseRun, Runner};
 use convoy::sandbox::{Sandbox, SandboxHandle, Seed};
@@ -334,7 +335,7 @@ impl Scenario {
     }
 
     /// A comment on an issue or pull request, typed by `user`.
-    pub async fn comment(&mut self, repo: &str, issue: u64, user: &str, body: &str) {
+    pub async fn comment(&mut self, repo: &str, issue: IssueNumber, user: &str, body: &str) {
         self.bot
             .post(
                 &format!("/_sandbox/repos/{repo}/issues/{issue}/comments"),
@@ -514,7 +515,8 @@ impl Scenario {
     }
 
     /// Comments on an issue or pull request, bodies only.
-    pub async fn comments(&self, repo: &str, issue: u64) -> Vec<String> {
+    pub async fn comments(&self, repo: &str, issue: impl Into<IssueNumber>) -> Vec<String> {
+        let issue = issue.into();
         let c = self
             .get(&format!("/repos/{repo}/issues/{issue}/comments"))
             .await;
@@ -526,7 +528,7 @@ impl Scenario {
     }
 
     /// Label names of an issue.
-    pub async fn labels(&self, repo: &str, issue: u64) -> Vec<String> {
+    pub async fn labels(&self, repo: &str, issue: IssueNumber) -> Vec<String> {
         let i = self.get(&format!("/repos/{repo}/issues/{issue}")).await;
         i["labels"]
             .as_array()
@@ -578,7 +580,12 @@ impl Scenario {
 
     /// A developer opens a pull request for task `repo#number` of `id` into its RC branch, not
     /// merged; returns its number and head SHA.
-    pub async fn open_task_pull(&mut self, id: &str, repo: &str, number: u64) -> (u64, String) {
+    pub async fn open_task_pull(
+        &mut self,
+        id: &str,
+        repo: &str,
+        number: u64,
+    ) -> (PullNumber, String) {
         let m = self.manifest(id).await;
         let rc = m
             .repo(&RepoName::parse(repo).unwrap())
@@ -597,7 +604,7 @@ impl Scenario {
             .post(&format!("/repos/{repo}/pulls"), &json!({"title": format!("Task {number}"), "head": branch, "base": rc.as_str(), "body": format!("Closes #{number}")}))
             .await
             .unwrap();
-        let n = pr.body["number"].as_u64().unwrap();
+        let n = PullNumber::new(pr.body["number"].as_u64().unwrap());
         self.deliver().await;
         (n, sha)
     }
@@ -652,7 +659,7 @@ impl Scenario {
     }
 
     /// A pull request.
-    pub async fn pull(&self, repo: &str, number: u64) -> Value {
+    pub async fn pull(&self, repo: &str, number: PullNumber) -> Value {
         self.get(&format!("/repos/{repo}/pulls/{number}")).await
     }
 }
