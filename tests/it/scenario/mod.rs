@@ -515,8 +515,7 @@ impl Scenario {
     }
 
     /// Comments on an issue or pull request, bodies only.
-    pub async fn comments(&self, repo: &str, issue: impl Into<IssueNumber>) -> Vec<String> {
-        let issue = issue.into();
+    pub async fn comments(&self, repo: &str, issue: IssueNumber) -> Vec<String> {
         let c = self
             .get(&format!("/repos/{repo}/issues/{issue}/comments"))
             .await;
@@ -580,12 +579,7 @@ impl Scenario {
 
     /// A developer opens a pull request for task `repo#number` of `id` into its RC branch, not
     /// merged; returns its number and head SHA.
-    pub async fn open_task_pull(
-        &mut self,
-        id: &str,
-        repo: &str,
-        number: u64,
-    ) -> (PullNumber, String) {
+    pub async fn open_task_pull(&mut self, id: &str, repo: &str, number: u64) -> (u64, String) {
         let m = self.manifest(id).await;
         let rc = m
             .repo(&RepoName::parse(repo).unwrap())
@@ -604,7 +598,7 @@ impl Scenario {
             .post(&format!("/repos/{repo}/pulls"), &json!({"title": format!("Task {number}"), "head": branch, "base": rc.as_str(), "body": format!("Closes #{number}")}))
             .await
             .unwrap();
-        let n = PullNumber::new(pr.body["number"].as_u64().unwrap());
+        let n = pr.body["number"].as_u64().unwrap();
         self.deliver().await;
         (n, sha)
     }
