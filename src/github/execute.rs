@@ -18,6 +18,7 @@ use super::revert::{Revert, revert_merge};
 use crate::lifecycle::action::{Action, ActionOutcome, Executed, PlannedAction};
 use crate::model::config::MergeMethod;
 use crate::model::ids::{BranchName, RepoName, Sha};
+use crate::model::numbers::{IssueNumber, PullNumber};
 
 /// Runs `actions`; with `dry_run`, only reports what would be done.
 pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> Vec<Executed> {
@@ -160,7 +161,7 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
                 });
             }
             match gh.repo(repo).create_pull(title, head, base, body).await {
-                Ok(number) => Ok(done(format!("#{}", number.unwrap_or(0)))),
+                Ok(number) => Ok(done(format!("#{}", number.map_or(0, PullNumber::get)))),
                 // Opened meanwhile by another run: adopt it.
                 Err(GhError::Unprocessable { .. })
                     if open_pull(gh, repo, head, base).await?.is_some() =>
@@ -300,7 +301,7 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
 async fn merge(
     gh: &GitHub,
     repo: &RepoName,
-    number: u64,
+    number: PullNumber,
     sha: &Sha,
     method: MergeMethod,
 ) -> Result<ActionOutcome, GhError> {
@@ -331,7 +332,7 @@ async fn merge(
 async fn retarget(
     gh: &GitHub,
     repo: &RepoName,
-    number: u64,
+    number: PullNumber,
     base: &BranchName,
 ) -> Result<ActionOutcome, GhError> {
     let api = gh.repo(repo);
@@ -422,7 +423,7 @@ async fn dispatch(
 async fn upsert_issue(
     gh: &GitHub,
     repo: &RepoName,
-    number: Option<u64>,
+    number: Option<IssueNumber>,
     title: &str,
     body: &str,
 ) -> Result<ActionOutcome, GhError> {
@@ -445,7 +446,10 @@ async fn upsert_issue(
         }
         None => {
             let created = api.create_issue(title, body, TRACKING_LABEL).await?;
-            Ok(done(format!("opened #{}", created.unwrap_or(0))))
+            Ok(done(format!(
+                "opened #{}",
+                created.map_or(0, IssueNumber::get)
+            )))
         }
     }
 }

@@ -3,6 +3,7 @@
 use super::client::{GhError, GitHub};
 use super::facts;
 use crate::model::ids::{BranchName, RepoName};
+use crate::model::numbers::PullNumber;
 
 /// The number of the open pull request from `head` into `base` in `repo` (not from a fork).
 pub async fn open_pull(
@@ -10,7 +11,7 @@ pub async fn open_pull(
     repo: &RepoName,
     head: &BranchName,
     base: &BranchName,
-) -> Result<Option<u64>, GhError> {
+) -> Result<Option<PullNumber>, GhError> {
     let list = gh.repo(repo).open_pulls(head, base).await?;
     Ok(list
         .iter()

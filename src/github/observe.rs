@@ -19,6 +19,7 @@ use crate::lifecycle::observed::{
 use crate::model::config::Permission;
 use crate::model::ids::{Login, RepoName};
 use crate::model::manifest::{Phase, ReleaseManifest, RunStatus};
+use crate::model::numbers::{IssueNumber, RunId};
 use crate::signal::Signal;
 
 /// The label convoy puts on tracking issues (and finds them by).
@@ -153,7 +154,7 @@ async fn conflict_files(
 async fn observe_run(
     gh: &GitHub,
     repo: &RepoName,
-    run_id: Option<u64>,
+    run_id: Option<RunId>,
     workflow: &str,
     correlation: &str,
 ) -> Result<Option<ObservedRun>, GhError> {
@@ -239,7 +240,7 @@ pub fn posted_by_trusted_author(comment: &Comment) -> bool {
 pub async fn comment_markers(
     gh: &GitHub,
     repo: &RepoName,
-    issue: u64,
+    issue: IssueNumber,
 ) -> Result<Vec<ObservedComment>, GhError> {
     let list = gh.repo(repo).comments(issue).await?;
     Ok(list

@@ -15,6 +15,7 @@ use super::store::{ManifestStore, StoreError};
 use crate::lifecycle::observed::{Observed, ObservedStatus, StagingHold};
 use crate::model::ids::{RepoName, Sha};
 use crate::model::manifest::{Phase, ReleaseManifest, TaskStatus};
+use crate::model::numbers::PullNumber;
 
 /// The releases other than `m` in `staging`, `validation` or `shipping` that share a repo and
 /// its staging branch with `m`: one list request and one load per other release.
@@ -67,7 +68,7 @@ pub async fn observe_task_pulls(
         return Ok(());
     }
     let mut heads: Vec<(RepoName, Sha)> = Vec::new();
-    let mut commented: Vec<(RepoName, u64)> = Vec::new();
+    let mut commented: Vec<(RepoName, PullNumber)> = Vec::new();
     for task in &m.tasks {
         let deferred = task.status == TaskStatus::Deferred;
         if !deferred && task.carried_from.is_none() {
@@ -94,7 +95,7 @@ pub async fn observe_task_pulls(
     let comments = try_join_all(
         commented
             .iter()
-            .map(|(repo, n)| comment_markers(gh, repo, *n)),
+            .map(|(repo, n)| comment_markers(gh, repo, (*n).into())),
     );
     let (statuses, comments) = futures::try_join!(statuses, comments)?;
     for s in statuses.into_iter().flatten() {

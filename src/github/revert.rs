@@ -9,6 +9,7 @@ use crate::lifecycle::action::ActionOutcome;
 use crate::lifecycle::observed::PullState;
 use crate::model::config::MergeMethod;
 use crate::model::ids::{BranchName, RepoName, Sha};
+use crate::model::numbers::PullNumber;
 
 /// What to revert: the merge `merge_sha` on `branch`, through a pull request from
 /// `revert_branch` titled `title`.
@@ -119,7 +120,7 @@ pub async fn revert_merge(gh: &GitHub, r: &Revert<'_>) -> Result<ActionOutcome, 
             );
             api.create_pull(title, revert_branch, branch, &body)
                 .await?
-                .unwrap_or(0)
+                .unwrap_or(PullNumber::new(0))
         }
     };
     api.merge_pull(number, &revert_sha, MergeMethod::Merge)

@@ -9,6 +9,7 @@ use convoy::lifecycle::Owner;
 use convoy::model::history::HistoryEvent;
 use convoy::model::ids::{IssueRef, RepoName};
 use convoy::model::manifest::{Phase, ReleaseManifest, TaskStatus};
+use convoy::model::numbers::PullNumber;
 use scenario::{Scenario, pass, seed_repo, seed_with};
 use serde_json::json;
 
@@ -241,6 +242,7 @@ async fn a_deferred_open_pull_request_is_marked_then_carried_over_and_retargeted
     let m = into_development(&mut s, "r1", "").await;
     let r1_rc = rc(&m, "acme/api");
     let (pr, head) = s.open_task_pull("r1", "acme/api", 12).await;
+    let pr = PullNumber::new(pr);
     assert_eq!(
         task_status(&s.manifest("r1").await, "acme/api#12"),
         TaskStatus::InProgress
@@ -266,7 +268,7 @@ async fn a_deferred_open_pull_request_is_marked_then_carried_over_and_retargeted
         )
     );
     let notes: Vec<String> = s
-        .comments("acme/api", pr)
+        .comments("acme/api", pr.into())
         .await
         .into_iter()
         .filter(|c| c.contains("was deferred from release r1"))

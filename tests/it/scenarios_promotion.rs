@@ -88,7 +88,7 @@ async fn a_promotion_conflict_escalates_and_resumes_once_resolved() {
     assert_eq!(escalations.len(), 1, "{escalations:#?}");
     assert!(escalations[0].contains("src/lib.txt") && escalations[0].contains(&rc));
     let on_pr: Vec<String> = s
-        .comments("acme/api", pr)
+        .comments("acme/api", pr.into())
         .await
         .into_iter()
         .filter(|c| c.contains("has conflicts"))

@@ -10,6 +10,7 @@ use convoy::github::GhError;
 use convoy::github::observe::comment_markers;
 use convoy::github::store::ManifestStore;
 use convoy::model::ids::{ReleaseId, RepoName};
+use convoy::model::numbers::IssueNumber;
 use convoy::sandbox::{Sandbox, SandboxHandle, Seed};
 use convoy::validate::manifest_from_str;
 use serde_json::{Value, json};
@@ -44,6 +45,7 @@ async fn markers_in_outsiders_comments_are_ignored() {
         .unwrap()
         .body["number"]
         .as_u64()
+        .map(IssueNumber::new)
         .unwrap();
     let comments = format!("/repos/acme/control/issues/{issue}/comments");
     // An outsider writes the markers convoy would look for before posting its escalation call

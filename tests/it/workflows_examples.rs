@@ -11,6 +11,7 @@ use convoy::event::chatops::COMMAND_NAMES;
 use convoy::event::parse_event;
 use convoy::lifecycle::Action;
 use convoy::model::config::Directive;
+use convoy::model::numbers::RunId;
 use convoy::sandbox::workflow;
 use convoy::signal::{Command, CommandSource, Signal};
 use serde_norway::Value;
@@ -178,7 +179,7 @@ fn the_tier_example_reports_a_payload_convoy_parses() {
             panic!("{signal:?}")
         };
         assert_eq!(correlation_id, inputs["correlation_id"]);
-        assert_eq!(run_id, Some(123456789));
+        assert_eq!(run_id, Some(RunId::new(123456789)));
         assert!(
             convoy::model::manifest::Conclusion::parse(c.as_str()).is_some(),
             "{c}"

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Repo, de, path};
 use crate::github::client::GhError;
+use crate::model::numbers::RunId;
 
 /// A workflow run.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -14,7 +15,7 @@ use crate::github::client::GhError;
 pub struct Run {
     /// Its id.
     #[serde(deserialize_with = "de::lenient")]
-    pub id: Option<u64>,
+    pub id: Option<RunId>,
     /// `queued`, `in_progress`, `requested`, `completed`, …
     #[serde(deserialize_with = "de::lenient")]
     pub status: Option<String>,
@@ -62,7 +63,7 @@ struct Dispatch<'a> {
 #[serde(default)]
 struct Dispatched {
     #[serde(deserialize_with = "de::lenient")]
-    workflow_run_id: Option<u64>,
+    workflow_run_id: Option<RunId>,
 }
 
 #[derive(Serialize)]
@@ -80,13 +81,13 @@ impl Repo<'_> {
     }
 
     /// `GET /repos/{o}/{r}/actions/runs/{id}`; `None` when there is no such run.
-    pub async fn run(&self, id: u64) -> Result<Option<Run>, GhError> {
+    pub async fn run(&self, id: RunId) -> Result<Option<Run>, GhError> {
         let found = self.get_opt(&format!("/actions/runs/{id}")).await?;
         Ok(found.map(de::object))
     }
 
     /// `POST /repos/{o}/{r}/actions/runs/{id}/cancel`.
-    pub async fn cancel_run(&self, id: u64) -> Result<(), GhError> {
+    pub async fn cancel_run(&self, id: RunId) -> Result<(), GhError> {
         self.post(&format!("/actions/runs/{id}/cancel"), &Empty {})
             .await
             .map(drop)
@@ -101,7 +102,7 @@ impl Repo<'_> {
         git_ref: &str,
         inputs: &BTreeMap<String, String>,
         return_run_details: bool,
-    ) -> Result<Option<u64>, GhError> {
+    ) -> Result<Option<RunId>, GhError> {
         let body = Dispatch {
             git_ref,
             inputs,

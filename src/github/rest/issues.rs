@@ -6,6 +6,7 @@ use serde_json::Value;
 
 use super::{Repo, de, path};
 use crate::github::client::GhError;
+use crate::model::numbers::IssueNumber;
 
 /// An issue (or a pull request, as the issues API lists both).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -13,7 +14,7 @@ use crate::github::client::GhError;
 pub struct Issue {
     /// Its number.
     #[serde(deserialize_with = "de::lenient")]
-    pub number: Option<u64>,
+    pub number: Option<IssueNumber>,
     /// Its title.
     #[serde(deserialize_with = "de::lenient")]
     pub title: Option<String>,
@@ -144,12 +145,12 @@ struct AddLabels<'a> {
 #[serde(default)]
 struct Created {
     #[serde(deserialize_with = "de::lenient")]
-    number: Option<u64>,
+    number: Option<IssueNumber>,
 }
 
 impl Repo<'_> {
     /// `GET /repos/{o}/{r}/issues/{number}`; `None` when it does not exist.
-    pub async fn issue(&self, number: u64) -> Result<Option<Issue>, GhError> {
+    pub async fn issue(&self, number: IssueNumber) -> Result<Option<Issue>, GhError> {
         let found = self.get_opt(&format!("/issues/{number}")).await?;
         Ok(found.map(de::object))
     }
@@ -172,7 +173,7 @@ impl Repo<'_> {
         title: &str,
         body: &str,
         label: &str,
-    ) -> Result<Option<u64>, GhError> {
+    ) -> Result<Option<IssueNumber>, GhError> {
         let new = NewIssue {
             title,
             body,
@@ -183,7 +184,12 @@ impl Repo<'_> {
     }
 
     /// `PATCH /repos/{o}/{r}/issues/{number}`: a new title and body.
-    pub async fn edit_issue(&self, number: u64, title: &str, body: &str) -> Result<(), GhError> {
+    pub async fn edit_issue(
+        &self,
+        number: IssueNumber,
+        title: &str,
+        body: &str,
+    ) -> Result<(), GhError> {
         let edit = EditIssue { title, body };
         self.patch(&format!("/issues/{number}"), &edit)
             .await
@@ -191,7 +197,7 @@ impl Repo<'_> {
     }
 
     /// `GET /repos/{o}/{r}/issues/{number}/comments` (up to 10 pages).
-    pub async fn comments(&self, issue: u64) -> Result<Vec<Comment>, GhError> {
+    pub async fn comments(&self, issue: IssueNumber) -> Result<Vec<Comment>, GhError> {
         let list = self
             .get_all(&format!("/issues/{issue}/comments"), 10)
             .await?;
@@ -199,14 +205,14 @@ impl Repo<'_> {
     }
 
     /// `POST /repos/{o}/{r}/issues/{number}/comments`.
-    pub async fn comment(&self, issue: u64, body: &str) -> Result<(), GhError> {
+    pub async fn comment(&self, issue: IssueNumber, body: &str) -> Result<(), GhError> {
         self.post(&format!("/issues/{issue}/comments"), &NewComment { body })
             .await
             .map(drop)
     }
 
     /// `POST /repos/{o}/{r}/issues/{number}/labels` with one label.
-    pub async fn add_label(&self, issue: u64, label: &str) -> Result<(), GhError> {
+    pub async fn add_label(&self, issue: IssueNumber, label: &str) -> Result<(), GhError> {
         let body = AddLabels { labels: [label] };
         self.post(&format!("/issues/{issue}/labels"), &body)
             .await
@@ -214,7 +220,7 @@ impl Repo<'_> {
     }
 
     /// `DELETE /repos/{o}/{r}/issues/{number}/labels/{label}`.
-    pub async fn remove_label(&self, issue: u64, label: &str) -> Result<(), GhError> {
+    pub async fn remove_label(&self, issue: IssueNumber, label: &str) -> Result<(), GhError> {
         self.delete(&format!("/issues/{issue}/labels/{}", path::enc(label)))
             .await
             .map(drop)

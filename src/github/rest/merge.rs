@@ -7,6 +7,7 @@ use super::{MergeRefusal, Repo, de};
 use crate::github::client::GhError;
 use crate::model::config::MergeMethod;
 use crate::model::ids::Sha;
+use crate::model::numbers::PullNumber;
 
 /// A merge GitHub made.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -71,7 +72,7 @@ impl Repo<'_> {
     /// head moved.
     pub async fn merge_pull(
         &self,
-        number: u64,
+        number: PullNumber,
         sha: &Sha,
         method: MergeMethod,
     ) -> Result<Merged, MergeError> {

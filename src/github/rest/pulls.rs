@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::{Repo, de, path};
 use crate::github::client::GhError;
 use crate::model::ids::{BranchName, RepoName};
+use crate::model::numbers::PullNumber;
 
 /// A pull request, with the fields convoy reads (each absent when GitHub leaves it out).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -13,7 +14,7 @@ use crate::model::ids::{BranchName, RepoName};
 pub struct Pull {
     /// Its number.
     #[serde(deserialize_with = "de::lenient")]
-    pub number: Option<u64>,
+    pub number: Option<PullNumber>,
     /// `open` or `closed`.
     #[serde(deserialize_with = "de::lenient")]
     pub state: Option<String>,
@@ -127,7 +128,7 @@ struct Retarget<'a> {
 #[serde(default)]
 struct Created {
     #[serde(deserialize_with = "de::lenient")]
-    number: Option<u64>,
+    number: Option<PullNumber>,
 }
 
 impl Repo<'_> {
@@ -141,7 +142,7 @@ impl Repo<'_> {
     }
 
     /// `GET /repos/{o}/{r}/pulls/{number}`.
-    pub async fn pull(&self, number: u64) -> Result<Pull, GhError> {
+    pub async fn pull(&self, number: PullNumber) -> Result<Pull, GhError> {
         Ok(de::object(self.get(&format!("/pulls/{number}")).await?))
     }
 
@@ -183,7 +184,7 @@ impl Repo<'_> {
         head: &BranchName,
         base: &BranchName,
         body: &str,
-    ) -> Result<Option<u64>, GhError> {
+    ) -> Result<Option<PullNumber>, GhError> {
         let new = NewPull {
             title,
             head: head.as_str(),
@@ -195,7 +196,7 @@ impl Repo<'_> {
     }
 
     /// `PATCH /repos/{o}/{r}/pulls/{number}` with `state: closed`.
-    pub async fn close_pull(&self, number: u64) -> Result<(), GhError> {
+    pub async fn close_pull(&self, number: PullNumber) -> Result<(), GhError> {
         let body = Close { state: "closed" };
         self.patch(&format!("/pulls/{number}"), &body)
             .await
@@ -203,7 +204,11 @@ impl Repo<'_> {
     }
 
     /// `PATCH /repos/{o}/{r}/pulls/{number}` with a new `base`.
-    pub async fn retarget_pull(&self, number: u64, base: &BranchName) -> Result<(), GhError> {
+    pub async fn retarget_pull(
+        &self,
+        number: PullNumber,
+        base: &BranchName,
+    ) -> Result<(), GhError> {
         let body = Retarget {
             base: base.as_str(),
         };

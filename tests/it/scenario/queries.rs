@@ -5,6 +5,7 @@ use convoy::github::store::ManifestStore;
 use convoy::lifecycle::Owner;
 use convoy::model::ids::{ReleaseId, RepoName};
 use convoy::model::manifest::{ReleaseManifest, RunKind, TierRun};
+use convoy::model::numbers::{IssueNumber, PullNumber};
 use serde_json::Value;
 
 use super::Scenario;
@@ -63,7 +64,7 @@ impl Scenario {
     }
 
     /// Comments on an issue or pull request, bodies only.
-    pub async fn comments(&self, repo: &str, issue: u64) -> Vec<String> {
+    pub async fn comments(&self, repo: &str, issue: IssueNumber) -> Vec<String> {
         let c = self
             .get(&format!("/repos/{repo}/issues/{issue}/comments"))
             .await;
@@ -75,7 +76,7 @@ impl Scenario {
     }
 
     /// Label names of an issue.
-    pub async fn labels(&self, repo: &str, issue: u64) -> Vec<String> {
+    pub async fn labels(&self, repo: &str, issue: IssueNumber) -> Vec<String> {
         let i = self.get(&format!("/repos/{repo}/issues/{issue}")).await;
         i["labels"]
             .as_array()
@@ -109,7 +110,7 @@ impl Scenario {
     }
 
     /// A pull request.
-    pub async fn pull(&self, repo: &str, number: u64) -> Value {
+    pub async fn pull(&self, repo: &str, number: PullNumber) -> Value {
         self.get(&format!("/repos/{repo}/pulls/{number}")).await
     }
 }

@@ -4,6 +4,7 @@
 use convoy::lifecycle::Owner;
 use convoy::model::ids::RepoName;
 use convoy::model::manifest::{Phase, ReleaseManifest, RunStatus, TierRun};
+use convoy::model::numbers::IssueNumber;
 use serde_json::{Value, json};
 
 use super::{Outcome, Scenario};
@@ -53,7 +54,7 @@ impl Scenario {
     }
 
     /// A comment on an issue or pull request, typed by `user`.
-    pub async fn comment(&mut self, repo: &str, issue: u64, user: &str, body: &str) {
+    pub async fn comment(&mut self, repo: &str, issue: IssueNumber, user: &str, body: &str) {
         self.bot
             .post(
                 &format!("/_sandbox/repos/{repo}/issues/{issue}/comments"),

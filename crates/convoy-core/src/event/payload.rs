@@ -9,6 +9,7 @@
 use serde::{Deserialize, Deserializer};
 
 use crate::model::ids::{IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
+use crate::model::numbers::{IssueNumber, PullNumber, RunId};
 
 /// Just the `action` of an event, read before the rest so an action convoy ignores needs no
 /// other field.
@@ -115,20 +116,20 @@ pub struct TierCompletedPayload {
     /// The reporting run's id: a number, or a string of digits (`${{ github.run_id }}` is often
     /// quoted in YAML).
     #[serde(default, deserialize_with = "run_id")]
-    pub run_id: Option<u64>,
+    pub run_id: Option<RunId>,
     /// `success`, `failure`, …
     pub conclusion: String,
 }
 
 /// Accepts a run id as a number, a string of digits, `null` or an empty string.
-fn run_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
+fn run_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<RunId>, D::Error> {
     use serde_json::Value;
     let bad = |shown: String| {
         serde::de::Error::custom(format!(
             "{shown} is not a run id; expected a number such as 123456789"
         ))
     };
-    match Option::<Value>::deserialize(d)? {
+    let id: Option<u64> = match Option::<Value>::deserialize(d)? {
         None | Some(Value::Null) => Ok(None),
         Some(Value::Number(n)) => n.as_u64().map(Some).ok_or_else(|| bad(n.to_string())),
         Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
@@ -138,7 +139,8 @@ fn run_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u64>, D::Error> {
             .map(Some)
             .map_err(|_| bad(format!("`{}`", s.chars().take(40).collect::<String>()))),
         Some(other) => Err(bad(format!("a JSON {}", json_kind(&other)))),
-    }
+    }?;
+    Ok(id.map(RunId::new))
 }
 
 /// The JSON type of a value, for messages.
@@ -177,7 +179,7 @@ pub struct Label {
 #[derive(Debug, Deserialize)]
 pub struct PullRequest {
     /// Its number.
-    pub number: u64,
+    pub number: PullNumber,
     /// The body (`null` when empty).
     #[serde(default)]
     pub body: Option<String>,
@@ -214,7 +216,7 @@ pub struct PullRequestReviewEvent {
     /// The review.
     pub review: Review,
     /// The pull request (only its number is read).
-    pub pull_request: Numbered,
+    pub pull_request: Numbered<PullNumber>,
     /// Where it lives.
     pub repository: Repository,
 }
@@ -228,11 +230,11 @@ pub struct Review {
     pub user: User,
 }
 
-/// Anything with a number (an issue, a pull request).
+/// Anything with a number (an issue, a pull request), read as `N`.
 #[derive(Debug, Deserialize)]
-pub struct Numbered {
+pub struct Numbered<N> {
     /// The number.
-    pub number: u64,
+    pub number: N,
 }
 
 /// `issue_comment`.
@@ -241,7 +243,7 @@ pub struct IssueCommentEvent {
     /// The comment.
     pub comment: Comment,
     /// The issue or pull request it is on.
-    pub issue: Numbered,
+    pub issue: Numbered<IssueNumber>,
     /// Where it lives.
     pub repository: Repository,
 }
@@ -262,7 +264,7 @@ pub struct Comment {
 #[derive(Debug, Deserialize)]
 pub struct IssuesEvent {
     /// The issue.
-    pub issue: Numbered,
+    pub issue: Numbered<IssueNumber>,
     /// The milestone, for `milestoned` and `demilestoned`.
     #[serde(default)]
     pub milestone: Option<Milestone>,
@@ -302,7 +304,7 @@ pub struct WorkflowRunEvent {
 #[derive(Debug, Deserialize)]
 pub struct WorkflowRun {
     /// Its id.
-    pub id: u64,
+    pub id: RunId,
     /// The workflow file (absent in payloads from before 2021).
     #[serde(default)]
     pub path: Option<String>,

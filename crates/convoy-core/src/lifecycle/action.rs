@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use super::observed::{Observed, PullState, StatusState};
 use crate::model::config::MergeMethod;
 use crate::model::ids::{BranchName, RepoName, Sha};
+use crate::model::numbers::{IssueNumber, PullNumber, RunId};
 
 /// One thing to do on GitHub.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -62,7 +63,7 @@ pub enum Action {
         /// The repository.
         repo: RepoName,
         /// The pull request.
-        number: u64,
+        number: PullNumber,
         /// The head SHA it must still have.
         sha: Sha,
         /// The merge method.
@@ -73,7 +74,7 @@ pub enum Action {
         /// The repository.
         repo: RepoName,
         /// The pull request.
-        number: u64,
+        number: PullNumber,
     },
     /// Dispatch a workflow (`workflow_dispatch`) with a correlation id among its inputs.
     DispatchWorkflow {
@@ -93,7 +94,7 @@ pub enum Action {
         /// The repository.
         repo: RepoName,
         /// The run.
-        run_id: u64,
+        run_id: RunId,
     },
     /// Set a commit status.
     SetCommitStatus {
@@ -113,7 +114,7 @@ pub enum Action {
         /// The control repo.
         repo: RepoName,
         /// The issue, once known (otherwise found by its marker or created).
-        number: Option<u64>,
+        number: Option<IssueNumber>,
         /// Its title.
         title: String,
         /// Its body (holds the release marker).
@@ -124,7 +125,7 @@ pub enum Action {
         /// The repository.
         repo: RepoName,
         /// The issue or pull request.
-        issue: u64,
+        issue: IssueNumber,
         /// The marker that identifies the comment.
         marker: String,
         /// The text.
@@ -135,7 +136,7 @@ pub enum Action {
         /// The repository.
         repo: RepoName,
         /// The issue.
-        issue: u64,
+        issue: IssueNumber,
         /// The label.
         label: String,
     },
@@ -144,7 +145,7 @@ pub enum Action {
         /// The repository.
         repo: RepoName,
         /// The issue.
-        issue: u64,
+        issue: IssueNumber,
         /// The label.
         label: String,
     },
@@ -181,7 +182,7 @@ pub enum Action {
         /// The repository.
         repo: RepoName,
         /// The pull request.
-        number: u64,
+        number: PullNumber,
         /// The new base branch.
         base: BranchName,
     },

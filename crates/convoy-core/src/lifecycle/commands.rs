@@ -13,6 +13,7 @@ use crate::model::config::Permission;
 use crate::model::history::HistoryEvent;
 use crate::model::ids::Login;
 use crate::model::manifest::{Approval, Conclusion, Gate, Phase, RunStatus};
+use crate::model::numbers::IssueNumber;
 use crate::signal::{Command, CommandSource, Signal};
 use deferral::defer;
 
@@ -84,7 +85,11 @@ pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
 fn concerns(d: &Draft<'_>, c: &crate::signal::CommentSignal) -> bool {
     let tracking = c.repo == d.m.control_repo && Some(c.issue) == d.m.tracking_issue;
     let promotion = d.m.repos.iter().any(|r| {
-        r.name == c.repo && (r.prs.staging == Some(c.issue) || r.prs.ship == Some(c.issue))
+        r.name == c.repo
+            && [r.prs.staging, r.prs.ship]
+                .into_iter()
+                .flatten()
+                .any(|pr| IssueNumber::from(pr) == c.issue)
     });
     tracking || promotion
 }

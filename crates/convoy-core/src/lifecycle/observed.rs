@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::config::Permission;
 use crate::model::ids::{BranchName, Login, ReleaseId, RepoName, Sha};
 use crate::model::manifest::{Conclusion, Phase, ReleaseTask, RunStatus};
+use crate::model::numbers::{IssueNumber, PullNumber, RunId};
 
 /// Everything `decide` knows about GitHub's current state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -92,7 +93,7 @@ pub struct ObservedPull {
     /// The repository.
     pub repo: RepoName,
     /// Its number.
-    pub number: u64,
+    pub number: PullNumber,
     /// The head branch.
     pub head: BranchName,
     /// The base branch.
@@ -122,7 +123,7 @@ pub struct ObservedRun {
     /// The repository it runs in.
     pub repo: RepoName,
     /// The run id.
-    pub run_id: u64,
+    pub run_id: RunId,
     /// The run's title (holds convoy's correlation id).
     pub title: String,
     /// Progress.
@@ -193,7 +194,7 @@ pub struct ObservedIssue {
     /// The repository.
     pub repo: RepoName,
     /// The number.
-    pub number: u64,
+    pub number: IssueNumber,
     /// The title.
     pub title: String,
     /// The body.
@@ -218,7 +219,7 @@ pub struct ObservedComment {
     /// The repository.
     pub repo: RepoName,
     /// The issue or pull request.
-    pub issue: u64,
+    pub issue: IssueNumber,
     /// The hidden marker (`<!-- convoy:… -->` content).
     pub marker: String,
 }
@@ -263,7 +264,7 @@ impl Observed {
     }
 
     /// A pull request by number.
-    pub fn pull(&self, repo: &RepoName, number: u64) -> Option<&ObservedPull> {
+    pub fn pull(&self, repo: &RepoName, number: PullNumber) -> Option<&ObservedPull> {
         self.pulls
             .iter()
             .find(|p| &p.repo == repo && p.number == number)

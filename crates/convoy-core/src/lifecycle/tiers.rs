@@ -15,6 +15,7 @@ use crate::model::config::{TierConfig, TierPhase};
 use crate::model::history::HistoryEvent;
 use crate::model::ids::{BranchName, RepoName, Sha, TierName};
 use crate::model::manifest::{Conclusion, ReleaseManifest, RunKind, RunStatus, TierRun};
+use crate::model::numbers::RunId;
 
 /// Where one tier stands on the current SHAs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -178,7 +179,7 @@ pub(super) fn sync_runs(d: &mut Draft<'_>) {
 pub(super) fn complete_by_callback(
     d: &mut Draft<'_>,
     correlation_id: &str,
-    run_id: Option<u64>,
+    run_id: Option<RunId>,
     conclusion: Conclusion,
 ) -> bool {
     let Some(i) =

@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 
+pub use super::numbers::{IssueNumber, PullNumber, RunId};
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -27,7 +28,7 @@ pub struct IdError {
 }
 
 impl IdError {
-    fn new(kind: &'static str, value: &str, reason: impl Into<String>) -> Self {
+    pub(crate) fn new(kind: &'static str, value: &str, reason: impl Into<String>) -> Self {
         let mut shown: String = value.chars().take(80).collect();
         if value.chars().count() > 80 {
             shown.push('…');
@@ -308,7 +309,7 @@ string_id!(
 pub struct IssueRef {
     text: String,
     repo: RepoName,
-    number: u64,
+    number: IssueNumber,
 }
 
 impl IssueRef {
@@ -319,21 +320,18 @@ impl IssueRef {
             return Err(IdError::new(KIND, s, "write it as `owner/repo#123`"));
         };
         let repo = RepoName::parse(repo).map_err(|e| IdError::new(KIND, s, e.reason))?;
-        let number = match number.parse::<u64>() {
-            Ok(n) if n >= 1 && !number.starts_with('+') => n,
-            _ => {
-                return Err(IdError::new(
-                    KIND,
-                    s,
-                    "the part after `#` must be an issue number such as 12",
-                ));
-            }
-        };
+        let number: IssueNumber = number.parse().map_err(|_| {
+            IdError::new(
+                KIND,
+                s,
+                "the part after `#` must be an issue number such as 12",
+            )
+        })?;
         Ok(IssueRef::new(repo, number))
     }
 
     /// Builds a reference from its parts.
-    pub fn new(repo: RepoName, number: u64) -> Self {
+    pub fn new(repo: RepoName, number: IssueNumber) -> Self {
         IssueRef {
             text: format!("{repo}#{number}"),
             repo,
@@ -352,7 +350,7 @@ impl IssueRef {
     }
 
     /// The issue number.
-    pub fn number(&self) -> u64 {
+    pub fn number(&self) -> IssueNumber {
         self.number
     }
 }
@@ -562,7 +560,7 @@ mod tests {
         assert_eq!(sha.short(), "abababa");
         assert!(Sha::parse("abc").is_err());
         let i = IssueRef::parse("acme/api#12").unwrap();
-        assert_eq!((i.repo().as_str(), i.number()), ("acme/api", 12));
+        assert_eq!((i.repo().as_str(), i.number().get()), ("acme/api", 12));
         for bad in [
             "acme/api",
             "acme/api#0",

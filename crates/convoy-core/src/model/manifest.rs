@@ -13,6 +13,7 @@ pub use super::history::{HistoryEntry, HistoryEvent};
 
 use super::config::{Approvers, AutoFix, Directive, Escalation, ShipPolicy, TierConfig, TierPhase};
 use super::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
+use super::numbers::{IssueNumber, PullNumber, RunId};
 use super::time::Timestamp;
 
 /// The manifest schema version this build writes and reads.
@@ -41,7 +42,7 @@ pub struct ReleaseManifest {
     pub control_repo: RepoName,
     /// The tracking issue's number in the control repo, once opened.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tracking_issue: Option<u64>,
+    pub tracking_issue: Option<IssueNumber>,
     /// Milestone titles whose issues are this release's tasks.
     #[serde(default)]
     pub sprints: Vec<String>,
@@ -257,10 +258,10 @@ pub struct RepoShas {
 pub struct RepoPrs {
     /// The RC → staging pull request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub staging: Option<u64>,
+    pub staging: Option<PullNumber>,
     /// The staging → base pull request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub ship: Option<u64>,
+    pub ship: Option<PullNumber>,
 }
 
 /// One unit of work: an issue and the pull requests that implement it.
@@ -276,7 +277,7 @@ pub struct ReleaseTask {
     pub title: Option<String>,
     /// Pull request numbers (in `repo`) that implement it.
     #[serde(default)]
-    pub pull_requests: Vec<u64>,
+    pub pull_requests: Vec<PullNumber>,
     /// What kind of work it is.
     #[serde(default)]
     pub role: TaskRole,
@@ -456,7 +457,7 @@ pub struct TierRun {
     pub workflow: String,
     /// GitHub's run id, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub run_id: Option<u64>,
+    pub run_id: Option<RunId>,
     /// The run's page, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub url: Option<String>,

@@ -6,6 +6,7 @@ pub mod create;
 pub mod history;
 pub mod ids;
 pub mod manifest;
+pub mod numbers;
 pub(crate) mod open_enum;
 pub mod schema;
 pub mod template;

@@ -8,6 +8,7 @@ use crate::lifecycle::observed::{
 };
 use crate::model::ids::{BranchName, RepoName, Sha};
 use crate::model::manifest::{Conclusion, RunStatus};
+use crate::model::numbers::{IssueNumber, PullNumber, RunId};
 
 /// Why GitHub would refuse an action.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -77,7 +78,7 @@ impl World {
         for run in &m.tier_runs {
             w.observed.runs.push(ObservedRun {
                 repo: run.repo.clone(),
-                run_id: run.run_id.unwrap_or(0),
+                run_id: run.run_id.unwrap_or(RunId::new(0)),
                 title: run.correlation_id.clone(),
                 status: run.status,
                 conclusion: run.conclusion,
@@ -171,7 +172,7 @@ impl World {
         head: &BranchName,
         base: &BranchName,
         body: &str,
-    ) -> Result<u64, Refusal> {
+    ) -> Result<PullNumber, Refusal> {
         let head_sha = self
             .observed
             .head(repo, head)
@@ -182,7 +183,7 @@ impl World {
                 "a pull request for {head} → {base} exists"
             )));
         }
-        let number = self.next_number();
+        let number = PullNumber::new(self.next_number());
         self.observed.pulls.push(ObservedPull {
             repo: repo.clone(),
             number,
@@ -202,7 +203,7 @@ impl World {
     pub fn merge_pull(
         &mut self,
         repo: &RepoName,
-        number: u64,
+        number: PullNumber,
         pin: Option<&Sha>,
     ) -> Result<Sha, Refusal> {
         let pr = self
@@ -258,9 +259,10 @@ impl World {
         n
     }
 
+    /// The next number in the repository-wide sequence that issues and pull requests share.
     fn next_number(&mut self) -> u64 {
-        let pulls = self.observed.pulls.iter().map(|p| p.number);
-        let issues = self.observed.issues.iter().map(|i| i.number);
+        let pulls = self.observed.pulls.iter().map(|p| p.number.get());
+        let issues = self.observed.issues.iter().map(|i| i.number.get());
         pulls.chain(issues).max().unwrap_or(0) + 1
     }
 
@@ -335,7 +337,7 @@ impl World {
                 correlation_id,
                 ..
             } => {
-                let run_id = 1000 + self.observed.runs.len() as u64;
+                let run_id = RunId::new(1000 + self.observed.runs.len() as u64);
                 self.observed.runs.push(ObservedRun {
                     repo: repo.clone(),
                     run_id,
@@ -394,7 +396,7 @@ impl World {
                         i.body = body.clone();
                     }
                     None => {
-                        let number = self.next_number();
+                        let number = IssueNumber::new(self.next_number());
                         self.observed.issues.push(ObservedIssue {
                             repo: repo.clone(),
                             number,

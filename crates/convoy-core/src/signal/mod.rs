@@ -16,6 +16,7 @@ pub use states::{CheckConclusion, CheckStatus, CommitState, ReviewState};
 
 pub use crate::model::create::CreateArgs;
 use crate::model::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
+use crate::model::numbers::{IssueNumber, PullNumber, RunId};
 
 /// One thing that happened, as convoy understands it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +41,7 @@ pub enum Signal {
         /// The correlation id convoy dispatched it with.
         correlation_id: String,
         /// The run that reports, when known.
-        run_id: Option<u64>,
+        run_id: Option<RunId>,
         /// The run's conclusion (`success`, `failure`, …).
         conclusion: CheckConclusion,
     },
@@ -51,7 +52,7 @@ pub enum Signal {
         /// Where the pull request lives.
         repo: RepoName,
         /// Its number.
-        number: u64,
+        number: PullNumber,
         /// `approved`, `changes_requested`, `commented` or `dismissed`.
         state: ReviewState,
         /// Who reviewed.
@@ -65,7 +66,7 @@ pub enum Signal {
         /// Where the issue lives.
         repo: RepoName,
         /// Its number.
-        number: u64,
+        number: IssueNumber,
         /// What happened.
         change: IssueChange,
         /// Who changed it (the event's sender), when known.
@@ -153,7 +154,7 @@ pub enum CommandSource {
         /// Where the comment was written.
         repo: RepoName,
         /// The issue or pull request it was written on.
-        issue: u64,
+        issue: IssueNumber,
         /// The comment's id (replies quote it; an edited comment is never run again).
         comment_id: u64,
     },
@@ -165,7 +166,7 @@ pub struct CommentSignal {
     /// Where the comment was written.
     pub repo: RepoName,
     /// The issue or pull request number.
-    pub issue: u64,
+    pub issue: IssueNumber,
     /// The comment id.
     pub comment_id: u64,
     /// Who wrote it.
@@ -219,7 +220,7 @@ pub struct PullRequestSignal {
     /// Where it lives.
     pub repo: RepoName,
     /// Its number.
-    pub number: u64,
+    pub number: PullNumber,
     /// What happened.
     pub action: PullRequestAction,
     /// The head branch (in the same repository; forks are ignored at the edge).
@@ -283,7 +284,7 @@ pub struct WorkflowRunSignal {
     /// Where the run happens.
     pub repo: RepoName,
     /// The run's id.
-    pub run_id: u64,
+    pub run_id: RunId,
     /// The workflow file's path, e.g. `.github/workflows/e2e.yml`.
     pub workflow_path: String,
     /// The run's title (convoy's dispatches carry their correlation id in it).

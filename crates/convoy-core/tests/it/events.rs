@@ -14,6 +14,7 @@ mod errors;
 mod props;
 
 use convoy::event::{EventError, parse_event};
+use convoy::model::numbers::{IssueNumber, PullNumber, RunId};
 use convoy::signal::{Command, IssueChange, PullRequestAction, Signal};
 use serde_json::{Value, json};
 
@@ -167,7 +168,10 @@ fn a_merged_pull_request_gives_merged_with_its_merge_commit() {
         pr.merge_commit_sha.unwrap().as_str(),
         "c4295bd74fb0f4fda03689c3df3f2803b658fd85"
     );
-    assert_eq!((pr.repo.as_str(), pr.number), ("Codertocat/Hello-World", 2));
+    assert_eq!(
+        (pr.repo.as_str(), pr.number),
+        ("Codertocat/Hello-World", PullNumber::new(2))
+    );
     assert_eq!((pr.head.as_str(), pr.base.as_str()), ("changes", "master"));
     assert_eq!(pr.author.as_str(), "Codertocat");
     assert!(pr.body.starts_with("This is a pretty simple change"));
@@ -219,7 +223,10 @@ fn a_convoy_approve_comment_gives_its_command() {
         panic!("not a comment signal");
     };
     assert_eq!(c.commands, vec![Ok(Command::Approve)]);
-    assert_eq!((c.repo.as_str(), c.issue), ("Codertocat/Hello-World", 1));
+    assert_eq!(
+        (c.repo.as_str(), c.issue),
+        ("Codertocat/Hello-World", IssueNumber::new(1))
+    );
     assert_eq!(c.author.as_str(), "Codertocat");
     assert!(!c.author_is_bot);
     assert_eq!(c.comment_id, p["comment"]["id"].as_u64().unwrap());
@@ -291,7 +298,7 @@ fn workflow_run_completed_gives_its_conclusion() {
     assert_eq!(run.status.as_str(), "completed");
     assert_eq!(run.conclusion.as_ref().map(|c| c.as_str()), Some("success"));
     assert_eq!(run.workflow_path, ".github/workflows/test.yml");
-    assert_eq!(run.run_id, 289_782_451);
+    assert_eq!(run.run_id, RunId::new(289_782_451));
     assert_eq!(
         run.head_sha.as_str(),
         "3484a3fb816e0859fd6e1cea078d76385ff50625"
@@ -304,8 +311,8 @@ fn issues_push_schedule_and_milestones() {
     let s = parse("issues", &fixture("issues.demilestoned.json")).unwrap();
     assert!(matches!(
         s,
-        Signal::Issue { number: 2, change: IssueChange::Demilestoned { ref milestone }, ref actor, .. }
-            if milestone == "v1.0" && actor.as_ref().is_some_and(|a| a.as_str() == "Codertocat")
+        Signal::Issue { number, change: IssueChange::Demilestoned { ref milestone }, ref actor, .. }
+            if number == IssueNumber::new(2) && milestone == "v1.0" && actor.as_ref().is_some_and(|a| a.as_str() == "Codertocat")
     ));
 
     let Signal::Push {

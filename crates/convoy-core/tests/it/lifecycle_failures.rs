@@ -8,6 +8,7 @@ use convoy::lifecycle::{Owner, decide};
 use convoy::model::config::Directive;
 use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::{Conclusion, Phase, RepoState, RunKind};
+use convoy::model::numbers::IssueNumber;
 use convoy::signal::Command;
 use support::*;
 
@@ -16,7 +17,7 @@ fn careful_waits_for_an_approver_and_refuses_others() {
     let mut w = world(&release(Directive::Careful));
     // The tracking issue exists; convoy learned its number.
     let d = planning_with_tracking_issue(&mut w);
-    assert_eq!(d.manifest.tracking_issue, Some(1));
+    assert_eq!(d.manifest.tracking_issue, Some(IssueNumber::new(1)));
     assert_eq!(d.manifest.phase, Phase::Planning);
     assert!(d.waits.iter().any(|w| w.who == Owner::Human));
 

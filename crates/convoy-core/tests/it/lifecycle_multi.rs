@@ -12,6 +12,7 @@ use convoy::model::create::{CreateRequest, carried_tasks};
 use convoy::model::history::HistoryEvent;
 use convoy::model::ids::{IssueRef, ReleaseId};
 use convoy::model::manifest::{Phase, ReleaseManifest, TaskStatus};
+use convoy::model::numbers::{IssueNumber, PullNumber};
 use convoy::rehearse::World;
 use convoy::signal::{Command, CreateArgs, IssueChange, Signal};
 use support::{branch, command, config, login, reconcile, release, repo, t0, world};
@@ -98,7 +99,7 @@ fn a_release_ready_for_staging_waits_while_another_holds_it() {
 fn carry_over_takes_deferred_and_unfinished_tasks_of_member_repos() {
     let mut prev = release(Directive::Careful);
     prev.tasks[0].status = TaskStatus::Deferred;
-    prev.tasks[0].pull_requests = vec![41];
+    prev.tasks[0].pull_requests = vec![PullNumber::new(41)];
     prev.tasks[1].status = TaskStatus::InProgress;
     let mut merged = prev.tasks[1].clone();
     merged.issue = issue("acme/web#8");
@@ -111,7 +112,7 @@ fn carry_over_takes_deferred_and_unfinished_tasks_of_member_repos() {
     assert_eq!(carried.len(), 1);
     assert_eq!(carried[0].issue, issue("acme/api#12"));
     assert_eq!(carried[0].status, TaskStatus::Planned);
-    assert_eq!(carried[0].pull_requests, [41]);
+    assert_eq!(carried[0].pull_requests, [PullNumber::new(41)]);
     let from = carried[0].carried_from.as_ref().unwrap();
     assert_eq!(from.rc_branch.as_str(), "rc/2026.12.0");
 
@@ -134,7 +135,7 @@ fn carry_over_takes_deferred_and_unfinished_tasks_of_member_repos() {
     assert_eq!(issues, ["acme/api#12", "acme/web#7"], "de-duplicated");
     assert_eq!(
         m.tasks[0].pull_requests,
-        [41],
+        [PullNumber::new(41)],
         "the explicit task gained the PR"
     );
     assert!(m.tasks[0].carried_from.is_some());
@@ -194,7 +195,7 @@ fn a_deferred_open_pull_request_gets_a_failing_status_and_a_comment_once() {
             marker,
             body,
             ..
-        } if *issue == pr => Some((marker.clone(), body.clone())),
+        } if *issue == pr.into() => Some((marker.clone(), body.clone())),
         _ => None,
     });
     let (marker, body) = comment.expect("a comment on the pull request");
@@ -209,7 +210,7 @@ fn a_deferred_open_pull_request_gets_a_failing_status_and_a_comment_once() {
     });
     w.observed.comments.push(ObservedComment {
         repo: api,
-        issue: pr,
+        issue: pr.into(),
         marker,
     });
     let quiet = decide(&d.manifest, &w.observed, &reconcile(), t0());
@@ -281,7 +282,7 @@ fn a_carried_pull_request_is_retargeted_once_the_rc_branch_exists() {
 fn milestone(change: IssueChange, number: u64) -> Signal {
     Signal::Issue {
         repo: repo("acme/api"),
-        number,
+        number: IssueNumber::new(number),
         change,
         actor: Some(login("dev")),
     }

@@ -12,13 +12,14 @@ use crate::lifecycle::draft::Draft;
 use crate::model::history::HistoryEvent;
 use crate::model::ids::{IssueRef, Login, RepoName};
 use crate::model::manifest::{Phase, ReleaseTask, TaskRole, TaskStatus};
+use crate::model::numbers::IssueNumber;
 use crate::signal::IssueChange;
 
 /// Applies a milestone change on `repo#number`, made by `actor` (when known).
 pub(super) fn apply(
     d: &mut Draft<'_>,
     repo: &RepoName,
-    number: u64,
+    number: IssueNumber,
     change: &IssueChange,
     actor: Option<&Login>,
 ) {

@@ -11,6 +11,7 @@ use crate::lifecycle::action::Action;
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::observed::{ObservedPull, StatusState};
 use crate::model::manifest::{ReleaseTask, TaskStatus};
+use crate::model::numbers::PullNumber;
 
 /// The status context convoy uses for a pull request's standing in a release.
 pub const RELEASE_CONTEXT: &str = "convoy/release";
@@ -27,7 +28,7 @@ fn open_pulls_into(
 }
 
 /// The marker of the comment on a deferred task's pull request.
-pub(crate) fn deferred_marker(release: &str, number: u64) -> String {
+pub(crate) fn deferred_marker(release: &str, number: PullNumber) -> String {
     format!("convoy:deferred:{release}:{number}")
 }
 
@@ -65,7 +66,7 @@ pub(super) fn plan_deferral_notices(d: &mut Draft<'_>) {
             d.act(
                 Action::Comment {
                     repo: task.repo.clone(),
-                    issue: pr.number,
+                    issue: pr.number.into(),
                     marker,
                     body,
                 },

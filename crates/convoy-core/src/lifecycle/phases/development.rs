@@ -8,6 +8,7 @@ use crate::lifecycle::table::Owner;
 use crate::model::history::HistoryEvent;
 use crate::model::ids::{BranchName, IssueRef};
 use crate::model::manifest::{Phase, RepoState, TaskStatus};
+use crate::model::numbers::PullNumber;
 
 pub(super) fn sync_development(d: &mut Draft<'_>) {
     for i in 0..d.m.repos.len() {
@@ -37,7 +38,7 @@ fn sync_tasks(d: &mut Draft<'_>) {
             continue;
         };
         let issue_short = format!("#{}", task.issue.number());
-        let linked: Vec<(u64, PullState)> =
+        let linked: Vec<(PullNumber, PullState)> =
             d.o.pulls
                 .iter()
                 .filter(|p| p.repo == task.repo && p.base == repo.rc_branch)

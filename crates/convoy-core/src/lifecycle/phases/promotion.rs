@@ -10,6 +10,7 @@ use crate::model::config::{MergeMethod, OnPartial};
 use crate::model::history::HistoryEvent;
 use crate::model::ids::RepoName;
 use crate::model::manifest::{Phase, RepoState};
+use crate::model::numbers::PullNumber;
 
 /// The commit status convoy sets on promotion pull request heads: pending while the pull
 /// request waits for its dependencies, success when convoy merges it (the validated SHA for a
@@ -258,7 +259,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                 d.act(
                     Action::Comment {
                         repo: r.name.clone(),
-                        issue: pr.number,
+                        issue: pr.number.into(),
                         marker: format!("convoy:conflict:{short}"),
                         body: format!(
                             "<!-- convoy:conflict:{short} -->\nThis pull request ({head} → {base}, head {short}) has conflicts{files}.\n\nResolve them with a commit on `{head}` (for instance, merge `{base}` into `{head}` and fix the files). convoy sees the new head, promotes it and resumes by itself."
@@ -349,7 +350,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
 /// A refused merge: escalated (once per cause) while convoy keeps trying it on every run.
 /// During shipping with other repos already merged, this is a partial ship; `ship.on_partial:
 /// rollback` takes over in [`partial_ship_rollback`] before planning gets here.
-fn blocked(d: &mut Draft<'_>, r: &crate::model::manifest::ReleaseRepo, number: u64) {
+fn blocked(d: &mut Draft<'_>, r: &crate::model::manifest::ReleaseRepo, number: PullNumber) {
     let why = r
         .note
         .clone()

@@ -1,6 +1,7 @@
 //! Commands from `workflow_dispatch` inputs and `repository_dispatch` types.
 
 use convoy::model::config::Directive;
+use convoy::model::numbers::RunId;
 use convoy::signal::{Command, CommandSource, Signal};
 use serde_json::json;
 
@@ -53,7 +54,7 @@ fn repository_dispatch_types() {
             release: "2026.12.0".parse().unwrap(),
             tier: "e2e-full".parse().unwrap(),
             correlation_id: "cv-1a2b".into(),
-            run_id: Some(123_456),
+            run_id: Some(RunId::new(123_456)),
             conclusion: "failure".into(),
         }
     );

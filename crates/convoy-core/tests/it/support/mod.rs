@@ -10,6 +10,7 @@ use convoy::model::history::HistoryEvent;
 use convoy::model::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName};
 use convoy::model::manifest::Conclusion;
 use convoy::model::manifest::ReleaseManifest;
+use convoy::model::numbers::IssueNumber;
 use convoy::model::time::Timestamp;
 use convoy::rehearse::World;
 use convoy::signal::CreateArgs;
@@ -174,7 +175,7 @@ pub fn comment(
 ) -> Signal {
     Signal::Comment(convoy::signal::CommentSignal {
         repo: repo("acme/release-control"),
-        issue,
+        issue: IssueNumber::new(issue),
         comment_id,
         author: login(author),
         author_is_bot: false,
