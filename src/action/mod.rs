@@ -2,11 +2,13 @@
 //!
 //! [`inputs`] reads and validates the environment (`GITHUB_*` and `INPUT_*`), [`outputs`] appends
 //! to `$GITHUB_OUTPUT` and `$GITHUB_ENV` and masks secrets, and [`summary`] renders the markdown
-//! for `$GITHUB_STEP_SUMMARY`. No network here: values in, files and text out.
+//! for `$GITHUB_STEP_SUMMARY`, and [`workflow_commands`] escapes what goes into the workflow
+//! commands printed to stdout. No network here: values in, files and text out.
 
 pub mod inputs;
 pub mod outputs;
 pub mod summary;
+pub mod workflow_commands;
 
 pub use inputs::{ActionEnv, AppCredentials, EnvError, LogLevel, Secret};
 pub use outputs::{OutputError, export_env, mask, write_outputs};

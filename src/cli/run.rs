@@ -12,6 +12,7 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use super::CliError;
+use crate::action::workflow_commands::escape_data;
 use crate::action::{ActionEnv, Secret, export_env, mask, step_summary, write_outputs};
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
@@ -37,11 +38,7 @@ pub(super) fn run() -> Result<ExitCode, CliError> {
 }
 
 fn outln_error(message: &str) {
-    let escaped = message
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A");
-    println!("::error title=convoy::{escaped}");
+    println!("::error title=convoy::{}", escape_data(message));
 }
 
 /// The signal of this run: the `command` input when given, else the event payload.
