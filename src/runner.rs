@@ -17,6 +17,7 @@ use crate::lifecycle::action::{ActionOutcome, Executed};
 use crate::lifecycle::{Decision, decide, settle};
 use crate::model::config::Config;
 use crate::model::create::{CreateError, CreateRequest};
+use crate::model::history::HistoryEvent;
 use crate::model::ids::{Login, ReleaseId, RepoName};
 use crate::model::manifest::{Phase, ReleaseManifest};
 use crate::model::time::Timestamp;
@@ -337,7 +338,7 @@ fn enters_staging(before: &ReleaseManifest, after: &ReleaseManifest) -> bool {
     after.history[before.history.len().min(after.history.len())..]
         .iter()
         .any(|h| {
-            h.event == "phase_changed"
+            h.event == HistoryEvent::PhaseChanged
                 && h.from.as_deref() == Some(Phase::Development.as_str())
                 && h.to.as_deref() == Some(Phase::Staging.as_str())
         })
