@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 
 use crate::lifecycle::action::{ActionOutcome, Executed};
-use crate::lifecycle::table::{GateMode, phase_spec};
+use crate::lifecycle::table::{GateMode, guarded_phase, phase_spec};
 use crate::lifecycle::{Decision, DirectivePolicy, PlannedAction};
 use crate::model::history::HistoryEvent;
 use crate::model::manifest::{Gate, Phase, ReleaseManifest};
@@ -109,15 +109,6 @@ fn phase_moves(m: &ReleaseManifest, d: &Decision) -> Vec<String> {
             )
         })
         .collect()
-}
-
-/// The phase a gate guards the way out of.
-fn guarded_phase(gate: Gate) -> Phase {
-    match gate {
-        Gate::Plan => Phase::Planning,
-        Gate::Promote => Phase::Development,
-        Gate::Ship => Phase::Validation,
-    }
 }
 
 /// One row per gate: how it opens under the directive and where it stands.
