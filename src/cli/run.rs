@@ -104,18 +104,11 @@ async fn run_async(env: &ActionEnv) -> Result<Vec<ReleaseRun>, CliError> {
         cfg.write_gap = std::time::Duration::from_millis(ms);
     }
     let gh = GitHub::new(cfg).map_err(CliError::Failure)?;
-    let clock = crate::clock::now;
-    let runner = Runner {
-        gh: &gh,
-        store: ManifestStore {
-            repo: env.control_repo.clone(),
-            branch: env.state_branch.clone(),
-        },
-        config_file: env.config.clone(),
-        dry_run: env.dry_run,
-        clock: &clock,
-        max_rounds: 6,
+    let store = ManifestStore {
+        repo: env.control_repo.clone(),
+        branch: env.state_branch.clone(),
     };
+    let runner = Runner::new(&gh, store, env.config.clone()).with_dry_run(env.dry_run);
     let runs = runner.handle(&signal).await.map_err(|e| {
         outln_error(&e.to_string());
         match e {
