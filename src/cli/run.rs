@@ -1,6 +1,6 @@
 //! `convoy run`: the container's entrypoint, as the Actions runner calls it.
 //!
-//! Reads the runner's environment and the action's inputs ([`crate::action::ActionEnv`]), turns
+//! Reads the runner's environment and the action's inputs ([`crate::shell::ActionEnv`]), turns
 //! the inputs (a command) or the event payload into a signal, runs it
 //! ([`crate::runner::Runner`]), and reports through `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY` and
 //! `$GITHUB_ENV`. Secrets are masked before anything else is printed.
@@ -12,11 +12,11 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use super::CliError;
-use crate::action::workflow_commands::escape_data;
-use crate::action::{ActionEnv, Secret, export_env, mask, step_summary, write_outputs};
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
 use crate::runner::{ReleaseRun, RunError, Runner};
+use crate::shell::workflow_commands::escape_data;
+use crate::shell::{ActionEnv, Secret, export_env, mask, step_summary, write_outputs};
 use crate::signal::{CommandSignal, CommandSource, Signal};
 
 pub(super) fn run() -> Result<ExitCode, CliError> {

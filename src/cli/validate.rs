@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{CliError, Format, read_input};
-use crate::action::workflow_commands::{escape_data, escape_property};
+use crate::shell::workflow_commands::{escape_data, escape_property};
 use crate::validate::{self, Problem};
 
 pub(super) fn run(

@@ -230,7 +230,7 @@ pub async fn play_with(
         .last()
         .cloned()
         .context("the last run decided")?;
-    let summary = crate::action::step_summary(&run.manifest, &decision, &run.executed);
+    let summary = crate::shell::step_summary(&run.manifest, &decision, &run.executed);
     Ok(DemoOutcome {
         manifest: run.manifest,
         requests: bot.requests(),

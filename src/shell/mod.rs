@@ -1,8 +1,8 @@
-//! The Action shell: what GitHub Actions gives a container step and what it takes back.
+//! The GitHub Actions shell: what GitHub Actions gives a container step and what it takes back.
 //!
 //! [`inputs`] reads and validates the environment (`GITHUB_*` and `INPUT_*`), [`outputs`] appends
-//! to `$GITHUB_OUTPUT` and `$GITHUB_ENV` and masks secrets, and [`summary`] renders the markdown
-//! for `$GITHUB_STEP_SUMMARY`, and [`workflow_commands`] escapes what goes into the workflow
+//! to `$GITHUB_OUTPUT` and `$GITHUB_ENV` and masks secrets, [`summary`] renders the markdown for
+//! `$GITHUB_STEP_SUMMARY`, and [`workflow_commands`] escapes what goes into the workflow
 //! commands printed to stdout. No network here: values in, files and text out.
 
 pub mod inputs;
