@@ -101,17 +101,13 @@ fn main() -> anyhow::Result<()> {
         let url = sandbox.url();
         let gh = sandbox_client(&url, "t-bot")?;
         let clock = demo_clock();
-        let runner = Runner {
-            gh: &gh,
-            store: ManifestStore {
-                repo: RepoName::parse("acme/control")?,
-                branch: None,
-            },
-            config_file: "convoy.json".into(),
-            dry_run: false,
-            clock: &clock,
-            max_rounds: 8,
+        let store = ManifestStore {
+            repo: RepoName::parse("acme/control")?,
+            branch: None,
         };
+        let runner = Runner::new(&gh, store, "convoy.json")
+            .with_clock(&clock)
+            .with_max_rounds(8);
         let id = ReleaseId::parse("bench")?;
         runner
             .handle(&Signal::Command(CommandSignal {

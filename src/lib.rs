@@ -8,7 +8,8 @@
 //! - `convoy-sandbox` (re-exported as [`sandbox`]): a GitHub stand-in over real git repositories
 //!   for the tests and the demo; it imports nothing of convoy.
 //! - `convoy` (this crate): the GitHub client ([`github`]), the [`runner`] that drives one run,
-//!   the GitHub Actions shell ([`action`]), the [`cli`] and the [`demo`].
+//!   the GitHub Actions shell ([`shell`]), the [`cli`] and the [`demo`]. (An "action" is always
+//!   a planned GitHub mutation, [`lifecycle::action::Action`].)
 //!
 //! The path of one run is visible in the module names:
 //! GitHub event → [`event`] → [`signal`] → [`lifecycle`] (`decide`) → [`plan`] →
@@ -17,9 +18,9 @@
 pub use convoy_core::{event, graph, lifecycle, model, plan, rehearse, report, signal, validate};
 pub use convoy_sandbox as sandbox;
 
-pub mod action;
 pub mod cli;
 pub mod clock;
 pub mod demo;
 pub mod github;
 pub mod runner;
+pub mod shell;

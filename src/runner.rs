@@ -17,6 +17,7 @@ use crate::lifecycle::action::{ActionOutcome, Executed};
 use crate::lifecycle::{Decision, decide, settle};
 use crate::model::config::Config;
 use crate::model::create::{CreateError, CreateRequest};
+use crate::model::history::HistoryEvent;
 use crate::model::ids::{Login, ReleaseId, RepoName};
 use crate::model::manifest::{Phase, ReleaseManifest};
 use crate::model::time::Timestamp;
@@ -76,20 +77,62 @@ pub struct ReleaseRun {
     pub changed: bool,
 }
 
-/// The pieces a run needs.
+/// Where a run reads the time: [`crate::clock::now`], or a logical clock in the demo, the tests
+/// and the benchmarks.
+pub type Clock<'a> = &'a (dyn Fn() -> Timestamp + Send + Sync);
+
+/// Rounds per release per run, unless [`Runner::with_max_rounds`] says otherwise.
+pub const DEFAULT_MAX_ROUNDS: usize = 6;
+
+/// The pieces a run needs. Built with [`Runner::new`] and the `with_…` methods, the one place
+/// that puts a runner and its clock together.
 pub struct Runner<'a> {
     /// The client.
-    pub gh: &'a GitHub,
+    gh: &'a GitHub,
     /// Where manifests live.
-    pub store: ManifestStore,
+    store: ManifestStore,
     /// The config file's path in the control repo.
-    pub config_file: String,
+    config_file: String,
     /// Decide and report only.
-    pub dry_run: bool,
-    /// The clock (passed in).
-    pub clock: &'a (dyn Fn() -> Timestamp + Send + Sync),
+    dry_run: bool,
+    /// The clock.
+    clock: Clock<'a>,
     /// Rounds per release per run.
-    pub max_rounds: usize,
+    max_rounds: usize,
+}
+
+impl<'a> Runner<'a> {
+    /// A runner that acts through `gh`, keeps manifests in `store` and reads the config from
+    /// `config_file` in the control repo; it reads the system clock, acts (no dry run) and makes
+    /// at most [`DEFAULT_MAX_ROUNDS`] rounds per release.
+    pub fn new(gh: &'a GitHub, store: ManifestStore, config_file: impl Into<String>) -> Self {
+        Runner {
+            gh,
+            store,
+            config_file: config_file.into(),
+            dry_run: false,
+            clock: &crate::clock::now,
+            max_rounds: DEFAULT_MAX_ROUNDS,
+        }
+    }
+
+    /// The same runner, reading the time from `clock`.
+    #[must_use]
+    pub fn with_clock(self, clock: Clock<'a>) -> Self {
+        Runner { clock, ..self }
+    }
+
+    /// The same runner; with `dry_run`, it decides and reports only.
+    #[must_use]
+    pub fn with_dry_run(self, dry_run: bool) -> Self {
+        Runner { dry_run, ..self }
+    }
+
+    /// The same runner, making at most `max_rounds` rounds per release per run.
+    #[must_use]
+    pub fn with_max_rounds(self, max_rounds: usize) -> Self {
+        Runner { max_rounds, ..self }
+    }
 }
 
 impl Runner<'_> {
@@ -337,7 +380,7 @@ fn enters_staging(before: &ReleaseManifest, after: &ReleaseManifest) -> bool {
     after.history[before.history.len().min(after.history.len())..]
         .iter()
         .any(|h| {
-            h.event == "phase_changed"
+            h.event == HistoryEvent::PhaseChanged
                 && h.from.as_deref() == Some(Phase::Development.as_str())
                 && h.to.as_deref() == Some(Phase::Staging.as_str())
         })

@@ -1,6 +1,6 @@
 //! `convoy run`: the container's entrypoint, as the Actions runner calls it.
 //!
-//! Reads the runner's environment and the action's inputs ([`crate::action::ActionEnv`]), turns
+//! Reads the runner's environment and the action's inputs ([`crate::shell::ActionEnv`]), turns
 //! the inputs (a command) or the event payload into a signal, runs it
 //! ([`crate::runner::Runner`]), and reports through `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY` and
 //! `$GITHUB_ENV`. Secrets are masked before anything else is printed.
@@ -12,10 +12,11 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use super::CliError;
-use crate::action::{ActionEnv, Secret, export_env, mask, step_summary, write_outputs};
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
 use crate::runner::{ReleaseRun, RunError, Runner};
+use crate::shell::workflow_commands::escape_data;
+use crate::shell::{ActionEnv, Secret, export_env, mask, step_summary, write_outputs};
 use crate::signal::{CommandSignal, CommandSource, Signal};
 
 pub(super) fn run() -> Result<ExitCode, CliError> {
@@ -37,11 +38,7 @@ pub(super) fn run() -> Result<ExitCode, CliError> {
 }
 
 fn outln_error(message: &str) {
-    let escaped = message
-        .replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A");
-    println!("::error title=convoy::{escaped}");
+    println!("::error title=convoy::{}", escape_data(message));
 }
 
 /// The signal of this run: the `command` input when given, else the event payload.
@@ -107,18 +104,11 @@ async fn run_async(env: &ActionEnv) -> Result<Vec<ReleaseRun>, CliError> {
         cfg.write_gap = std::time::Duration::from_millis(ms);
     }
     let gh = GitHub::new(cfg).map_err(CliError::Failure)?;
-    let clock = crate::clock::now;
-    let runner = Runner {
-        gh: &gh,
-        store: ManifestStore {
-            repo: env.control_repo.clone(),
-            branch: env.state_branch.clone(),
-        },
-        config_file: env.config.clone(),
-        dry_run: env.dry_run,
-        clock: &clock,
-        max_rounds: 6,
+    let store = ManifestStore {
+        repo: env.control_repo.clone(),
+        branch: env.state_branch.clone(),
     };
+    let runner = Runner::new(&gh, store, env.config.clone()).with_dry_run(env.dry_run);
     let runs = runner.handle(&signal).await.map_err(|e| {
         outln_error(&e.to_string());
         match e {

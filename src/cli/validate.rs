@@ -4,6 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::{CliError, Format, read_input};
+use crate::shell::workflow_commands::{escape_data, escape_property};
 use crate::validate::{self, Problem};
 
 pub(super) fn run(
@@ -57,16 +58,4 @@ pub(super) fn run(
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// Escapes a workflow-command message (`%`, CR, LF), as the runner expects.
-fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
-}
-
-/// Escapes a workflow-command property (also `:` and `,`).
-fn escape_property(s: &str) -> String {
-    escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }

@@ -20,7 +20,7 @@ use crate::model::config::Directive;
 use crate::model::ids::{ReleaseId, RepoName};
 use crate::model::manifest::{Phase, ReleaseManifest, RunStatus};
 use crate::model::time::Timestamp;
-use crate::runner::{ReleaseRun, Runner};
+use crate::runner::{Clock, ReleaseRun, Runner};
 use crate::sandbox::{Sandbox, Seed};
 
 /// The demo's seed: users, the control repo (with `convoy.json`), the E2E repo and the members.
@@ -83,21 +83,12 @@ pub fn demo_clock() -> impl Fn() -> Timestamp + Send + Sync {
 }
 
 /// The runner the demo drives, as a workflow run of the control repo would build it.
-pub fn demo_runner<'a>(
-    bot: &'a GitHub,
-    clock: &'a (dyn Fn() -> Timestamp + Send + Sync),
-) -> anyhow::Result<Runner<'a>> {
-    Ok(Runner {
-        gh: bot,
-        store: ManifestStore {
-            repo: RepoName::parse("acme/control")?,
-            branch: None,
-        },
-        config_file: "convoy.json".to_owned(),
-        dry_run: false,
-        clock,
-        max_rounds: 6,
-    })
+pub fn demo_runner<'a>(bot: &'a GitHub, clock: Clock<'a>) -> anyhow::Result<Runner<'a>> {
+    let store = ManifestStore {
+        repo: RepoName::parse("acme/control")?,
+        branch: None,
+    };
+    Ok(Runner::new(bot, store, "convoy.json").with_clock(clock))
 }
 
 /// Plays the demo release against the sandbox at `url`.
@@ -239,7 +230,7 @@ pub async fn play_with(
         .last()
         .cloned()
         .context("the last run decided")?;
-    let summary = crate::action::step_summary(&run.manifest, &decision, &run.executed);
+    let summary = crate::shell::step_summary(&run.manifest, &decision, &run.executed);
     Ok(DemoOutcome {
         manifest: run.manifest,
         requests: bot.requests(),

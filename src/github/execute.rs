@@ -431,10 +431,13 @@ async fn upsert_issue(
     let existing = match number {
         Some(n) => api.issue(n).await?,
         None => {
-            let marker = body.lines().next().unwrap_or_default().to_owned();
+            // The body starts with the release's marker; the issue holding it is the one.
+            let marker = crate::model::marker::Marker::leading(body).map(|m| m.tag());
             let list = api.labelled_issues(TRACKING_LABEL).await?;
             list.into_iter().find(|i| {
-                !marker.is_empty() && i.body.as_deref().is_some_and(|b| b.contains(&marker))
+                marker
+                    .as_deref()
+                    .is_some_and(|m| i.body.as_deref().is_some_and(|b| b.contains(m)))
             })
         }
     };

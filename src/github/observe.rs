@@ -202,7 +202,7 @@ async fn observe_tracking_issue(
     let issue = match m.tracking_issue {
         Some(n) => gh.repo(control).issue(n).await?,
         None => {
-            let marker = crate::report::marker(&m.id);
+            let marker = crate::model::marker::Marker::Release(m.id.clone()).tag();
             let list = gh.repo(control).labelled_issues(TRACKING_LABEL).await?;
             list.into_iter()
                 .find(|i| i.body.as_deref().is_some_and(|b| b.contains(&marker)))
@@ -235,8 +235,9 @@ pub fn posted_by_trusted_author(comment: &Comment) -> bool {
     comment.by_bot() || comment.via_app() || associated
 }
 
-/// The `<!-- convoy:… -->` markers of the comments on an issue, from comments convoy may have
-/// posted ([`posted_by_trusted_author`]); a marker in anyone else's comment is ignored.
+/// The `<!-- convoy:… -->` markers the comments on an issue start with (parsed as
+/// [`Marker`](crate::model::marker::Marker)s), from comments convoy may have posted
+/// ([`posted_by_trusted_author`]); a marker in anyone else's comment is ignored.
 pub async fn comment_markers(
     gh: &GitHub,
     repo: &RepoName,
@@ -247,16 +248,11 @@ pub async fn comment_markers(
         .iter()
         .filter(|c| posted_by_trusted_author(c))
         .filter_map(|c| c.body.as_deref())
-        .filter_map(|b| {
-            b.strip_prefix("<!-- ")
-                .and_then(|rest| rest.split_once(" -->"))
-                .map(|(m, _)| m.to_owned())
-        })
-        .filter(|m| m.starts_with("convoy:"))
+        .filter_map(crate::model::marker::Marker::leading)
         .map(|marker| ObservedComment {
             repo: repo.clone(),
             issue,
-            marker,
+            marker: marker.content(),
         })
         .collect())
 }

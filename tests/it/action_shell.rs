@@ -1,17 +1,17 @@
-//! The Action shell: the environment as the runner sets it, outputs as the runner reads them, and
+//! The GitHub Actions shell: the environment as the runner sets it, outputs as the runner reads them, and
 //! the step summary of runs at several points of a release (snapshots).
 
 use crate::support;
 
 use std::collections::HashMap;
 
-use convoy::action::{ActionEnv, EnvError, export_env, mask, step_summary, write_outputs};
 use convoy::lifecycle::action::{ActionOutcome, Executed};
 use convoy::lifecycle::{Decision, decide};
 use convoy::model::config::Directive;
 use convoy::model::manifest::{Conclusion, Phase};
 use convoy::model::time::Timestamp;
 use convoy::rehearse::rehearse;
+use convoy::shell::{ActionEnv, EnvError, export_env, mask, step_summary, write_outputs};
 use convoy::signal::Command;
 use support::*;
 

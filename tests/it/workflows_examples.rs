@@ -21,7 +21,7 @@ const ACTION: &str = include_str!("../../action.yml");
 const CONTROL: &str = include_str!("../../examples/workflows/convoy-control.yml");
 const MEMBER: &str = include_str!("../../examples/workflows/convoy-member.yml");
 const TIER: &str = include_str!("../../examples/workflows/e2e-tier.yml");
-const INPUTS_RS: &str = include_str!("../../src/action/inputs.rs");
+const INPUTS_RS: &str = include_str!("../../src/shell/inputs.rs");
 const RUN_RS: &str = include_str!("../../src/cli/run.rs");
 
 fn yaml(text: &str) -> Value {
@@ -51,7 +51,7 @@ fn on(doc: &Value) -> &Value {
 
 #[test]
 fn action_yml_declares_every_input_convoy_reads() {
-    // Every `INPUT_<NAME>` that src/action/inputs.rs reads (in code, not in doc comments).
+    // Every `INPUT_<NAME>` that src/shell/inputs.rs reads (in code, not in doc comments).
     let read: BTreeSet<String> = INPUTS_RS
         .lines()
         .filter(|l| !l.trim_start().starts_with("//"))
@@ -64,7 +64,7 @@ fn action_yml_declares_every_input_convoy_reads() {
     );
     let doc = yaml(ACTION);
     let declared = keys(&doc["inputs"]);
-    assert_eq!(declared, read, "action.yml inputs vs src/action/inputs.rs");
+    assert_eq!(declared, read, "action.yml inputs vs src/shell/inputs.rs");
     for (name, input) in doc["inputs"].as_mapping().unwrap() {
         assert!(
             input["description"].as_str().is_some_and(|d| d.len() > 20),

@@ -96,6 +96,6 @@ fn the_step_summary_escapes_titles_notes_and_reasons() {
     );
     let mut d = d;
     d.notes.push(hostile.to_owned());
-    let summary = convoy::action::step_summary(&m, &d, &[]);
+    let summary = convoy::shell::step_summary(&m, &d, &[]);
     assert_neutral("step summary", &summary, hostile, false);
 }

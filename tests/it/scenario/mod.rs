@@ -117,17 +117,16 @@ impl Scenario {
     }
 
     fn runner(&self) -> Runner<'_> {
-        Runner {
-            gh: &self.bot,
-            store: ManifestStore {
-                repo: RepoName::parse("acme/control").unwrap(),
-                branch: None,
-            },
-            config_file: "convoy.json".to_owned(),
-            dry_run: false,
-            clock: &*self.clock,
-            max_rounds: 6,
-        }
+        self.runner_for(&self.bot)
+    }
+
+    /// The runner a workflow run of the control repo would build, acting through `gh`.
+    fn runner_for<'a>(&'a self, gh: &'a GitHub) -> Runner<'a> {
+        let store = ManifestStore {
+            repo: RepoName::parse("acme/control").unwrap(),
+            branch: None,
+        };
+        Runner::new(gh, store, "convoy.json").with_clock(&*self.clock)
     }
 
     async fn handle(&mut self, name: &str, payload: &Value) {
@@ -206,13 +205,7 @@ impl Scenario {
         let clients: Vec<GitHub> = (0..n)
             .map(|_| sandbox_client(&self.url, "t-bot").unwrap())
             .collect();
-        let runners: Vec<Runner<'_>> = clients
-            .iter()
-            .map(|gh| Runner {
-                gh,
-                ..self.runner()
-            })
-            .collect();
+        let runners: Vec<Runner<'_>> = clients.iter().map(|gh| self.runner_for(gh)).collect();
         let results = futures::future::join_all(runners.iter().map(|r| r.handle(&signal))).await;
         drop(runners);
         self.started += n;

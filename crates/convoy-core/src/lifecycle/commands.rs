@@ -13,6 +13,7 @@ use crate::model::config::Permission;
 use crate::model::history::HistoryEvent;
 use crate::model::ids::Login;
 use crate::model::manifest::{Approval, Conclusion, Gate, Phase, RunStatus};
+use crate::model::marker::Marker;
 use crate::model::numbers::IssueNumber;
 use crate::signal::{Command, CommandSource, Signal};
 use deferral::defer;
@@ -312,12 +313,16 @@ fn reply(d: &mut Draft<'_>, source: &CommandSource, index: usize, text: &str) {
         comment_id,
     } = source
     {
+        let marker = Marker::Reply {
+            comment_id: *comment_id,
+            index,
+        };
         d.act(
             Action::Comment {
                 repo: repo.clone(),
                 issue: *issue,
-                marker: format!("convoy:reply:{comment_id}:{index}"),
-                body: format!("<!-- convoy:reply:{comment_id}:{index} -->\n{text}"),
+                marker: marker.content(),
+                body: format!("{marker}\n{text}"),
             },
             "answer the command",
             vec![],

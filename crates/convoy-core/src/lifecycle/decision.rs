@@ -7,6 +7,7 @@ use super::action::{self, Action, PlannedAction};
 use super::table::Owner;
 use crate::model::history::HistoryEvent;
 use crate::model::manifest::{HistoryEntry, ReleaseManifest, RepoState};
+use crate::model::marker::Marker;
 use crate::model::time::Timestamp;
 
 /// What one `decide` call concluded.
@@ -63,7 +64,10 @@ pub fn settle(
         ) && let Some(rec) = m
             .escalations
             .iter_mut()
-            .find(|r| r.resolved_at.is_none() && marker.strip_prefix("convoy:") == Some(&r.key))
+            .find(|r| {
+                r.resolved_at.is_none()
+                    && matches!(Marker::parse_content(marker), Some(Marker::Escalation(key)) if key == r.key)
+            })
         {
             rec.notified = false;
         }

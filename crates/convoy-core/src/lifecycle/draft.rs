@@ -12,6 +12,7 @@ use crate::model::ids::RepoName;
 use crate::model::manifest::{
     EscalationRecord, Gate, HistoryEntry, HistoryEvent, Phase, ReleaseManifest,
 };
+use crate::model::marker::Marker;
 use crate::model::time::Timestamp;
 
 /// The decision being built.
@@ -192,14 +193,15 @@ impl<'a> Draft<'a> {
             if !self.m.escalations[i].notified {
                 self.m.escalations[i].notified = true;
                 let mentions = self.m.policy.escalation.mention.join(" ");
+                let marker = Marker::Escalation(key);
                 let body = format!(
-                    "<!-- convoy:{key} -->\n{mentions} convoy needs a human: {reason}\n\nAnswer with `/convoy retry [tier]`, `/convoy defer owner/repo#N`, `/convoy abort` or `/convoy rollback`."
+                    "{marker}\n{mentions} convoy needs a human: {reason}\n\nAnswer with `/convoy retry [tier]`, `/convoy defer owner/repo#N`, `/convoy abort` or `/convoy rollback`."
                 );
                 self.act(
                     Action::Comment {
                         repo: control.clone(),
                         issue,
-                        marker: format!("convoy:{key}"),
+                        marker: marker.content(),
                         body,
                     },
                     "tell the people on call what is blocked",

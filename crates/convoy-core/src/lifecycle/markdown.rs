@@ -11,13 +11,9 @@ use std::fmt::Write as _;
 use super::decision::Wait;
 use super::tiers::{tier_verdicts, tiers_report};
 use crate::model::config::TierPhase;
-use crate::model::ids::{ReleaseId, RepoName};
+use crate::model::ids::RepoName;
 use crate::model::manifest::{ReleaseManifest, TaskStatus};
-
-/// The hidden marker that ties an issue or pull request to a release.
-pub fn marker(id: &ReleaseId) -> String {
-    format!("<!-- convoy:release={id} -->")
-}
+use crate::model::marker::Marker;
 
 /// The tracking issue's title.
 pub fn tracking_title(m: &ReleaseManifest) -> String {
@@ -27,7 +23,7 @@ pub fn tracking_title(m: &ReleaseManifest) -> String {
 /// The tracking issue's body: phase, repos, tasks, tiers and what the release waits for.
 pub fn tracking_body(m: &ReleaseManifest, waits: &[Wait]) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "{}", marker(&m.id));
+    let _ = writeln!(s, "{}", Marker::Release(m.id.clone()));
     let _ = writeln!(
         s,
         "**Phase:** {} · **Directive:** {} · **Tag:** `{}`\n",

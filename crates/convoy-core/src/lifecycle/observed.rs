@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::model::config::Permission;
 use crate::model::ids::{BranchName, Login, ReleaseId, RepoName, Sha};
 use crate::model::manifest::{Conclusion, Phase, ReleaseTask, RunStatus};
+use crate::model::marker::Marker;
 use crate::model::numbers::{IssueNumber, PullNumber, RunId};
 
 /// Everything `decide` knows about GitHub's current state.
@@ -289,11 +290,12 @@ impl Observed {
             .map(|p| p.permission)
     }
 
-    /// The issue holding `marker` in its body.
-    pub fn issue_with_marker(&self, repo: &RepoName, marker: &str) -> Option<&ObservedIssue> {
+    /// The issue holding `marker`'s tag in its body.
+    pub fn issue_with_marker(&self, repo: &RepoName, marker: &Marker) -> Option<&ObservedIssue> {
+        let tag = marker.tag();
         self.issues
             .iter()
-            .find(|i| &i.repo == repo && i.body.contains(marker))
+            .find(|i| &i.repo == repo && i.body.contains(&tag))
     }
 
     /// The open pull requests of `task` into `base`: those the task lists, and those whose body

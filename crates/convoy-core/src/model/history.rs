@@ -73,15 +73,6 @@ open_enum! {
     }
 }
 
-/// Compares with a kind's spelling (`event == "phase_changed"`). Only for callers outside the
-/// core that still spell kinds out (the runner's commit message, the step summary); the core
-/// compares variants.
-impl PartialEq<&str> for HistoryEvent {
-    fn eq(&self, other: &&str) -> bool {
-        self.as_str() == *other
-    }
-}
-
 impl JsonSchema for HistoryEvent {
     fn schema_name() -> Cow<'static, str> {
         "HistoryEvent".into()

@@ -1,11 +1,12 @@
-//! The release model: identifiers, the config people write and the manifest convoy writes.
-//! Pure data; no I/O.
+//! The release model: identifiers, the config people write, the manifest convoy writes and the
+//! hidden markers it tags its texts on GitHub with. Pure data; no I/O.
 
 pub mod config;
 pub mod create;
 pub mod history;
 pub mod ids;
 pub mod manifest;
+pub mod marker;
 pub mod numbers;
 pub(crate) mod open_enum;
 pub mod schema;

@@ -90,7 +90,7 @@ impl World {
                 repo: m.control_repo.clone(),
                 number,
                 title: crate::report::tracking_title(m),
-                body: crate::report::marker(&m.id),
+                body: crate::model::marker::Marker::Release(m.id.clone()).to_string(),
                 labels: Vec::new(),
                 open: true,
             });

@@ -11,7 +11,7 @@ use crate::lifecycle::action::Action;
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::observed::{ObservedPull, StatusState};
 use crate::model::manifest::{ReleaseTask, TaskStatus};
-use crate::model::numbers::PullNumber;
+use crate::model::marker::Marker;
 
 /// The status context convoy uses for a pull request's standing in a release.
 pub const RELEASE_CONTEXT: &str = "convoy/release";
@@ -25,11 +25,6 @@ fn open_pulls_into(
         .into_iter()
         .cloned()
         .collect()
-}
-
-/// The marker of the comment on a deferred task's pull request.
-pub(crate) fn deferred_marker(release: &str, number: PullNumber) -> String {
-    format!("convoy:deferred:{release}:{number}")
 }
 
 /// A failing `convoy/release` status and a comment on every open pull request of a deferred
@@ -58,16 +53,19 @@ pub(super) fn plan_deferral_notices(d: &mut Draft<'_>) {
                 ),
                 vec![],
             );
-            let marker = deferred_marker(id.as_str(), pr.number);
+            let marker = Marker::Deferred {
+                release: id.clone(),
+                pull: pr.number,
+            };
             let body = format!(
-                "<!-- {marker} -->\n{issue} was deferred from release {id}: this pull request will not ship with it, so do not merge it into `{rc}`.\n\nIt stays open. When the next release is created with `carry_over={id}`, {issue} is carried over and this pull request is retargeted to that release's RC branch. To drop the work instead, close it.",
+                "{marker}\n{issue} was deferred from release {id}: this pull request will not ship with it, so do not merge it into `{rc}`.\n\nIt stays open. When the next release is created with `carry_over={id}`, {issue} is carried over and this pull request is retargeted to that release's RC branch. To drop the work instead, close it.",
                 issue = task.issue
             );
             d.act(
                 Action::Comment {
                     repo: task.repo.clone(),
                     issue: pr.number.into(),
-                    marker,
+                    marker: marker.content(),
                     body,
                 },
                 format!(

@@ -20,6 +20,7 @@ use super::table::Owner;
 use super::tiers;
 use crate::model::config::TierPhase;
 use crate::model::manifest::{Phase, RepoState};
+use crate::model::marker::Marker;
 /// Absorbs the facts the current phase depends on.
 pub(super) fn sync(d: &mut Draft<'_>) {
     sync_tracking_issue(d);
@@ -138,7 +139,7 @@ pub(super) fn all_repos(d: &Draft<'_>, state: RepoState) -> bool {
 fn sync_tracking_issue(d: &mut Draft<'_>) {
     if d.m.tracking_issue.is_none()
         && let Some(issue) =
-            d.o.issue_with_marker(&d.m.control_repo, &markdown::marker(&d.m.id))
+            d.o.issue_with_marker(&d.m.control_repo, &Marker::Release(d.m.id.clone()))
     {
         d.m.tracking_issue = Some(issue.number);
     }

@@ -10,6 +10,7 @@ use crate::model::config::{MergeMethod, OnPartial};
 use crate::model::history::HistoryEvent;
 use crate::model::ids::RepoName;
 use crate::model::manifest::{Phase, RepoState};
+use crate::model::marker::Marker;
 use crate::model::numbers::PullNumber;
 
 /// The commit status convoy sets on promotion pull request heads: pending while the pull
@@ -229,7 +230,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                         head: head.clone(),
                         base: base.clone(),
                         title: format!("convoy {}: promote {head} to {base}", d.m.id),
-                        body: format!("{}\n\nRelease **{}**: promotes `{head}` ({}) to `{base}`. Opened by convoy; it merges this pull request itself, pinned to the validated SHA.", markdown::marker(&d.m.id), markdown::escape(&d.m.title), pin.short()),
+                        body: format!("{}\n\nRelease **{}**: promotes `{head}` ({}) to `{base}`. Opened by convoy; it merges this pull request itself, pinned to the validated SHA.", Marker::Release(d.m.id.clone()), markdown::escape(&d.m.title), pin.short()),
                     },
                     format!("promote {} to {step}", r.name),
                     vec![],
@@ -245,6 +246,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
             Some(pr) if pr.mergeable == Some(false) => {
                 let files = conflict_list(&pr.conflict_files);
                 let short = pr.head_sha.short();
+                let marker = Marker::conflict(&pr.head_sha);
                 d.act(
                     Action::SetCommitStatus {
                         repo: r.name.clone(),
@@ -260,9 +262,9 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                     Action::Comment {
                         repo: r.name.clone(),
                         issue: pr.number.into(),
-                        marker: format!("convoy:conflict:{short}"),
+                        marker: marker.content(),
                         body: format!(
-                            "<!-- convoy:conflict:{short} -->\nThis pull request ({head} → {base}, head {short}) has conflicts{files}.\n\nResolve them with a commit on `{head}` (for instance, merge `{base}` into `{head}` and fix the files). convoy sees the new head, promotes it and resumes by itself."
+                            "{marker}\nThis pull request ({head} → {base}, head {short}) has conflicts{files}.\n\nResolve them with a commit on `{head}` (for instance, merge `{base}` into `{head}` and fix the files). convoy sees the new head, promotes it and resumes by itself."
                         ),
                     },
                     format!("tell {} which files conflict", r.name),

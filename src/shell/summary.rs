@@ -7,10 +7,10 @@
 use std::fmt::Write as _;
 
 use crate::lifecycle::action::{ActionOutcome, Executed};
-use crate::lifecycle::table::{GateMode, phase_spec};
+use crate::lifecycle::table::{GateMode, guarded_phase, phase_spec};
 use crate::lifecycle::{Decision, DirectivePolicy, PlannedAction};
+use crate::model::history::HistoryEvent;
 use crate::model::manifest::{Gate, Phase, ReleaseManifest};
-use crate::model::time::Timestamp;
 use crate::report::{escape, repos_table, tiers_table, waits_list};
 
 /// The markdown summary of one run.
@@ -100,7 +100,7 @@ fn phase_moves(m: &ReleaseManifest, d: &Decision) -> Vec<String> {
     let at = d.manifest.updated_at;
     m.history
         .iter()
-        .filter(|h| h.event == "phase_changed" && h.at == at)
+        .filter(|h| h.event == HistoryEvent::PhaseChanged && h.at == at)
         .map(|h| {
             format!(
                 "{} → {}",
@@ -111,31 +111,10 @@ fn phase_moves(m: &ReleaseManifest, d: &Decision) -> Vec<String> {
         .collect()
 }
 
-/// The phase a gate guards the way out of.
-fn guarded_phase(gate: Gate) -> Phase {
-    match gate {
-        Gate::Plan => Phase::Planning,
-        Gate::Promote => Phase::Development,
-        Gate::Ship => Phase::Validation,
-    }
-}
-
-/// When the current phase was last entered.
-fn phase_entered_at(m: &ReleaseManifest) -> Timestamp {
-    let phase = m.phase.as_str();
-    m.history
-        .iter()
-        .rev()
-        .find(|h| {
-            (h.event == "phase_changed" || h.event == "created") && h.to.as_deref() == Some(phase)
-        })
-        .map_or(m.created_at, |h| h.at)
-}
-
 /// One row per gate: how it opens under the directive and where it stands.
 fn gates_table(m: &ReleaseManifest) -> String {
     let policy = DirectivePolicy::of(m.directive);
-    let entered = phase_entered_at(m);
+    let entered = m.phase_entered_at();
     let mut s = String::from("| gate | opens | state |\n|---|---|---|\n");
     for gate in [Gate::Plan, Gate::Promote, Gate::Ship] {
         let mode = policy.gate_mode(gate);
@@ -248,6 +227,7 @@ mod tests {
     use crate::model::create::CreateRequest;
     use crate::model::ids::{Login, ReleaseId, RepoName};
     use crate::model::manifest::Approval;
+    use crate::model::time::Timestamp;
     use crate::signal::CreateArgs;
 
     fn manifest(directive: Directive) -> ReleaseManifest {

@@ -12,6 +12,7 @@ use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use super::inputs::Secret;
+use super::workflow_commands::escape_data;
 
 /// Why an entry could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -54,16 +55,9 @@ pub fn mask(secret: &Secret) -> String {
         if line.trim().is_empty() {
             continue;
         }
-        let _ = writeln!(out, "::add-mask::{}", escape_command_data(line));
+        let _ = writeln!(out, "::add-mask::{}", escape_data(line));
     }
     out
-}
-
-/// Escapes workflow command data the way the runner unescapes it.
-fn escape_command_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
 }
 
 /// The entries for `pairs`, in the runner's multi-line format.
