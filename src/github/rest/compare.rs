@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::{Repo, de};
+use super::de;
+use super::repo::Repo;
 use crate::github::client::GhError;
 
 /// A comparison of two commits.

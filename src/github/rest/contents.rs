@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{Repo, de, path};
+use super::repo::Repo;
+use super::{de, path};
 use crate::github::client::GhError;
 use crate::model::ids::BranchName;
 
@@ -100,7 +101,7 @@ impl Repo<'_> {
     /// `PUT /repos/{o}/{r}/contents/{file}`: the new blob SHA, when the answer gives it.
     pub async fn put_file(&self, file: &str, put: &PutFile<'_>) -> Result<Option<String>, GhError> {
         let url = path::contents(self.repo, file);
-        let body = super::request_body(&url, put)?;
+        let body = super::repo::request_body(&url, put)?;
         let answer = self.gh.put(&url, &body).await?;
         Ok(de::object::<Written>(answer.body)
             .content

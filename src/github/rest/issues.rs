@@ -4,7 +4,8 @@ use serde::de::IgnoredAny;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use super::{Repo, de, path};
+use super::repo::Repo;
+use super::{de, path};
 use crate::github::client::GhError;
 use crate::model::numbers::IssueNumber;
 

@@ -3,7 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{MergeRefusal, Repo, de};
+use super::de;
+use super::refusal::MergeRefusal;
+use super::repo::Repo;
 use crate::github::client::GhError;
 use crate::model::config::MergeMethod;
 use crate::model::ids::Sha;

@@ -3,7 +3,8 @@
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
 
-use super::{Repo, de, path};
+use super::repo::Repo;
+use super::{de, path};
 use crate::github::client::GhError;
 use crate::model::ids::{BranchName, RepoName};
 use crate::model::numbers::PullNumber;

@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Repo, de, path};
+use super::repo::Repo;
+use super::{de, path};
 use crate::github::client::GhError;
 use crate::model::ids::{BranchName, Sha};
 
@@ -99,7 +100,7 @@ impl Repo<'_> {
             sha: sha.as_str(),
             force,
         };
-        let body = super::request_body(&url, &body)?;
+        let body = super::repo::request_body(&url, &body)?;
         self.gh.patch(&url, &body).await.map(drop)
     }
 

@@ -2,7 +2,8 @@
 
 use serde::Deserialize;
 
-use super::{Repo, de, path};
+use super::repo::Repo;
+use super::{de, path};
 use crate::github::client::GhError;
 use crate::model::config::Permission;
 use crate::model::ids::Login;

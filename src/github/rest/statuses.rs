@@ -2,7 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Repo, de};
+use super::de;
+use super::repo::Repo;
 use crate::github::client::GhError;
 use crate::lifecycle::observed::StatusState;
 use crate::model::ids::Sha;

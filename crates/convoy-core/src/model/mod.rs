@@ -4,6 +4,7 @@
 pub mod config;
 pub mod create;
 pub mod history;
+pub mod id_error;
 pub mod ids;
 pub mod manifest;
 pub mod marker;

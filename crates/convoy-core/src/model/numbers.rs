@@ -20,7 +20,7 @@ use std::str::FromStr;
 use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserialize, Serialize};
 
-use super::ids::IdError;
+use super::id_error::IdError;
 
 /// Defines a `u64` newtype: `new`, `get`, `Display` as the bare number, and a `JsonSchema` that
 /// is `u64`'s own (inlined, so the generated schemas are unchanged).
