@@ -1,6 +1,6 @@
 //! `convoy run`: the container's entrypoint, as the Actions runner calls it.
 //!
-//! Reads the runner's environment and the action's inputs ([`crate::shell::ActionEnv`]), turns
+//! Reads the runner's environment and the action's inputs ([`crate::shell::WorkflowEnv`]), turns
 //! the inputs (a command) or the event payload into a signal, runs it
 //! ([`crate::runner::Runner`]), and reports through `$GITHUB_OUTPUT`, `$GITHUB_STEP_SUMMARY` and
 //! `$GITHUB_ENV`. Secrets are masked before anything else is printed.
@@ -16,11 +16,11 @@ use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
 use crate::runner::{ReleaseRun, RunError, Runner};
 use crate::shell::workflow_commands::escape_data;
-use crate::shell::{ActionEnv, Secret, export_env, mask, step_summary, write_outputs};
+use crate::shell::{WorkflowEnv, Secret, export_env, mask, step_summary, write_outputs};
 use crate::signal::{CommandSignal, CommandSource, Signal};
 
 pub(super) fn run() -> Result<ExitCode, CliError> {
-    let env = ActionEnv::from_process_env().map_err(|e| {
+    let env = WorkflowEnv::from_process_env().map_err(|e| {
         outln_error(&e.to_string());
         CliError::Invalid(e.to_string())
     })?;
@@ -42,7 +42,7 @@ fn outln_error(message: &str) {
 }
 
 /// The signal of this run: the `command` input when given, else the event payload.
-fn signal(env: &ActionEnv) -> Result<Signal, CliError> {
+fn signal(env: &WorkflowEnv) -> Result<Signal, CliError> {
     if let Some(name) = &env.command {
         let command =
             crate::event::chatops::parse_command(name, env.args.as_deref().unwrap_or_default())
@@ -71,7 +71,7 @@ fn signal(env: &ActionEnv) -> Result<Signal, CliError> {
     Ok(signal)
 }
 
-async fn run_async(env: &ActionEnv) -> Result<Vec<ReleaseRun>, CliError> {
+async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
     let signal = signal(env)?;
     if let Signal::Ignored { reason } = &signal {
         tracing::info!("nothing to do: {reason}");
@@ -124,7 +124,7 @@ async fn run_async(env: &ActionEnv) -> Result<Vec<ReleaseRun>, CliError> {
     Ok(runs)
 }
 
-fn report(env: &ActionEnv, runs: &[ReleaseRun]) -> Result<(), CliError> {
+fn report(env: &WorkflowEnv, runs: &[ReleaseRun]) -> Result<(), CliError> {
     let ids: Vec<String> = runs.iter().map(|r| r.release.to_string()).collect();
     let phases: Vec<&str> = runs.iter().map(|r| r.manifest.phase.as_str()).collect();
     let plan = json!(

@@ -135,7 +135,7 @@ pub enum EnvError {
 
 /// Everything `convoy run` reads from the environment, validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActionEnv {
+pub struct WorkflowEnv {
     /// The event that started the workflow (`GITHUB_EVENT_NAME`).
     pub event_name: String,
     /// The file holding the event's webhook payload (`GITHUB_EVENT_PATH`).
@@ -182,9 +182,9 @@ pub const DEFAULT_API_URL: &str = "https://api.github.com";
 /// The config path when the `config` input is unset.
 pub const DEFAULT_CONFIG: &str = "convoy.json";
 
-impl ActionEnv {
+impl WorkflowEnv {
     /// Reads and validates the environment through `get` (a variable's value, `None` if unset).
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<ActionEnv, EnvError> {
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<WorkflowEnv, EnvError> {
         let var = |name: &str| -> Option<String> {
             get(name)
                 .map(|v| v.trim().to_owned())
@@ -297,7 +297,7 @@ impl ActionEnv {
             })
             .transpose()?;
 
-        Ok(ActionEnv {
+        Ok(WorkflowEnv {
             event_name,
             event_path,
             repository,
@@ -321,8 +321,8 @@ impl ActionEnv {
     }
 
     /// Reads the process environment (a variable that is not valid Unicode counts as unset).
-    pub fn from_process_env() -> Result<ActionEnv, EnvError> {
-        ActionEnv::from_vars(|name| std::env::var(name).ok())
+    pub fn from_process_env() -> Result<WorkflowEnv, EnvError> {
+        WorkflowEnv::from_vars(|name| std::env::var(name).ok())
     }
 
     /// Every secret this environment holds, to mask in the log before anything is printed.

@@ -11,7 +11,7 @@ use convoy::model::config::Directive;
 use convoy::model::manifest::{Conclusion, Phase};
 use convoy::model::time::Timestamp;
 use convoy::rehearse::rehearse;
-use convoy::shell::{ActionEnv, EnvError, export_env, mask, step_summary, write_outputs};
+use convoy::shell::{WorkflowEnv, EnvError, export_env, mask, step_summary, write_outputs};
 use convoy::signal::Command;
 use support::*;
 
@@ -116,10 +116,10 @@ fn runner_env<'a>() -> HashMap<&'a str, &'a str> {
     ])
 }
 
-fn env_with(pairs: &[(&str, &str)]) -> Result<ActionEnv, EnvError> {
+fn env_with(pairs: &[(&str, &str)]) -> Result<WorkflowEnv, EnvError> {
     let mut v = runner_env();
     v.extend(pairs.iter().copied());
-    ActionEnv::from_vars(|k| v.get(k).map(|s| (*s).to_owned()))
+    WorkflowEnv::from_vars(|k| v.get(k).map(|s| (*s).to_owned()))
 }
 
 #[test]

@@ -27,11 +27,11 @@ fn base() -> HashMap<&'static str, &'static str> {
     ])
 }
 
-fn read(vars: &HashMap<&'static str, &'static str>) -> Result<ActionEnv, EnvError> {
-    ActionEnv::from_vars(|k| vars.get(k).map(|v| (*v).to_owned()))
+fn read(vars: &HashMap<&'static str, &'static str>) -> Result<WorkflowEnv, EnvError> {
+    WorkflowEnv::from_vars(|k| vars.get(k).map(|v| (*v).to_owned()))
 }
 
-fn with(pairs: &[(&'static str, &'static str)]) -> Result<ActionEnv, EnvError> {
+fn with(pairs: &[(&'static str, &'static str)]) -> Result<WorkflowEnv, EnvError> {
     let mut v = base();
     v.extend(pairs.iter().copied());
     read(&v)
