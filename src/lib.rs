@@ -3,17 +3,19 @@
 //! The workspace has three crates, and the compiler keeps their walls:
 //!
 //! - `convoy-core` (re-exported here as [`model`], [`validate`], [`graph`], [`lifecycle`],
-//!   [`event`], [`signal`], [`plan`], [`rehearse`], [`report`]): the pure core. Its `Cargo.toml` has no async
-//!   runtime and no HTTP client, so it cannot do I/O.
+//!   [`event`], [`signal`], [`plan`], [`rehearse`], [`report`]): the pure core. Its
+//!   `Cargo.toml` has no async runtime and no HTTP client, so it cannot do I/O.
 //! - `convoy-sandbox` (re-exported as [`sandbox`]): a GitHub stand-in over real git repositories
 //!   for the tests and the demo; it imports nothing of convoy.
 //! - `convoy` (this crate): the GitHub client ([`github`]), the [`runner`] that drives one run,
 //!   the GitHub Actions shell ([`shell`]), the [`cli`] and the [`demo`]. (An "action" is always
 //!   a planned GitHub mutation, [`lifecycle::action::Action`].)
 //!
-//! The path of one run is visible in the module names:
-//! GitHub event → [`event`] → [`signal`] → [`lifecycle`] (`decide`) → [`plan`] →
-//! [`github::execute`] → [`github::store`] (write the manifest).
+//! The path of one run is visible in the module names: a GitHub event → [`event`] → [`signal`]
+//! → [`runner`] (load the manifest, [`github::observe`]) → [`lifecycle`] (`decide`, pure) →
+//! [`github::store`] (write the manifest ahead, compare-and-swap) → [`github::execute`] → settle
+//! and report through [`shell`]. [`plan`] shows the same path offline. See
+//! `docs/architecture.md`.
 
 pub use convoy_core::{event, graph, lifecycle, model, plan, rehearse, report, signal, validate};
 pub use convoy_sandbox as sandbox;

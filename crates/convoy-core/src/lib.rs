@@ -1,7 +1,9 @@
 //! convoy's pure core: what a release is and how it moves, with no I/O.
 //!
-//! The path of one run, in module names: a GitHub event → [`event`] → [`signal`] →
-//! [`lifecycle`] (`decide`) → [`plan`] → (execute and write, in the `convoy` crate).
+//! The core's part of one run, in module names: a GitHub event → [`event`] → [`signal`] →
+//! [`lifecycle`] (`decide`: the next manifest and the planned `Action`s); observing GitHub,
+//! writing the manifest and executing the actions happen in the `convoy` crate. [`plan`] and
+//! [`rehearse`] play the same path offline.
 //! [`model`] holds the config and the manifest, [`validate`] checks what people write, [`graph`]
 //! orders repos, [`report`] renders what a person reads.
 //!
