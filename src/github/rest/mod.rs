@@ -1,8 +1,8 @@
 //! The typed REST layer: one method per GitHub operation convoy uses, each answering with serde
-//! structs that hold only the fields convoy reads, and failing with a [`GhError`] (a merge with
+//! structs that hold only the fields convoy reads, and failing with a [`GhError`](crate::github::client::GhError) (a merge with
 //! a [`MergeError`] that says why GitHub refused it, as a [`MergeRefusal`]).
 //!
-//! Paths are built here ([`path`]); the [`GitHub`] client underneath is only the transport
+//! Paths are built here ([`path`]); the [`GitHub`](crate::github::client::GitHub) client underneath is only the transport
 //! (retries, rate limits, pagination, request counting). Outside this module no code reads
 //! GitHub's JSON answers. Answers are read leniently ([`de`]): a field GitHub leaves out or
 //! sends with another type reads as absent, as it always has in convoy.

@@ -1,7 +1,7 @@
 //! Why an identifier or number failed to parse: the one error type of `ids` and `numbers`.
 
 /// Why an identifier failed to parse. The text completes the sentence "`<value>` is not a valid
-/// <kind>: …" and says what to change.
+/// `<kind>`: …" and says what to change.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("`{value}` is not a valid {kind}: {reason}")]
 pub struct IdError {
