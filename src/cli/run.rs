@@ -16,7 +16,7 @@ use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
 use crate::runner::{ReleaseRun, RunError, Runner};
 use crate::shell::workflow_commands::escape_data;
-use crate::shell::{WorkflowEnv, Secret, export_env, mask, step_summary, write_outputs};
+use crate::shell::{Secret, WorkflowEnv, export_env, mask, step_summary, write_outputs};
 use crate::signal::{CommandSignal, CommandSource, Signal};
 
 pub(super) fn run() -> Result<ExitCode, CliError> {

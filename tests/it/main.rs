@@ -26,4 +26,5 @@ mod scenarios_tiers;
 mod security;
 #[path = "../../crates/convoy-core/tests/it/support/mod.rs"]
 mod support;
+mod walls;
 mod workflows_examples;
