@@ -98,8 +98,11 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
 /// it. Goes after [`step_summary`] of the release's first round.
 pub fn would_create_summary(m: &ReleaseManifest, plan: &Plan) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "### Dry run: the release `create` would make
-");
+    let _ = writeln!(
+        s,
+        "### Dry run: the release `create` would make
+"
+    );
     let _ = writeln!(
         s,
         "Release {} does not exist yet. This dry run wrote nothing to GitHub: no manifest, no \

@@ -228,7 +228,10 @@ async fn dry_run_create_shows_the_plan_and_writes_nothing() {
             .unwrap()
             .is_none()
     );
-    let issues = gh.get("/repos/acme/control/issues?state=all").await.unwrap();
+    let issues = gh
+        .get("/repos/acme/control/issues?state=all")
+        .await
+        .unwrap();
     assert_eq!(issues.as_array().map(Vec::len), Some(0), "{issues:#}");
 
     // The plan: in the step summary, on stdout and in the `plan` output.
@@ -291,7 +294,11 @@ async fn dry_run_create_shows_the_plan_and_writes_nothing() {
                 ],
             )
             .await;
-            assert_eq!(bad.code, 2, "{args} dry={dry}: {}{}", bad.stdout, bad.stderr);
+            assert_eq!(
+                bad.code, 2,
+                "{args} dry={dry}: {}{}",
+                bad.stdout, bad.stderr
+            );
             assert!(
                 bad.stdout.contains(error),
                 "{args} dry={dry}: {}",

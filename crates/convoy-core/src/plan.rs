@@ -113,7 +113,12 @@ fn approver(manifest: &ReleaseManifest) -> Login {
 
 /// `world`, where `approver` may approve.
 fn with_approver(mut world: World, approver: &Login) -> World {
-    if !world.observed.permissions.iter().any(|p| &p.login == approver) {
+    if !world
+        .observed
+        .permissions
+        .iter()
+        .any(|p| &p.login == approver)
+    {
         world.observed.permissions.push(ObservedPermission {
             login: approver.clone(),
             permission: Permission::Admin,
