@@ -21,6 +21,7 @@ use crate::model::history::HistoryEvent;
 use crate::model::ids::{Login, ReleaseId, RepoName};
 use crate::model::manifest::{Phase, ReleaseManifest};
 use crate::model::time::Timestamp;
+use crate::plan::Plan;
 use crate::signal::{Command, CreateArgs, Signal};
 use crate::validate::Problem;
 
@@ -75,6 +76,9 @@ pub struct ReleaseRun {
     pub executed: Vec<Executed>,
     /// Whether the manifest changed.
     pub changed: bool,
+    /// On a dry run of `create` for a release that does not exist yet: the plan of the release
+    /// it would create (nothing was written).
+    pub would_create: Option<Plan>,
 }
 
 /// Where a run reads the time: [`crate::clock::now`], or a logical clock in the demo, the tests
@@ -144,6 +148,9 @@ impl Runner<'_> {
         {
             let id = c.release.clone().ok_or(RunError::NoRelease("create"))?;
             if self.store.load(self.gh, &id).await?.is_none() {
+                if self.dry_run {
+                    return Ok(vec![self.dry_create(&id, args, &c.actor).await?]);
+                }
                 self.create(&id, args, &c.actor).await?;
             }
             return Ok(vec![self.reconcile(&id, &Signal::Schedule).await?]);
@@ -199,6 +206,53 @@ impl Runner<'_> {
         args: &CreateArgs,
         actor: &Login,
     ) -> Result<(), RunError> {
+        let manifest = self.new_manifest(id, args, actor).await?;
+        if self.dry_run {
+            return Ok(());
+        }
+        match self
+            .store
+            .save(self.gh, &manifest, None, "create the release")
+            .await
+        {
+            Ok(_) | Err(StoreError::Stale(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A dry run of `create`: the release as it would be created, observed and decided as its
+    /// first round would be, with its plan. Only reads GitHub.
+    async fn dry_create(
+        &self,
+        id: &ReleaseId,
+        args: &CreateArgs,
+        actor: &Login,
+    ) -> Result<ReleaseRun, RunError> {
+        let manifest = self.new_manifest(id, args, actor).await?;
+        let mut observed = observe(self.gh, &manifest, &Signal::Schedule).await?;
+        observe_task_pulls(self.gh, &manifest, &mut observed).await?;
+        let now = (self.clock)();
+        let plan = crate::plan::plan_new(&manifest, &observed, now);
+        let decision = decide(&manifest, &observed, &Signal::Schedule, now);
+        let executed = execute(self.gh, &decision.actions, true).await;
+        Ok(ReleaseRun {
+            release: id.clone(),
+            manifest: settle(&decision, &manifest, &executed),
+            decisions: vec![decision],
+            executed,
+            changed: true,
+            would_create: Some(plan),
+        })
+    }
+
+    /// The manifest `create` starts the release with, from the config in the control repo, the
+    /// carried-over release and the sprints' tasks. Only reads GitHub.
+    async fn new_manifest(
+        &self,
+        id: &ReleaseId,
+        args: &CreateArgs,
+        actor: &Login,
+    ) -> Result<ReleaseManifest, RunError> {
         let config = self.load_config().await?;
         let previous = match &args.carry_over {
             Some(prev) => Some(
@@ -219,18 +273,11 @@ impl Runner<'_> {
             args: args.clone(),
             gathered,
         };
-        let manifest = ReleaseManifest::create_carrying(&config, req, previous.as_ref())?;
-        if self.dry_run {
-            return Ok(());
-        }
-        match self
-            .store
-            .save(self.gh, &manifest, None, "create the release")
-            .await
-        {
-            Ok(_) | Err(StoreError::Stale(_)) => Ok(()),
-            Err(e) => Err(e.into()),
-        }
+        Ok(ReleaseManifest::create_carrying(
+            &config,
+            req,
+            previous.as_ref(),
+        )?)
     }
 
     async fn load_config(&self) -> Result<Config, RunError> {
@@ -371,6 +418,7 @@ impl Runner<'_> {
             decisions,
             executed: executed_all,
             changed,
+            would_create: None,
         })
     }
 }

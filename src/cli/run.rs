@@ -16,7 +16,9 @@ use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
 use crate::runner::{ReleaseRun, RunError, Runner};
 use crate::shell::workflow_commands::escape_data;
-use crate::shell::{Secret, WorkflowEnv, export_env, mask, step_summary, write_outputs};
+use crate::shell::{
+    Secret, WorkflowEnv, export_env, mask, step_summary, would_create_summary, write_outputs,
+};
 use crate::signal::{CommandSignal, CommandSource, Signal};
 
 pub(super) fn run() -> Result<ExitCode, CliError> {
@@ -129,9 +131,13 @@ fn report(env: &WorkflowEnv, runs: &[ReleaseRun]) -> Result<(), CliError> {
     let phases: Vec<&str> = runs.iter().map(|r| r.manifest.phase.as_str()).collect();
     let plan = json!(
         runs.iter()
-            .map(
-                |r| json!({"release": r.release, "phase": r.manifest.phase, "executed": r.executed})
-            )
+            .map(|r| {
+                let mut entry = json!({"release": r.release, "phase": r.manifest.phase, "executed": r.executed});
+                if let Some(would) = &r.would_create {
+                    entry["would_create"] = json!(would);
+                }
+                entry
+            })
             .collect::<Vec<_>>()
     );
     if env.dry_run {
@@ -163,6 +169,10 @@ fn report(env: &WorkflowEnv, runs: &[ReleaseRun]) -> Result<(), CliError> {
                     step_summary(&run.manifest, decision, &run.executed)
                 )
                 .with_context(|| format!("writing {}", path.display()))?;
+            }
+            if let Some(would) = &run.would_create {
+                writeln!(file, "{}", would_create_summary(&run.manifest, would))
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
         }
     }

@@ -11,6 +11,7 @@ use crate::lifecycle::table::{GateMode, guarded_phase, phase_spec};
 use crate::lifecycle::{Decision, DirectivePolicy, PlannedAction};
 use crate::model::history::HistoryEvent;
 use crate::model::manifest::{Gate, Phase, ReleaseManifest};
+use crate::plan::Plan;
 use crate::report::{escape, repos_table, tiers_table, waits_list};
 
 /// The markdown summary of one run.
@@ -90,6 +91,89 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
         }
     }
     s
+}
+
+/// The step summary's section for a dry run of `create`: the release it would create — the tasks
+/// it would gather, the phases ahead with their gates, and the whole plan as `convoy plan` shows
+/// it. Goes after [`step_summary`] of the release's first round.
+pub fn would_create_summary(m: &ReleaseManifest, plan: &Plan) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "### Dry run: the release `create` would make
+"
+    );
+    let _ = writeln!(
+        s,
+        "Release {} does not exist yet. This dry run wrote nothing to GitHub: no manifest, no \
+         tracking issue, no branch, no label. Run `create` again without *dry run* to start it.\n",
+        m.id
+    );
+    if m.tasks.is_empty() {
+        s.push_str("**Tasks it would gather:** none (no `tasks=` and no open issue in the sprints' milestones).\n\n");
+    } else {
+        let _ = writeln!(s, "**Tasks it would gather ({}):**\n", m.tasks.len());
+        s.push_str("| task | title | role | status | from |\n|---|---|---|---|---|\n");
+        for t in &m.tasks {
+            let from = match &t.carried_from {
+                Some(c) => format!("carried over from {}", c.release),
+                None => "this release".to_owned(),
+            };
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                t.issue.as_str(),
+                escape(t.title.as_deref().unwrap_or("–")),
+                word(&t.role),
+                word(&t.status),
+                escape(&from)
+            );
+        }
+        s.push('\n');
+    }
+    s.push_str("**Phases ahead:**\n\n| # | phase | owner | on entry | leaves when | gate |\n|---|---|---|---|---|---|\n");
+    for (i, p) in plan.phases.iter().enumerate() {
+        let owners = if p.owners.is_empty() {
+            "–".to_owned()
+        } else {
+            p.owners.join(", ")
+        };
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {} | {} | {} |",
+            i + 1,
+            p.phase.as_str(),
+            escape(&owners),
+            escape(&p.on_entry),
+            escape(&p.exit_criteria),
+            escape(&p.gate)
+        );
+    }
+    let text = plan.render();
+    let fence = "`".repeat(longest_backtick_run(&text).max(2) + 1);
+    let _ = writeln!(
+        s,
+        "\n<details><summary>The whole plan, as <code>convoy plan</code> shows it</summary>\n\n{fence}text\n{}\n{fence}\n\n</details>",
+        text.trim_end()
+    );
+    s
+}
+
+fn longest_backtick_run(text: &str) -> usize {
+    let (mut longest, mut run) = (0, 0);
+    for c in text.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    longest
+}
+
+/// A serde enum's word (`feature`, `planned`).
+fn word<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
 }
 
 /// The phase changes this run made (history entries written at the run's time), as `a → b`.

@@ -185,3 +185,130 @@ async fn bad_input_is_refused_with_an_annotation() {
         missing.stdout
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dry_run_create_shows_the_plan_and_writes_nothing() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let url = sandbox.url();
+    let gh = sandbox_client(&url, "t-bot").unwrap();
+    gh.delete("/_sandbox/requests").await.unwrap();
+    let dir = scratch("dry-create");
+    let inputs = [
+        ("command", "create"),
+        ("release", "r2"),
+        ("args", "directive=careful title=\"Winter\""),
+    ];
+    let run = convoy_run(
+        &dir,
+        &url,
+        "workflow_dispatch",
+        dispatch(json!({"command": "create", "release": "r2", "dry_run": "true"})),
+        &[inputs.as_slice(), &[("dry-run", "true")]].concat(),
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    assert!(!run.stdout.contains("does not exist; create it first"));
+
+    // Nothing written: only reads, no manifest, no branch, no tracking issue.
+    let log = gh.get("/_sandbox/requests").await.unwrap();
+    let log = log.as_array().unwrap();
+    assert!(!log.is_empty());
+    assert!(
+        log.iter().all(|r| r["method"] == "GET"),
+        "a dry create only reads: {log:#?}"
+    );
+    let manifest = gh
+        .get_opt("/repos/acme/control/contents/releases/r2/manifest.json")
+        .await
+        .unwrap();
+    assert!(manifest.is_none(), "{manifest:?}");
+    assert!(
+        gh.get_opt("/repos/acme/api/git/ref/heads/rc/r2")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let issues = gh
+        .get("/repos/acme/control/issues?state=all")
+        .await
+        .unwrap();
+    assert_eq!(issues.as_array().map(Vec::len), Some(0), "{issues:#}");
+
+    // The plan: in the step summary, on stdout and in the `plan` output.
+    let s = &run.summary;
+    for want in [
+        "## convoy · release r2: Winter",
+        "**Directive:** careful",
+        "Dry run: the release `create` would make",
+        "wrote nothing to GitHub",
+        // the tasks it would gather from the sprint's milestone
+        "| acme/schema#3 | Add the orders table | feature | planned |",
+        "| acme/api#12 | Add the /v2/orders endpoint |",
+        "| acme/web#7 | Show orders from /v2/orders |",
+        // phases and gates, repos and waves, the first round's actions
+        "**Phases ahead:**",
+        "human approval (`plan` gate)",
+        "| plan | a human approves | needs approval: `/convoy approve` |",
+        "acme_schema --> acme_api",
+        "`upsert_tracking_issue`",
+        "skipped: dry run",
+        "as <code>convoy plan</code> shows it",
+        "Rehearsal (in memory",
+    ] {
+        assert!(s.contains(want), "summary lacks {want:?}:\n{s}");
+    }
+    assert!(
+        run.stdout.contains("\"would_create\"") && run.stdout.contains("\"rehearsal\""),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.outputs.contains("\nr2\n") && run.outputs.contains("would_create"),
+        "{}",
+        run.outputs
+    );
+
+    // Invalid arguments fail under dry run as they do for a real create, and write nothing.
+    gh.delete("/_sandbox/requests").await.unwrap();
+    for (args, error) in [
+        (
+            "tasks=acme/billing#4",
+            "::error title=convoy::cannot create the release: task acme/billing#4 is in acme/billing, which is not a member repo",
+        ),
+        (
+            "carry_over=r0",
+            "::error title=convoy::cannot carry over from release r0",
+        ),
+    ] {
+        for dry in ["true", "false"] {
+            let bad = convoy_run(
+                &dir,
+                &url,
+                "workflow_dispatch",
+                dispatch(json!({"command": "create", "release": "r3"})),
+                &[
+                    ("command", "create"),
+                    ("release", "r3"),
+                    ("args", args),
+                    ("dry-run", dry),
+                ],
+            )
+            .await;
+            assert_eq!(
+                bad.code, 2,
+                "{args} dry={dry}: {}{}",
+                bad.stdout, bad.stderr
+            );
+            assert!(
+                bad.stdout.contains(error),
+                "{args} dry={dry}: {}",
+                bad.stdout
+            );
+        }
+    }
+    let log = gh.get("/_sandbox/requests").await.unwrap();
+    assert!(
+        log.as_array().unwrap().iter().all(|r| r["method"] == "GET"),
+        "{log:#}"
+    );
+}

@@ -11,7 +11,9 @@ use convoy::model::config::Directive;
 use convoy::model::manifest::{Conclusion, Phase};
 use convoy::model::time::Timestamp;
 use convoy::rehearse::rehearse;
-use convoy::shell::{EnvError, WorkflowEnv, export_env, mask, step_summary, write_outputs};
+use convoy::shell::{
+    EnvError, WorkflowEnv, export_env, mask, step_summary, would_create_summary, write_outputs,
+};
 use convoy::signal::Command;
 use support::*;
 
@@ -66,6 +68,23 @@ fn summary_of_a_dry_run_shows_the_plan() {
     let md = step_summary(&d.manifest, &d, &[]);
     assert!(md.contains("Nothing was executed. The plan:"));
     insta::assert_snapshot!("dry_run_plan", md);
+}
+
+#[test]
+fn summary_of_a_dry_run_create_shows_the_release_it_would_make() {
+    let m = release(Directive::Careful);
+    let w = world(&m);
+    let plan = convoy::plan::plan_new(&m, &w.observed, t0());
+    // The rehearsal approves and lands the work, as the offline plan does.
+    assert_eq!(plan.rehearsal_ends_in, Phase::Shipped);
+    let d = decide(&m, &w.observed, &reconcile(), t0());
+    let md = format!(
+        "{}\n{}",
+        step_summary(&d.manifest, &d, &[]),
+        would_create_summary(&d.manifest, &plan)
+    );
+    assert!(md.contains("wrote nothing to GitHub"), "{md}");
+    insta::assert_snapshot!("dry_run_create", md);
 }
 
 #[test]

@@ -80,7 +80,27 @@ pub struct Plan {
 /// Builds the plan of `manifest` given `observed` (or, when `None`, the GitHub the manifest
 /// describes — see [`World::from_manifest`] — with an approver at hand).
 pub fn plan(manifest: &ReleaseManifest, observed: Option<&Observed>, now: Timestamp) -> Plan {
-    let approver = manifest
+    let approver = approver(manifest);
+    let world = match observed {
+        Some(o) => World::new(o.clone()),
+        None => with_approver(World::from_manifest(manifest), &approver),
+    };
+    let land_work = observed.is_none() && manifest.phase <= Phase::Development;
+    plan_in(manifest, world, &approver, land_work, now)
+}
+
+/// The plan of a release not created yet (a dry run of `create`): `manifest` as it would be
+/// created, `observed` what GitHub shows now. As in the offline plan, the rehearsal has an
+/// approver at hand and the release's work lands.
+pub fn plan_new(manifest: &ReleaseManifest, observed: &Observed, now: Timestamp) -> Plan {
+    let approver = approver(manifest);
+    let world = with_approver(World::new(observed.clone()), &approver);
+    plan_in(manifest, world, &approver, true, now)
+}
+
+/// Who approves in the rehearsal: the first listed approver, else a stand-in.
+fn approver(manifest: &ReleaseManifest) -> Login {
+    manifest
         .policy
         .approvers
         .users
@@ -88,18 +108,32 @@ pub fn plan(manifest: &ReleaseManifest, observed: Option<&Observed>, now: Timest
         .cloned()
         .unwrap_or_else(|| {
             Login::parse("approver").unwrap_or_else(|_| unreachable!("a valid login"))
+        })
+}
+
+/// `world`, where `approver` may approve.
+fn with_approver(mut world: World, approver: &Login) -> World {
+    if !world
+        .observed
+        .permissions
+        .iter()
+        .any(|p| &p.login == approver)
+    {
+        world.observed.permissions.push(ObservedPermission {
+            login: approver.clone(),
+            permission: Permission::Admin,
         });
-    let world = match observed {
-        Some(o) => World::new(o.clone()),
-        None => {
-            let mut w = World::from_manifest(manifest);
-            w.observed.permissions.push(ObservedPermission {
-                login: approver.clone(),
-                permission: Permission::Admin,
-            });
-            w
-        }
-    };
+    }
+    world
+}
+
+fn plan_in(
+    manifest: &ReleaseManifest,
+    world: World,
+    approver: &Login,
+    land_work: bool,
+    now: Timestamp,
+) -> Plan {
     let signal = Signal::Command(CommandSignal {
         command: Command::Reconcile,
         release: Some(manifest.id.clone()),
@@ -126,8 +160,7 @@ pub fn plan(manifest: &ReleaseManifest, observed: Option<&Observed>, now: Timest
             },
         })
         .collect();
-    let land_work = observed.is_none() && manifest.phase <= Phase::Development;
-    let rehearsal = rehearse(manifest.clone(), world, &approver, now, 400, land_work);
+    let rehearsal = rehearse(manifest.clone(), world, approver, now, 400, land_work);
     Plan {
         release: manifest.id.to_string(),
         directive: manifest.directive.as_str().to_owned(),
