@@ -400,3 +400,63 @@ async fn the_auto_fix_example_accepts_what_convoy_dispatches() {
     }
     assert!(AUTO_FIX.contains("event_type: \"convoy.tier-completed\""));
 }
+
+#[test]
+fn convoy_repos_lists_each_repository_once_and_refuses_what_a_token_cannot_cover() {
+    let dir = tempfile::tempdir().unwrap();
+    let repos = |config: &serde_json::Value, args: &[&str]| {
+        let path = dir.path().join("convoy.json");
+        std::fs::write(&path, config.to_string()).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_convoy"))
+            .arg("repos")
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("GITHUB_REPOSITORY")
+            .env_remove("GITHUB_OUTPUT")
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let mut config: serde_json::Value = serde_json::from_str(CONFIG).unwrap();
+    let (code, out, err) = repos(&config, &[]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        out,
+        "acme/release-control\nacme/schema\nacme/api\nacme/worker\nacme/web\nacme/e2e\nacme/perf-lab\n"
+    );
+    // Without `control_repo`, GITHUB_REPOSITORY (or --control-repo) names it.
+    config.as_object_mut().unwrap().remove("control_repo");
+    let (code, _, err) = repos(&config, &["--format", "names"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--control-repo"), "{err}");
+    let (code, out, _) = repos(
+        &config,
+        &["--format", "names", "--control-repo", "acme/ctl"],
+    );
+    assert_eq!(
+        (code, out.as_str()),
+        (
+            0,
+            "ctl,schema,api,worker,web,e2e,perf-lab,release-control\n"
+        )
+    );
+    // One installation token covers one owner.
+    config["tiers"][2]["repo"] = serde_json::json!("perf-org/perf-lab");
+    let (code, _, err) = repos(
+        &config,
+        &["--format", "names", "--control-repo", "acme/ctl"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("2 owners (acme, perf-org)"), "{err}");
+    // --github-output outside a workflow step says what it needs.
+    let (code, _, err) = repos(
+        &config,
+        &["--control-repo", "acme/ctl", "--github-output", "x"],
+    );
+    assert_eq!(code, 2);
+    assert!(err.contains("GITHUB_OUTPUT"), "{err}");
+}
