@@ -14,7 +14,10 @@ macro_rules! out {
 }
 
 mod demo;
+mod help;
 mod inspect;
+mod play;
+mod repos;
 mod run;
 mod validate;
 
@@ -55,7 +58,25 @@ pub enum CliCommand {
     },
     /// The GitHub Action's entrypoint: handle this workflow run's event (reads the runner's
     /// environment and the `INPUT_*` variables).
+    #[command(after_help = help::RUN_ENV)]
     Run,
+    /// Print every repository a release touches (control repo, members, tier and auto-fix
+    /// repositories), from convoy.json: the list the App token step needs.
+    Repos {
+        /// The config file.
+        #[arg(long, default_value = "convoy.json")]
+        config: PathBuf,
+        /// The control repo when the config does not name one.
+        #[arg(long, env = "GITHUB_REPOSITORY")]
+        control_repo: Option<String>,
+        /// `full`: one `owner/name` per line; `names`: `name,name,…` without the owner, as
+        /// actions/create-github-app-token's `repositories` input takes them (one owner only).
+        #[arg(long, value_enum, default_value_t = ReposFormat::Full)]
+        format: ReposFormat,
+        /// Also write the list as this step output (to the file in `$GITHUB_OUTPUT`).
+        #[arg(long, value_name = "NAME")]
+        github_output: Option<String>,
+    },
     /// Check a config and/or manifests: schema plus semantic checks.
     Validate {
         /// The config file (`convoy.json`).
@@ -129,6 +150,18 @@ pub enum Format {
 pub enum SandboxCommand {
     /// Serve the sandbox on loopback until killed; the first stdout line is `listening on URL`.
     Serve(crate::sandbox::cli::ServeArgs),
+    /// Play the sandbox's pending webhook deliveries through `convoy run`, one line per
+    /// delivery, until none is left.
+    Play(play::PlayArgs),
+}
+
+/// How `repos` prints the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReposFormat {
+    /// One `owner/name` per line.
+    Full,
+    /// Names without the owner, comma-separated.
+    Names,
 }
 
 /// Directives for the demo.
@@ -225,10 +258,25 @@ pub fn main() -> ExitCode {
         ),
         CliCommand::Sandbox {
             command: SandboxCommand::Serve(args),
-        } => crate::sandbox::cli::run_serve(args)
+        } => crate::demo::seed()
+            .and_then(|seed| crate::sandbox::cli::run_serve(args, seed))
             .map(|()| ExitCode::SUCCESS)
             .map_err(CliError::Failure),
+        CliCommand::Sandbox {
+            command: SandboxCommand::Play(args),
+        } => play::run(&args, &level),
         CliCommand::Run => run::run(),
+        CliCommand::Repos {
+            config,
+            control_repo,
+            format,
+            github_output,
+        } => repos::run(&repos::ReposArgs {
+            config: &config,
+            control_repo: control_repo.as_deref(),
+            format,
+            github_output: github_output.as_deref(),
+        }),
         CliCommand::Validate {
             config,
             manifests,

@@ -53,9 +53,18 @@ pub async fn run(
     play(&sandbox.url(), directive, say).await
 }
 
+/// The demo's world as a seed: `acme/control` holding `convoy.json`, `acme/e2e` with the `smoke`
+/// and `e2e` tier workflows (declaring every input convoy dispatches with), the members
+/// `acme/schema` ← `acme/api` ← `acme/web` with `staging` and a sprint milestone, and the users
+/// `alice` (approver), `bob` (developer) and the bot `convoy-bot`. `convoy demo` and
+/// `convoy sandbox serve` (without `--seed`) start from it.
+pub fn seed() -> anyhow::Result<Seed> {
+    Seed::from_json(SEED).context("the demo seed")
+}
+
 /// Starts the sandbox with the demo seed.
 pub async fn start_sandbox(keep: Option<PathBuf>) -> anyhow::Result<crate::sandbox::SandboxHandle> {
-    let seed = Seed::from_json(SEED).context("the demo seed")?;
+    let seed = seed()?;
     Sandbox::start(seed, keep)
         .await
         .context("starting the sandbox")

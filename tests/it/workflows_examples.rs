@@ -1,7 +1,9 @@
 //! The Action's shell files agree with the code: action.yml declares the inputs convoy reads and
 //! the outputs it writes and names the image of this version; the example workflows in
-//! `examples/workflows/` declare the inputs convoy dispatches tiers with, echo the correlation id
-//! in their run name, and send the events and payloads convoy parses.
+//! `examples/workflows/` declare the inputs convoy dispatches tiers and auto-fixes with, echo the
+//! correlation id in their run name, and send the events and payloads convoy parses; none lists
+//! repositories by hand (convoy.json is the one list, `convoy repos` prints it), and every
+//! variable they read is one the README tells an admin to set.
 
 use crate::support;
 
@@ -13,7 +15,7 @@ use convoy::lifecycle::Action;
 use convoy::model::config::Directive;
 use convoy::model::numbers::RunId;
 use convoy::sandbox::workflow;
-use convoy::signal::{Command, CommandSource, Signal};
+use convoy::signal::{CommandSource, Signal};
 use serde_norway::Value;
 use support::*;
 
@@ -21,6 +23,9 @@ const ACTION: &str = include_str!("../../action.yml");
 const CONTROL: &str = include_str!("../../examples/workflows/convoy-control.yml");
 const MEMBER: &str = include_str!("../../examples/workflows/convoy-member.yml");
 const TIER: &str = include_str!("../../examples/workflows/e2e-tier.yml");
+const AUTO_FIX: &str = include_str!("../../examples/workflows/auto-fix.yml");
+const CONFIG: &str = include_str!("../../examples/convoy.json");
+const README: &str = include_str!("../../README.md");
 const INPUTS_RS: &str = include_str!("../../src/shell/inputs.rs");
 const RUN_RS: &str = include_str!("../../src/cli/run.rs");
 
@@ -225,26 +230,4 @@ fn the_control_example_has_every_command_and_dispatch_type() {
     }
 }
 
-#[test]
-fn the_member_example_forwards_an_event_that_reconciles_the_release() {
-    let doc = yaml(MEMBER);
-    assert_eq!(
-        strings(&on(&doc)["pull_request"]["branches"]),
-        BTreeSet::from(["rc/**".to_owned()])
-    );
-    assert!(MEMBER.contains("event_type=convoy.status"));
-    assert!(MEMBER.contains("client_payload[release]="));
-    // `gh api -f client_payload[release]=…` sends this; the App's bot is the sender.
-    let payload = serde_json::json!({
-        "action": "convoy.status",
-        "client_payload": {"release": "2026.12.0"},
-        "sender": {"login": "convoy-app[bot]", "type": "Bot"},
-    });
-    let signal = parse_event("repository_dispatch", payload.to_string().as_bytes()).unwrap();
-    let Signal::Command(c) = signal else {
-        panic!("{signal:?}")
-    };
-    assert_eq!(c.command, Command::Status);
-    assert_eq!(c.release.unwrap().to_string(), "2026.12.0");
-    assert_eq!(c.source, CommandSource::RepositoryDispatch);
-}
+mod install;

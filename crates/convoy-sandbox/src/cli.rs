@@ -16,16 +16,20 @@ pub struct ServeArgs {
     /// Directory for the bare repositories. Default: a temporary directory removed on exit.
     #[arg(long)]
     pub data_dir: Option<PathBuf>,
-    /// Seed file (JSON, see `schemas/sandbox-seed.schema.json`). Default: the built-in demo.
+    /// Seed file (JSON, see `schemas/sandbox-seed.schema.json`). Default: the world of
+    /// `convoy demo` (a control repo with `convoy.json`, a tier repo, three members), which
+    /// `convoy run` and `convoy sandbox play` can drive by hand (docs/sandbox.md).
     #[arg(long)]
     pub seed: Option<PathBuf>,
 }
 
 /// Runs the sandbox until killed; prints `listening on http://HOST:PORT` first on stdout.
-pub fn run_serve(args: ServeArgs) -> Result<()> {
+/// Without `--seed` it starts from `default_seed` (the caller's world; [`Seed::demo`] is the
+/// sandbox's own small test seed).
+pub fn run_serve(args: ServeArgs, default_seed: Seed) -> Result<()> {
     let seed = match &args.seed {
         Some(path) => Seed::from_file(path)?,
-        None => Seed::demo(),
+        None => default_seed,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -1,7 +1,8 @@
 //! The seed: users, tokens, permissions and repositories a sandbox starts with.
 //!
 //! Written by hand as JSON (schema: `schemas/sandbox-seed.schema.json`); [`Seed::demo`] is the
-//! built-in seed used by `convoy demo` and the tests.
+//! sandbox's own small seed for its API tests. (`convoy demo` and `convoy sandbox serve` start
+//! from convoy's demo world instead: `src/demo/seed.json`, with a `convoy.json`.)
 
 use std::collections::BTreeMap;
 use std::path::Path;
