@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use super::CliError;
+use super::error::CliError;
 use crate::model::config::Directive;
 use crate::model::manifest::{Phase, RepoState};
 

@@ -5,7 +5,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::{CliError, GraphFormat, PlanFormat, SchemaKind, read_input};
+use super::args::{GraphFormat, PlanFormat, SchemaKind};
+use super::error::{CliError, read_input};
 use crate::lifecycle::observed::Observed;
 use crate::model::create::CreateRequest;
 use crate::model::ids::{Login, ReleaseId, RepoName};

@@ -16,7 +16,7 @@ use std::process::{Command, ExitCode, Stdio};
 use anyhow::Context as _;
 use serde_json::Value;
 
-use super::CliError;
+use super::error::CliError;
 use crate::lifecycle::action::{ActionOutcome, Executed};
 use crate::signal::Signal;
 

@@ -8,7 +8,8 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::{CliError, ReposFormat, read_input};
+use super::args::ReposFormat;
+use super::error::{CliError, read_input};
 use crate::model::config::Config;
 use crate::model::ids::RepoName;
 

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use serde_json::json;
 
-use super::CliError;
+use super::error::CliError;
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
 use crate::runner::{ReleaseRun, RunError, Runner};

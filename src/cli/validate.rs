@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::{CliError, Format, read_input};
+use super::args::Format;
+use super::error::{CliError, read_input};
 use crate::shell::workflow_commands::{escape_data, escape_property};
 use crate::validate::{self, Problem};
 

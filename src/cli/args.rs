@@ -1,0 +1,185 @@
+//! The command line's grammar: the clap types of every subcommand and its flags.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use super::{help, play};
+
+/// convoy ships one release across many GitHub repositories as a unit.
+#[derive(Debug, Parser)]
+#[command(name = "convoy", version, about, long_about = None)]
+pub struct Cli {
+    /// Log level for stderr (error, warn, info, debug, trace).
+    #[arg(long, global = true, env = "CONVOY_LOG", default_value = "warn")]
+    pub log_level: String,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: CliCommand,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum CliCommand {
+    /// Play a whole release in the sandbox, driven as GitHub Actions would drive convoy.
+    Demo {
+        /// The directive to play it under.
+        #[arg(long, value_enum, default_value_t = DemoDirective::Careful)]
+        directive: DemoDirective,
+        /// Keep the sandbox's git repositories in this directory to inspect them.
+        #[arg(long)]
+        keep: Option<PathBuf>,
+    },
+    /// A local GitHub-compatible sandbox over real git repositories.
+    Sandbox {
+        /// What to do with it.
+        #[command(subcommand)]
+        command: SandboxCommand,
+    },
+    /// The GitHub Action's entrypoint: handle this workflow run's event (reads the runner's
+    /// environment and the `INPUT_*` variables).
+    #[command(after_help = help::RUN_ENV)]
+    Run,
+    /// Print every repository a release touches (control repo, members, tier and auto-fix
+    /// repositories), from convoy.json: the list the App token step needs.
+    Repos {
+        /// The config file.
+        #[arg(long, default_value = "convoy.json")]
+        config: PathBuf,
+        /// The control repo when the config does not name one.
+        #[arg(long, env = "GITHUB_REPOSITORY")]
+        control_repo: Option<String>,
+        /// `full`: one `owner/name` per line; `names`: `name,name,…` without the owner, as
+        /// actions/create-github-app-token's `repositories` input takes them (one owner only).
+        #[arg(long, value_enum, default_value_t = ReposFormat::Full)]
+        format: ReposFormat,
+        /// Also write the list as this step output (to the file in `$GITHUB_OUTPUT`).
+        #[arg(long, value_name = "NAME")]
+        github_output: Option<String>,
+    },
+    /// Check a config and/or manifests: schema plus semantic checks.
+    Validate {
+        /// The config file (`convoy.json`).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Manifest files (`releases/<id>/manifest.json`).
+        manifests: Vec<PathBuf>,
+        /// `human` text, or `github` workflow-command annotations.
+        #[arg(long, value_enum, default_value_t = Format::Human)]
+        format: Format,
+    },
+    /// Print an embedded JSON Schema.
+    Schema {
+        /// Which document.
+        #[arg(value_enum)]
+        which: SchemaKind,
+    },
+    /// Print the dependency graph of a config with its promotion waves.
+    Graph {
+        /// The config file.
+        #[arg(long)]
+        config: PathBuf,
+        /// `text` (waves), `mermaid` or `dot`.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
+        format: GraphFormat,
+    },
+    /// Parse a GitHub event payload and print the signal convoy sees.
+    Event {
+        /// The event name (`GITHUB_EVENT_NAME`), e.g. `pull_request`.
+        name: String,
+        /// The payload file (`GITHUB_EVENT_PATH`).
+        file: PathBuf,
+    },
+    /// Print the execution plan: phases ahead, gates, waves, and what the next run would do.
+    Plan {
+        /// The config file.
+        #[arg(long)]
+        config: PathBuf,
+        /// The release's manifest (default: a release about to be created from the config).
+        #[arg(long)]
+        manifest: Option<PathBuf>,
+        /// What GitHub shows, as JSON (default: every base and staging branch exists).
+        #[arg(long)]
+        observed: Option<PathBuf>,
+        /// The id of the release to plan when no manifest is given.
+        #[arg(long, default_value = "next")]
+        release: String,
+        /// The control repo when the config does not name one.
+        #[arg(long, env = "GITHUB_REPOSITORY")]
+        control_repo: Option<String>,
+        /// The time to plan at (RFC 3339); default now.
+        #[arg(long)]
+        now: Option<String>,
+        /// `text` or `json`.
+        #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+        format: PlanFormat,
+    },
+}
+
+/// How `validate` reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// `FILE: /pointer: message` lines.
+    Human,
+    /// `::error file=…,title=…::…` workflow commands.
+    Github,
+}
+
+/// `convoy sandbox …`.
+#[derive(Debug, Subcommand)]
+pub enum SandboxCommand {
+    /// Serve the sandbox on loopback until killed; the first stdout line is `listening on URL`.
+    Serve(crate::sandbox::cli::ServeArgs),
+    /// Play the sandbox's pending webhook deliveries through `convoy run`, one line per
+    /// delivery, until none is left.
+    Play(play::PlayArgs),
+}
+
+/// How `repos` prints the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReposFormat {
+    /// One `owner/name` per line.
+    Full,
+    /// Names without the owner, comma-separated.
+    Names,
+}
+
+/// Directives for the demo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DemoDirective {
+    /// Humans approve each gate.
+    Careful,
+    /// Gates open by themselves.
+    Auto,
+    /// Only quick tiers gate.
+    Quick,
+}
+
+/// Which schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// `convoy.json`.
+    Config,
+    /// The release manifest.
+    Manifest,
+}
+
+/// Graph output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// One line per wave.
+    Text,
+    /// A mermaid flowchart.
+    Mermaid,
+    /// Graphviz dot.
+    Dot,
+}
+
+/// Plan output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// For people.
+    Text,
+    /// For machines.
+    Json,
+}
