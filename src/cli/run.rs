@@ -14,9 +14,10 @@ use serde_json::json;
 use super::CliError;
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
+use crate::lifecycle::action::refused_dispatches;
 use crate::runner::{ReleaseRun, RunError, Runner};
 use crate::shell::workflow_commands::escape_data;
-use crate::shell::{WorkflowEnv, Secret, export_env, mask, step_summary, write_outputs};
+use crate::shell::{Secret, WorkflowEnv, export_env, mask, step_summary, write_outputs};
 use crate::signal::{CommandSignal, CommandSource, Signal};
 
 pub(super) fn run() -> Result<ExitCode, CliError> {
@@ -34,7 +35,19 @@ pub(super) fn run() -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Failure(e.into()))?;
     let runs = runtime.block_on(run_async(&env))?;
     report(&env, &runs)?;
-    Ok(ExitCode::SUCCESS)
+    // A dispatch GitHub refused needs a person: the run fails, with GitHub's reason.
+    let refused: Vec<String> = runs
+        .iter()
+        .flat_map(|r| refused_dispatches(&r.executed))
+        .collect();
+    for message in &refused {
+        outln_error(message);
+    }
+    Ok(if refused.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn outln_error(message: &str) {

@@ -10,6 +10,6 @@ pub mod outputs;
 pub mod summary;
 pub mod workflow_commands;
 
-pub use inputs::{WorkflowEnv, AppCredentials, EnvError, LogLevel, Secret};
+pub use inputs::{AppCredentials, EnvError, LogLevel, Secret, WorkflowEnv};
 pub use outputs::{OutputError, export_env, mask, write_outputs};
 pub use summary::step_summary;

@@ -11,7 +11,7 @@ use convoy::model::config::Directive;
 use convoy::model::manifest::{Conclusion, Phase};
 use convoy::model::time::Timestamp;
 use convoy::rehearse::rehearse;
-use convoy::shell::{WorkflowEnv, EnvError, export_env, mask, step_summary, write_outputs};
+use convoy::shell::{EnvError, WorkflowEnv, export_env, mask, step_summary, write_outputs};
 use convoy::signal::Command;
 use support::*;
 
