@@ -306,14 +306,19 @@ pub(super) fn plan(d: &mut Draft<'_>, phase: TierPhase) {
                     dispatch(d, &tier, RunKind::AutoFix, n, &shas);
                 } else {
                     let key = format!("tier:{}:{}", tier.name, fingerprint(&shas));
+                    let refused = fixes
+                        .last()
+                        .and_then(|f| f.refusal.as_deref())
+                        .map(|m| format!("; GitHub refused to dispatch the auto-fix: {m}"));
                     let reason = format!(
-                        "tier {} failed {failures} time(s) on the staged SHAs{}",
+                        "tier {} failed {failures} time(s) on the staged SHAs{}{}",
                         tier.name,
                         if budget > 0 {
                             " and auto-fix did not help"
                         } else {
                             ""
-                        }
+                        },
+                        refused.unwrap_or_default()
                     );
                     d.escalate(key, reason, Owner::Human);
                 }
