@@ -12,7 +12,7 @@ use crate::github::execute::execute;
 use crate::github::observe::observe;
 use crate::github::others::{observe_task_pulls, staging_holders};
 use crate::github::sprint::gather_sprint_tasks;
-use crate::github::store::{ManifestStore, StoreError};
+use crate::github::store::{ManifestStore, StoreError, Stored};
 use crate::lifecycle::action::{ActionOutcome, Executed};
 use crate::lifecycle::{Decision, decide, settle};
 use crate::model::config::Config;
@@ -309,13 +309,24 @@ impl Runner<'_> {
         let mut changed = false;
         let mut stale = 0;
         let mut last: Option<ReleaseManifest> = None;
+        // What the last round's actions changed (`settle`), with the manifest as last written:
+        // it is written together with the next round's decision, so a run writes the manifest
+        // at most once per round (and once more at the end, when the rounds ran out).
+        let mut pending: Option<(Stored, ReleaseManifest)> = None;
         let mut round = 0;
         while round < self.max_rounds.max(1) {
-            let stored = self
-                .store
-                .load(self.gh, id)
-                .await?
-                .ok_or_else(|| RunError::NoSuchRelease(id.clone()))?;
+            let (stored, disk) = match pending.take() {
+                Some(p) => p,
+                None => {
+                    let stored = self
+                        .store
+                        .load(self.gh, id)
+                        .await?
+                        .ok_or_else(|| RunError::NoSuchRelease(id.clone()))?;
+                    let disk = stored.manifest.clone();
+                    (stored, disk)
+                }
+            };
             let mut observed = observe(self.gh, &stored.manifest, &signal).await?;
             observe_task_pulls(self.gh, &stored.manifest, &mut observed).await?;
             let now = (self.clock)();
@@ -329,6 +340,11 @@ impl Runner<'_> {
                     decision = decide(&stored.manifest, &observed, &signal, now);
                 }
             }
+            if !decision.changed && stored.manifest != disk {
+                decision.manifest.revision = disk.revision + 1;
+                decision.manifest.updated_at = decision.at;
+                decision.changed = true;
+            }
             // Write ahead: the decided manifest is saved before any action runs. Of several runs
             // deciding at once, only the one whose compare-and-swap lands acts; the others
             // decide again on what it wrote, so a dispatch or a comment is never made twice.
@@ -340,7 +356,7 @@ impl Runner<'_> {
                         self.gh,
                         &decision.manifest,
                         Some(&stored.blob_sha),
-                        &commit_message(&stored.manifest, &decision.manifest),
+                        &commit_message(&disk, &decision.manifest),
                     )
                     .await
                 {
@@ -362,32 +378,20 @@ impl Runner<'_> {
             let mut next = settle(&decision, &stored.manifest, &executed);
             let mut wrote = decision.changed;
             if next != decision.manifest {
-                // What the actions' outcomes changed (a dispatch taken back, a refused merge).
+                // What the actions' outcomes changed (a dispatch taken back, a refused merge or
+                // dispatch): written with the next round's decision.
+                let mut settled = next.clone();
+                settled.revision = decision.manifest.revision;
+                pending = Some((
+                    Stored {
+                        manifest: settled,
+                        blob_sha: blob,
+                    },
+                    decision.manifest.clone(),
+                ));
                 next.revision = decision.manifest.revision + 1;
                 next.updated_at = decision.at;
                 wrote = true;
-                if !self.dry_run {
-                    match self
-                        .store
-                        .save(
-                            self.gh,
-                            &next,
-                            Some(&blob),
-                            &commit_message(&decision.manifest, &next),
-                        )
-                        .await
-                    {
-                        Ok(_) => {}
-                        // Another run wrote since: the next round reloads; a dispatch that did
-                        // not happen is dispatched again once it is overdue (`tiers`).
-                        Err(StoreError::Stale(_)) => {
-                            tracing::info!(
-                                "releases/{id}/manifest.json changed after this run acted; deciding again"
-                            );
-                        }
-                        Err(e) => return Err(e.into()),
-                    }
-                }
             }
             changed |= wrote;
             let acted = executed
@@ -400,6 +404,29 @@ impl Runner<'_> {
             signal = Signal::Schedule;
             if self.dry_run || (!acted && !wrote) {
                 break;
+            }
+        }
+        // The rounds ran out with the last actions' outcomes not written yet.
+        if let (Some((settled, disk)), false) = (pending, self.dry_run) {
+            let mut m = settled.manifest;
+            m.revision = disk.revision + 1;
+            match self
+                .store
+                .save(
+                    self.gh,
+                    &m,
+                    Some(&settled.blob_sha),
+                    &commit_message(&disk, &m),
+                )
+                .await
+            {
+                Ok(_) => last = Some(m),
+                // Another run wrote since: a dispatch that did not happen is dispatched again
+                // once it is overdue (`tiers`).
+                Err(StoreError::Stale(_)) => tracing::info!(
+                    "releases/{id}/manifest.json changed after this run acted; deciding again next run"
+                ),
+                Err(e) => return Err(e.into()),
             }
         }
         let manifest = match last {

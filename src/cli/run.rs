@@ -14,6 +14,7 @@ use serde_json::json;
 use super::error::CliError;
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
+use crate::lifecycle::action::refused_dispatches;
 use crate::runner::{ReleaseRun, RunError, Runner};
 use crate::shell::workflow_commands::escape_data;
 use crate::shell::{
@@ -36,7 +37,19 @@ pub(super) fn run() -> Result<ExitCode, CliError> {
         .map_err(|e| CliError::Failure(e.into()))?;
     let runs = runtime.block_on(run_async(&env))?;
     report(&env, &runs)?;
-    Ok(ExitCode::SUCCESS)
+    // A dispatch GitHub refused needs a person: the run fails, with GitHub's reason.
+    let refused: Vec<String> = runs
+        .iter()
+        .flat_map(|r| refused_dispatches(&r.executed))
+        .collect();
+    for message in &refused {
+        outln_error(message);
+    }
+    Ok(if refused.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn outln_error(message: &str) {

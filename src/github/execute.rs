@@ -191,7 +191,9 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             git_ref,
             correlation_id,
             inputs,
-        } => dispatch(gh, repo, workflow, git_ref.as_ref(), correlation_id, inputs).await,
+        } => dispatch(gh, repo, workflow, git_ref.as_ref(), correlation_id, inputs)
+            .await
+            .or_else(|e| dispatch_refusal(&e, repo, workflow).ok_or(e)),
         Action::CancelRun { repo, run_id } => match gh.repo(repo).cancel_run(*run_id).await {
             Ok(()) => Ok(done(format!("cancelled run {run_id}"))),
             Err(GhError::Conflict { .. }) => Ok(ActionOutcome::AlreadyDone),
@@ -418,6 +420,22 @@ async fn dispatch(
         }
         Err(e) => Err(e),
     }
+}
+
+/// A 4xx answer to a dispatch (or to looking for its runs) is GitHub saying no: sent again, the
+/// same request gets the same answer, so it is not retried blindly but recorded as refused with
+/// GitHub's message. Rate limits, 5xx and transport errors stay failures, tried again.
+fn dispatch_refusal(e: &GhError, repo: &RepoName, workflow: &str) -> Option<ActionOutcome> {
+    let reason = match e {
+        GhError::Unprocessable { message, .. }
+        | GhError::BadRequest { message, .. }
+        | GhError::Denied { message, .. } => message.clone(),
+        GhError::NotFound { .. } => {
+            format!("workflow {workflow} not found in {repo}, or not visible to convoy's token")
+        }
+        _ => return None,
+    };
+    Some(ActionOutcome::Refused { reason })
 }
 
 async fn upsert_issue(

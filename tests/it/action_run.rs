@@ -312,3 +312,61 @@ async fn dry_run_create_shows_the_plan_and_writes_nothing() {
         "{log:#}"
     );
 }
+
+/// A dispatch GitHub refuses fails the run: an `::error` line with GitHub's message, exit 1, and
+/// the step summary says so. Here `/convoy retry e2e` is asked before the workflow was fixed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_dispatch_fails_the_run_with_githubs_message() {
+    use crate::scenario::{Scenario, pass, seed_repo, seed_with};
+    let no_inputs = "name: e2e\non:\n  workflow_dispatch:\njobs: {}\n";
+    let mut s = Scenario::start(seed_with(
+        |_| {},
+        |s| {
+            seed_repo(s, "acme/e2e")["files"][".github/workflows/e2e.yml"] = json!(no_inputs);
+        },
+    ))
+    .await;
+    s.create("r1", "directive=auto").await;
+    s.drive_until("r1", convoy::model::manifest::Phase::Validation, pass)
+        .await;
+    s.tick().await;
+    let dir = scratch("refused");
+    let inputs = [("command", "retry"), ("release", "r1"), ("args", "e2e")];
+    let run = convoy_run(
+        &dir,
+        &s.url,
+        "workflow_dispatch",
+        dispatch(json!({"command": "retry", "release": "r1", "args": "e2e"})),
+        &inputs,
+    )
+    .await;
+    assert_eq!(run.code, 1, "{}{}", run.stdout, run.stderr);
+    let message =
+        r#"Unexpected inputs provided: ["attempt", "correlation_id", "refs", "release", "tier"]"#;
+    assert!(
+        run.stdout
+            .contains("::error title=convoy::GitHub refused to dispatch e2e.yml in acme/e2e")
+            && run.stdout.contains(message),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.summary
+            .contains(&format!("| e2e | refused by GitHub: {message} |")),
+        "{}",
+        run.summary
+    );
+    let m = s.manifest("r1").await;
+    let refused = m
+        .tier_runs
+        .iter()
+        .filter(|r| r.refusal.as_deref() == Some(message))
+        .count();
+    assert_eq!(refused, 2, "the first dispatch and the one after the retry");
+    let open = m
+        .escalations
+        .iter()
+        .filter(|e| e.resolved_at.is_none())
+        .count();
+    assert_eq!(open, 1, "{:#?}", m.escalations);
+}

@@ -1,6 +1,7 @@
 //! Tiers as gates through the sandbox: a flaky tier passes on retry; a tier failing past its
 //! retries is auto-fixed and only the invalidated tiers run again; auto-fix exhausted escalates;
-//! a tier past its timeout is cancelled and counts as failed.
+//! a tier past its timeout is cancelled and counts as failed; a dispatch GitHub refuses is
+//! escalated once and waits for `/convoy retry`.
 
 use crate::scenario;
 
@@ -342,4 +343,157 @@ async fn tier_results_arrive_by_repository_dispatch_callback() {
     let m = s.drive_until("r1", Phase::Shipped, |_| None).await;
     assert_eq!(m.phase, Phase::Shipped);
     assert_eq!(Scenario::runs_of(&m, "e2e", RunKind::Tier).len(), 2);
+}
+
+/// The e2e tier's workflow declares no inputs: `workflow_dispatch` with none.
+const E2E_WITHOUT_INPUTS: &str = r#"name: e2e
+on:
+  workflow_dispatch:
+jobs:
+  test:
+    runs-on: ubuntu-latest
+    steps:
+      - run: echo "testing"
+"#;
+
+/// The successful calls in the sandbox's request log of `method path`.
+async fn requests(s: &Scenario, method: &str, path: &str) -> usize {
+    s.get("/_sandbox/requests")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] == method && r["path"] == path && r["status"].as_u64() < Some(300))
+        .count()
+}
+
+/// Every dispatch the sandbox answered, refused ones included.
+async fn dispatch_attempts(s: &Scenario) -> usize {
+    s.get("/_sandbox/requests")
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["path"] == "/repos/acme/e2e/actions/workflows/e2e.yml/dispatches"
+        })
+        .count()
+}
+
+/// A tier whose workflow does not declare convoy's inputs: GitHub answers 422. convoy does not
+/// send it again by itself: the run is recorded as refused with GitHub's message, escalated
+/// once, the run that got the refusal fails, and the manifest is not rewritten by later runs.
+/// After the workflow is fixed, `/convoy retry e2e` dispatches it once more and the release
+/// ships.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_dispatch_escalates_once_and_waits_for_retry() {
+    let mut s = Scenario::start(seed_with(
+        |_| {},
+        |s| {
+            seed_repo(s, "acme/e2e")["files"][".github/workflows/e2e.yml"] =
+                Value::String(E2E_WITHOUT_INPUTS.to_owned());
+        },
+    ))
+    .await;
+    s.create("r1", "directive=auto").await;
+    s.drive_until("r1", Phase::Validation, pass).await;
+    for _ in 0..3 {
+        s.tick().await;
+    }
+    let manifest_path = "/repos/acme/control/contents/releases/r1/manifest.json";
+    let m = s.manifest("r1").await;
+    assert_eq!(m.phase, Phase::Validation);
+    assert_eq!(
+        dispatch_attempts(&s).await,
+        1,
+        "one dispatch, not retried blindly"
+    );
+    let expected =
+        r#"Unexpected inputs provided: ["attempt", "correlation_id", "refs", "release", "tier"]"#;
+    let e2e = Scenario::runs_of(&m, "e2e", RunKind::Tier);
+    assert_eq!(e2e.len(), 1, "{e2e:#?}");
+    assert_eq!(e2e[0].status, RunStatus::Completed);
+    assert_eq!(e2e[0].conclusion, Some(Conclusion::Refused));
+    assert_eq!(e2e[0].refusal.as_deref(), Some(expected));
+    // Exactly one run got the refusal, and it fails (`convoy run` exits 1 on it).
+    let refused: Vec<Vec<String>> = s
+        .runs
+        .iter()
+        .map(|r| convoy::lifecycle::action::refused_dispatches(&r.executed))
+        .filter(|r| !r.is_empty())
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:#?}");
+    assert!(refused[0][0].contains(expected), "{refused:#?}");
+    // Escalated once: one comment with the mention, the label, the reason on the issue.
+    let open: Vec<_> = m
+        .escalations
+        .iter()
+        .filter(|e| e.resolved_at.is_none())
+        .collect();
+    assert_eq!(open.len(), 1, "{:#?}", m.escalations);
+    assert!(open[0].reason.contains(expected), "{}", open[0].reason);
+    let issue = m.tracking_issue.unwrap();
+    let calls: Vec<String> = s
+        .comments("acme/control", issue)
+        .await
+        .into_iter()
+        .filter(|c| c.contains("convoy needs a human"))
+        .collect();
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert!(
+        calls[0].contains("@alice") && calls[0].contains(expected),
+        "{}",
+        calls[0]
+    );
+    assert!(
+        s.labels("acme/control", issue)
+            .await
+            .contains(&"convoy:needs-human".to_owned())
+    );
+    // The tracking issue and the step summary agree.
+    let body = s.get(&format!("/repos/acme/control/issues/{issue}")).await["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let said = format!("| e2e | refused by GitHub: {expected} |");
+    assert!(body.contains(&said), "{body}");
+    let last = s.runs.last().unwrap();
+    let summary = convoy::shell::step_summary(
+        &last.manifest,
+        last.decisions.last().unwrap(),
+        &last.executed,
+    );
+    assert!(summary.contains(&said), "{summary}");
+    // The manifest is written at most once per round, and not at all once nothing changes.
+    let rounds: usize = s.runs.iter().map(|r| r.decisions.len()).sum();
+    let writes = requests(&s, "PUT", manifest_path).await;
+    assert!(
+        writes <= rounds,
+        "{writes} manifest writes in {rounds} rounds"
+    );
+    s.tick().await;
+    s.tick().await;
+    assert_eq!(
+        requests(&s, "PUT", manifest_path).await,
+        writes,
+        "quiet runs write nothing"
+    );
+    assert_eq!(dispatch_attempts(&s).await, 1);
+
+    // A person fixes the workflow and asks for a retry: one more dispatch, and the release ships.
+    s.push(
+        "acme/e2e",
+        "main",
+        ".github/workflows/e2e.yml",
+        AUTOFIX.replace("autofix", "e2e").as_str(),
+    )
+    .await;
+    s.say("r1", "alice", "/convoy retry e2e").await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped);
+    assert_eq!(dispatch_attempts(&s).await, 2, "one dispatch per retry");
+    let e2e = Scenario::runs_of(&m, "e2e", RunKind::Tier);
+    assert_eq!(e2e.last().unwrap().conclusion, Some(Conclusion::Success));
+    assert!(m.escalations.iter().all(|e| e.resolved_at.is_some()));
 }

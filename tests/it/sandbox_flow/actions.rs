@@ -285,3 +285,29 @@ async fn pushes_and_pull_requests_start_workflow_runs() {
         .collect();
     assert_eq!(requested, ["acme/api", "acme/web", "acme/web"]);
 }
+
+/// Inputs the workflow file does not declare are refused as GitHub refuses them: 422, the names
+/// sorted, as a JSON array; no run starts.
+#[tokio::test]
+async fn dispatch_with_undeclared_inputs_is_refused_with_githubs_text() {
+    let sandbox = Sandbox::start(Seed::demo(), None).await.unwrap();
+    let octo = client(&sandbox.url(), "t-bot");
+    let path = "/repos/acme/e2e/actions/workflows/e2e.yml/dispatches";
+    let body = json!({"ref": "main", "inputs": {
+        "tier": "e2e", "refs": "{}", "correlation_id": "c-undeclared", "attempt": "1",
+    }});
+    let refused = call(&octo, "POST", path, Some(body)).await;
+    assert_eq!(refused.status, 422, "{:?}", refused.body);
+    assert_eq!(
+        refused.body["message"],
+        r#"Unexpected inputs provided: ["attempt", "refs", "tier"]"#
+    );
+    let runs = call(
+        &octo,
+        "GET",
+        "/repos/acme/e2e/actions/workflows/e2e.yml/runs?event=workflow_dispatch",
+        None,
+    )
+    .await;
+    assert_eq!(runs.body["total_count"], 0, "{:?}", runs.body);
+}

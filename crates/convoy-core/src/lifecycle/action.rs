@@ -403,7 +403,8 @@ pub enum ActionOutcome {
         reason: String,
     },
     /// GitHub refused for a reason only a person can fix (a failing required check, a missing
-    /// review). The next run tries again; the release records and escalates it.
+    /// review; a dispatch answered with a 4xx). A refused merge is tried again by the next run;
+    /// a refused dispatch waits for `/convoy retry`. The release records and escalates both.
     Refused {
         /// GitHub's reason.
         reason: String,
@@ -422,4 +423,26 @@ pub struct Executed {
     pub planned: PlannedAction,
     /// What came of it.
     pub outcome: ActionOutcome,
+}
+
+/// The dispatches GitHub refused among `executed`, one sentence each (for `::error` lines; a run
+/// that got one fails).
+pub fn refused_dispatches(executed: &[Executed]) -> Vec<String> {
+    executed
+        .iter()
+        .filter_map(|e| match (&e.planned.action, &e.outcome) {
+            (
+                Action::DispatchWorkflow {
+                    repo,
+                    workflow,
+                    correlation_id,
+                    ..
+                },
+                ActionOutcome::Refused { reason },
+            ) => Some(format!(
+                "GitHub refused to dispatch {workflow} in {repo} ({correlation_id}): {reason}"
+            )),
+            _ => None,
+        })
+        .collect()
 }

@@ -6,7 +6,9 @@ use serde::Serialize;
 use super::action::{self, Action, PlannedAction};
 use super::table::Owner;
 use crate::model::history::HistoryEvent;
-use crate::model::manifest::{HistoryEntry, ReleaseManifest, RepoState};
+use crate::model::manifest::{
+    Conclusion, HistoryEntry, ReleaseManifest, RepoState, RunKind, RunStatus,
+};
 use crate::model::marker::Marker;
 use crate::model::time::Timestamp;
 
@@ -39,7 +41,9 @@ pub struct Wait {
 /// The manifest to write once the decision's actions ran.
 ///
 /// - A dispatch that did not happen (failed, or skipped) is taken back out, so the next run
-///   dispatches it again instead of waiting for a run that does not exist.
+///   dispatches it again instead of waiting for a run that does not exist. A dispatch GitHub
+///   refused (a 4xx) stays, as `refused` with GitHub's message: sent again, it would be refused
+///   again, so the next decision escalates it and waits for a person.
 /// - GitHub's answer to a promotion merge is recorded on the repo: "not yet" (a required check
 ///   has not reported) as a note; a refusal only a person can fix as the `blocked` state, which
 ///   the next decision escalates (and, during shipping, hands to `ship.on_partial`).
@@ -53,6 +57,7 @@ pub fn settle(
 ) -> ReleaseManifest {
     let mut m = decision.manifest.clone();
     record_merge_answers(&mut m, executed, decision.at);
+    record_refused_dispatches(&mut m, executed, decision.at);
     // A call that was not posted is planned again by the next decision.
     for e in executed {
         if let (Action::Comment { marker, .. }, false) = (
@@ -77,7 +82,9 @@ pub fn settle(
         .filter(|e| {
             !matches!(
                 e.outcome,
-                action::ActionOutcome::Done { .. } | action::ActionOutcome::AlreadyDone
+                action::ActionOutcome::Done { .. }
+                    | action::ActionOutcome::AlreadyDone
+                    | action::ActionOutcome::Refused { .. }
             )
         })
         .filter_map(|e| match &e.planned.action {
@@ -109,6 +116,47 @@ pub fn settle(
     m.revision = before.revision + 1;
     m.updated_at = decision.at;
     m
+}
+
+/// Records a dispatch GitHub refused (a 4xx) on its run: completed, conclusion `refused`, with
+/// GitHub's message. The next decision escalates it instead of dispatching again.
+fn record_refused_dispatches(
+    m: &mut ReleaseManifest,
+    executed: &[action::Executed],
+    at: Timestamp,
+) {
+    for e in executed {
+        let (
+            Action::DispatchWorkflow { correlation_id, .. },
+            action::ActionOutcome::Refused { reason },
+        ) = (&e.planned.action, &e.outcome)
+        else {
+            continue;
+        };
+        let Some(r) = m
+            .tier_runs
+            .iter_mut()
+            .find(|r| &r.correlation_id == correlation_id && r.status != RunStatus::Completed)
+        else {
+            continue;
+        };
+        r.status = RunStatus::Completed;
+        r.conclusion = Some(Conclusion::Refused);
+        r.refusal = Some(reason.clone());
+        r.completed_at = Some(at);
+        let what = match r.kind {
+            RunKind::Tier => format!("tier {} attempt {}", r.tier, r.attempt),
+            RunKind::AutoFix => format!("auto-fix {} for tier {}", r.attempt, r.tier),
+        };
+        m.history.push(HistoryEntry {
+            at,
+            actor: "convoy".to_owned(),
+            event: HistoryEvent::RunCompleted,
+            from: None,
+            to: Some("refused".to_owned()),
+            detail: format!("{what} refused by GitHub: {reason}"),
+        });
+    }
 }
 
 /// Records GitHub's "not yet" and "no" to promotion merges on the repos they concern.

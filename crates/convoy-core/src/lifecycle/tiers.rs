@@ -42,6 +42,13 @@ pub enum TierVerdict {
     },
     /// Not dispatched yet.
     Pending,
+    /// GitHub refused to dispatch it; a person must act (`/convoy retry <tier>`).
+    Refused {
+        /// The correlation id of the refused dispatch.
+        correlation_id: String,
+        /// GitHub's message.
+        reason: String,
+    },
 }
 
 /// The covered repos' staged SHAs, or `None` while one of them has none.
@@ -64,8 +71,12 @@ fn runs_on<'m>(
         .filter(move |r| &r.tier == tier && r.kind == kind && &r.shas == shas && !r.superseded)
 }
 
+/// A completed run that counts as a failed attempt (a refused dispatch is no attempt).
 fn failed(r: &TierRun) -> bool {
-    r.status == RunStatus::Completed && !r.conclusion.is_some_and(Conclusion::passed)
+    r.status == RunStatus::Completed
+        && !r
+            .conclusion
+            .is_some_and(|c| c.passed() || c == Conclusion::Refused)
 }
 
 /// The verdict of every tier of `phase` that must pass under the release's directive.
@@ -92,6 +103,16 @@ fn verdict(m: &ReleaseManifest, policy: &DirectivePolicy, tier: &TierConfig) -> 
     }
     if let Some(r) = runs.iter().find(|r| r.status != RunStatus::Completed) {
         return TierVerdict::Running { attempt: r.attempt };
+    }
+    // A refused dispatch is not retried blindly: the same request would be refused again.
+    if let Some(r) = runs
+        .iter()
+        .find(|r| r.conclusion == Some(Conclusion::Refused))
+    {
+        return TierVerdict::Refused {
+            correlation_id: r.correlation_id.clone(),
+            reason: r.refusal.clone().unwrap_or_default(),
+        };
     }
     let failures = u32::try_from(runs.iter().filter(|r| failed(r)).count()).unwrap_or(u32::MAX);
     if failures == 0 {
@@ -248,6 +269,20 @@ pub(super) fn plan(d: &mut Draft<'_>, phase: TierPhase) {
                     format!("tier {} (attempt {attempt}) to finish", tier.name),
                 );
             }
+            TierVerdict::Refused {
+                correlation_id,
+                reason,
+            } => {
+                // Keyed by the dispatch: a refusal after a `retry` is escalated again.
+                d.escalate(
+                    format!("refused:{correlation_id}"),
+                    format!(
+                        "GitHub refused to dispatch tier {} ({} in {}): {reason}; fix the workflow, then answer `/convoy retry {}`",
+                        tier.name, tier.workflow, tier.repo, tier.name
+                    ),
+                    Owner::Human,
+                );
+            }
             TierVerdict::Pending => dispatch(d, &tier, RunKind::Tier, 1, &shas),
             TierVerdict::Retrying { failures } => {
                 dispatch(d, &tier, RunKind::Tier, failures + 1, &shas)
@@ -271,14 +306,19 @@ pub(super) fn plan(d: &mut Draft<'_>, phase: TierPhase) {
                     dispatch(d, &tier, RunKind::AutoFix, n, &shas);
                 } else {
                     let key = format!("tier:{}:{}", tier.name, fingerprint(&shas));
+                    let refused = fixes
+                        .last()
+                        .and_then(|f| f.refusal.as_deref())
+                        .map(|m| format!("; GitHub refused to dispatch the auto-fix: {m}"));
                     let reason = format!(
-                        "tier {} failed {failures} time(s) on the staged SHAs{}",
+                        "tier {} failed {failures} time(s) on the staged SHAs{}{}",
                         tier.name,
                         if budget > 0 {
                             " and auto-fix did not help"
                         } else {
                             ""
-                        }
+                        },
+                        refused.unwrap_or_default()
                     );
                     d.escalate(key, reason, Owner::Human);
                 }
@@ -338,6 +378,7 @@ fn dispatch(
             superseded: false,
             dispatched_at: d.now,
             completed_at: None,
+            refusal: None,
         });
         let what = match kind {
             RunKind::Tier if attempt > 1 => {
@@ -439,5 +480,6 @@ pub fn tiers_report(v: &TierVerdict) -> String {
         TierVerdict::Retrying { failures } => format!("failed {failures}×, retrying"),
         TierVerdict::Exhausted { failures } => format!("failed {failures}×"),
         TierVerdict::Pending => "not run yet".to_owned(),
+        TierVerdict::Refused { reason, .. } => format!("refused by GitHub: {reason}"),
     }
 }

@@ -423,12 +423,18 @@ pub enum Conclusion {
     ActionRequired,
     /// Stale (counts as failed).
     Stale,
+    /// convoy's own: GitHub refused the dispatch (a 4xx such as 422 "Unexpected inputs
+    /// provided"), so no run exists; `refusal` holds GitHub's message. Not an attempt: the tier
+    /// waits for a person (`/convoy retry <tier>`), it is not dispatched again by itself.
+    Refused,
 }
 
 impl Conclusion {
     /// Parses GitHub's spelling (`success`, `timed_out`, …).
     pub fn parse(s: &str) -> Option<Conclusion> {
-        serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
+        serde_json::from_value(serde_json::Value::String(s.to_owned()))
+            .ok()
+            .filter(|c| *c != Conclusion::Refused)
     }
 
     /// Whether the run counts as passed.
@@ -476,6 +482,9 @@ pub struct TierRun {
     /// When it completed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub completed_at: Option<Timestamp>,
+    /// GitHub's message when it refused the dispatch (conclusion `refused`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
 }
 
 /// The human gates.

@@ -142,7 +142,8 @@ fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
 
 /// Whether `key` may be an escalation key: the ones convoy makes are built from repo names,
 /// tier names, numbers and hex digits, joined by single `:`s (`tier:<name>:<fingerprint>`,
-/// `conflict:<repo>:<pull>`, `blocked:<repo>:<pull>`, `missing-base:<repo>`). The other
+/// `conflict:<repo>:<pull>`, `blocked:<repo>:<pull>`, `missing-base:<repo>`,
+/// `refused:<correlation id>`). The other
 /// markers' prefixes are reserved: a malformed one of them is no escalation key.
 fn escalation_key(key: &str) -> bool {
     key.split(':').all(|part| !part.is_empty())

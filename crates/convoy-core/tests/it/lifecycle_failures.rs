@@ -371,3 +371,100 @@ fn a_redelivered_comment_is_carried_out_once() {
     assert_eq!(again.manifest.approvals.len(), 1);
     assert_eq!(again.manifest.history, once.manifest.history);
 }
+
+#[test]
+fn a_refused_dispatch_escalates_once_and_waits_for_retry() {
+    use convoy::lifecycle::action::{ActionOutcome, Executed, refused_dispatches};
+    use convoy::lifecycle::{TierVerdict, settle, tier_verdicts};
+    let m = release(Directive::Careful);
+    let mut w = world(&m);
+    let is_dispatch = |a: &Action| matches!(a, Action::DispatchWorkflow { .. });
+    let d = drive(m, &mut w, Conclusion::Success, |d| {
+        d.actions.iter().any(|a| is_dispatch(&a.action))
+    });
+    let message = r#"Unexpected inputs provided: ["attempt", "refs", "tier"]"#;
+    let executed: Vec<Executed> = d
+        .actions
+        .iter()
+        .map(|a| Executed {
+            planned: a.clone(),
+            outcome: if is_dispatch(&a.action) {
+                ActionOutcome::Refused {
+                    reason: message.to_owned(),
+                }
+            } else {
+                ActionOutcome::AlreadyDone
+            },
+        })
+        .collect();
+    assert_eq!(refused_dispatches(&executed).len(), 1, "the run fails");
+    let settled = settle(&d, &d.manifest, &executed);
+    let run = settled.tier_runs.last().unwrap().clone();
+    assert_eq!(run.conclusion, Some(Conclusion::Refused));
+    assert_eq!(run.refusal.as_deref(), Some(message));
+    assert!(
+        settled
+            .history
+            .iter()
+            .any(|h| h.to.as_deref() == Some("refused"))
+    );
+
+    // The next decision escalates it and dispatches nothing.
+    let next = decide(&settled, &w.observed, &reconcile(), t0());
+    assert!(
+        !next.actions.iter().any(|a| is_dispatch(&a.action)),
+        "{:#?}",
+        next.actions
+    );
+    let key = format!("refused:{}", run.correlation_id);
+    assert!(
+        next.manifest
+            .escalations
+            .iter()
+            .any(|e| e.key == key && e.reason.contains(message))
+    );
+    let kinds: Vec<_> = next.actions.iter().map(|a| a.action.kind()).collect();
+    assert!(
+        kinds.contains(&"comment") && kinds.contains(&"add_label"),
+        "{kinds:?}"
+    );
+    assert!(
+        tier_verdicts(&next.manifest, run.phase)
+            .iter()
+            .any(|(t, v)| *t == run.tier && matches!(v, TierVerdict::Refused { .. }))
+    );
+    for a in &next.actions {
+        w.apply(&a.action).unwrap();
+    }
+    // Deciding again changes nothing and does nothing.
+    let again = decide(&next.manifest, &w.observed, &reconcile(), t0());
+    assert!(
+        !again.changed && again.actions.is_empty(),
+        "{:#?}",
+        again.actions
+    );
+
+    // `/convoy retry <tier>` sets the refused run aside and dispatches once more.
+    let retry = decide(
+        &next.manifest,
+        &w.observed,
+        &command(
+            "dev",
+            Command::Retry {
+                tier: Some(run.tier.clone()),
+            },
+        ),
+        t0(),
+    );
+    let fresh = retry.manifest.tier_runs.last().unwrap();
+    assert_ne!(fresh.correlation_id, run.correlation_id);
+    assert_eq!(fresh.attempt, 1);
+    assert!(retry.actions.iter().any(|a| is_dispatch(&a.action)));
+    assert!(
+        retry
+            .manifest
+            .escalations
+            .iter()
+            .all(|e| e.resolved_at.is_some())
+    );
+}

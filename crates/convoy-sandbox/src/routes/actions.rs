@@ -121,12 +121,17 @@ pub async fn dispatch(
         ));
     };
     let given = req.inputs.clone().unwrap_or_default();
-    let unexpected: Vec<&String> = given
+    // GitHub names them sorted, as a JSON array: `Unexpected inputs provided: ["a", "b"]`.
+    let mut unexpected: Vec<&String> = given
         .keys()
         .filter(|k| !declared.contains_key(*k))
         .collect();
+    unexpected.sort();
     if !unexpected.is_empty() {
-        let names: Vec<String> = unexpected.iter().map(|s| format!("\"{s}\"")).collect();
+        let names: Vec<String> = unexpected
+            .iter()
+            .map(|s| Value::String((*s).clone()).to_string())
+            .collect();
         return Err(ApiError::unprocessable(format!(
             "Unexpected inputs provided: [{}]",
             names.join(", ")
