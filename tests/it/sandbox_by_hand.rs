@@ -3,7 +3,6 @@
 //! deliveries, `curl` for the people. The walk-through's shell blocks run exactly as written.
 
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
@@ -47,22 +46,7 @@ fn have(tool: &str) -> bool {
 
 /// `convoy sandbox serve` as the doc starts it, without `--seed`; returns the child and its URL.
 fn serve() -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_convoy"))
-        .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {line:?}"))
-        .to_owned();
-    (child, url)
+    crate::sandbox_support::serve_convoy(&[])
 }
 
 #[test]

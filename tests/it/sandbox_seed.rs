@@ -2,8 +2,7 @@
 
 use crate::sandbox_support;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use convoy::sandbox::{Sandbox, Seed};
 use sandbox_support::{call, client, push};
@@ -109,26 +108,14 @@ async fn seeded_example_serves_and_is_deterministic() {
         .unwrap();
 }
 
-/// Starts `convoy sandbox serve` and returns the child and its URL.
+/// Starts `convoy sandbox serve` with `seed` and `data` and returns the child and its URL.
 fn serve(seed: &std::path::Path, data: &std::path::Path) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_convoy"))
-        .args(["sandbox", "serve", "--addr", "127.0.0.1:0", "--seed"])
-        .arg(seed)
-        .arg("--data-dir")
-        .arg(data)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("first line: {line:?}"))
-        .to_owned();
+    let (child, url) = sandbox_support::serve_convoy(&[
+        "--seed".as_ref(),
+        seed.as_os_str(),
+        "--data-dir".as_ref(),
+        data.as_os_str(),
+    ]);
     assert!(url.starts_with("http://127.0.0.1:"));
     (child, url)
 }

@@ -98,3 +98,27 @@ pub async fn push(
     assert_eq!(a.status, 201, "{:?}", a.body);
     a.body["sha"].as_str().unwrap().to_owned()
 }
+
+/// Starts `convoy sandbox serve --addr 127.0.0.1:0` with `args` after it; returns the child and
+/// the URL from its first stdout line (`listening on URL`).
+pub fn serve_convoy(args: &[&std::ffi::OsStr]) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_convoy"))
+        .args(["sandbox", "serve", "--addr", "127.0.0.1:0"])
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("first line: {line:?}"))
+        .to_owned();
+    (child, url)
+}
