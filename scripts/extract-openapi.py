@@ -32,7 +32,9 @@ DROP = {"example", "examples", "externalDocs", "discriminator", "xml", "readOnly
 
 
 def main():
-    src = sys.argv[1] if len(sys.argv) > 1 else "../shared/github/rest-api.github.com.json"
+    if len(sys.argv) < 2:
+        sys.exit("usage: scripts/extract-openapi.py PATH/TO/api.github.com.json (from the npm package @octokit/openapi 23.0.2, generated/api.github.com.json)")
+    src = sys.argv[1]
     with open(src) as f:
         api = json.load(f)
     comps = api["components"]

@@ -35,11 +35,15 @@ EVENTS = [
     "milestone",
 ]
 
-DEFAULT_SOURCE = "/work/shared/github/webhook-examples.api.github.com.json"
 
 
 def main() -> int:
-    source = sys.argv[1] if len(sys.argv) > 1 else DEFAULT_SOURCE
+    if len(sys.argv) < 2:
+        sys.exit(
+            "usage: scripts/extract-webhook-fixtures.py PATH/TO/api.github.com/index.json"
+            " (the examples of the npm package @octokit/webhooks-examples 7.6.1)"
+        )
+    source = sys.argv[1]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out_dir = os.path.join(root, "tests", "fixtures", "webhooks")
     os.makedirs(out_dir, exist_ok=True)

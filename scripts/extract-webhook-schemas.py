@@ -21,7 +21,9 @@ issue_comment$created issue_comment$edited check_run$created check_run$completed
 
 
 def main():
-    src = sys.argv[1] if len(sys.argv) > 1 else "../shared/github/webhook-schemas.json"
+    if len(sys.argv) < 2:
+        sys.exit("usage: scripts/extract-webhook-schemas.py PATH/TO/schema.json (from the npm package @octokit/webhooks-schemas 7.6.1)")
+    src = sys.argv[1]
     with open(src) as f:
         defs = json.load(f)["definitions"]
     keep = {}
