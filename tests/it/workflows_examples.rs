@@ -105,6 +105,39 @@ fn action_yml_declares_the_outputs_convoy_writes_and_this_versions_image() {
     );
 }
 
+/// `examples/convoy.json` names its schema by a URL, not a relative path, so a copy in another
+/// repository is still checked by editors: the file in convoy's repository at the major-version
+/// tag that `uses: convoy-dev/convoy@v<major>` runs (release.yml moves that tag).
+#[test]
+fn example_config_names_the_published_schema_of_this_major_version() {
+    use convoy::model::schema::{Document, SCHEMA_BASE_URL};
+    let config: serde_json::Value = serde_json::from_str(CONFIG).unwrap();
+    let url = config["$schema"].as_str().unwrap();
+    assert_eq!(url, Document::Config.url());
+    let major = env!("CARGO_PKG_VERSION").split('.').next().unwrap();
+    let prefix = format!("https://raw.githubusercontent.com/convoy-dev/convoy/v{major}/");
+    assert!(
+        SCHEMA_BASE_URL.starts_with(&prefix),
+        "{SCHEMA_BASE_URL} is at tag v{major}"
+    );
+    let path = url.strip_prefix(&prefix).unwrap();
+    assert!(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(path)
+            .is_file(),
+        "{path} exists in the repository"
+    );
+    let committed: serde_json::Value =
+        serde_json::from_str(Document::Config.schema_text()).unwrap();
+    assert_eq!(committed["$id"], url, "the schema's $id is the same URL");
+    // The release workflow moves exactly that tag.
+    assert!(
+        include_str!("../../.github/workflows/release.yml")
+            .contains(&format!("major tag (v{major})")),
+        "release.yml moves the major tag"
+    );
+}
+
 /// The inputs of every tier dispatch in a rehearsal of the example config.
 fn tier_dispatches() -> Vec<std::collections::BTreeMap<String, String>> {
     let rehearsal = play(&release(Directive::Careful), 200, false);

@@ -11,6 +11,11 @@ use serde_json::Value;
 use super::config::Config;
 use super::manifest::ReleaseManifest;
 
+/// The published schemas' directory: convoy's repository at the major-version tag that release
+/// builds move (`.github/workflows/release.yml`), served raw by GitHub.
+pub const SCHEMA_BASE_URL: &str =
+    "https://raw.githubusercontent.com/convoy-dev/convoy/v0/schemas/";
+
 /// Which of convoy's documents a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Document {
@@ -37,6 +42,14 @@ impl Document {
         }
     }
 
+    /// Where the published schema lives: `$id` of the generated schema, and the `$schema` a
+    /// `convoy.json` names so that editors check it. It points at the file in convoy's repository
+    /// at the major-version tag (`v0`) that `uses: convoy-dev/convoy@v0` runs, so a config copied
+    /// anywhere is checked against the schema of the convoy that will read it.
+    pub fn url(self) -> String {
+        format!("{SCHEMA_BASE_URL}{}", self.schema_file())
+    }
+
     /// What the document is called in messages.
     pub fn noun(self) -> &'static str {
         match self {
@@ -56,10 +69,7 @@ impl Document {
         if let Value::Object(map) = &mut schema {
             map.insert(
                 "$id".to_owned(),
-                Value::String(format!(
-                    "https://github.com/convoy-release/convoy/schemas/{}",
-                    self.schema_file()
-                )),
+                Value::String(self.url()),
             );
         }
         schema
