@@ -6,6 +6,7 @@ mod action_run;
 mod action_shell;
 mod chaos;
 mod cli;
+mod doc_links;
 mod docs;
 mod e2e_sandbox;
 mod github_client;

@@ -13,8 +13,7 @@ use super::manifest::ReleaseManifest;
 
 /// The published schemas' directory: convoy's repository at the major-version tag that release
 /// builds move (`.github/workflows/release.yml`), served raw by GitHub.
-pub const SCHEMA_BASE_URL: &str =
-    "https://raw.githubusercontent.com/convoy-dev/convoy/v0/schemas/";
+pub const SCHEMA_BASE_URL: &str = "https://raw.githubusercontent.com/convoy-dev/convoy/v0/schemas/";
 
 /// Which of convoy's documents a schema describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,10 +66,7 @@ impl Document {
         }
         .to_value();
         if let Value::Object(map) = &mut schema {
-            map.insert(
-                "$id".to_owned(),
-                Value::String(self.url()),
-            );
+            map.insert("$id".to_owned(), Value::String(self.url()));
         }
         schema
     }
