@@ -116,10 +116,10 @@ pub fn repo(base: &str, st: &State, r: &Repo) -> Value {
         "pushed_at": ts(r.pushed),
         "created_at": ts(r.created),
         "updated_at": ts(r.pushed),
-        "allow_merge_commit": true,
-        "allow_squash_merge": true,
-        "allow_rebase_merge": true,
-        "delete_branch_on_merge": false,
+        "allow_merge_commit": r.settings.allow_merge_commit,
+        "allow_squash_merge": r.settings.allow_squash_merge,
+        "allow_rebase_merge": r.settings.allow_rebase_merge,
+        "delete_branch_on_merge": r.settings.delete_branch_on_merge,
         "network_count": 0,
         "subscribers_count": 0,
     });
@@ -301,10 +301,11 @@ pub fn branch(
     full: &str,
     name: &str,
     c: &CommitInfo,
-    required: &[String],
+    protection: &crate::protection::BranchProtection,
 ) -> Value {
     let u = repo_url(base, full);
-    let protected = !required.is_empty();
+    let protected = protection.is_protected();
+    let required = &protection.required_checks;
     let checks: Vec<Value> = required
         .iter()
         .map(|c| json!({"context": c, "app_id": null}))

@@ -10,10 +10,12 @@ pub mod chaos;
 pub mod cli;
 pub mod error;
 pub mod faults;
+pub mod gate;
 pub mod git;
 pub mod json;
 pub mod middleware;
 pub mod ops;
+pub mod protection;
 pub mod routes;
 pub mod runs;
 pub mod seed;
@@ -255,7 +257,8 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
             issues: BTreeMap::new(),
             labels: BTreeMap::new(),
             milestones: Vec::new(),
-            required_checks: sr.required_checks.clone(),
+            settings: sr.settings.clone(),
+            protection: sr.protections(),
             statuses: Vec::new(),
             releases: Vec::new(),
             created: now,

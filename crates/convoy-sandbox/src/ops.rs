@@ -207,7 +207,18 @@ pub async fn pull_facts(st: &mut State, key: &str, number: u64) -> Result<PullFa
         match git.merge_tree(&base_sha, &head, None).await? {
             MergeOutcome::Clean(_) => {
                 facts.mergeable = Some(true);
-                facts.mergeable_state = if st.check_gap(key, &base_ref, &head).is_some() {
+                let behind = !git.is_ancestor(&base_sha, &head).await?;
+                let strict = st.repos[key]
+                    .protection
+                    .get(&base_ref)
+                    .is_some_and(|p| p.strict && !p.required_checks.is_empty());
+                facts.mergeable_state = if behind && strict {
+                    "behind".to_owned()
+                } else if ["merge", "squash", "rebase"]
+                    .iter()
+                    .all(|m| st.merge_refusal(key, number, "", m, behind).is_some())
+                {
+                    // Blocked only when no merge method the repository allows would go through.
                     "blocked".to_owned()
                 } else {
                     "clean".to_owned()

@@ -11,6 +11,8 @@ use anyhow::{Context, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::protection::{BranchProtection, Protections, RepoSettings};
+
 /// Everything a sandbox starts with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -122,10 +124,18 @@ pub struct SeedRepo {
     #[serde(default)]
     pub files: BTreeMap<String, String>,
     /// Branch protection: branch → status-check contexts (commit statuses or check-run names)
-    /// that must pass on a pull request's head before it can merge into that branch.
-    /// Default: none.
+    /// that must pass on a pull request's head before it can merge into that branch. A shorthand
+    /// for `protection.<branch>.required_checks` (the two lists are joined). Default: none.
     #[serde(default)]
     pub required_checks: BTreeMap<String, Vec<String>>,
+    /// Repository settings: allowed merge methods, automatic deletion of head branches.
+    /// Default: GitHub's defaults (every method allowed, head branches kept).
+    #[serde(default)]
+    pub settings: RepoSettings,
+    /// Branch protection: branch → what protects it (required checks, strict mode, reviews,
+    /// linear history, merge queue, pull-request-only, bypass actors). Default: none.
+    #[serde(default)]
+    pub protection: BTreeMap<String, BranchProtection>,
     /// Labels that exist in the repository. Default: none.
     #[serde(default)]
     pub labels: Vec<String>,
@@ -135,6 +145,23 @@ pub struct SeedRepo {
     /// Issues. Default: none.
     #[serde(default)]
     pub issues: Vec<SeedIssue>,
+}
+
+impl SeedRepo {
+    /// The protection of every branch: `protection` with the `required_checks` shorthand
+    /// joined in.
+    pub fn protections(&self) -> Protections {
+        let mut all = self.protection.clone();
+        for (branch, checks) in &self.required_checks {
+            let p = all.entry(branch.clone()).or_default();
+            for c in checks {
+                if !p.required_checks.contains(c) {
+                    p.required_checks.push(c.clone());
+                }
+            }
+        }
+        all
+    }
 }
 
 fn default_branch() -> String {
@@ -262,6 +289,8 @@ impl Seed {
             },
             files,
             required_checks: BTreeMap::new(),
+            settings: RepoSettings::default(),
+            protection: BTreeMap::new(),
             labels: Vec::new(),
             milestones: Vec::new(),
             issues: Vec::new(),

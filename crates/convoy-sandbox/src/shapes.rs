@@ -290,7 +290,7 @@ pub fn pull(base: &str, st: &State, r: &Repo, i: &Issue, facts: Option<&PullFact
         "merge_commit_sha": p.merge_commit_sha,
         "assignee": null,
         "assignees": [],
-        "requested_reviewers": [],
+        "requested_reviewers": p.requested_reviewers.iter().map(|l| user(base, st, l)).collect::<Vec<_>>(),
         "requested_teams": [],
         "head": side(&p.head_ref, &p.head_sha),
         "base": side(&p.base_ref, &base_sha),
@@ -319,6 +319,26 @@ pub fn pull(base: &str, st: &State, r: &Repo, i: &Issue, facts: Option<&PullFact
         }
     }
     v
+}
+
+/// A `pull-request-review`.
+pub fn review(base: &str, st: &State, r: &Repo, number: u64, rv: &crate::state::Review) -> Value {
+    let full = r.full_name();
+    let html = format!("{base}/{full}/pull/{number}#pullrequestreview-{}", rv.id);
+    let pull_url = format!("{}/pulls/{number}", repo_url(base, &full));
+    json!({
+        "id": rv.id,
+        "node_id": node_id("PullRequestReview", rv.id),
+        "user": user(base, st, &rv.user),
+        "body": rv.body,
+        "state": rv.state,
+        "html_url": html,
+        "pull_request_url": pull_url,
+        "_links": {"html": {"href": html}, "pull_request": {"href": pull_url}},
+        "submitted_at": ts(rv.submitted),
+        "commit_id": rv.commit_id,
+        "author_association": association(st, r, &rv.user),
+    })
 }
 
 /// An `issue-comment`.

@@ -110,8 +110,10 @@ pub struct Repo {
     pub labels: BTreeMap<String, Label>,
     /// Milestones, numbered from 1.
     pub milestones: Vec<Milestone>,
-    /// Required status-check contexts per protected branch.
-    pub required_checks: BTreeMap<String, Vec<String>>,
+    /// Merge methods allowed, automatic head-branch deletion.
+    pub settings: crate::protection::RepoSettings,
+    /// Protection per branch (a branch not in the map is unprotected).
+    pub protection: crate::protection::Protections,
     /// Commit statuses, oldest first.
     pub statuses: Vec<Status>,
     /// Releases, oldest first.
@@ -207,6 +209,27 @@ pub struct Pull {
     pub merged_at: Option<i64>,
     /// Who merged it.
     pub merged_by: Option<String>,
+    /// Reviews, oldest first.
+    pub reviews: Vec<Review>,
+    /// Users asked to review and not yet reviewing.
+    pub requested_reviewers: Vec<String>,
+}
+
+/// A pull request review.
+#[derive(Debug, Clone)]
+pub struct Review {
+    /// Global id.
+    pub id: u64,
+    /// Reviewer login.
+    pub user: String,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED` or `DISMISSED`.
+    pub state: String,
+    /// Body.
+    pub body: String,
+    /// The head commit the review was made on.
+    pub commit_id: String,
+    /// Submission time.
+    pub submitted: i64,
 }
 
 /// A label.
@@ -364,66 +387,7 @@ pub struct Run {
     pub started: Option<i64>,
 }
 
-/// Why a required status check does not pass.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CheckGap {
-    /// No status or check run reported it.
-    Expected(String),
-    /// Reported, not finished.
-    InProgress(String),
-    /// Reported as failed.
-    Failing(String),
-}
-
-impl CheckGap {
-    /// GitHub's 405 message for a merge blocked by this gap.
-    pub fn message(&self) -> String {
-        match self {
-            Self::Expected(c) => format!("Required status check \"{c}\" is expected."),
-            Self::InProgress(c) => format!("Required status check \"{c}\" is in progress."),
-            Self::Failing(c) => format!("Required status check \"{c}\" is failing."),
-        }
-    }
-}
-
 impl State {
-    /// The first required check of `base` that does not pass on `sha`, if any.
-    pub fn check_gap(&self, key: &str, base: &str, sha: &str) -> Option<CheckGap> {
-        let repo = self.repos.get(key)?;
-        for context in repo.required_checks.get(base)? {
-            let status = repo
-                .statuses
-                .iter()
-                .rev()
-                .find(|s| s.sha == sha && &s.context == context);
-            let check = self
-                .check_runs
-                .values()
-                .rev()
-                .find(|c| c.repo == key && c.head_sha == sha && &c.name == context);
-            let passed = status.is_some_and(|s| s.state == "success")
-                || check.is_some_and(|c| {
-                    matches!(
-                        c.conclusion.as_deref(),
-                        Some("success" | "neutral" | "skipped")
-                    )
-                });
-            if passed {
-                continue;
-            }
-            let failed = status.is_some_and(|s| s.state == "failure" || s.state == "error")
-                || check.is_some_and(|c| c.status == "completed");
-            return Some(if failed {
-                CheckGap::Failing(context.clone())
-            } else if status.is_some() || check.is_some() {
-                CheckGap::InProgress(context.clone())
-            } else {
-                CheckGap::Expected(context.clone())
-            });
-        }
-        None
-    }
-
     /// Advances the logical clock by a second and returns it.
     pub fn now(&mut self) -> i64 {
         self.clock += 1;

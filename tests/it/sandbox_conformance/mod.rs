@@ -9,6 +9,7 @@
 mod checker;
 mod ci;
 mod issues;
+mod protected;
 mod pulls;
 mod repos;
 
@@ -24,7 +25,24 @@ use checker::{Checker, SUBSET};
 
 #[tokio::test]
 async fn responses_and_requests_match_github_openapi() {
-    let sandbox = Sandbox::start(Seed::demo(), None).await.unwrap();
+    let mut seed = Seed::demo();
+    let api = seed
+        .repos
+        .iter_mut()
+        .find(|r| r.name == "acme/api")
+        .unwrap();
+    api.branches.insert("prod".into(), "main".into());
+    api.protection.insert(
+        "prod".into(),
+        convoy::sandbox::protection::BranchProtection {
+            required_checks: vec!["ci".into()],
+            strict: true,
+            required_approving_reviews: 1,
+            linear_history: true,
+            ..Default::default()
+        },
+    );
+    let sandbox = Sandbox::start(seed, None).await.unwrap();
     let octo = client(&sandbox.url(), "t-bot");
     let spec: Value = serde_json::from_str(SUBSET).unwrap();
     let mut c = Checker {
@@ -42,6 +60,7 @@ async fn responses_and_requests_match_github_openapi() {
     ci::statuses_and_checks(&mut c, r, &head_sha).await;
     issues::issues_and_comments(&mut c, r, n).await;
     repos::collaborators_and_releases(&mut c, r).await;
+    protected::protection_and_reviews(&mut c, r).await;
 
     let all: BTreeSet<String> = c.spec["operations"]
         .as_object()
@@ -87,5 +106,5 @@ fn the_checker_is_not_vacuous() {
     bad["object"]["sha"] = json!(1);
     assert!(!v.is_valid(&bad));
     let ops: BTreeMap<String, Value> = serde_json::from_value(spec["operations"].clone()).unwrap();
-    assert_eq!(ops.len(), 43);
+    assert_eq!(ops.len(), 49);
 }

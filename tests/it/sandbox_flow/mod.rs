@@ -5,4 +5,5 @@ mod events;
 mod faults;
 mod http;
 mod issues;
+mod protected_org;
 mod protection;

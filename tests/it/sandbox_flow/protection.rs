@@ -52,10 +52,14 @@ async fn required_checks_block_merges() {
         octocrab::Error::GitHub { source, .. } => (source.status_code.as_u16(), source.message),
         other => panic!("{other:?}"),
     };
+    // Two required checks missing: GitHub counts them.
     let e = pulls.merge(pr.number).send().await.unwrap_err();
     assert_eq!(
         msg(e),
-        (405, "Required status check \"ci\" is expected.".to_owned())
+        (
+            405,
+            "2 of 2 required status checks are expected.".to_owned()
+        )
     );
 
     let repos = octo.repos("acme", "web");

@@ -232,6 +232,18 @@ pub async fn put(
             format!("Branch {branch} not found"),
         ));
     };
+    if repo
+        .protection
+        .get(&branch)
+        .is_some_and(|p| p.refuses_push(&c.login))
+    {
+        // GitHub answers a write that a rule forbids with 409 and the rule's words, not with
+        // the "does not match" of a stale blob sha.
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            crate::protection::rule_violation_message(),
+        ));
+    }
     let existing = repo
         .git
         .ls_tree(&tip, &path, false)

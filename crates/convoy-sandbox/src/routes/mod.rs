@@ -11,6 +11,7 @@ mod merge_async;
 mod paging;
 mod pulls;
 mod repos;
+mod reviews;
 
 use axum::Router;
 use axum::routing::{get, patch, post, put};
@@ -27,6 +28,7 @@ pub const REQUEST_BODY_LIMIT: usize = 64 * 1024 * 1024;
 pub fn router(app: Shared) -> Router {
     let repo = Router::new()
         .route("/branches/{*branch}", get(repos::get_branch))
+        .route("/rules/branches/{*branch}", get(repos::branch_rules))
         .route("/collaborators/{user}/permission", get(repos::permission))
         .route("/git/ref/{*name}", get(repos::get_ref))
         .route("/git/matching-refs/{*name}", get(repos::matching_refs))
@@ -51,6 +53,15 @@ pub fn router(app: Shared) -> Router {
             get(pulls::get).patch(pulls::update).post(pulls::update),
         )
         .route("/pulls/{number}/merge", put(pulls::merge))
+        .route(
+            "/pulls/{number}/reviews",
+            get(reviews::list).post(reviews::create),
+        )
+        .route(
+            "/pulls/{number}/requested_reviewers",
+            post(reviews::request_reviewers),
+        )
+        .route("/pulls/{number}/update-branch", put(reviews::update_branch))
         .route("/pulls/{number}/merge-async", put(merge_async::request))
         .route(
             "/pulls/{number}/merge-async/{uuid}",

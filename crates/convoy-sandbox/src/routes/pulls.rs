@@ -163,6 +163,8 @@ pub async fn create(
             merge_commit_sha: None,
             merged_at: None,
             merged_by: None,
+            reviews: Vec::new(),
+            requested_reviewers: Vec::new(),
         }),
     };
     if let Some(repo) = st.repos.get_mut(&k) {
@@ -367,13 +369,22 @@ pub async fn merge_pull(
             "Head branch was modified. Review and try the merge again.",
         ));
     }
-    if let Some(gap) = st.check_gap(&k, &p.base_ref, &p.head_sha) {
-        return Err(ApiError::new(StatusCode::METHOD_NOT_ALLOWED, gap.message()));
-    }
     let method = req.merge_method.as_deref().unwrap_or("merge");
+    if !matches!(method, "merge" | "squash" | "rebase") {
+        return Err(ApiError::validation(
+            "PullRequest",
+            "merge_method",
+            "invalid",
+            None,
+        ));
+    }
     let Some(base_sha) = repo.branch(&p.base_ref).cloned() else {
         return Err(not_mergeable());
     };
+    let behind = !git.is_ancestor(&base_sha, &p.head_sha).await?;
+    if let Some((status, text)) = st.merge_refusal(&k, n, login, method, behind) {
+        return Err(ApiError::new(status, text));
+    }
     let MergeOutcome::Clean(tree) = git.merge_tree(&base_sha, &p.head_sha, None).await? else {
         return Err(not_mergeable());
     };
@@ -435,14 +446,8 @@ pub async fn merge_pull(
             }
             onto
         }
-        _ => {
-            return Err(ApiError::validation(
-                "PullRequest",
-                "merge_method",
-                "invalid",
-                None,
-            ));
-        }
+        // Checked above: merge, squash and rebase are the only methods that get here.
+        _ => return Err(not_mergeable()),
     };
     let base_ref = format!("refs/heads/{}", p.base_ref);
     ops::set_ref(base, st, &k, &base_ref, Some(&new_sha), login).await?;
@@ -464,5 +469,28 @@ pub async fn merge_pull(
     let pr = ops::pull_json(base, st, &k, n).await?;
     let payload = json!({"action": "closed", "number": n, "pull_request": pr});
     webhooks::emit(base, st, &k, "pull_request", login, payload);
+    delete_merged_head(base, st, &k, &p.head_ref, login).await?;
     Ok(new_sha)
+}
+
+/// "Automatically delete head branches": after a merge, GitHub deletes the head branch unless
+/// it is the default branch or protected.
+async fn delete_merged_head(
+    base: &str,
+    st: &mut crate::state::State,
+    k: &str,
+    head: &str,
+    login: &str,
+) -> ApiResult<()> {
+    let repo = &st.repos[k];
+    let refname = format!("refs/heads/{head}");
+    if !repo.settings.delete_branch_on_merge
+        || head == repo.default_branch
+        || repo.protection.get(head).is_some_and(|p| p.is_protected())
+        || !repo.refs.contains_key(&refname)
+    {
+        return Ok(());
+    }
+    ops::set_ref(base, st, k, &refname, None, login).await?;
+    Ok(())
 }

@@ -32,7 +32,8 @@ pub async fn get_repo(
     Ok(reply(StatusCode::OK, v))
 }
 
-/// `GET /repos/{owner}/{repo}/branches/{branch}` (slashes encoded or not)
+/// `GET /repos/{owner}/{repo}/branches/{branch}` (slashes encoded or not), and
+/// `GET …/branches/{branch}/protection` (the router's catch-all takes both).
 pub async fn get_branch(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
@@ -40,21 +41,58 @@ pub async fn get_branch(
 ) -> ApiResult {
     let mut st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Read)?;
+    if let Some(name) = b.strip_suffix("/protection")
+        && !st.repos[&k].refs.contains_key(&format!("refs/heads/{b}"))
+    {
+        return branch_protection(&app.base, &st, &k, name);
+    }
     let sha = st.repos[&k]
         .branch(&b)
         .cloned()
         .ok_or_else(|| ApiError::new(StatusCode::NOT_FOUND, "Branch not found"))?;
     let info = st.commit(&k, &sha).await?;
     let full = st.repos[&k].full_name();
-    let required = st.repos[&k]
-        .required_checks
-        .get(&b)
-        .cloned()
-        .unwrap_or_default();
+    let protection = st.repos[&k].protection.get(&b).cloned().unwrap_or_default();
     Ok(reply(
         StatusCode::OK,
-        json::branch(&app.base, &st, &full, &b, &info, &required),
+        json::branch(&app.base, &st, &full, &b, &info, &protection),
     ))
+}
+
+/// `GET …/branches/{branch}/protection`: classic protection, 404 `Branch not protected`.
+fn branch_protection(base: &str, st: &crate::state::State, k: &str, name: &str) -> ApiResult {
+    let repo = &st.repos[k];
+    if repo.branch(name).is_none() {
+        return Err(ApiError::new(StatusCode::NOT_FOUND, "Branch not found"));
+    }
+    match repo.protection.get(name) {
+        Some(p) if p.is_protected() => {
+            let url = format!(
+                "{}/branches/{name}/protection",
+                json::repo_url(base, &repo.full_name())
+            );
+            Ok(reply(StatusCode::OK, p.classic_json(&url)))
+        }
+        _ => Err(ApiError::new(StatusCode::NOT_FOUND, "Branch not protected")),
+    }
+}
+
+/// `GET /repos/{owner}/{repo}/rules/branches/{branch}`: the rules that apply to a branch, in
+/// ruleset form (`[]` for an unprotected branch, as GitHub answers; a branch that does not
+/// exist has no rules either).
+pub async fn branch_rules(
+    State(app): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((o, r, b)): Path<(String, String, String)>,
+) -> ApiResult {
+    let st = app.state.lock().await;
+    let k = authorize(&st, &c, &o, &r, Permission::Read)?;
+    let rules = st.repos[&k]
+        .protection
+        .get(&b)
+        .map(|p| p.rules_json())
+        .unwrap_or_default();
+    Ok(reply(StatusCode::OK, json!(rules)))
 }
 
 /// `GET /repos/{owner}/{repo}/collaborators/{username}/permission`
@@ -194,6 +232,7 @@ pub async fn update_ref(
     let Some(old) = st.repos[&k].refs.get(&refname).cloned() else {
         return Err(ApiError::unprocessable("Reference does not exist"));
     };
+    refuse_protected_push(&st, &k, &refname, &c.login)?;
     let git = st.repos[&k].git.clone();
     let sha = match git.resolve_commit(&req.sha).await? {
         Some(s) if s.eq_ignore_ascii_case(&req.sha) => s,
@@ -225,8 +264,26 @@ pub async fn delete_ref(
     if refname == format!("refs/heads/{}", st.repos[&k].default_branch) {
         return Err(ApiError::unprocessable("Cannot delete the default branch"));
     }
+    refuse_protected_push(&st, &k, &refname, &c.login)?;
     ops::set_ref(&app.base, &mut st, &k, &refname, None, &c.login).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// 422 with GitHub's rule-violation text when `refname` is a branch that takes changes only
+/// through pull requests and `login` does not bypass its rules.
+fn refuse_protected_push(
+    st: &crate::state::State,
+    k: &str,
+    refname: &str,
+    login: &str,
+) -> ApiResult<()> {
+    let branch = refname.strip_prefix("refs/heads/").unwrap_or_default();
+    match st.repos[k].protection.get(branch) {
+        Some(p) if p.refuses_push(login) => Err(ApiError::unprocessable(
+            crate::protection::rule_violation_message(),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// An empty 204 answer.
