@@ -410,10 +410,11 @@ async fn dispatch(
             Some(id) => done(format!("run {id}")),
             None => done("dispatched"),
         }),
-        // Older GitHub Enterprise Server refuses the field: dispatch without it; the run is found
-        // later by the correlation id in its title.
-        Err(GhError::BadRequest { message, .. })
-            if message.contains("return_run_details") || message.contains("Invalid request") =>
+        // Older GitHub Enterprise Server refuses the field (3.20 and older with 422, some with
+        // 400: `"return_run_details" is not a permitted key.`): dispatch without it; the run is
+        // found later by the correlation id in its title.
+        Err(GhError::BadRequest { message, .. } | GhError::Unprocessable { message, .. })
+            if message.contains("return_run_details") =>
         {
             api.dispatch(workflow, &git_ref, inputs, false).await?;
             Ok(done("dispatched (run found by correlation id)"))

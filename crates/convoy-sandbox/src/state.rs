@@ -36,8 +36,10 @@ pub struct Control {
     pub latency_ms: u64,
     /// API requests served, oldest first.
     pub requests: Vec<RequestRecord>,
-    /// Play an older GitHub Enterprise Server that refuses `return_run_details` with 400.
+    /// Play an older GitHub Enterprise Server that refuses `return_run_details`.
     pub legacy_dispatch: bool,
+    /// The status of that refusal: 422 (GitHub Enterprise Server 3.20 and older) or 400.
+    pub legacy_dispatch_status: u16,
     /// Seeded random faults, when on.
     pub chaos: Option<super::chaos::Chaos>,
 }

@@ -150,8 +150,20 @@ async fn legacy_dispatch_refuses_run_details() {
     .await;
     assert_eq!(compat.status, 200);
     let body = json!({"ref": "main", "inputs": {"correlation_id": "c-legacy"}, "return_run_details": true});
-    let refused = call(&octo, "POST", path, Some(body)).await;
-    assert_eq!(refused.status, 400);
+    let refused = call(&octo, "POST", path, Some(body.clone())).await;
+    assert_eq!(refused.status, 422);
+    assert_eq!(
+        refused.body["message"],
+        "Invalid request.\n\n\"return_run_details\" is not a permitted key."
+    );
+    call(
+        &octo,
+        "PUT",
+        "/_sandbox/compat",
+        Some(json!({"return_run_details": false, "status": 400})),
+    )
+    .await;
+    assert_eq!(call(&octo, "POST", path, Some(body)).await.status, 400);
     // The fallback: dispatch without the field, find the run by its correlation id.
     let body = json!({"ref": "main", "inputs": {"correlation_id": "c-legacy"}});
     assert_eq!(call(&octo, "POST", path, Some(body)).await.status, 204);

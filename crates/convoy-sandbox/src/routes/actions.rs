@@ -82,11 +82,13 @@ pub async fn dispatch(
     let legacy = app
         .control
         .lock()
-        .map(|c| c.legacy_dispatch)
-        .unwrap_or(false);
-    if legacy && req.return_run_details.is_some() {
+        .map(|c| c.legacy_dispatch.then_some(c.legacy_dispatch_status))
+        .unwrap_or(None);
+    if let Some(status) = legacy
+        && req.return_run_details.is_some()
+    {
         return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
+            StatusCode::from_u16(status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
             "Invalid request.\n\n\"return_run_details\" is not a permitted key.",
         ));
     }

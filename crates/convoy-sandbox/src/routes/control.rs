@@ -207,16 +207,27 @@ pub async fn clear_requests(State(app): State<Shared>) -> ApiResult {
 #[serde(deny_unknown_fields)]
 struct Compat {
     return_run_details: bool,
+    /// The status of the refusal: 422 (the default: GitHub Enterprise Server 3.20 and older)
+    /// or 400.
+    #[serde(default)]
+    status: Option<u16>,
 }
 
-/// `PUT /_sandbox/compat` `{"return_run_details": false}`: answer dispatches that ask for run
-/// details with 400, as GitHub Enterprise Server releases before the field do.
+/// `PUT /_sandbox/compat` `{"return_run_details": false, "status": 422}`: answer dispatches
+/// that ask for run details with `"return_run_details" is not a permitted key.`, as GitHub
+/// Enterprise Server releases before the field do (422; `"status": 400` for the other form).
 pub async fn compat(State(app): State<Shared>, body: Bytes) -> ApiResult {
     let req: Compat = parse(&body)?;
-    control(&app)?.legacy_dispatch = !req.return_run_details;
+    let status = req.status.unwrap_or(422);
+    if status != 400 && status != 422 {
+        return Err(ApiError::unprocessable("status must be 400 or 422"));
+    }
+    let mut c = control(&app)?;
+    c.legacy_dispatch = !req.return_run_details;
+    c.legacy_dispatch_status = status;
     Ok(reply(
         StatusCode::OK,
-        json!({"return_run_details": req.return_run_details}),
+        json!({"return_run_details": req.return_run_details, "status": status}),
     ))
 }
 
