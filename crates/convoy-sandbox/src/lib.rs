@@ -142,6 +142,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         comments: BTreeMap::new(),
         events: Vec::new(),
         async_merges: BTreeMap::new(),
+        mergeable_lag: 0,
         commits: HashMap::new(),
     };
     for (i, u) in seed.users.iter().enumerate() {

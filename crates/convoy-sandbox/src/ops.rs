@@ -91,6 +91,16 @@ pub async fn set_ref(
         "pusher": {"name": sender, "email": format!("{sender}@users.noreply.sandbox")},
     });
     emit(base, st, key, "push", sender, payload);
+    if let Some(branch) = refname.strip_prefix("refs/heads/") {
+        let lag = st.mergeable_lag;
+        if let Some(r) = st.repos.get_mut(key) {
+            for p in r.issues.values_mut().filter_map(|i| i.pull.as_mut()) {
+                if p.head_ref == branch || p.base_ref == branch {
+                    p.unknown_reads = lag;
+                }
+            }
+        }
+    }
     if let (Some(branch), Some(sha)) = (refname.strip_prefix("refs/heads/"), new) {
         runs::on_push(base, st, key, branch, sha, sender).await?;
         let moved: Vec<u64> = st.repos.get(key).map_or_else(Vec::new, |r| {

@@ -90,6 +90,9 @@ pub struct State {
     pub async_merges: BTreeMap<String, (String, u64, serde_json::Value)>,
     /// Parsed commits by id (commits never change).
     pub commits: HashMap<String, CommitInfo>,
+    /// How many reads of a pull request answer `mergeable: null` after its head or base moved
+    /// (GitHub computes mergeability in the background). Default 0: computed at once.
+    pub mergeable_lag: u32,
 }
 
 /// One repository.
@@ -215,6 +218,8 @@ pub struct Pull {
     pub reviews: Vec<Review>,
     /// Users asked to review and not yet reviewing.
     pub requested_reviewers: Vec<String>,
+    /// Reads left that answer `mergeable: null` (see [`State::mergeable_lag`]).
+    pub unknown_reads: u32,
 }
 
 /// A pull request review.

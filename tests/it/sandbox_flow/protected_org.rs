@@ -423,3 +423,38 @@ async fn queues_pull_request_only_branches_bypass_and_head_deletion() {
     let kept = call(&bot, "GET", "/repos/acme/web/git/ref/heads/staging", None).await;
     assert_eq!(kept.status, 200);
 }
+
+#[tokio::test]
+async fn mergeable_is_null_for_the_first_reads_after_a_push() {
+    let sandbox = Sandbox::start(Seed::demo(), None).await.unwrap();
+    let octo = client(&sandbox.url(), "t-bot");
+    let a = call(
+        &octo,
+        "PUT",
+        "/_sandbox/mergeable",
+        Some(json!({"null_reads": 2})),
+    )
+    .await;
+    assert_eq!(a.status, 200);
+    let (n, _) = open_pull(&octo, "feat/lag").await;
+    let read = || async {
+        let pr = call(&octo, "GET", &format!("/repos/acme/web/pulls/{n}"), None).await;
+        (
+            pr.body["mergeable"].clone(),
+            pr.body["mergeable_state"].clone(),
+        )
+    };
+    assert_eq!(read().await, (Value::Null, json!("unknown")));
+    assert_eq!(read().await, (Value::Null, json!("unknown")));
+    assert_eq!(read().await, (json!(true), json!("clean")));
+    // The base moves: computed again in the background.
+    push(
+        &octo,
+        "acme/web",
+        "main",
+        json!({"base.txt": "b\n"}),
+        "base moved",
+    )
+    .await;
+    assert_eq!(read().await.0, Value::Null);
+}

@@ -231,6 +231,20 @@ pub async fn compat(State(app): State<Shared>, body: Bytes) -> ApiResult {
     ))
 }
 
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MergeableLag {
+    null_reads: u32,
+}
+
+/// `PUT /_sandbox/mergeable` `{"null_reads": N}`: after a pull request's head or base moves,
+/// its first N reads answer `mergeable: null`, as GitHub does while it computes them.
+pub async fn mergeable_lag(State(app): State<Shared>, body: Bytes) -> ApiResult {
+    let req: MergeableLag = parse(&body)?;
+    app.state.lock().await.mergeable_lag = req.null_reads;
+    Ok(reply(StatusCode::OK, json!({"null_reads": req.null_reads})))
+}
+
 /// `PUT /_sandbox/chaos` with a [`ChaosConfig`]: seeded random faults from now on.
 pub async fn set_chaos(State(app): State<Shared>, body: Bytes) -> ApiResult {
     let config: crate::chaos::ChaosConfig = parse(&body)?;

@@ -130,6 +130,7 @@ pub fn router(app: Shared) -> Router {
                 .delete(control::clear_chaos),
         )
         .route("/compat", put(control::compat))
+        .route("/mergeable", put(control::mergeable_lag))
         .route(
             "/requests",
             get(control::requests).delete(control::clear_requests),

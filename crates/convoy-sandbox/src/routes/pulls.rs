@@ -165,6 +165,7 @@ pub async fn create(
             merged_by: None,
             reviews: Vec::new(),
             requested_reviewers: Vec::new(),
+            unknown_reads: st.mergeable_lag,
         }),
     };
     if let Some(repo) = st.repos.get_mut(&k) {
@@ -193,10 +194,22 @@ pub async fn get(
     let mut st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Read)?;
     pull_number(&st, &k, n)?;
-    Ok(reply(
-        StatusCode::OK,
-        ops::pull_json(&app.base, &mut st, &k, n).await?,
-    ))
+    let mut pr = ops::pull_json(&app.base, &mut st, &k, n).await?;
+    // Mergeability still being computed after a push: `null` for the first reads.
+    if let Some(p) = st
+        .repos
+        .get_mut(&k)
+        .and_then(|repo| repo.issues.get_mut(&n))
+        .and_then(|i| i.pull.as_mut())
+        && p.unknown_reads > 0
+        && !p.merged
+    {
+        p.unknown_reads -= 1;
+        pr["mergeable"] = serde_json::Value::Null;
+        pr["rebaseable"] = serde_json::Value::Null;
+        pr["mergeable_state"] = json!("unknown");
+    }
+    Ok(reply(StatusCode::OK, pr))
 }
 
 #[derive(Deserialize)]
