@@ -13,7 +13,8 @@ use super::manifest::{
 use super::time::Timestamp;
 use crate::graph::{CycleError, DependencyGraph};
 
-/// Arguments of `create`: `version=… title="…" directive=auto tasks=a/b#1,a/c#2 carry_over=<id>`.
+/// Arguments of `create`: `version=… title="…" directive=auto tasks=a/b#1,a/c#2 carry_over=<id>
+/// sprints="Sprint 42,Sprint 43"`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateArgs {
     /// The version to tag (default: the release id).
@@ -26,6 +27,10 @@ pub struct CreateArgs {
     pub tasks: Vec<IssueRef>,
     /// Carry over deferred and unfinished tasks of this earlier release.
     pub carry_over: Option<ReleaseId>,
+    /// The sprints (milestone titles) of this release, instead of the config's `sprints`; `None`:
+    /// the config's. Never empty, no name empty or given twice (the `create` grammar checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sprints: Option<Vec<String>>,
 }
 
 /// Everything `create` needs besides the config.
@@ -207,7 +212,11 @@ impl ReleaseManifest {
             phase: Phase::Planning,
             control_repo: req.control_repo.clone(),
             tracking_issue: None,
-            sprints: config.sprints.clone(),
+            sprints: req
+                .args
+                .sprints
+                .clone()
+                .unwrap_or_else(|| config.sprints.clone()),
             policy: Policy {
                 rc_branch: config.rc_branch.clone(),
                 tiers: config.tiers.clone(),
