@@ -231,7 +231,10 @@ fn tokenize(args: &str) -> Result<Vec<Pair<'_>>, String> {
                 ));
             }
             // A value with a space, not quoted: `title=Winter release`, `sprints=Sprint 42`.
-            if let Some(previous) = pairs.last().filter(|p| matches!(p.key, "title" | "sprints")) {
+            if let Some(previous) = pairs
+                .last()
+                .filter(|p| matches!(p.key, "title" | "sprints"))
+            {
                 return Err(format!(
                     "{} follows {}: a value that holds spaces must be quoted, like {}",
                     shown(&start[..word_end]),

@@ -81,7 +81,10 @@ fn create_sprints_replace_the_configs() {
     assert_eq!(args.sprints, Some(vec!["S42".to_owned()]));
     let too_many = format!(
         "sprints=\"{}\"",
-        (1..=21).map(|i| format!("S{i}")).collect::<Vec<_>>().join(",")
+        (1..=21)
+            .map(|i| format!("S{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
     );
     let long = format!("sprints={}", "x".repeat(256));
     for (bad, says) in [
@@ -89,11 +92,20 @@ fn create_sprints_replace_the_configs() {
         (r#"sprints="  ""#, "`sprints` needs a value"),
         (r#"sprints="Sprint 42,,Sprint 43""#, "sprint 2 is empty"),
         ("sprints=S42,", "sprint 2 is empty"),
-        (r#"sprints="Sprint 42, Sprint 42""#, "sprint `Sprint 42` is listed twice"),
+        (
+            r#"sprints="Sprint 42, Sprint 42""#,
+            "sprint `Sprint 42` is listed twice",
+        ),
         ("sprints=\"a\tb\"", "cannot hold control characters"),
-        ("sprints=Sprint 42", "must be quoted, like `sprints=\"Sprint …\"`"),
+        (
+            "sprints=Sprint 42",
+            "must be quoted, like `sprints=\"Sprint …\"`",
+        ),
         ("sprints=a sprints=b", "key `sprints` is given twice"),
-        (too_many.as_str(), "21 sprints are listed; a release takes at most 20"),
+        (
+            too_many.as_str(),
+            "21 sprints are listed; a release takes at most 20",
+        ),
         (long.as_str(), "longer than 255 characters"),
     ] {
         let e = parse_create_args(bad).unwrap_err();
