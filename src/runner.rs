@@ -58,6 +58,12 @@ pub enum RunError {
         "cannot carry over from release {0}: releases/{0}/manifest.json does not exist in the control repo; check the id, or create without carry_over"
     )]
     NoCarryOver(ReleaseId),
+    /// `create sprints=…` names a sprint that no member repo has a milestone for.
+    #[error(
+        "cannot create the release: no member repo has a milestone titled {}; check `sprints=` (titles match exactly, in any member repo, open or closed), or leave it out to use the config's sprints",
+        .0.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
+    )]
+    UnknownSprints(Vec<String>),
     /// Other runs kept writing the manifest first.
     #[error("releases/{0}/manifest.json kept changing under this run; the next run will carry on")]
     Contended(ReleaseId),
@@ -264,14 +270,21 @@ impl Runner<'_> {
             ),
             None => None,
         };
-        let gathered = gather_sprint_tasks(self.gh, &config).await?;
+        let sprints = args.sprints.as_ref().unwrap_or(&config.sprints);
+        let gathered = gather_sprint_tasks(self.gh, &config, sprints).await?;
+        // A sprint typed for this release that matches no milestone is a typo: refused before
+        // anything is written. (The config's sprints may name a milestone not created yet.)
+        if args.sprints.is_some() && !gathered.missing.is_empty() {
+            return Err(RunError::UnknownSprints(gathered.missing));
+        }
         let req = CreateRequest {
             id: id.clone(),
             control_repo: self.store.repo.clone(),
             actor: actor.clone(),
             now: (self.clock)(),
             args: args.clone(),
-            gathered,
+            gathered: gathered.tasks,
+            left_out: gathered.left_out,
         };
         Ok(ReleaseManifest::create_carrying(
             &config,

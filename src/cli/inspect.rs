@@ -120,6 +120,7 @@ pub(super) fn plan(args: PlanArgs<'_>) -> Result<ExitCode, CliError> {
                     now,
                     args: CreateArgs::default(),
                     gathered: Vec::new(),
+                    left_out: Vec::new(),
                 },
             )
             .map_err(|e| CliError::Invalid(e.to_string()))?

@@ -131,7 +131,8 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
             | RunError::NoRelease(_)
             | RunError::Config { .. }
             | RunError::Create(_)
-            | RunError::NoCarryOver(_) => CliError::Invalid(e.to_string()),
+            | RunError::NoCarryOver(_)
+            | RunError::UnknownSprints(_) => CliError::Invalid(e.to_string()),
             other => CliError::Failure(other.into()),
         }
     })?;

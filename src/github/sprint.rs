@@ -1,21 +1,41 @@
-//! Gathering a release's tasks from its sprints: the issues of the config's sprint milestones,
-//! in every member repo, each with a role read from its labels.
+//! Gathering a release's tasks from its sprints: the issues of the sprints' milestones, in every
+//! member repo, each with a role read from its labels.
+//!
+//! Only open issues are planned work. A closed issue is left out whatever its `state_reason`:
+//! closed as completed, its work already landed (it shipped with an earlier release, or went
+//! straight to the base branch, which the RC branch is cut from); closed as not planned or as a
+//! duplicate, there is no work. The release's history names the issues left out.
 
 use super::client::{GhError, GitHub};
 use super::rest::issues::Issue;
 use crate::model::config::Config;
+use crate::model::create::{CloseReason, ClosedIssue};
 use crate::model::ids::IssueRef;
 use crate::model::manifest::{ReleaseTask, TaskRole, TaskStatus};
 
-/// Issues of the config's sprint milestones, in every member repo, as tasks.
+/// What the sprints' milestones hold for a new release.
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    /// Their open issues, as planned tasks.
+    pub tasks: Vec<ReleaseTask>,
+    /// Their closed issues, left out.
+    pub left_out: Vec<ClosedIssue>,
+    /// The sprints that no member repo has a milestone for, in the order given.
+    pub missing: Vec<String>,
+}
+
+/// The issues of the milestones titled `sprints` (exactly), in every member repo of `config`:
+/// open ones as planned tasks, closed ones left out.
 pub async fn gather_sprint_tasks(
     gh: &GitHub,
     config: &Config,
-) -> Result<Vec<ReleaseTask>, GhError> {
-    if config.sprints.is_empty() {
-        return Ok(Vec::new());
+    sprints: &[String],
+) -> Result<Gathered, GhError> {
+    let mut out = Gathered::default();
+    if sprints.is_empty() {
+        return Ok(out);
     }
-    let mut tasks = Vec::new();
+    let mut found: Vec<&str> = Vec::new();
     for repo in &config.repos {
         let api = gh.repo(&repo.name);
         for m in api.milestones().await? {
@@ -23,16 +43,27 @@ pub async fn gather_sprint_tasks(
             let Some(number) = m.number else {
                 continue;
             };
-            if !config.sprints.iter().any(|s| s == title) {
+            let Some(sprint) = sprints.iter().find(|s| *s == title) else {
                 continue;
+            };
+            if !found.contains(&sprint.as_str()) {
+                found.push(sprint);
             }
             let issues = api.milestone_issues(number).await?;
             for i in issues.iter().filter(|i| !i.is_pull_request) {
                 let Some(n) = i.number else {
                     continue;
                 };
-                tasks.push(ReleaseTask {
-                    issue: IssueRef::new(repo.name.clone(), n),
+                let issue = IssueRef::new(repo.name.clone(), n);
+                if i.state.as_deref() == Some("closed") {
+                    out.left_out.push(ClosedIssue {
+                        issue,
+                        reason: CloseReason::from_state_reason(i.state_reason.as_deref()),
+                    });
+                    continue;
+                }
+                out.tasks.push(ReleaseTask {
+                    issue,
                     repo: repo.name.clone(),
                     title: i.title.clone(),
                     pull_requests: Vec::new(),
@@ -45,7 +76,12 @@ pub async fn gather_sprint_tasks(
             }
         }
     }
-    Ok(tasks)
+    out.missing = sprints
+        .iter()
+        .filter(|s| !found.contains(&s.as_str()))
+        .cloned()
+        .collect();
+    Ok(out)
 }
 
 /// A task's role from its issue's labels (the names of label objects, in any case): `bug` or

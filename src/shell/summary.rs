@@ -329,6 +329,7 @@ mod tests {
                     ..CreateArgs::default()
                 },
                 gathered: vec![],
+                left_out: Vec::new(),
             },
         )
         .unwrap()

@@ -370,3 +370,76 @@ async fn a_refused_dispatch_fails_the_run_with_githubs_message() {
         .count();
     assert_eq!(open, 1, "{:#?}", m.escalations);
 }
+
+/// `sprints=` in the `args` input: a malformed list or a sprint no member repo has ends the run
+/// with exit 2 and an error naming what is wrong, before anything is written (dry or not).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_sprints_argument_is_refused_before_anything_is_written() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let url = sandbox.url();
+    let gh = sandbox_client(&url, "t-bot").unwrap();
+    gh.delete("/_sandbox/requests").await.unwrap();
+    let dir = scratch("bad-sprints");
+    for (args, error) in [
+        (
+            r#"sprints="Sprint 41,,Sprint 42""#,
+            "sprint 2 is empty; write the list like `sprints=\"Sprint 42,Sprint 43\"`",
+        ),
+        (
+            r#"sprints="Sprint 41,Sprint 41""#,
+            "sprint `Sprint 41` is listed twice; keep one",
+        ),
+        (
+            "sprints=Sprint 41",
+            "`41` follows `sprints=Sprint`: a value that holds spaces must be quoted",
+        ),
+        (
+            r#"sprints="Sprint 41,Sprint 14""#,
+            "::error title=convoy::cannot create the release: no member repo has a milestone titled `Sprint 14`",
+        ),
+    ] {
+        for dry in ["true", "false"] {
+            let run = convoy_run(
+                &dir,
+                &url,
+                "workflow_dispatch",
+                dispatch(json!({"command": "create", "release": "r1"})),
+                &[
+                    ("command", "create"),
+                    ("release", "r1"),
+                    ("args", args),
+                    ("dry-run", dry),
+                ],
+            )
+            .await;
+            let all = format!("{}{}", run.stdout, run.stderr);
+            assert_eq!(run.code, 2, "{args} dry={dry}: {all}");
+            assert!(all.contains(error), "{args} dry={dry}: {all}");
+        }
+    }
+    let log = gh.get("/_sandbox/requests").await.unwrap();
+    assert!(
+        log.as_array().unwrap().iter().all(|r| r["method"] == "GET"),
+        "{log:#}"
+    );
+
+    // A good list creates the release with those sprints.
+    let run = convoy_run(
+        &dir,
+        &url,
+        "workflow_dispatch",
+        dispatch(json!({"command": "create", "release": "r1"})),
+        &[
+            ("command", "create"),
+            ("release", "r1"),
+            ("args", r#"sprints="Sprint 41""#),
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    let text = gh
+        .get("/repos/acme/control/contents/releases/r1/manifest.json")
+        .await
+        .unwrap();
+    assert!(text["content"].is_string(), "{text:#}");
+}

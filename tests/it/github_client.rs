@@ -169,6 +169,7 @@ async fn manifest_writes_are_compare_and_swap() {
             now: convoy::model::time::Timestamp::parse("2026-12-01T09:00:00Z").unwrap(),
             args: Default::default(),
             gathered: vec![],
+            left_out: Vec::new(),
         },
     )
     .unwrap();

@@ -25,6 +25,7 @@ mod sandbox_webhooks;
 mod scenario;
 mod scenarios_multi;
 mod scenarios_promotion;
+mod scenarios_sprints;
 mod scenarios_tiers;
 mod security;
 #[path = "../../crates/convoy-core/tests/it/support/mod.rs"]

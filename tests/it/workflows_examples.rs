@@ -9,13 +9,13 @@ use crate::support;
 
 use std::collections::BTreeSet;
 
-use convoy::event::chatops::COMMAND_NAMES;
+use convoy::event::chatops::{COMMAND_NAMES, CREATE_KEYS};
 use convoy::event::parse_event;
 use convoy::lifecycle::Action;
 use convoy::model::config::Directive;
 use convoy::model::numbers::RunId;
 use convoy::sandbox::workflow;
-use convoy::signal::{CommandSource, Signal};
+use convoy::signal::{Command, CommandSource, Signal};
 use serde_norway::Value;
 use support::*;
 
@@ -261,6 +261,49 @@ fn the_control_example_has_every_command_and_dispatch_type() {
             "{command}: {signal:?}"
         );
     }
+}
+
+/// Every `create` key is documented where people type it: the `args` input of action.yml and of
+/// the control example's button; `sprints=` as its example writes it reaches the command.
+#[test]
+fn the_create_keys_are_documented_where_args_are_typed() {
+    let action = yaml(ACTION);
+    let control = yaml(CONTROL);
+    let docs = [
+        ("action.yml", &action["inputs"]["args"]["description"]),
+        (
+            "convoy-control.yml",
+            &on(&control)["workflow_dispatch"]["inputs"]["args"]["description"],
+        ),
+    ];
+    for (file, description) in docs {
+        let text = description.as_str().unwrap();
+        for key in CREATE_KEYS {
+            assert!(
+                text.contains(&format!("{key}=")),
+                "{file} args lacks {key}=: {text}"
+            );
+        }
+        assert!(
+            text.contains(r#"sprints="Sprint 42,Sprint 43""#),
+            "{file}: {text}"
+        );
+    }
+    let payload = serde_json::json!({
+        "inputs": {"command": "create", "release": "2026.12.0", "args": r#"sprints="Sprint 42,Sprint 43""#},
+        "sender": {"login": "release-captain", "type": "User"},
+    });
+    let signal = parse_event("workflow_dispatch", payload.to_string().as_bytes()).unwrap();
+    let Signal::Command(c) = signal else {
+        panic!("{signal:?}")
+    };
+    let Command::Create(args) = c.command else {
+        panic!("{:?}", c.command)
+    };
+    assert_eq!(
+        args.sprints,
+        Some(vec!["Sprint 42".to_owned(), "Sprint 43".to_owned()])
+    );
 }
 
 mod install;

@@ -25,6 +25,11 @@ pub struct Issue {
     /// `open` or `closed`.
     #[serde(deserialize_with = "de::lenient")]
     pub state: Option<String>,
+    /// Why it has its state: `completed`, `not_planned` or `duplicate` when closed, `reopened`
+    /// once reopened; `null` for an issue that was never closed (or closed before GitHub
+    /// recorded reasons).
+    #[serde(deserialize_with = "de::lenient")]
+    pub state_reason: Option<String>,
     /// Its labels.
     #[serde(deserialize_with = "labels")]
     pub labels: Vec<Label>,

@@ -31,6 +31,22 @@ pub(super) async fn issues_and_comments(c: &mut Checker, r: &str, n: u64) {
         .await;
     c.ex("issues/update", "PATCH", &format!("{r}/issues/{i}"), Some(json!({"title": "Release r1 (done)", "state": "closed", "labels": ["release"], "milestone": null})), 200).await;
     c.ex(
+        "issues/update",
+        "PATCH",
+        &format!("{r}/issues/{i}"),
+        Some(json!({"state": "open"})),
+        200,
+    )
+    .await;
+    c.ex(
+        "issues/update",
+        "PATCH",
+        &format!("{r}/issues/{i}"),
+        Some(json!({"state": "closed", "state_reason": "not_planned"})),
+        200,
+    )
+    .await;
+    c.ex(
         "issues/list-for-repo",
         "GET",
         &format!("{r}/issues?state=all&labels=release"),

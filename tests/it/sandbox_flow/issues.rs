@@ -80,3 +80,106 @@ async fn issues_comments_labels_milestones() {
     assert_eq!(updated.labels.len(), 1);
     assert_eq!(status_of(&issues.get(9999).await.unwrap_err()), 404);
 }
+
+/// Closing records why, as GitHub documents for "Update an issue": `state_reason` `completed`
+/// (the default), `not_planned` or `duplicate`; reopening sets `reopened`; another reason is a
+/// 422; listing by state sees the change.
+#[tokio::test]
+async fn closing_an_issue_records_its_state_reason() {
+    use sandbox_support::call;
+    use serde_json::json;
+
+    let octo = client(shared(), "t-bob");
+    let new = |title: &'static str| {
+        let octo = octo.clone();
+        async move {
+            let a = call(
+                &octo,
+                "POST",
+                "/repos/acme/web/issues",
+                Some(json!({"title": title})),
+            )
+            .await;
+            assert_eq!(a.status, 201, "{}", a.body);
+            assert_eq!(a.body["state_reason"], json!(null));
+            a.body["number"].as_u64().unwrap()
+        }
+    };
+    let path = |n: u64| format!("/repos/acme/web/issues/{n}");
+
+    let dropped = new("Not doing this").await;
+    let a = call(
+        &octo,
+        "PATCH",
+        &path(dropped),
+        Some(json!({"state": "closed", "state_reason": "not_planned"})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{}", a.body);
+    assert_eq!(a.body["state"], "closed");
+    assert_eq!(a.body["state_reason"], "not_planned");
+    assert!(a.body["closed_at"].is_string(), "{}", a.body);
+
+    let done = new("Done already").await;
+    let a = call(
+        &octo,
+        "PATCH",
+        &path(done),
+        Some(json!({"state": "closed"})),
+    )
+    .await;
+    assert_eq!(a.body["state_reason"], "completed", "the default reason");
+
+    let closed = call(&octo, "GET", "/repos/acme/web/issues?state=closed", None).await;
+    let reasons: Vec<(u64, &str)> = closed
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| [dropped, done].contains(&i["number"].as_u64().unwrap()))
+        .map(|i| {
+            (
+                i["number"].as_u64().unwrap(),
+                i["state_reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(reasons, [(done, "completed"), (dropped, "not_planned")]);
+    let open = call(&octo, "GET", "/repos/acme/web/issues?state=open", None).await;
+    assert!(
+        open.body
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["number"] != dropped && i["number"] != done)
+    );
+
+    // A reason is ignored unless the state changes; an unknown one is refused.
+    let a = call(
+        &octo,
+        "PATCH",
+        &path(done),
+        Some(json!({"state_reason": "not_planned"})),
+    )
+    .await;
+    assert_eq!(a.body["state_reason"], "completed");
+    let err = octo
+        ._patch(
+            path(done),
+            Some(&json!({"state": "open", "state_reason": "finished"})),
+        )
+        .await
+        .unwrap();
+    assert_eq!(err.status().as_u16(), 422);
+
+    let a = call(
+        &octo,
+        "PATCH",
+        &path(dropped),
+        Some(json!({"state": "open"})),
+    )
+    .await;
+    assert_eq!(a.body["state"], "open");
+    assert_eq!(a.body["state_reason"], "reopened");
+    assert_eq!(a.body["closed_at"], json!(null));
+}

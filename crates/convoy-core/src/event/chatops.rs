@@ -37,7 +37,14 @@ pub const COMMAND_NAMES: [&str; 12] = [
 ];
 
 /// The keys `create` takes, in the order they are listed in error messages.
-pub const CREATE_KEYS: [&str; 5] = ["version", "title", "directive", "tasks", "carry_over"];
+pub const CREATE_KEYS: [&str; 6] = [
+    "version",
+    "title",
+    "directive",
+    "tasks",
+    "carry_over",
+    "sprints",
+];
 
 /// The word a ChatOps line starts with.
 pub const PREFIX: &str = "/convoy";
@@ -223,6 +230,18 @@ fn tokenize(args: &str) -> Result<Vec<Pair<'_>>, String> {
                     shown(previous.raw)
                 ));
             }
+            // A value with a space, not quoted: `title=Winter release`, `sprints=Sprint 42`.
+            if let Some(previous) = pairs
+                .last()
+                .filter(|p| matches!(p.key, "title" | "sprints"))
+            {
+                return Err(format!(
+                    "{} follows {}: a value that holds spaces must be quoted, like {}",
+                    shown(&start[..word_end]),
+                    shown(previous.raw),
+                    shown(&format!("{}=\"{} …\"", previous.key, previous.value))
+                ));
+            }
             return Err(format!(
                 "{} is not a `key=value` pair; write for example `version=1.4.0`",
                 shown(&start[..word_end])
@@ -301,8 +320,10 @@ fn tokenize(args: &str) -> Result<Vec<Pair<'_>>, String> {
 /// double-quoted (`title="Winter release"`, `\"` for a quote inside).
 ///
 /// Keys: `version` (a tag name), `title`, `directive` (`careful`, `auto` or `quick`), `tasks`
-/// (comma-separated `owner/repo#N`), `carry_over` (a release id). Each key at most once; an empty
-/// string gives the defaults.
+/// (comma-separated `owner/repo#N`), `carry_over` (a release id), `sprints` (comma-separated
+/// milestone titles, quoted when they hold spaces: `sprints="Sprint 42,Sprint 43"`; they replace
+/// the config's `sprints` for this release). Each key at most once; an empty string gives the
+/// defaults.
 pub fn parse_create_args(args: &str) -> Result<CreateArgs, String> {
     let mut out = CreateArgs::default();
     let mut seen: Vec<&str> = Vec::new();
@@ -369,8 +390,54 @@ pub fn parse_create_args(args: &str) -> Result<CreateArgs, String> {
             "carry_over" => {
                 out.carry_over = Some(ReleaseId::parse(value).map_err(|e| bad(e.to_string()))?);
             }
+            "sprints" => out.sprints = Some(parse_sprints(value).map_err(bad)?),
             _ => {}
         }
+    }
+    Ok(out)
+}
+
+/// Most sprints one `create` takes.
+pub const SPRINTS_MAX: usize = 20;
+
+/// Longest sprint name `create` takes (a milestone title).
+pub const SPRINT_NAME_MAX: usize = 255;
+
+/// The milestone titles of `sprints=…`, comma-separated, each trimmed: none empty, none twice,
+/// no control characters, at most [`SPRINTS_MAX`] of at most [`SPRINT_NAME_MAX`] characters.
+/// The error says what is wrong with which name.
+fn parse_sprints(value: &str) -> Result<Vec<String>, String> {
+    const LIKE: &str = "write the list like `sprints=\"Sprint 42,Sprint 43\"`";
+    let mut out: Vec<String> = Vec::new();
+    for (i, name) in value.split(',').map(str::trim).enumerate() {
+        if name.is_empty() {
+            return Err(format!(
+                "sprint {} is empty; {LIKE}, with no empty name between commas",
+                i + 1
+            ));
+        }
+        if name.chars().any(char::is_control) {
+            return Err(format!(
+                "sprint {} cannot hold control characters",
+                shown(name)
+            ));
+        }
+        if name.chars().count() > SPRINT_NAME_MAX {
+            return Err(format!(
+                "sprint {} is longer than {SPRINT_NAME_MAX} characters; a sprint is a milestone title",
+                shown(name)
+            ));
+        }
+        if out.iter().any(|s| s == name) {
+            return Err(format!("sprint {} is listed twice; keep one", shown(name)));
+        }
+        out.push(name.to_owned());
+    }
+    if out.len() > SPRINTS_MAX {
+        return Err(format!(
+            "{} sprints are listed; a release takes at most {SPRINTS_MAX}",
+            out.len()
+        ));
     }
     Ok(out)
 }

@@ -13,7 +13,8 @@ use super::manifest::{
 use super::time::Timestamp;
 use crate::graph::{CycleError, DependencyGraph};
 
-/// Arguments of `create`: `version=… title="…" directive=auto tasks=a/b#1,a/c#2 carry_over=<id>`.
+/// Arguments of `create`: `version=… title="…" directive=auto tasks=a/b#1,a/c#2 carry_over=<id>
+/// sprints="Sprint 42,Sprint 43"`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CreateArgs {
     /// The version to tag (default: the release id).
@@ -26,6 +27,10 @@ pub struct CreateArgs {
     pub tasks: Vec<IssueRef>,
     /// Carry over deferred and unfinished tasks of this earlier release.
     pub carry_over: Option<ReleaseId>,
+    /// The sprints (milestone titles) of this release, instead of the config's `sprints`; `None`:
+    /// the config's. Never empty, no name empty or given twice (the `create` grammar checks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sprints: Option<Vec<String>>,
 }
 
 /// Everything `create` needs besides the config.
@@ -43,6 +48,55 @@ pub struct CreateRequest {
     pub args: CreateArgs,
     /// Tasks gathered from the sprints' milestones (explicit `args.tasks` are added to these).
     pub gathered: Vec<ReleaseTask>,
+    /// Closed issues of the sprints' milestones: not planned work, left out of the release and
+    /// named in its `created` history entry.
+    pub left_out: Vec<ClosedIssue>,
+}
+
+/// An issue of the sprints' milestones that is closed, so not planned work: closed as completed
+/// (its work landed, in an earlier release or straight on the base branch), or as not planned
+/// or a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedIssue {
+    /// The issue.
+    pub issue: IssueRef,
+    /// Why GitHub says it was closed (its `state_reason`).
+    pub reason: CloseReason,
+}
+
+/// GitHub's `state_reason` of a closed issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// `completed`: the work is done.
+    Completed,
+    /// `not_planned`: it will not be done.
+    NotPlanned,
+    /// `duplicate`: another issue holds the work.
+    Duplicate,
+    /// `null` (closed before GitHub recorded reasons) or a reason convoy does not know.
+    Unknown,
+}
+
+impl CloseReason {
+    /// From GitHub's `state_reason` of a closed issue.
+    pub fn from_state_reason(reason: Option<&str>) -> CloseReason {
+        match reason {
+            Some("completed") => CloseReason::Completed,
+            Some("not_planned") => CloseReason::NotPlanned,
+            Some("duplicate") => CloseReason::Duplicate,
+            _ => CloseReason::Unknown,
+        }
+    }
+
+    /// How a history entry says it: `closed as completed`, `closed as not planned`, ….
+    pub fn as_text(self) -> &'static str {
+        match self {
+            CloseReason::Completed => "closed as completed",
+            CloseReason::NotPlanned => "closed as not planned",
+            CloseReason::Duplicate => "closed as a duplicate",
+            CloseReason::Unknown => "closed",
+        }
+    }
 }
 
 /// Why a release could not be created.
@@ -207,7 +261,11 @@ impl ReleaseManifest {
             phase: Phase::Planning,
             control_repo: req.control_repo.clone(),
             tracking_issue: None,
-            sprints: config.sprints.clone(),
+            sprints: req
+                .args
+                .sprints
+                .clone()
+                .unwrap_or_else(|| config.sprints.clone()),
             policy: Policy {
                 rc_branch: config.rc_branch.clone(),
                 tiers: config.tiers.clone(),
@@ -241,6 +299,19 @@ impl ReleaseManifest {
             created_at: req.now,
             updated_at: req.now,
         };
+        if !req.left_out.is_empty() {
+            let n = req.left_out.len();
+            let list: Vec<String> = req
+                .left_out
+                .iter()
+                .map(|c| format!("{} ({})", c.issue, c.reason.as_text()))
+                .collect();
+            manifest.history[0].detail.push_str(&format!(
+                "; left out {n} closed issue{} of the sprints: {}",
+                if n == 1 { "" } else { "s" },
+                list.join(", ")
+            ));
+        }
         if let Some((from, issues)) = carried {
             let list: Vec<String> = issues.iter().map(ToString::to_string).collect();
             manifest.history.push(HistoryEntry {

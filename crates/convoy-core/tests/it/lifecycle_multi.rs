@@ -129,6 +129,7 @@ fn carry_over_takes_deferred_and_unfinished_tasks_of_member_repos() {
             ..CreateArgs::default()
         },
         gathered: vec![],
+        left_out: Vec::new(),
     };
     let m = ReleaseManifest::create_carrying(&config(), req, Some(&prev)).unwrap();
     let issues: Vec<String> = m.tasks.iter().map(|t| t.issue.to_string()).collect();
@@ -239,6 +240,7 @@ fn a_carried_pull_request_is_retargeted_once_the_rc_branch_exists() {
             ..CreateArgs::default()
         },
         gathered: vec![],
+        left_out: Vec::new(),
     };
     let m = ReleaseManifest::create_carrying(&config(), req, Some(&prev)).unwrap();
     let mut w = world(&m);

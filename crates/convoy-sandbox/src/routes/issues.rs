@@ -241,6 +241,19 @@ pub async fn update(
     {
         return Err(ApiError::validation("Issue", "state", "invalid", None));
     }
+    // GitHub's `state_reason` enum; the reason is ignored unless `state` changes.
+    if req
+        .state_reason
+        .as_deref()
+        .is_some_and(|r| !matches!(r, "completed" | "not_planned" | "duplicate" | "reopened"))
+    {
+        return Err(ApiError::validation(
+            "Issue",
+            "state_reason",
+            "invalid",
+            None,
+        ));
+    }
     // `"milestone": null` clears; an absent key keeps.
     let milestone = match raw.get("milestone") {
         Some(m) => Some(milestone_number(&st, &k, m)?),

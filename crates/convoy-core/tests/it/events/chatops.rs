@@ -70,6 +70,50 @@ fn create_args() {
 }
 
 #[test]
+fn create_sprints_replace_the_configs() {
+    assert_eq!(parse_create_args("").unwrap().sprints, None);
+    let args = parse_create_args(r#"sprints="Sprint 42, Sprint 43" directive=auto"#).unwrap();
+    assert_eq!(
+        args.sprints.as_deref(),
+        Some(&["Sprint 42".to_owned(), "Sprint 43".to_owned()][..])
+    );
+    let args = parse_create_args("sprints=S42").unwrap();
+    assert_eq!(args.sprints, Some(vec!["S42".to_owned()]));
+    let too_many = format!(
+        "sprints=\"{}\"",
+        (1..=21)
+            .map(|i| format!("S{i}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    );
+    let long = format!("sprints={}", "x".repeat(256));
+    for (bad, says) in [
+        ("sprints=", "`sprints` needs a value"),
+        (r#"sprints="  ""#, "`sprints` needs a value"),
+        (r#"sprints="Sprint 42,,Sprint 43""#, "sprint 2 is empty"),
+        ("sprints=S42,", "sprint 2 is empty"),
+        (
+            r#"sprints="Sprint 42, Sprint 42""#,
+            "sprint `Sprint 42` is listed twice",
+        ),
+        ("sprints=\"a\tb\"", "cannot hold control characters"),
+        (
+            "sprints=Sprint 42",
+            "must be quoted, like `sprints=\"Sprint …\"`",
+        ),
+        ("sprints=a sprints=b", "key `sprints` is given twice"),
+        (
+            too_many.as_str(),
+            "21 sprints are listed; a release takes at most 20",
+        ),
+        (long.as_str(), "longer than 255 characters"),
+    ] {
+        let e = parse_create_args(bad).unwrap_err();
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+}
+
+#[test]
 fn errors_quote_what_was_written_but_not_too_much() {
     let long = format!("/convoy {}", "x".repeat(500));
     let e = parse_command_line(&long).unwrap_err();

@@ -207,6 +207,10 @@ fn error_texts() {
         "/convoy create tasks=acme/api#1, acme/web#2",
         "/convoy create tasks=acme/api#0",
         "/convoy create carry_over=a..b",
+        "/convoy create sprints=Sprint 42",
+        "/convoy create title=Winter release",
+        "/convoy create sprints=\"Sprint 42,,Sprint 43\"",
+        "/convoy create sprints=\"Sprint 42,Sprint 42\"",
         "/convoy create title=a\"b",
     ] {
         let text = match parse_command_line(line) {

@@ -57,6 +57,7 @@ pub fn release(directive: Directive) -> ReleaseManifest {
                 ..CreateArgs::default()
             },
             gathered: vec![],
+            left_out: Vec::new(),
         },
     )
     .unwrap();
