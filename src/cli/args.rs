@@ -57,14 +57,16 @@ pub enum CliCommand {
         #[arg(long, value_name = "NAME")]
         github_output: Option<String>,
     },
-    /// Check a config and/or manifests: schema plus semantic checks.
+    /// Check a config and/or manifests: schema, types and semantic checks, every problem of a
+    /// file in one run. Without arguments: `./convoy.json`.
     Validate {
-        /// The config file (`convoy.json`).
+        /// The config file. Default, when no manifest is named either: `convoy.json` in the
+        /// current directory.
         #[arg(long)]
         config: Option<PathBuf>,
         /// Manifest files (`releases/<id>/manifest.json`).
         manifests: Vec<PathBuf>,
-        /// `human` text, or `github` workflow-command annotations.
+        /// `human` text, or `github` workflow-command annotations (with `line` and `col`).
         #[arg(long, value_enum, default_value_t = Format::Human)]
         format: Format,
     },

@@ -96,6 +96,26 @@ fn config_errors_name_the_pointer_and_exit_2() {
                 v["repos"][3]["name"] = serde_json::json!("acme");
             }),
         ),
+        (
+            "typo",
+            config_with("typo.json", |v| {
+                v["repos"][1]["depend_on"] = serde_json::json!(["acme/schema"]);
+            }),
+        ),
+        (
+            "number-in-quotes",
+            config_with("quoted-number.json", |v| {
+                v["tiers"][0]["timeout_minutes"] = serde_json::json!("3");
+            }),
+        ),
+        (
+            "all-at-once",
+            config_with("all-at-once.json", |v| {
+                v["tiers"][0]["timeout_minutes"] = serde_json::json!("3");
+                v["tiers"][0]["workflow"] = serde_json::json!(".github/workflows/smoke.yml");
+                v["repos"][1]["depends_on"] = serde_json::json!(["acme/nope"]);
+            }),
+        ),
         ("not-json", scratch("not-json.json", "{ \"repos\": [ }")),
     ];
     let mut report = String::new();
@@ -162,14 +182,107 @@ fn github_format_prints_annotations() {
     );
 }
 
+/// The line and column of the value a problem points at, 1-based, as GitHub annotations take
+/// them; for text that is not JSON, where the parser stopped.
+#[test]
+fn github_annotations_give_the_line_and_column_of_the_value() {
+    let path = config_with("gh-line.json", |v| {
+        v["repos"][1]["depends_on"] = serde_json::json!(["acme/nope"]);
+        v["tiers"][1]["timeout_minutes"] = serde_json::json!("90");
+    });
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Where a value starts in the pretty-printed file: (line, col), 1-based.
+    let at = |needle: &str| {
+        text.lines()
+            .enumerate()
+            .find_map(|(i, l)| l.find(needle).map(|c| (i + 1, c + 1)))
+            .unwrap()
+    };
+    let (code, out, _) = convoy(&[
+        "validate",
+        "--format",
+        "github",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    let (line, col) = at("\"acme/nope\"");
+    assert!(
+        lines[0].contains(&format!(
+            ",line={line},col={col},title=convoy validate /repos/1/depends_on/0::"
+        )),
+        "{out}"
+    );
+    let (line, col) = at("\"90\"");
+    assert!(
+        lines[1].contains(&format!(
+            ",line={line},col={col},title=convoy validate /tiers/1/timeout_minutes::must be a whole number"
+        )),
+        "{out}"
+    );
+
+    let path = scratch("gh-not-json.json", "{\n  \"repos\": [\n}\n");
+    let (_, out, _) = convoy(&[
+        "validate",
+        "--format",
+        "github",
+        "--config",
+        path.to_str().unwrap(),
+    ]);
+    assert!(
+        out.contains(",line=3,col=1,title=convoy validate /::"),
+        "{out}"
+    );
+}
+
+#[test]
+fn validate_without_arguments_reads_convoy_json_here() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-default");
+    std::fs::create_dir_all(&dir).unwrap();
+    let run = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_convoy"))
+            .arg("validate")
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    std::fs::write(
+        dir.join("convoy.json"),
+        include_str!("../../examples/convoy.json"),
+    )
+    .unwrap();
+    assert_eq!(run(), (Some(0), "convoy.json: ok\n".to_owned()));
+    std::fs::write(dir.join("convoy.json"), r#"{"repos": [{"name": "acme"}]}"#).unwrap();
+    assert_eq!(
+        run(),
+        (
+            Some(2),
+            "convoy.json: /repos/0/name: must be a GitHub repository as `owner/name` (got the \
+             string \"acme\")\n"
+                .to_owned()
+        )
+    );
+}
+
 #[test]
 fn missing_files_and_no_arguments_are_invalid_input() {
     let (code, _, err) = convoy(&["validate", "--config", "nope.json"]);
     assert_eq!(code, 2);
     assert!(err.contains("nope.json: cannot read it"), "{err}");
+    // The tests run at the repository's root, which holds no convoy.json.
     let (code, _, err) = convoy(&["validate"]);
     assert_eq!(code, 2);
-    assert!(err.contains("nothing to validate"), "{err}");
+    assert!(
+        err.contains("there is no convoy.json in this directory")
+            && err.contains("convoy validate --config path/to/convoy.json"),
+        "{err}"
+    );
 }
 
 #[test]

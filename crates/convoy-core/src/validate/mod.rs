@@ -2,18 +2,27 @@
 //!
 //! Three layers, each reporting [`Problem`]s that carry the JSON pointer of the offending value
 //! and a sentence a person can act on:
-//! 1. the JSON Schema ([`schema`]),
+//! 1. the JSON Schema ([`schema`], in convoy's words: [`wording`]),
 //! 2. the typed parse (identifier newtypes validate themselves),
 //! 3. the semantic checks no schema can express ([`semantic`]): duplicates, unknown repo names,
 //!    dependency cycles.
 //!
+//! One run reports what it can of a file: when the schema or the typed parse refuses values, the
+//! semantic checks still run on the rest ([`partial`]). Only text that is not JSON stops at the
+//! first error. Problems come in document order; [`locate`] finds a pointer's line and column.
+//!
 //! Pure: callers read the files.
 
+mod locate;
+mod partial;
 mod problem;
 pub mod schema;
 pub mod semantic;
+mod suggest;
+mod wording;
 
-pub use problem::{Problem, clip_message, pointer_push};
+pub use locate::{Position, locate};
+pub use problem::{Problem, clip_message, pointer_push, quote};
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -22,15 +31,72 @@ use crate::model::config::Config;
 use crate::model::manifest::ReleaseManifest;
 use crate::model::schema::Document;
 
-/// Validates `convoy.json` text: schema, types, then semantics.
+/// Validates `convoy.json` text: schema, types, then semantics; every problem found, in
+/// document order.
 pub fn config_from_str(text: &str) -> Result<Config, Vec<Problem>> {
-    let config: Config = parse_document(Document::Config, text).map_err(clipped)?;
-    let problems = semantic::check_config(&config);
+    let value = parse_json(Document::Config, text)?;
+    let mut problems = schema::check(Document::Config, &value);
     if problems.is_empty() {
-        Ok(config)
-    } else {
-        Err(clipped(problems))
+        match typed::<Config>(&value) {
+            Ok(config) => return accept(text, config, semantic::check_config),
+            Err(problem) => problems.push(problem),
+        }
     }
+    let more = partial::config_semantics(&value, &problems);
+    problems.extend(more);
+    Err(finish(text, problems))
+}
+
+/// Validates manifest text: schema, types, then semantics; every problem found, in document
+/// order.
+pub fn manifest_from_str(text: &str) -> Result<ReleaseManifest, Vec<Problem>> {
+    let value = parse_json(Document::Manifest, text)?;
+    let mut problems = schema::check(Document::Manifest, &value);
+    if problems.is_empty() {
+        match typed::<ReleaseManifest>(&value) {
+            Ok(manifest) => return accept(text, manifest, semantic::check_manifest),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    let more = partial::manifest_semantics(&value, &problems);
+    problems.extend(more);
+    Err(finish(text, problems))
+}
+
+/// The position of a problem in the text it was found in: the value its pointer names, or, for
+/// text that is not JSON, where the JSON parser stopped.
+pub fn position_of(text: &str, problem: &Problem) -> Option<Position> {
+    if let Err(e) = serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        return (e.line() > 0).then_some(Position {
+            line: e.line(),
+            col: e.column().max(1),
+        });
+    }
+    locate(text, &problem.pointer)
+}
+
+/// `parsed` when the semantic checks find nothing, else their problems.
+fn accept<T>(text: &str, parsed: T, check: fn(&T) -> Vec<Problem>) -> Result<T, Vec<Problem>> {
+    let problems = check(&parsed);
+    if problems.is_empty() {
+        Ok(parsed)
+    } else {
+        Err(finish(text, problems))
+    }
+}
+
+/// The problems with their messages shortened by [`clip_message`], without repeats, in the
+/// order of the values they point at in `text`.
+fn finish(text: &str, problems: Vec<Problem>) -> Vec<Problem> {
+    let mut out: Vec<(Option<Position>, Problem)> = Vec::new();
+    for p in clipped(problems) {
+        if !out.iter().any(|(_, q)| *q == p) {
+            out.push((locate(text, &p.pointer), p));
+        }
+    }
+    // Stable: problems at one place keep the order they were found in.
+    out.sort_by_key(|(at, _)| *at);
+    out.into_iter().map(|(_, p)| p).collect()
 }
 
 /// The problems with their messages shortened by [`clip_message`].
@@ -42,17 +108,6 @@ fn clipped(problems: Vec<Problem>) -> Vec<Problem> {
             pointer: p.pointer,
         })
         .collect()
-}
-
-/// Validates manifest text: schema, types, then semantics.
-pub fn manifest_from_str(text: &str) -> Result<ReleaseManifest, Vec<Problem>> {
-    let manifest: ReleaseManifest = parse_document(Document::Manifest, text).map_err(clipped)?;
-    let problems = semantic::check_manifest(&manifest);
-    if problems.is_empty() {
-        Ok(manifest)
-    } else {
-        Err(clipped(problems))
-    }
 }
 
 /// Checks a manifest convoy is about to write: the schema (of its serialized form) and the
@@ -69,23 +124,22 @@ pub fn check_manifest_value(manifest: &ReleaseManifest) -> Vec<Problem> {
     clipped(problems)
 }
 
-/// Parses JSON text, checks it against the document's schema, then deserializes it into `T`,
-/// reporting the path of the first value the types refuse.
-fn parse_document<T: DeserializeOwned>(doc: Document, text: &str) -> Result<T, Vec<Problem>> {
-    let value: Value = serde_json::from_str(text).map_err(|e| {
-        vec![Problem::new(
+/// Parses JSON text; a syntax error is the one problem.
+fn parse_json(doc: Document, text: &str) -> Result<Value, Vec<Problem>> {
+    serde_json::from_str(text).map_err(|e| {
+        clipped(vec![Problem::new(
             "",
             format!("the {} is not valid JSON: {e}", doc.noun()),
-        )]
-    })?;
-    let problems = schema::check(doc, &value);
-    if !problems.is_empty() {
-        return Err(problems);
-    }
+        )])
+    })
+}
+
+/// Deserializes a schema-valid value into `T`, reporting the path of the first value the types
+/// refuse.
+fn typed<T: DeserializeOwned>(value: &Value) -> Result<T, Problem> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
         let pointer = path_to_pointer(e.path());
-        let message = e.inner().to_string();
-        vec![Problem::new(pointer, message)]
+        Problem::new(pointer, e.inner().to_string())
     })
 }
 

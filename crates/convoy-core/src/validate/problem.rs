@@ -1,5 +1,5 @@
 //! [`Problem`]: one thing wrong with a document, and the helpers that shape its pointer and
-//! message (JSON pointers, clipping values quoted in messages).
+//! message (JSON pointers, values quoted in messages, clipping).
 
 use std::fmt;
 
@@ -38,49 +38,142 @@ const QUOTED_MAX: usize = 60;
 /// Longest message kept whole.
 const MESSAGE_MAX: usize = 600;
 
-/// Shortens a message for people: a value quoted in it (between `"` or `` ` ``) longer than
-/// 60 characters keeps its start and end around `…`, control characters become U+FFFD, and the
-/// whole message stops at 600 characters. Parsers quote the values they refuse (`invalid type:
-/// string "…", expected …`); a 1 MB value must not come back whole in an error, a log line or a
-/// reply.
+/// A value for a message, between backticks: `` `acme/api` ``. A value longer than 60
+/// characters keeps its start and end around `…`, and control characters become U+FFFD. A value
+/// holding a backtick is written as a JSON string instead (`"a`b"`), so the backticks of a
+/// message always pair up.
+pub fn quote(value: &str) -> String {
+    let clipped = clip_value(value);
+    if clipped.contains('`') {
+        serde_json::Value::String(clipped).to_string()
+    } else {
+        format!("`{clipped}`")
+    }
+}
+
+/// A string value as JSON writes it (`"3"`), clipped like [`quote`].
+pub fn quote_json(value: &str) -> String {
+    serde_json::Value::String(clip_value(value)).to_string()
+}
+
+/// `value` with control characters replaced and, beyond 60 characters, its middle cut.
+fn clip_value(value: &str) -> String {
+    let chars: Vec<char> = value.chars().map(visible).collect();
+    if chars.len() <= QUOTED_MAX {
+        return chars.into_iter().collect();
+    }
+    let mut out: String = chars[..QUOTED_MAX / 2].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - QUOTED_MAX / 4..]);
+    out
+}
+
+fn visible(c: char) -> char {
+    if c.is_control() { '\u{fffd}' } else { c }
+}
+
+/// Shortens a message for people. Messages convoy writes quote values with [`quote`], already
+/// short; this is for messages from elsewhere (parsers quote the values they refuse: `invalid
+/// type: string "…", expected …`), so a 1 MB value never comes back whole in an error, a log
+/// line or a reply.
+///
+/// A quoted span (between `"`, honouring `\"` escapes, or between `` ` ``) is one unit: longer
+/// than 60 characters it keeps its start and end around `…`, otherwise it is copied whole and
+/// the scan goes on after its closing quote, so a closing quote never opens a new span.
+/// Control characters become U+FFFD. Beyond 600 characters the message stops before the span or
+/// word that crosses the limit, never inside a quoted value, and ends with `…`.
 pub fn clip_message(message: &str) -> String {
-    let chars: Vec<char> = message
-        .chars()
-        .map(|c| if c.is_control() { '\u{fffd}' } else { c })
-        .collect();
-    let mut out = String::with_capacity(message.len().min(MESSAGE_MAX * 4));
+    let chars: Vec<char> = message.chars().map(visible).collect();
+    // The message as units: a quoted span, or one character outside quotes.
+    let mut units: Vec<String> = Vec::new();
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        let closing = if matches!(c, '"' | '`') {
-            chars[i + 1..]
+        let end = match c {
+            '"' => closing_quote(&chars, i),
+            '`' => chars[i + 1..]
                 .iter()
-                .position(|&d| d == c)
-                .map(|p| i + 1 + p)
-        } else {
-            None
+                .position(|&d| d == '`')
+                .map(|p| i + 1 + p),
+            _ => None,
         };
-        match closing {
-            Some(end) if end - i - 1 > QUOTED_MAX => {
+        match end {
+            Some(end) => {
                 let inner = &chars[i + 1..end];
-                out.push(c);
-                out.extend(&inner[..QUOTED_MAX / 2]);
-                out.push('…');
-                out.extend(&inner[inner.len() - QUOTED_MAX / 4..]);
-                out.push(c);
+                let mut unit = String::from(c);
+                if inner.len() > QUOTED_MAX {
+                    // Cut on whole escapes: never leave a lone `\` before the quote.
+                    let head = cut_escape_safe(&inner[..QUOTED_MAX / 2]);
+                    let tail_start = inner.len() - QUOTED_MAX / 4;
+                    let tail_start = if tail_start > 0 && inner[tail_start - 1] == '\\' {
+                        tail_start + 1
+                    } else {
+                        tail_start
+                    };
+                    unit.extend(head);
+                    unit.push('…');
+                    unit.extend(&inner[tail_start.min(inner.len())..]);
+                } else {
+                    unit.extend(inner);
+                }
+                unit.push(c);
+                units.push(unit);
                 i = end + 1;
             }
-            _ => {
-                out.push(c);
+            None => {
+                units.push(c.to_string());
                 i += 1;
             }
         }
     }
-    if out.chars().count() > MESSAGE_MAX {
-        out = out.chars().take(MESSAGE_MAX).collect();
-        out.push('…');
+    let total: usize = units.iter().map(|u| u.chars().count()).sum();
+    if total <= MESSAGE_MAX {
+        return units.concat();
     }
+    let mut out = String::new();
+    let mut len = 0;
+    for unit in &units {
+        let n = unit.chars().count();
+        if len + n > MESSAGE_MAX {
+            break;
+        }
+        out.push_str(unit);
+        len += n;
+    }
+    // Stop at the end of a word when one was cut.
+    if let Some(space) = out.rfind(' ')
+        && !out.ends_with(' ')
+        && out.len() - space < 40
+        && !out[space..].contains(['`', '"'])
+    {
+        out.truncate(space);
+    }
+    out.truncate(out.trim_end().len());
+    out.push('…');
     out
+}
+
+/// The index of the `"` closing the string opened at `open`, skipping `\`-escapes.
+fn closing_quote(chars: &[char], open: usize) -> Option<usize> {
+    let mut i = open + 1;
+    while i < chars.len() {
+        match chars[i] {
+            '\\' => i += 2,
+            '"' => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
+}
+
+/// `head` without a trailing lone backslash (half an escape).
+fn cut_escape_safe(head: &[char]) -> &[char] {
+    let trailing = head.iter().rev().take_while(|&&c| c == '\\').count();
+    if trailing % 2 == 1 {
+        &head[..head.len() - 1]
+    } else {
+        head
+    }
 }
 
 /// Appends `segment` to a JSON pointer, escaping `~` and `/` as RFC 6901 says.
@@ -91,7 +184,7 @@ pub fn pointer_push(base: &str, segment: impl fmt::Display) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::clip_message;
+    use super::{clip_message, quote, quote_json};
 
     #[test]
     fn long_quoted_values_are_cut_and_the_rest_kept() {
@@ -104,5 +197,46 @@ mod tests {
         assert_eq!(clip_message(short), short);
         assert_eq!(clip_message("a\nb"), "a\u{fffd}b");
         assert!(clip_message(&"y ".repeat(1_000)).chars().count() <= 601);
+    }
+
+    /// Issue 12: the closing backtick of a short value used to open a span reaching the next
+    /// value's opening backtick, and the sentence between them was cut.
+    #[test]
+    fn a_closing_quote_never_opens_a_span() {
+        let m = "`.github/workflows/smoke.yml` is not a workflow file name; give the file name \
+                 in .github/workflows, e.g. `e2e.yml`";
+        assert_eq!(clip_message(m), m);
+        let m = "`a` then a long sentence between two values, longer than sixty characters \
+                 for sure, `b` and \"c\" then more words and \"d\"";
+        assert_eq!(clip_message(m), m);
+    }
+
+    #[test]
+    fn escaped_quotes_stay_inside_their_value() {
+        let inner = format!("{}\\\"{}", "a".repeat(40), "b".repeat(40));
+        let m = clip_message(&format!("string \"{inner}\", expected `x`"));
+        assert!(m.ends_with("bbb\", expected `x`"), "{m}");
+        let m = "string \"say \\\"hi\\\"\", expected `x` and `y`";
+        assert_eq!(clip_message(m), m);
+    }
+
+    #[test]
+    fn the_length_limit_never_cuts_a_value() {
+        let value = "v".repeat(50);
+        let m = format!("{} `{value}` end", "w ".repeat(290));
+        let clipped = clip_message(&m);
+        assert!(clipped.ends_with("w…"), "{clipped}");
+        assert_eq!(clipped.matches('`').count(), 0, "{clipped}");
+    }
+
+    #[test]
+    fn quoted_values_are_clipped_and_pair_up() {
+        assert_eq!(quote("acme/api"), "`acme/api`");
+        assert_eq!(quote("`id`"), "\"`id`\"");
+        assert_eq!(quote("a\nb"), "`a\u{fffd}b`");
+        let q = quote(&"z".repeat(1_000));
+        assert!(q.chars().count() < 70 && q.contains('…'), "{q}");
+        assert_eq!(quote_json("3"), "\"3\"");
+        assert_eq!(quote_json("say \"hi\""), "\"say \\\"hi\\\"\"");
     }
 }

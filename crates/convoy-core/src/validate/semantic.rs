@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::problem::{Problem, pointer_push};
+use super::problem::{Problem, pointer_push, quote};
 use crate::graph::DependencyGraph;
 use crate::model::config::{Config, TierConfig, rc_branch_for, tag_for};
 use crate::model::ids::{ReleaseId, RepoName};
@@ -36,8 +36,8 @@ pub fn check_config(config: &Config) -> Vec<Problem> {
         p.push(Problem::new(
             "/rc_branch",
             format!(
-                "`{}` does not contain `{{release}}`, so every release would share one RC branch",
-                config.rc_branch
+                "{} does not contain `{{release}}`, so every release would share one RC branch",
+                quote(&config.rc_branch)
             ),
         ));
     } else if let Err(e) = rc_branch_for(&config.rc_branch, &sample) {
@@ -56,8 +56,8 @@ pub fn check_config(config: &Config) -> Vec<Problem> {
         p.push(Problem::new(
             "/ship/tag",
             format!(
-                "`{}` contains neither `{{version}}` nor `{{release}}`, so every release would make the same tag",
-                config.ship.tag
+                "{} contains neither `{{version}}` nor `{{release}}`, so every release would make the same tag",
+                quote(&config.ship.tag)
             ),
         ));
     } else if let Err(e) = tag_for(&config.ship.tag, "1.2.3", &sample) {
@@ -77,7 +77,10 @@ pub fn check_config(config: &Config) -> Vec<Problem> {
         if !ok {
             p.push(Problem::new(
                 format!("/escalation/mention/{i}"),
-                format!("`{mention}` is not a mention; write `@user` or `@org/team`"),
+                format!(
+                    "{} is not a mention; write `@user` or `@org/team`",
+                    quote(mention)
+                ),
             ));
         }
     }
@@ -97,7 +100,10 @@ pub fn check_config(config: &Config) -> Vec<Problem> {
         } else if let Some(first) = seen.insert(sprint, i) {
             p.push(Problem::new(
                 format!("/sprints/{i}"),
-                format!("`{sprint}` is listed twice (first at /sprints/{first})"),
+                format!(
+                    "{} is listed twice (first at /sprints/{first})",
+                    quote(sprint)
+                ),
             ));
         }
     }
@@ -151,7 +157,10 @@ pub fn check_manifest(m: &ReleaseManifest) -> Vec<Problem> {
         if !members.contains_key(&task.repo) {
             p.push(Problem::new(
                 format!("{at}/repo"),
-                format!("`{}` is not a member repo of this release", task.repo),
+                format!(
+                    "{} is not a member repo of this release",
+                    quote(task.repo.as_str())
+                ),
             ));
         }
         for (k, dep) in task.depends_on.iter().enumerate() {
@@ -173,7 +182,10 @@ pub fn check_manifest(m: &ReleaseManifest) -> Vec<Problem> {
             if !members.contains_key(repo) {
                 p.push(Problem::new(
                     format!("/dependencies/{i}/{field}"),
-                    format!("`{repo}` is not a member repo of this release"),
+                    format!(
+                        "{} is not a member repo of this release",
+                        quote(repo.as_str())
+                    ),
                 ));
             }
         }
@@ -182,14 +194,20 @@ pub fn check_manifest(m: &ReleaseManifest) -> Vec<Problem> {
         if m.tier(&run.tier).is_none() {
             p.push(Problem::new(
                 format!("/tier_runs/{i}/tier"),
-                format!("`{}` is not a tier of this release's policy", run.tier),
+                format!(
+                    "{} is not a tier of this release's policy",
+                    quote(run.tier.as_str())
+                ),
             ));
         }
         for repo in run.shas.keys() {
             if !members.contains_key(repo) {
                 p.push(Problem::new(
                     pointer_push(&format!("/tier_runs/{i}/shas"), repo),
-                    format!("`{repo}` is not a member repo of this release"),
+                    format!(
+                        "{} is not a member repo of this release",
+                        quote(repo.as_str())
+                    ),
                 ));
             }
         }
@@ -228,7 +246,10 @@ fn check_repos<'a>(
         if let Some(first) = members.get(*name) {
             p.push(Problem::new(
                 format!("{at}/{i}/name"),
-                format!("`{name}` is listed twice (first at {at}/{first})"),
+                format!(
+                    "{} is listed twice (first at {at}/{first})",
+                    quote(name.as_str())
+                ),
             ));
         } else {
             members.insert((*name).clone(), i);
@@ -239,7 +260,10 @@ fn check_repos<'a>(
         if base == staging {
             p.push(Problem::new(
                 format!("{at}/{i}/staging"),
-                format!("staging must be a branch of its own, not the base branch `{base}`"),
+                format!(
+                    "staging must be a branch of its own, not the base branch {}",
+                    quote(base)
+                ),
             ));
         }
         for (k, dep) in deps.iter().enumerate() {
@@ -247,12 +271,15 @@ fn check_repos<'a>(
             if dep == *name {
                 p.push(Problem::new(
                     here,
-                    format!("`{name}` cannot depend on itself"),
+                    format!("{} cannot depend on itself", quote(name.as_str())),
                 ));
             } else if !members.contains_key(dep) {
                 p.push(Problem::new(
                     here,
-                    format!("`{dep}` is not a member repo; add it to `repos` or remove it here"),
+                    format!(
+                        "{} is not a member repo; add it to `repos` or remove it here",
+                        quote(dep.as_str())
+                    ),
                 ));
             } else {
                 edge_at.entry((name, dep)).or_insert(here);
@@ -287,8 +314,8 @@ fn check_tiers(
             p.push(Problem::new(
                 format!("{at}/{i}/name"),
                 format!(
-                    "tier `{}` is listed twice (first at {at}/{first})",
-                    tier.name
+                    "tier {} is listed twice (first at {at}/{first})",
+                    quote(tier.name.as_str())
                 ),
             ));
         }
@@ -304,7 +331,10 @@ fn check_tiers(
                 if !members.contains_key(repo) {
                     p.push(Problem::new(
                         format!("{at}/{i}/covers/{k}"),
-                        format!("`{repo}` is not a member repo; a tier covers member repos only"),
+                        format!(
+                            "{} is not a member repo; a tier covers member repos only",
+                            quote(repo.as_str())
+                        ),
                     ));
                 }
             }
@@ -321,7 +351,8 @@ fn check_workflow_file(p: &mut Vec<Problem>, at: &str, workflow: &str) {
         p.push(Problem::new(
             at,
             format!(
-                "`{workflow}` is not a workflow file name; give the file name in .github/workflows, e.g. `e2e.yml`"
+                "{} is not a workflow file name; give the file name in .github/workflows, e.g. `e2e.yml`",
+                quote(workflow)
             ),
         ));
     }
