@@ -82,7 +82,7 @@ pub fn run_summary(m: &ReleaseManifest, rounds: &[Round<'_>]) -> Option<String> 
     let tiers = tiers_table(m);
     s.push_str("\n### Tiers\n\n");
     if tiers.is_empty() {
-        s.push_str("No tier must pass under this directive.\n");
+        s.push_str("This release has no tier.\n");
     } else {
         s.push_str(&tiers);
     }

@@ -301,6 +301,11 @@ fn demo_ships_under_every_directive() {
         let (code, out, err) = convoy(&["demo", "--directive", directive]);
         assert_eq!(code, 0, "{directive}: {err}");
         assert!(out.contains("phase: planning → development"), "{out}");
+        assert!(out.contains("phase: validation → shipping"), "{out}");
+        assert!(out.contains("  waiting for: "), "{out}");
+        if directive == "quick" {
+            assert!(out.contains("| e2e | not run under quick |"), "{out}");
+        }
         assert!(
             out.contains("every base branch holds its validated merge, tagged vdemo-1"),
             "{out}"
