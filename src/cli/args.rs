@@ -77,23 +77,24 @@ pub enum CliCommand {
     /// Print the dependency graph of a config with its promotion waves.
     Graph {
         /// The config file.
-        #[arg(long)]
+        #[arg(long, default_value = "convoy.json")]
         config: PathBuf,
         /// `text` (waves), `mermaid` or `dot`.
         #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
         format: GraphFormat,
     },
-    /// Parse a GitHub event payload and print the signal convoy sees.
+    /// Parse a GitHub event payload and print the signal convoy sees, as JSON (or why convoy
+    /// ignores the event).
     Event {
         /// The event name (`GITHUB_EVENT_NAME`), e.g. `pull_request`.
         name: String,
-        /// The payload file (`GITHUB_EVENT_PATH`).
+        /// The payload file (`GITHUB_EVENT_PATH`): the webhook's JSON body.
         file: PathBuf,
     },
     /// Print the execution plan: phases ahead, gates, waves, and what the next run would do.
     Plan {
         /// The config file.
-        #[arg(long)]
+        #[arg(long, default_value = "convoy.json")]
         config: PathBuf,
         /// The release's manifest (default: a release about to be created from the config).
         #[arg(long)]
