@@ -49,7 +49,8 @@ pub enum CliCommand {
         /// The control repo when the config does not name one.
         #[arg(long, env = "GITHUB_REPOSITORY")]
         control_repo: Option<String>,
-        /// `full`: one `owner/name` per line; `names`: `name,name,…` without the owner, as
+        /// How to print the list. `full`: one `owner/name` per line; `names`: `name,name,…`
+        /// without the owner, as
         /// actions/create-github-app-token's `repositories` input takes them (one owner only).
         #[arg(long, value_enum, default_value_t = ReposFormat::Full)]
         format: ReposFormat,
@@ -79,7 +80,7 @@ pub enum CliCommand {
         /// The config file.
         #[arg(long, default_value = "convoy.json")]
         config: PathBuf,
-        /// `text` (waves), `mermaid` or `dot`.
+        /// How to print the graph: `text` (one line per wave), `mermaid` or `dot`.
         #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
         format: GraphFormat,
     },
@@ -111,7 +112,7 @@ pub enum CliCommand {
         /// The time to plan at (RFC 3339); default now.
         #[arg(long)]
         now: Option<String>,
-        /// `text` or `json`.
+        /// How to print the plan: `text` for people, `json` for machines.
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },
