@@ -22,6 +22,7 @@ use crate::model::ids::{Login, ReleaseId, RepoName};
 use crate::model::manifest::{Phase, ReleaseManifest};
 use crate::model::time::Timestamp;
 use crate::plan::Plan;
+use crate::shell::Round;
 use crate::signal::{Command, CreateArgs, Signal};
 use crate::validate::Problem;
 
@@ -78,6 +79,8 @@ pub struct ReleaseRun {
     pub manifest: ReleaseManifest,
     /// Each round's decision.
     pub decisions: Vec<Decision>,
+    /// Each round's phase changes, `(from, to)` in order: one entry per decision.
+    pub moves: Vec<Vec<(Phase, Phase)>>,
     /// Every action taken, across rounds.
     pub executed: Vec<Executed>,
     /// Whether the manifest changed.
@@ -244,6 +247,7 @@ impl Runner<'_> {
         Ok(ReleaseRun {
             release: id.clone(),
             manifest: settle(&decision, &manifest, &executed),
+            moves: vec![phase_moves(&manifest, &decision.manifest)],
             decisions: vec![decision],
             executed,
             changed: true,
@@ -318,6 +322,7 @@ impl Runner<'_> {
     pub async fn reconcile(&self, id: &ReleaseId, signal: &Signal) -> Result<ReleaseRun, RunError> {
         let mut signal = signal.clone();
         let mut decisions = Vec::new();
+        let mut moves = Vec::new();
         let mut executed_all = Vec::new();
         let mut changed = false;
         let mut stale = 0;
@@ -410,6 +415,7 @@ impl Runner<'_> {
             let acted = executed
                 .iter()
                 .any(|e| matches!(e.outcome, ActionOutcome::Done { .. }));
+            moves.push(phase_moves(&stored.manifest, &decision.manifest));
             decisions.push(decision);
             executed_all.extend(executed);
             last = Some(next);
@@ -456,6 +462,7 @@ impl Runner<'_> {
             release: id.clone(),
             manifest,
             decisions,
+            moves,
             executed: executed_all,
             changed,
             would_create: None,
@@ -463,15 +470,44 @@ impl Runner<'_> {
     }
 }
 
-/// Whether `after` moved the release from development into staging.
-fn enters_staging(before: &ReleaseManifest, after: &ReleaseManifest) -> bool {
+impl ReleaseRun {
+    /// The run's rounds, in order: each decision with its phase changes and what the executor
+    /// did with its actions (one outcome per planned action).
+    pub fn rounds(&self) -> Vec<Round<'_>> {
+        let mut rest = self.executed.as_slice();
+        self.decisions
+            .iter()
+            .enumerate()
+            .map(|(i, decision)| {
+                let (executed, after) = rest.split_at(decision.actions.len().min(rest.len()));
+                rest = after;
+                Round {
+                    decision,
+                    moves: self.moves.get(i).cloned().unwrap_or_default(),
+                    executed,
+                }
+            })
+            .collect()
+    }
+}
+
+/// The phase changes `after` made to `before` (its new history entries), `(from, to)` in order.
+fn phase_moves(before: &ReleaseManifest, after: &ReleaseManifest) -> Vec<(Phase, Phase)> {
     after.history[before.history.len().min(after.history.len())..]
         .iter()
-        .any(|h| {
-            h.event == HistoryEvent::PhaseChanged
-                && h.from.as_deref() == Some(Phase::Development.as_str())
-                && h.to.as_deref() == Some(Phase::Staging.as_str())
+        .filter(|h| h.event == HistoryEvent::PhaseChanged)
+        .filter_map(|h| {
+            Some((
+                Phase::parse(h.from.as_deref()?)?,
+                Phase::parse(h.to.as_deref()?)?,
+            ))
         })
+        .collect()
+}
+
+/// Whether `after` moved the release from development into staging.
+fn enters_staging(before: &ReleaseManifest, after: &ReleaseManifest) -> bool {
+    phase_moves(before, after).contains(&(Phase::Development, Phase::Staging))
 }
 
 /// `convoy(<id>): <what changed>` — the phase change, or the latest history entries.

@@ -49,7 +49,8 @@ pub enum CliCommand {
         /// The control repo when the config does not name one.
         #[arg(long, env = "GITHUB_REPOSITORY")]
         control_repo: Option<String>,
-        /// `full`: one `owner/name` per line; `names`: `name,name,…` without the owner, as
+        /// How to print the list. `full`: one `owner/name` per line; `names`: `name,name,…`
+        /// without the owner, as
         /// actions/create-github-app-token's `repositories` input takes them (one owner only).
         #[arg(long, value_enum, default_value_t = ReposFormat::Full)]
         format: ReposFormat,
@@ -79,23 +80,24 @@ pub enum CliCommand {
     /// Print the dependency graph of a config with its promotion waves.
     Graph {
         /// The config file.
-        #[arg(long)]
+        #[arg(long, default_value = "convoy.json")]
         config: PathBuf,
-        /// `text` (waves), `mermaid` or `dot`.
+        /// How to print the graph: `text` (one line per wave), `mermaid` or `dot`.
         #[arg(long, value_enum, default_value_t = GraphFormat::Text)]
         format: GraphFormat,
     },
-    /// Parse a GitHub event payload and print the signal convoy sees.
+    /// Parse a GitHub event payload and print the signal convoy sees, as JSON (or why convoy
+    /// ignores the event).
     Event {
         /// The event name (`GITHUB_EVENT_NAME`), e.g. `pull_request`.
         name: String,
-        /// The payload file (`GITHUB_EVENT_PATH`).
+        /// The payload file (`GITHUB_EVENT_PATH`): the webhook's JSON body.
         file: PathBuf,
     },
     /// Print the execution plan: phases ahead, gates, waves, and what the next run would do.
     Plan {
         /// The config file.
-        #[arg(long)]
+        #[arg(long, default_value = "convoy.json")]
         config: PathBuf,
         /// The release's manifest (default: a release about to be created from the config).
         #[arg(long)]
@@ -112,7 +114,7 @@ pub enum CliCommand {
         /// The time to plan at (RFC 3339); default now.
         #[arg(long)]
         now: Option<String>,
-        /// `text` or `json`.
+        /// How to print the plan: `text` for people, `json` for machines.
         #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
         format: PlanFormat,
     },

@@ -42,3 +42,17 @@ pub(crate) fn read_input(path: &Path) -> Result<String, CliError> {
     std::fs::read_to_string(path)
         .map_err(|e| CliError::Invalid(format!("{}: cannot read it: {e}", path.display())))
 }
+
+/// Reads the config file a command names with `--config` (default `convoy.json` in the current
+/// directory); a missing file is invalid input that says how to name another.
+pub(crate) fn read_config(path: &Path) -> Result<String, CliError> {
+    match std::fs::read_to_string(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(CliError::Invalid(format!(
+            "{}: no such config file; name it with --config FILE (default: convoy.json in the current directory)",
+            path.display()
+        ))),
+        other => {
+            other.map_err(|e| CliError::Invalid(format!("{}: cannot read it: {e}", path.display())))
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 
 use super::args::{GraphFormat, PlanFormat, SchemaKind};
-use super::error::{CliError, read_input};
+use super::error::{CliError, read_config, read_input};
 use crate::lifecycle::observed::Observed;
 use crate::model::create::CreateRequest;
 use crate::model::ids::{Login, ReleaseId, RepoName};
@@ -34,7 +34,7 @@ pub(super) fn schema(which: SchemaKind) -> Result<ExitCode, CliError> {
 }
 
 fn load_config(path: &Path) -> Result<crate::model::config::Config, CliError> {
-    let text = read_input(path)?;
+    let text = read_config(path)?;
     validate::config_from_str(&text).map_err(|p| invalid(path, &p))
 }
 
@@ -61,18 +61,41 @@ pub(super) fn graph(config: &Path, format: GraphFormat) -> Result<ExitCode, CliE
 }
 
 pub(super) fn event(name: &str, file: &Path) -> Result<ExitCode, CliError> {
-    let bytes = std::fs::read(file)
-        .map_err(|e| CliError::Invalid(format!("{}: cannot read it: {e}", file.display())))?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        CliError::Invalid(format!(
+            "{}: cannot read the event payload: {e}",
+            file.display()
+        ))
+    })?;
     let signal = crate::event::parse_event(name, &bytes)
         .map_err(|e| CliError::Invalid(format!("{}: {e}", file.display())))?;
     match signal {
         Signal::Ignored { reason } => outln!("ignored: {reason}"),
         other => outln!(
             "{}",
-            serde_json::to_string_pretty(&other).context("printing the signal")?
+            serde_json::to_string_pretty(&signal_json(&other).context("printing the signal")?)
+                .context("printing the signal")?
         ),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The signal as plain JSON: a comment's commands are listed as commands, a line that does not
+/// parse as `{"error": "…"}` (not as Rust's `Ok` and `Err`).
+fn signal_json(signal: &Signal) -> serde_json::Result<serde_json::Value> {
+    let mut v = serde_json::to_value(signal)?;
+    if let Signal::Comment(c) = signal {
+        let commands = c
+            .commands
+            .iter()
+            .map(|r| match r {
+                Ok(command) => serde_json::to_value(command),
+                Err(error) => Ok(serde_json::json!({ "error": error })),
+            })
+            .collect::<serde_json::Result<Vec<_>>>()?;
+        v["commands"] = serde_json::Value::Array(commands);
+    }
+    Ok(v)
 }
 
 /// Arguments of `convoy plan`.
@@ -100,16 +123,7 @@ pub(super) fn plan(args: PlanArgs<'_>) -> Result<ExitCode, CliError> {
         None => {
             let id = ReleaseId::parse(args.release)
                 .map_err(|e| CliError::Invalid(format!("--release: {e}")))?;
-            let control_repo = match (&config.control_repo, args.control_repo) {
-                (Some(c), _) => c.clone(),
-                (None, Some(c)) => RepoName::parse(c)
-                    .map_err(|e| CliError::Invalid(format!("--control-repo: {e}")))?,
-                (None, None) => {
-                    return Err(CliError::Invalid(
-                        "name the control repo: set `control_repo` in the config, pass --control-repo, or set GITHUB_REPOSITORY".to_owned(),
-                    ));
-                }
-            };
+            let control_repo = super::repos::control_repo(&config, args.control_repo, args.config)?;
             let actor = Login::parse("convoy").map_err(|e| CliError::Failure(e.into()))?;
             ReleaseManifest::create(
                 &config,

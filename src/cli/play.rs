@@ -29,7 +29,8 @@ pub struct PlayArgs {
     /// The token convoy acts with (in the default seed, the bot `convoy-bot`'s).
     #[arg(long, default_value = "t-bot")]
     pub token: String,
-    /// The control repo: the repository each `convoy run` runs in (`GITHUB_REPOSITORY`).
+    /// The control repo: the repository each `convoy run` runs in (it is given to each run as
+    /// `GITHUB_REPOSITORY`; the default is the demo seed's, as this command plays the sandbox).
     #[arg(long, default_value = "acme/control")]
     pub control_repo: String,
     /// Drain the queue once, instead of again until it is empty.

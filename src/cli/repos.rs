@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use super::args::ReposFormat;
-use super::error::{CliError, read_input};
+use super::error::{CliError, read_config};
 use crate::model::config::Config;
 use crate::model::ids::RepoName;
 
@@ -37,8 +37,29 @@ pub fn release_repos(config: &Config, control_repo: &RepoName) -> Vec<RepoName> 
     all
 }
 
+/// The control repo: the config's `control_repo`, else `--control-repo` (which defaults to
+/// `GITHUB_REPOSITORY`). `repos` and `plan` share it.
+pub(super) fn control_repo(
+    config: &Config,
+    flag: Option<&str>,
+    config_path: &Path,
+) -> Result<RepoName, CliError> {
+    match (&config.control_repo, flag) {
+        (Some(repo), _) => Ok(repo.clone()),
+        (None, Some(name)) => RepoName::parse(name).map_err(|e| {
+            CliError::Invalid(format!(
+                "--control-repo (or GITHUB_REPOSITORY) `{name}`: {e}"
+            ))
+        }),
+        (None, None) => Err(CliError::Invalid(format!(
+            "{}: names no `control_repo`; give --control-repo OWNER/NAME (in a workflow, GITHUB_REPOSITORY gives it)",
+            config_path.display()
+        ))),
+    }
+}
+
 pub(super) fn run(args: &ReposArgs<'_>) -> Result<ExitCode, CliError> {
-    let text = read_input(args.config)?;
+    let text = read_config(args.config)?;
     let config = crate::validate::config_from_str(&text).map_err(|problems| {
         let lines: Vec<String> = problems
             .iter()
@@ -46,20 +67,7 @@ pub(super) fn run(args: &ReposArgs<'_>) -> Result<ExitCode, CliError> {
             .collect();
         CliError::Invalid(lines.join("\n"))
     })?;
-    let control = match (&config.control_repo, args.control_repo) {
-        (Some(repo), _) => repo.clone(),
-        (None, Some(name)) => RepoName::parse(name).map_err(|e| {
-            CliError::Invalid(format!(
-                "--control-repo (or GITHUB_REPOSITORY) `{name}`: {e}"
-            ))
-        })?,
-        (None, None) => {
-            return Err(CliError::Invalid(format!(
-                "{}: names no `control_repo`; give --control-repo OWNER/NAME (in a workflow, GITHUB_REPOSITORY gives it)",
-                args.config.display()
-            )));
-        }
-    };
+    let control = control_repo(&config, args.control_repo, args.config)?;
     let repos = release_repos(&config, &control);
     let text = match args.format {
         ReposFormat::Full => repos

@@ -18,7 +18,7 @@ use crate::lifecycle::action::refused_dispatches;
 use crate::runner::{ReleaseRun, RunError, Runner};
 use crate::shell::workflow_commands::escape_data;
 use crate::shell::{
-    Secret, WorkflowEnv, export_env, mask, step_summary, would_create_summary, write_outputs,
+    Secret, WorkflowEnv, export_env, mask, run_summary, would_create_summary, write_outputs,
 };
 use crate::signal::{CommandSignal, CommandSource, Signal};
 
@@ -176,13 +176,9 @@ fn report(env: &WorkflowEnv, runs: &[ReleaseRun]) -> Result<(), CliError> {
             .open(path)
             .with_context(|| format!("opening {}", path.display()))?;
         for run in runs {
-            if let Some(decision) = run.decisions.last() {
-                writeln!(
-                    file,
-                    "{}",
-                    step_summary(&run.manifest, decision, &run.executed)
-                )
-                .with_context(|| format!("writing {}", path.display()))?;
+            if let Some(summary) = run_summary(&run.manifest, &run.rounds()) {
+                writeln!(file, "{summary}")
+                    .with_context(|| format!("writing {}", path.display()))?;
             }
             if let Some(would) = &run.would_create {
                 writeln!(file, "{}", would_create_summary(&run.manifest, would))

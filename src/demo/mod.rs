@@ -15,10 +15,12 @@ use serde_json::{Value, json};
 
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
-use crate::lifecycle::Owner;
+use crate::lifecycle::action::ActionOutcome;
+use crate::lifecycle::{Owner, Wait};
 use crate::model::config::Directive;
 use crate::model::ids::{ReleaseId, RepoName};
 use crate::model::manifest::{Phase, ReleaseManifest, RunStatus};
+use crate::model::numbers::RunId;
 use crate::model::time::Timestamp;
 use crate::runner::{Clock, ReleaseRun, Runner};
 use crate::sandbox::{Sandbox, Seed};
@@ -134,7 +136,6 @@ pub async fn play_with(
     });
     let mut events = 0;
     let mut delivered = Vec::new();
-    let mut phase = Phase::Planning;
     let mut last: Option<ReleaseRun> = None;
     let mut pending: Vec<(String, Value)> = vec![("workflow_dispatch".to_owned(), create)];
     let mut idle = 0;
@@ -165,7 +166,7 @@ pub async fn play_with(
                     .await
                     .with_context(|| format!("handling a {name} event"))?
                 {
-                    report(&run, &mut phase, say);
+                    report(&run, say);
                     last = Some(run);
                 }
             }
@@ -182,21 +183,31 @@ pub async fn play_with(
             bail!("the release ended in {}", run.manifest.phase.as_str());
         }
         idle += 1;
-        if idle > 6 {
-            bail!(
-                "the demo release is stuck in {}: {:?}",
-                run.manifest.phase.as_str(),
-                run.decisions.last().map(|d| &d.waits)
-            );
-        }
-        let waits: Vec<Owner> = run
+        let last_waits = run
             .decisions
             .last()
-            .map(|d| d.waits.iter().map(|w| w.who).collect())
+            .map(|d| d.waits.as_slice())
             .unwrap_or_default();
-        if complete_runs(&bot, &run.manifest).await? > 0 {
+        if idle > 6 {
+            let what: Vec<&str> = last_waits.iter().map(|w| w.what.as_str()).collect();
+            bail!(
+                "the demo release is stuck in {}, waiting for: {}",
+                run.manifest.phase.as_str(),
+                if what.is_empty() {
+                    "nothing".to_owned()
+                } else {
+                    what.join("; ")
+                }
+            );
+        }
+        let waits: Vec<Owner> = last_waits.iter().map(|w| w.who).collect();
+        let runs = pending_runs(&run.manifest);
+        if !runs.is_empty() {
+            say_waits(last_waits, say);
+            complete_runs(&bot, &runs).await?;
             say("  e2e: the dispatched tier runs pass".to_owned());
         } else if waits.contains(&Owner::Developers) {
+            say_waits(last_waits, say);
             land_tasks(&bob, &run.manifest, say).await?;
         } else if let (Some(repo), true) = (
             &late_fix,
@@ -208,6 +219,7 @@ pub async fn play_with(
                 .context("the late fix's repo is a member")?
                 .rc_branch
                 .clone();
+            say_waits(last_waits, say);
             say(format!(
                 "  bob pushes a late fix to {repo} {rc} after validation"
             ));
@@ -218,6 +230,7 @@ pub async fn play_with(
                 .manifest
                 .tracking_issue
                 .context("the tracking issue exists")?;
+            say_waits(last_waits, say);
             say(format!(
                 "  alice comments `/convoy approve` on {control}#{issue}"
             ));
@@ -234,12 +247,8 @@ pub async fn play_with(
     let Some(run) = last else {
         bail!("the release was not created")
     };
-    let decision = run
-        .decisions
-        .last()
-        .cloned()
-        .context("the last run decided")?;
-    let summary = crate::shell::step_summary(&run.manifest, &decision, &run.executed);
+    let summary =
+        crate::shell::run_summary(&run.manifest, &run.rounds()).context("the last run decided")?;
     Ok(DemoOutcome {
         manifest: run.manifest,
         requests: bot.requests(),
@@ -253,10 +262,17 @@ fn repo_payload(repo: &RepoName) -> Value {
     json!({"full_name": repo.as_str(), "name": repo.name(), "owner": {"login": repo.owner()}})
 }
 
-fn report(run: &ReleaseRun, phase: &mut Phase, say: &mut (dyn FnMut(String) + Send)) {
-    for e in &run.executed {
-        if let crate::lifecycle::action::ActionOutcome::Done { detail } = &e.outcome {
-            if e.planned.action.kind() != "upsert_tracking_issue" {
+/// One run's progress: each round's phase changes (as it enters the phase), then the actions
+/// it took (the tracking issue's updates left out).
+fn report(run: &ReleaseRun, say: &mut (dyn FnMut(String) + Send)) {
+    for round in run.rounds() {
+        for (from, to) in &round.moves {
+            say(format!("phase: {} → {}", from.as_str(), to.as_str()));
+        }
+        for e in round.executed {
+            if let ActionOutcome::Done { detail } = &e.outcome
+                && e.planned.action.kind() != "upsert_tracking_issue"
+            {
                 say(format!(
                     "    {} {}{}",
                     e.planned.action.kind(),
@@ -269,25 +285,27 @@ fn report(run: &ReleaseRun, phase: &mut Phase, say: &mut (dyn FnMut(String) + Se
             }
         }
     }
-    if run.manifest.phase != *phase {
-        say(format!(
-            "phase: {} → {}",
-            phase.as_str(),
-            run.manifest.phase.as_str()
-        ));
-        *phase = run.manifest.phase;
+}
+
+/// What convoy waits for, before the demo's world acts on it.
+fn say_waits(waits: &[Wait], say: &mut (dyn FnMut(String) + Send)) {
+    for w in waits {
+        say(format!("  waiting for: {}", w.what));
     }
 }
 
-/// The E2E workflows run: every run convoy is waiting for starts and passes.
-async fn complete_runs(bot: &GitHub, m: &ReleaseManifest) -> anyhow::Result<usize> {
-    let mut n = 0;
-    for run in m
-        .tier_runs
+/// The tier runs convoy is waiting for (dispatched, not completed).
+fn pending_runs(m: &ReleaseManifest) -> Vec<RunId> {
+    m.tier_runs
         .iter()
         .filter(|r| r.status != RunStatus::Completed)
-    {
-        let Some(id) = run.run_id else { continue };
+        .filter_map(|r| r.run_id)
+        .collect()
+}
+
+/// The E2E workflows run: each run starts and passes.
+async fn complete_runs(bot: &GitHub, runs: &[RunId]) -> anyhow::Result<()> {
+    for id in runs {
         bot.post(&format!("/_sandbox/runs/{id}/start"), &json!({}))
             .await
             .ok();
@@ -296,9 +314,8 @@ async fn complete_runs(bot: &GitHub, m: &ReleaseManifest) -> anyhow::Result<usiz
             &json!({"conclusion": "success"}),
         )
         .await?;
-        n += 1;
     }
-    Ok(n)
+    Ok(())
 }
 
 /// Developers land each open task: a commit on a branch, a pull request into the RC branch that

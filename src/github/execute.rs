@@ -62,9 +62,10 @@ pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> V
                 error.replace(['\r', '\n'], " ")
             ),
             other => tracing::info!(
-                "{} {}: {other:?}",
+                "{} {}: {}",
                 planned.action.kind(),
-                planned.action.target()
+                planned.action.target(),
+                other.to_string().replace(['\r', '\n'], " ")
             ),
         }
         done.insert(planned.id, ok);

@@ -14,12 +14,38 @@ use crate::model::manifest::{Gate, Phase, ReleaseManifest};
 use crate::plan::Plan;
 use crate::report::{escape, repos_table, tiers_table, waits_list};
 
-/// The markdown summary of one run.
+/// One round of a run (observe → decide → execute), as the step summary shows it.
+#[derive(Debug, Clone)]
+pub struct Round<'a> {
+    /// The round's decision: its planned actions, waits and notes.
+    pub decision: &'a Decision,
+    /// The phase changes the decision made, `(from, to)`, in order.
+    pub moves: Vec<(Phase, Phase)>,
+    /// What the executor did with the decision's actions (empty: nothing was executed).
+    pub executed: &'a [Executed],
+}
+
+/// The markdown summary of a run of one round.
 ///
 /// `m` is the manifest as it stands at the end of the run (normally `d.manifest`, with whatever
 /// execution recorded); `d` supplies the planned actions, waits and notes; `executed` is what the
 /// executor did with `d.actions` (empty on a dry run: the plan is shown instead).
 pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) -> String {
+    let round = Round {
+        decision: d,
+        moves: phase_moves(m, d),
+        executed,
+    };
+    run_summary(m, std::slice::from_ref(&round)).unwrap_or_default()
+}
+
+/// The markdown summary of a run of one or more rounds, in order; `None` without rounds.
+///
+/// `m` is the manifest at the end of the run. The last round supplies what the release waits
+/// for; the notes of every round are shown. With several rounds, "What this run did" has one
+/// table per round under a `Round n of N` heading; actions are numbered from 1 in each.
+pub fn run_summary(m: &ReleaseManifest, rounds: &[Round<'_>]) -> Option<String> {
+    let d = rounds.last()?.decision;
     let mut s = String::new();
     let _ = writeln!(s, "## convoy · release {}: {}\n", m.id, escape(&m.title));
     let _ = writeln!(
@@ -29,9 +55,13 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
         m.directive.as_str(),
         escape(&m.tag),
         m.revision,
-        if d.changed { " (updated)" } else { "" }
+        if rounds.iter().any(|r| r.decision.changed) {
+            " (updated)"
+        } else {
+            ""
+        }
     );
-    let moves = phase_moves(m, d);
+    let moves: Vec<String> = rounds.iter().flat_map(|r| moves_text(&r.moves)).collect();
     if !moves.is_empty() {
         let _ = writeln!(s, "This run moved the release: {}.\n", moves.join(", "));
     }
@@ -52,7 +82,7 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
     let tiers = tiers_table(m);
     s.push_str("\n### Tiers\n\n");
     if tiers.is_empty() {
-        s.push_str("No tier must pass under this directive.\n");
+        s.push_str("This release has no tier.\n");
     } else {
         s.push_str(&tiers);
     }
@@ -67,7 +97,7 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
     s.push_str("```\n");
 
     s.push_str("\n### What this run did\n\n");
-    s.push_str(&run_section(d, executed));
+    s.push_str(&run_section(rounds));
 
     s.push_str("\n### Waiting for\n\n");
     if d.waits.is_empty() {
@@ -84,13 +114,19 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
         s.push_str(&waits_list(&d.waits));
     }
 
-    if !d.notes.is_empty() {
+    let mut notes: Vec<&String> = Vec::new();
+    for n in rounds.iter().flat_map(|r| &r.decision.notes) {
+        if !notes.contains(&n) {
+            notes.push(n);
+        }
+    }
+    if !notes.is_empty() {
         s.push_str("\n### Notes\n\n");
-        for n in &d.notes {
+        for n in notes {
             let _ = writeln!(s, "- {}", escape(n));
         }
     }
-    s
+    Some(s)
 }
 
 /// The step summary's section for a dry run of `create`: the release it would create — the tasks
@@ -176,8 +212,8 @@ fn word<T: serde::Serialize>(v: &T) -> String {
         .unwrap_or_default()
 }
 
-/// The phase changes this run made (history entries written at the run's time), as `a → b`.
-fn phase_moves(m: &ReleaseManifest, d: &Decision) -> Vec<String> {
+/// The phase changes a one-round run made (history entries written at the decision's time).
+fn phase_moves(m: &ReleaseManifest, d: &Decision) -> Vec<(Phase, Phase)> {
     if !d.changed {
         return Vec::new();
     }
@@ -185,13 +221,20 @@ fn phase_moves(m: &ReleaseManifest, d: &Decision) -> Vec<String> {
     m.history
         .iter()
         .filter(|h| h.event == HistoryEvent::PhaseChanged && h.at == at)
-        .map(|h| {
-            format!(
-                "{} → {}",
-                h.from.as_deref().unwrap_or("?"),
-                h.to.as_deref().unwrap_or("?")
-            )
+        .filter_map(|h| {
+            Some((
+                Phase::parse(h.from.as_deref()?)?,
+                Phase::parse(h.to.as_deref()?)?,
+            ))
         })
+        .collect()
+}
+
+/// Phase changes as `a → b`.
+fn moves_text(moves: &[(Phase, Phase)]) -> Vec<String> {
+    moves
+        .iter()
+        .map(|(from, to)| format!("{} → {}", from.as_str(), to.as_str()))
         .collect()
 }
 
@@ -228,10 +271,15 @@ fn gates_table(m: &ReleaseManifest) -> String {
     s
 }
 
-/// The "what this run did" section: executed actions with outcomes, else the plan.
-fn run_section(d: &Decision, executed: &[Executed]) -> String {
+/// The "what this run did" section: executed actions with outcomes, one table per round when
+/// there were several, else the plan. Actions are numbered from 1.
+fn run_section(rounds: &[Round<'_>]) -> String {
     let mut s = String::new();
+    let executed: Vec<&Executed> = rounds.iter().flat_map(|r| r.executed).collect();
     if executed.is_empty() {
+        let Some(d) = rounds.last().map(|r| r.decision) else {
+            return s;
+        };
         if d.actions.is_empty() {
             s.push_str("Nothing to do: every planned effect already holds.\n");
         } else {
@@ -240,7 +288,7 @@ fn run_section(d: &Decision, executed: &[Executed]) -> String {
                 let _ = writeln!(
                     s,
                     "| {} | `{}` | {} | {} | {} |",
-                    a.id,
+                    a.id + 1,
                     a.action.kind(),
                     escape(&a.action.target()),
                     after(a),
@@ -253,37 +301,66 @@ fn run_section(d: &Decision, executed: &[Executed]) -> String {
     let count = |f: fn(&ActionOutcome) -> bool| executed.iter().filter(|e| f(&e.outcome)).count();
     let _ = writeln!(
         s,
-        "{} done · {} already done · {} skipped · {} waiting · {} refused · {} failed\n",
+        "{} done · {} already done · {} skipped · {} waiting · {} refused · {} failed{}\n",
         count(|o| matches!(o, ActionOutcome::Done { .. })),
         count(|o| matches!(o, ActionOutcome::AlreadyDone)),
         count(|o| matches!(o, ActionOutcome::Skipped { .. })),
         count(|o| matches!(o, ActionOutcome::Waiting { .. })),
         count(|o| matches!(o, ActionOutcome::Refused { .. })),
         count(|o| matches!(o, ActionOutcome::Failed { .. })),
+        if rounds.len() > 1 {
+            format!(" · in {} rounds", rounds.len())
+        } else {
+            String::new()
+        }
     );
-    s.push_str("| # | action | target | outcome | why |\n|---|---|---|---|---|\n");
-    for e in executed {
-        let p = &e.planned;
-        let _ = writeln!(
-            s,
-            "| {} | `{}` | {} | {} | {} |",
-            p.id,
-            p.action.kind(),
-            escape(&p.action.target()),
-            outcome(&e.outcome),
-            escape(&p.reason)
-        );
+    for (i, round) in rounds.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        if rounds.len() > 1 {
+            let moves = moves_text(&round.moves);
+            let _ = writeln!(
+                s,
+                "#### Round {} of {}: {}\n",
+                i + 1,
+                rounds.len(),
+                if moves.is_empty() {
+                    format!("in {}", round.decision.manifest.phase.as_str())
+                } else {
+                    moves.join(", ")
+                }
+            );
+        }
+        if round.executed.is_empty() {
+            s.push_str("Nothing to do: every planned effect already holds.\n");
+            continue;
+        }
+        s.push_str("| # | action | target | outcome | why |\n|---|---|---|---|---|\n");
+        for e in round.executed {
+            let p = &e.planned;
+            let _ = writeln!(
+                s,
+                "| {} | `{}` | {} | {} | {} |",
+                p.id + 1,
+                p.action.kind(),
+                escape(&p.action.target()),
+                outcome(&e.outcome),
+                escape(&p.reason)
+            );
+        }
     }
     s
 }
 
+/// The actions (numbered from 1, as the tables show them) that must succeed first, or `–`.
 fn after(a: &PlannedAction) -> String {
     if a.after.is_empty() {
         "–".to_owned()
     } else {
         a.after
             .iter()
-            .map(ToString::to_string)
+            .map(|i| (i + 1).to_string())
             .collect::<Vec<_>>()
             .join(", ")
     }

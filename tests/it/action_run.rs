@@ -91,10 +91,30 @@ async fn create_then_reconcile_like_a_workflow_run() {
             ("command", "create"),
             ("release", "r1"),
             ("args", "directive=auto title=\"Winter\""),
+            ("log-level", "info"),
         ],
     )
     .await;
     assert_eq!(run.code, 0, "{}{}", run.stdout, run.stderr);
+    // The log says what came of each action in plain words, not in Rust's debug notation.
+    assert!(
+        run.stderr.contains("create_branch acme/api rc/r1 ← ")
+            && run.stderr.contains(": done: rc/r1 at "),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        !run.stderr.contains("Done {") && !run.stderr.contains("Some("),
+        "{}",
+        run.stderr
+    );
+    // Several rounds: a heading per round, actions numbered from 1 in each.
+    assert!(
+        run.summary.contains("#### Round 1 of ") && run.summary.contains("#### Round 2 of "),
+        "{}",
+        run.summary
+    );
+    assert!(!run.summary.contains("| 0 |"), "{}", run.summary);
     assert!(
         run.stdout.starts_with("::add-mask::t-bot\n"),
         "the token is masked first: {}",

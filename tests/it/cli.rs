@@ -4,9 +4,14 @@ use std::path::PathBuf;
 use std::process::Command;
 
 fn convoy(args: &[&str]) -> (i32, String, String) {
+    convoy_in(env!("CARGO_MANIFEST_DIR").as_ref(), args)
+}
+
+/// `convoy ARGS` run in `dir`.
+fn convoy_in(dir: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_convoy"))
         .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .env_remove("GITHUB_REPOSITORY")
         .output()
         .expect("convoy runs");
@@ -344,6 +349,87 @@ fn event_prints_the_signal_or_why_it_is_ignored() {
 }
 
 #[test]
+fn event_prints_a_comments_commands_as_plain_json() {
+    let payload = serde_json::json!({
+        "action": "created",
+        "comment": {"id": 5, "body": "/convoy approve\n/convoy frobnicate", "user": {"login": "alice", "type": "User"}, "author_association": "OWNER"},
+        "issue": {"number": 1, "title": "Release 1.0: Winter"},
+        "repository": {"full_name": "acme/control", "name": "control", "owner": {"login": "acme"}},
+        "sender": {"login": "alice", "type": "User"}
+    });
+    let file = scratch("comment-event.json", &payload.to_string());
+    let (code, out, err) = convoy(&["event", "issue_comment", file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("\"Ok\"") && !out.contains("\"Err\""), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["kind"], "comment");
+    assert_eq!(v["commands"][0], serde_json::json!({"name": "approve"}));
+    assert!(
+        v["commands"][1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("unknown command `frobnicate`")),
+        "{out}"
+    );
+}
+
+#[test]
+fn event_on_an_unreadable_payload_says_so_and_exits_2() {
+    let (code, out, err) = convoy(&["event", "push", "no/such/payload.json"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        "no/such/payload.json: cannot read the event payload: No such file or directory (os error 2)\n"
+    );
+    let empty = scratch("empty-event.json", "");
+    let (code, _, err) = convoy(&["event", "push", empty.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("the event payload is not a JSON object"),
+        "{err}"
+    );
+}
+
+#[test]
+fn graph_plan_and_repos_read_convoy_json_by_default() {
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples");
+    for args in [
+        &["graph"][..],
+        &["plan", "--now", "2026-11-26T10:00:00Z"][..],
+        &["repos"][..],
+    ] {
+        let (code, out, err) = convoy_in(&examples, args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        assert!(out.contains("acme/api"), "{args:?}: {out}");
+    }
+    let empty = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-no-config");
+    std::fs::create_dir_all(&empty).unwrap();
+    for command in ["graph", "plan", "repos"] {
+        let (code, _, err) = convoy_in(&empty, &[command]);
+        assert_eq!(code, 2, "{command}");
+        assert_eq!(
+            err,
+            "convoy.json: no such config file; name it with --config FILE (default: convoy.json in the current directory)\n",
+            "{command}"
+        );
+    }
+}
+
+#[test]
+fn plan_and_repos_ask_for_the_control_repo_alike() {
+    let config = config_with("no-control.json", |v| {
+        v.as_object_mut().unwrap().remove("control_repo");
+    });
+    let path = config.to_str().unwrap();
+    let (_, _, plan) = convoy(&["plan", "--config", path]);
+    let (_, _, repos) = convoy(&["repos", "--config", path]);
+    assert_eq!(plan, repos);
+    assert!(plan.contains("give --control-repo OWNER/NAME"), "{plan}");
+    let (_, _, plan) = convoy(&["plan", "--config", path, "--control-repo", "nope"]);
+    let (_, _, repos) = convoy(&["repos", "--config", path, "--control-repo", "nope"]);
+    assert_eq!(plan, repos);
+}
+
+#[test]
 fn event_accepts_every_fixture() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webhooks");
     let mut n = 0;
@@ -414,6 +500,11 @@ fn demo_ships_under_every_directive() {
         let (code, out, err) = convoy(&["demo", "--directive", directive]);
         assert_eq!(code, 0, "{directive}: {err}");
         assert!(out.contains("phase: planning → development"), "{out}");
+        assert!(out.contains("phase: validation → shipping"), "{out}");
+        assert!(out.contains("  waiting for: "), "{out}");
+        if directive == "quick" {
+            assert!(out.contains("| e2e | not run under quick |"), "{out}");
+        }
         assert!(
             out.contains("every base branch holds its validated merge, tagged vdemo-1"),
             "{out}"

@@ -36,6 +36,8 @@ async fn check_release(directive: Directive) {
         "shipped",
     ];
     assert_eq!(phases(m), expected, "{directive:?}: every phase, in order");
+    check_progress(directive, &lines);
+    check_summary(directive, &out.summary);
 
     let gh = sandbox_client(&url, "t-bot").unwrap();
     for r in &m.repos {
@@ -167,6 +169,74 @@ async fn check_release(directive: Directive) {
         ["schema", "api", "web", "schema", "api", "web"],
         "{merges:?}"
     );
+}
+
+/// The demo's progress lines: every phase is announced as it is entered, before the actions
+/// taken in it, and what convoy waits for is said before the demo's world acts on it.
+fn check_progress(directive: Directive, lines: &[String]) {
+    let text = lines.join("\n");
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{directive:?}: no line with {needle:?}:\n{text}"))
+    };
+    let phase_lines: Vec<&str> = lines
+        .iter()
+        .filter(|l| l.starts_with("phase: "))
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        phase_lines,
+        [
+            "phase: planning → development",
+            "phase: development → staging",
+            "phase: staging → validation",
+            "phase: validation → shipping",
+            "phase: shipping → shipped",
+        ],
+        "{directive:?}:\n{text}"
+    );
+    // Branches are cut on entering development, staging PRs open on entering staging, ship PRs
+    // on entering shipping: each after its phase line.
+    assert!(at("phase: planning → development") < at("create_branch acme/schema"));
+    assert!(at("phase: development → staging") < at("rc/demo-1 → staging"));
+    assert!(at("phase: validation → shipping") < at("staging → main"));
+    assert!(at("staging → main") < at("phase: shipping → shipped"));
+    assert!(
+        !text.contains("Some(") && !text.contains("Done {"),
+        "no debug text:\n{text}"
+    );
+    let waits = at("  waiting for: tasks to merge into their RC branches");
+    assert!(waits < at("  bob lands"), "{text}");
+    if directive == Directive::Careful {
+        let approve = at("  alice comments `/convoy approve`");
+        assert!(
+            lines[approve - 1].starts_with("  waiting for: an approver to approve the plan"),
+            "{text}"
+        );
+        let ship = lines
+            .iter()
+            .position(|l| l.contains("an approver to approve shipping"))
+            .unwrap_or_else(|| panic!("no ship wait:\n{text}"));
+        assert!(lines[ship + 1].starts_with("  alice comments `/convoy approve`"));
+    }
+}
+
+/// The last run's step summary: actions numbered from 1 with a heading per round, and every
+/// tier listed, those the directive leaves out as not run.
+fn check_summary(directive: Directive, summary: &str) {
+    assert!(!summary.contains("| 0 |"), "numbered from 1:\n{summary}");
+    assert!(summary.contains("| 1 | `"), "{summary}");
+    assert!(summary.contains("#### Round 1 of "), "{summary}");
+    assert!(summary.contains("#### Round 2 of "), "{summary}");
+    let e2e = match directive {
+        Directive::Careful => "| e2e | passed |",
+        Directive::Auto => "| e2e | passed |",
+        Directive::Quick => "| e2e | not run under quick |",
+    };
+    assert!(summary.contains("| smoke | passed |"), "{summary}");
+    assert!(summary.contains(e2e), "{directive:?}:\n{summary}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -416,6 +416,23 @@ pub enum ActionOutcome {
     },
 }
 
+/// In plain words, for logs: `done: #12`, `already done`, `skipped: dry run`, `failed: …`.
+impl std::fmt::Display for ActionOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ActionOutcome::Done { detail: None } => f.write_str("done"),
+            ActionOutcome::Done {
+                detail: Some(detail),
+            } => write!(f, "done: {detail}"),
+            ActionOutcome::AlreadyDone => f.write_str("already done"),
+            ActionOutcome::Skipped { reason } => write!(f, "skipped: {reason}"),
+            ActionOutcome::Waiting { reason } => write!(f, "waiting: {reason}"),
+            ActionOutcome::Refused { reason } => write!(f, "refused: {reason}"),
+            ActionOutcome::Failed { error } => write!(f, "failed: {error}"),
+        }
+    }
+}
+
 /// A planned action and its outcome.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Executed {
@@ -445,4 +462,39 @@ pub fn refused_dispatches(executed: &[Executed]) -> Vec<String> {
             _ => None,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ActionOutcome;
+
+    #[test]
+    fn outcomes_read_as_plain_words() {
+        let shown: Vec<String> = [
+            ActionOutcome::Done {
+                detail: Some("#12".to_owned()),
+            },
+            ActionOutcome::Done { detail: None },
+            ActionOutcome::AlreadyDone,
+            ActionOutcome::Skipped {
+                reason: "dry run".to_owned(),
+            },
+            ActionOutcome::Failed {
+                error: "boom".to_owned(),
+            },
+        ]
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+        assert_eq!(
+            shown,
+            [
+                "done: #12",
+                "done",
+                "already done",
+                "skipped: dry run",
+                "failed: boom"
+            ]
+        );
+    }
 }

@@ -9,8 +9,7 @@
 use std::fmt::Write as _;
 
 use super::decision::Wait;
-use super::tiers::{tier_verdicts, tiers_report};
-use crate::model::config::TierPhase;
+use super::tiers::tier_results;
 use crate::model::ids::RepoName;
 use crate::model::manifest::{ReleaseManifest, TaskStatus};
 use crate::model::marker::Marker;
@@ -169,18 +168,15 @@ pub fn repos_table(m: &ReleaseManifest) -> String {
     s
 }
 
-/// The tiers table (markdown, header included) of every tier that must pass under the
-/// directive, with its verdict on the current SHAs; empty when no tier must pass.
+/// The tiers table (markdown, header included) of every tier: its verdict on the current SHAs,
+/// or that the directive does not run it; empty when the release has no tier.
 pub fn tiers_table(m: &ReleaseManifest) -> String {
     let mut s = String::new();
-    let verdicts: Vec<_> = [TierPhase::Staging, TierPhase::Validation]
-        .into_iter()
-        .flat_map(|p| tier_verdicts(m, p))
-        .collect();
-    if !verdicts.is_empty() {
+    let results = tier_results(m);
+    if !results.is_empty() {
         s.push_str("| tier | result |\n|---|---|\n");
-        for (tier, v) in verdicts {
-            let _ = writeln!(s, "| {tier} | {} |", tiers_report(&v));
+        for (tier, result) in results {
+            let _ = writeln!(s, "| {tier} | {result} |");
         }
     }
     s

@@ -32,7 +32,7 @@ pub use decision::{Decision, Wait, settle};
 pub use observed::Observed;
 pub use phases::RELEASE_CONTEXT;
 pub use table::{DirectivePolicy, Owner};
-pub use tiers::{LOST_DISPATCH_MINUTES, TierVerdict, tier_verdicts, tiers_report};
+pub use tiers::{LOST_DISPATCH_MINUTES, TierVerdict, tier_results, tier_verdicts, tiers_report};
 
 use draft::Draft;
 

@@ -90,6 +90,24 @@ pub fn tier_verdicts(m: &ReleaseManifest, phase: TierPhase) -> Vec<(TierName, Ti
         .collect()
 }
 
+/// Every tier of the release, staging tiers first, with its result in words: the verdict of a
+/// tier that must pass under the directive, `not run under <directive>` for one it leaves out.
+pub fn tier_results(m: &ReleaseManifest) -> Vec<(TierName, String)> {
+    let policy = DirectivePolicy::of(m.directive);
+    [TierPhase::Staging, TierPhase::Validation]
+        .into_iter()
+        .flat_map(|phase| m.policy.tiers.iter().filter(move |t| t.phase == phase))
+        .map(|t| {
+            let result = if policy.must_pass(t) {
+                tiers_report(&verdict(m, policy, t))
+            } else {
+                format!("not run under {}", m.directive.as_str())
+            };
+            (t.name.clone(), result)
+        })
+        .collect()
+}
+
 fn verdict(m: &ReleaseManifest, policy: &DirectivePolicy, tier: &TierConfig) -> TierVerdict {
     let Some(shas) = tier_shas(m, tier) else {
         return TierVerdict::NotReady;
