@@ -26,6 +26,11 @@ pub enum CliCommand {
         /// The directive to play it under.
         #[arg(long, value_enum, default_value_t = DemoDirective::Careful)]
         directive: DemoDirective,
+        /// Play it in a protected organisation: required checks (strict), a required review, a
+        /// squash-only repository, a staging that takes only pull requests; CI and a reviewer
+        /// act through the API.
+        #[arg(long)]
+        protected: bool,
         /// Keep the sandbox's git repositories in this directory to inspect them.
         #[arg(long)]
         keep: Option<PathBuf>,

@@ -9,7 +9,16 @@ use super::error::CliError;
 use crate::model::config::Directive;
 use crate::model::manifest::{Phase, RepoState};
 
-pub(super) fn run(directive: Directive, keep: Option<PathBuf>) -> Result<ExitCode, CliError> {
+pub(super) fn run(
+    directive: Directive,
+    protected: bool,
+    keep: Option<PathBuf>,
+) -> Result<ExitCode, CliError> {
+    let world = if protected {
+        crate::demo::World::Protected
+    } else {
+        crate::demo::World::Plain
+    };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -17,8 +26,13 @@ pub(super) fn run(directive: Directive, keep: Option<PathBuf>) -> Result<ExitCod
         .map_err(|e| CliError::Failure(e.into()))?;
     let started = std::time::Instant::now();
     outln!(
-        "convoy demo: release demo-1 of acme/schema ← acme/api ← acme/web under the {} directive",
-        directive.as_str()
+        "convoy demo: release demo-1 of acme/schema ← acme/api ← acme/web under the {} directive{}",
+        directive.as_str(),
+        if protected {
+            ", in a protected organisation (required checks, a required review, squash only, a protected staging)"
+        } else {
+            ""
+        }
     );
     let mut lines: Vec<String> = Vec::new();
     let outcome = runtime.block_on(async {
@@ -26,7 +40,7 @@ pub(super) fn run(directive: Directive, keep: Option<PathBuf>) -> Result<ExitCod
             println!("{line}");
             lines.push(line);
         };
-        crate::demo::run(directive, keep.clone(), &mut say).await
+        crate::demo::run(directive, world, keep.clone(), &mut say).await
     });
     let outcome = outcome.map_err(CliError::Failure)?;
     outln!("\n{}", outcome.summary);

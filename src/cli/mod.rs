@@ -44,12 +44,17 @@ pub fn main() -> ExitCode {
     };
     init_logging(&level);
     let result = match cli.command {
-        CliCommand::Demo { directive, keep } => demo::run(
+        CliCommand::Demo {
+            directive,
+            protected,
+            keep,
+        } => demo::run(
             match directive {
                 DemoDirective::Careful => crate::model::config::Directive::Careful,
                 DemoDirective::Auto => crate::model::config::Directive::Auto,
                 DemoDirective::Quick => crate::model::config::Directive::Quick,
             },
+            protected,
             keep,
         ),
         CliCommand::Sandbox {

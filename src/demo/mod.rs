@@ -7,6 +7,8 @@
 //! events the world plays its part: developers land the sprint's issues on the RC branches, the
 //! E2E runs pass, and (careful) an approver comments `/convoy approve` on the tracking issue.
 
+pub mod protected;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -43,16 +45,34 @@ pub struct DemoOutcome {
     pub delivered: Vec<(String, Value)>,
 }
 
-/// Plays the demo release under `directive`; `keep` leaves the sandbox's git data there.
-/// `say` receives each line of progress.
+/// Which organisation the demo plays in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum World {
+    /// GitHub's defaults: nothing protected.
+    Plain,
+    /// A protected organisation: required checks (strict), a required review, a squash-only
+    /// repository that deletes head branches, a staging that takes only pull requests, and the
+    /// CI and reviewer that go with them ([`protected`]).
+    Protected,
+}
+
+/// Plays the demo release under `directive` in `world`; `keep` leaves the sandbox's git data
+/// there. `say` receives each line of progress.
 pub async fn run(
     directive: Directive,
+    world: World,
     keep: Option<PathBuf>,
     say: &mut (dyn FnMut(String) + Send),
 ) -> anyhow::Result<DemoOutcome> {
-    let sandbox = start_sandbox(keep).await?;
+    let seed = match world {
+        World::Plain => seed()?,
+        World::Protected => protected::seed()?,
+    };
+    let sandbox = Sandbox::start(seed, keep)
+        .await
+        .context("starting the sandbox")?;
     say(format!("sandbox listening on {}", sandbox.url()));
-    play(&sandbox.url(), directive, say).await
+    play_in(&sandbox.url(), directive, world, None, None, say).await
 }
 
 /// The demo's world as a seed: `acme/control` holding `convoy.json`, `acme/e2e` with the `smoke`
@@ -121,6 +141,20 @@ pub async fn play_with(
     stop_in: Option<Phase>,
     say: &mut (dyn FnMut(String) + Send),
 ) -> anyhow::Result<DemoOutcome> {
+    play_in(url, directive, World::Plain, late_fix, stop_in, say).await
+}
+
+/// [`play_with`] in `world`: in a protected one, CI and a reviewer act on open pull requests
+/// whenever convoy waits.
+pub async fn play_in(
+    url: &str,
+    directive: Directive,
+    world: World,
+    late_fix: Option<&RepoName>,
+    stop_in: Option<Phase>,
+    say: &mut (dyn FnMut(String) + Send),
+) -> anyhow::Result<DemoOutcome> {
+    let ci = sandbox_client(url, "t-ci")?;
     let mut late_fix = late_fix.cloned();
     let bot = sandbox_client(url, "t-bot")?;
     let bob = sandbox_client(url, "t-bob")?;
@@ -181,6 +215,9 @@ pub async fn play_with(
         }
         if !run.manifest.phase.is_active() {
             bail!("the release ended in {}", run.manifest.phase.as_str());
+        }
+        if world == World::Protected && protected::act(&ci, &bob, say).await? {
+            continue;
         }
         idle += 1;
         let last_waits = run
@@ -336,9 +373,10 @@ async fn land_tasks(
             .get("number")
             .and_then(Value::as_u64)
             .context("a pull request number")?;
+        let method = protected::task_merge_method(dev, t.repo.as_str()).await?;
         dev.put(
             &format!("/repos/{}/pulls/{number}/merge", t.repo),
-            &json!({"merge_method": "merge"}),
+            &json!({"merge_method": method}),
         )
         .await?;
         say(format!(
