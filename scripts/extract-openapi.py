@@ -26,6 +26,7 @@ checks/list-for-ref issues/create issues/get issues/update issues/list-for-repo
 issues/create-comment issues/update-comment issues/list-comments issues/add-labels
 issues/remove-label issues/list-milestones repos/get-collaborator-permission-level
 repos/create-release repos/get-release-by-tag repos/create-dispatch-event
+reactions/create-for-issue-comment reactions/list-for-issue-comment
 """.split()
 
 DROP = {"example", "examples", "externalDocs", "discriminator", "xml", "readOnly", "writeOnly", "deprecated"}

@@ -7,19 +7,31 @@
 use std::fmt::Write as _;
 
 use crate::lifecycle::action::{ActionOutcome, Executed};
-use crate::lifecycle::table::{GateMode, guarded_phase, phase_spec};
-use crate::lifecycle::{Decision, DirectivePolicy, PlannedAction};
+use crate::lifecycle::table::phase_spec;
+use crate::lifecycle::{Decision, PlannedAction, WebLinks};
 use crate::model::history::HistoryEvent;
-use crate::model::manifest::{Gate, Phase, ReleaseManifest};
+use crate::model::manifest::ReleaseManifest;
 use crate::plan::Plan;
-use crate::report::{escape, repos_table, tiers_table, waits_list};
+use crate::report::{escape, gates_table, repos_table, tiers_table, waits_list};
 
-/// The markdown summary of one run.
+/// The markdown summary of one run, linking to pages on github.com ([`step_summary_linked`] with
+/// the default [`WebLinks`]).
+pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) -> String {
+    step_summary_linked(m, d, executed, &WebLinks::default())
+}
+
+/// The markdown summary of one run, its commits and pull requests linked to their pages on
+/// `web`'s server.
 ///
 /// `m` is the manifest as it stands at the end of the run (normally `d.manifest`, with whatever
 /// execution recorded); `d` supplies the planned actions, waits and notes; `executed` is what the
 /// executor did with `d.actions` (empty on a dry run: the plan is shown instead).
-pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) -> String {
+pub fn step_summary_linked(
+    m: &ReleaseManifest,
+    d: &Decision,
+    executed: &[Executed],
+    web: &WebLinks,
+) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "## convoy · release {}: {}\n", m.id, escape(&m.title));
     let _ = writeln!(
@@ -45,7 +57,7 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
     }
 
     s.push_str("### Repositories\n\n");
-    s.push_str(&repos_table(m));
+    s.push_str(&repos_table(m, web));
 
     s.push_str("\n### Gates\n\n");
     s.push_str(&gates_table(m));
@@ -81,7 +93,7 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
             }
         );
     } else {
-        s.push_str(&waits_list(&d.waits));
+        s.push_str(&waits_list(&d.waits, d.at));
     }
 
     if !d.notes.is_empty() {
@@ -195,39 +207,6 @@ fn phase_moves(m: &ReleaseManifest, d: &Decision) -> Vec<String> {
         .collect()
 }
 
-/// One row per gate: how it opens under the directive and where it stands.
-fn gates_table(m: &ReleaseManifest) -> String {
-    let policy = DirectivePolicy::of(m.directive);
-    let entered = m.phase_entered_at();
-    let mut s = String::from("| gate | opens | state |\n|---|---|---|\n");
-    for gate in [Gate::Plan, Gate::Promote, Gate::Ship] {
-        let mode = policy.gate_mode(gate);
-        let guarded = guarded_phase(gate);
-        let approval = m.approvals.iter().rev().find(|a| a.gate == gate);
-        let approved =
-            approval.map(|a| format!("approved by `{}` at {} ({})", a.by, a.at, escape(&a.via)));
-        let state = match (mode, m.phase) {
-            (_, p) if p == guarded => match mode {
-                GateMode::Automatic => "open: opens as soon as the exit criteria hold".to_owned(),
-                GateMode::Human => match approval {
-                    Some(a) if a.at >= entered => approved.unwrap_or_default(),
-                    _ => "needs approval: `/convoy approve`".to_owned(),
-                },
-            },
-            (_, p) if p.is_active() && p < guarded => "not reached".to_owned(),
-            (GateMode::Automatic, Phase::Aborted | Phase::RolledBack) => "–".to_owned(),
-            (GateMode::Automatic, _) => "passed".to_owned(),
-            (GateMode::Human, _) => approved.unwrap_or_else(|| "–".to_owned()),
-        };
-        let opens = match mode {
-            GateMode::Human => "a human approves",
-            GateMode::Automatic => "automatically",
-        };
-        let _ = writeln!(s, "| {} | {opens} | {state} |", gate.as_str());
-    }
-    s
-}
-
 /// The "what this run did" section: executed actions with outcomes, else the plan.
 fn run_section(d: &Decision, executed: &[Executed]) -> String {
     let mut s = String::new();
@@ -310,7 +289,7 @@ mod tests {
     use crate::model::config::Directive;
     use crate::model::create::CreateRequest;
     use crate::model::ids::{Login, ReleaseId, RepoName};
-    use crate::model::manifest::Approval;
+    use crate::model::manifest::{Approval, Gate, Phase};
     use crate::model::time::Timestamp;
     use crate::signal::CreateArgs;
 

@@ -132,7 +132,12 @@ async fn check_release(directive: Directive) {
         .unwrap();
     assert_eq!(
         issue["body"].as_str().unwrap(),
-        convoy::report::tracking_body(m, &[])
+        convoy::report::tracking_body(
+            m,
+            &[],
+            m.updated_at,
+            &convoy::lifecycle::WebLinks::default()
+        )
     );
     // Staging promotions merged in dependency waves: schema, then api, then web.
     let log = gh.get("/_sandbox/requests").await.unwrap();

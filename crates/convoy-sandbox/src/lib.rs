@@ -138,6 +138,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         runs: BTreeMap::new(),
         check_runs: BTreeMap::new(),
         comments: BTreeMap::new(),
+        reactions: Vec::new(),
         events: Vec::new(),
         async_merges: BTreeMap::new(),
         commits: HashMap::new(),

@@ -60,8 +60,8 @@ pub(super) fn apply(
                     None,
                     format!("{detail}: {reason} (milestone change on {issue})"),
                 ),
-                Ok(None) => {}
-                Err(why) => d.notes.push(why),
+                // `defer` refuses only an issue that is no task, and this one is.
+                Ok(None) | Err(_) => {}
             }
         }
         None if joins => {
