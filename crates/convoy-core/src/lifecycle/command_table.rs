@@ -26,8 +26,9 @@ pub struct CommandSpec {
     pub rule: &'static str,
     /// What to do instead, as a clause (empty: nothing to add).
     pub instead: &'static str,
-    /// Whether it is offered when a human is needed (escalations, *Who acts*).
-    pub remedy: bool,
+    /// The phases it is offered in when a human is needed (escalations, *Who acts*): a subset
+    /// of `phases` (a test keeps it so).
+    pub offered: &'static [Phase],
 }
 
 use Phase::{Development, Planning, Shipped, Shipping, Staging, Validation};
@@ -42,7 +43,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &[Staging, Validation],
         rule: "failed tiers are run again only during staging and validation",
         instead: "",
-        remedy: true,
+        offered: &[Staging, Validation],
     },
     CommandSpec {
         name: "defer",
@@ -52,7 +53,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &[Planning, Development],
         rule: "tasks can be taken out only during planning and development",
         instead: "",
-        remedy: true,
+        offered: &[Planning, Development],
     },
     CommandSpec {
         name: "abort",
@@ -62,7 +63,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &[Planning, Development, Staging, Validation],
         rule: "a release can be aborted only before shipping begins",
         instead: "to revert what merged, use `/convoy rollback`",
-        remedy: true,
+        offered: &[Planning, Development, Staging, Validation],
     },
     CommandSpec {
         name: "rollback",
@@ -72,7 +73,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &[Planning, Development, Staging, Validation, Shipping, Shipped],
         rule: "a release can be rolled back while it is active or once it shipped",
         instead: "",
-        remedy: true,
+        offered: &[Shipping, Shipped],
     },
     CommandSpec {
         name: "approve",
@@ -82,7 +83,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &[Planning, Development, Validation],
         rule: "there is a gate to approve only at the end of planning, development and validation",
         instead: "",
-        remedy: false,
+        offered: &[],
     },
     CommandSpec {
         name: "promote",
@@ -92,7 +93,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &[Development],
         rule: "a release is promoted only at the end of development",
         instead: "",
-        remedy: false,
+        offered: &[],
     },
     CommandSpec {
         name: "ship",
@@ -102,7 +103,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &[Validation],
         rule: "shipping is approved only at the end of validation",
         instead: "",
-        remedy: false,
+        offered: &[],
     },
     CommandSpec {
         name: "validate",
@@ -112,7 +113,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &[Staging, Validation],
         rule: "tiers are run again only during staging and validation",
         instead: "",
-        remedy: false,
+        offered: &[],
     },
     CommandSpec {
         name: "plan",
@@ -122,7 +123,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &Phase::ALL,
         rule: "",
         instead: "",
-        remedy: false,
+        offered: &[],
     },
     CommandSpec {
         name: "status",
@@ -132,7 +133,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &Phase::ALL,
         rule: "",
         instead: "",
-        remedy: false,
+        offered: &[],
     },
     CommandSpec {
         name: "reconcile",
@@ -142,7 +143,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &Phase::ALL,
         rule: "",
         instead: "",
-        remedy: false,
+        offered: &[],
     },
     CommandSpec {
         name: "create",
@@ -152,7 +153,7 @@ pub const COMMANDS: &[CommandSpec] = &[
         phases: &[],
         rule: "",
         instead: "",
-        remedy: false,
+        offered: &[],
     },
 ];
 
@@ -189,7 +190,7 @@ impl CommandSpec {
 pub fn remedies(phase: Phase) -> Vec<&'static CommandSpec> {
     COMMANDS
         .iter()
-        .filter(|s| s.remedy && s.accepted_in(phase))
+        .filter(|s| s.offered.contains(&phase) && s.accepted_in(phase))
         .collect()
 }
 
@@ -237,10 +238,21 @@ mod tests {
     }
 
     #[test]
+    fn only_accepted_commands_are_offered() {
+        for s in COMMANDS {
+            assert!(s.offered.iter().all(|p| s.accepted_in(*p)), "{}", s.name);
+        }
+    }
+
+    #[test]
     fn offers_follow_the_phase() {
         assert_eq!(
             offer(Validation).unwrap(),
-            "`/convoy retry [tier]` (run failed tiers again), `/convoy abort` (stop before shipping; staging is reset) or `/convoy rollback` (revert what shipped)"
+            "`/convoy retry [tier]` (run failed tiers again) or `/convoy abort` (stop before shipping; staging is reset)"
+        );
+        assert_eq!(
+            offer(Shipping).unwrap(),
+            "`/convoy rollback` (revert what shipped)"
         );
         assert!(!offer(Validation).unwrap().contains("defer"));
         assert!(offer(Development).unwrap().contains("defer"));

@@ -11,3 +11,4 @@ mod lifecycle_failures;
 mod lifecycle_multi;
 mod lifecycle_props;
 mod support;
+mod tracking;
