@@ -212,12 +212,11 @@ async fn observe_tracking_issue(
         return Ok(None);
     };
     // Convoy's calls for a human, and the final summary of a release that ended.
-    let comments =
-        if !m.escalations.is_empty() || !m.phase.is_active() {
-            comment_markers(gh, control, issue.number).await?
-        } else {
-            Vec::new()
-        };
+    let comments = if !m.escalations.is_empty() || !m.phase.is_active() {
+        comment_markers(gh, control, issue.number).await?
+    } else {
+        Vec::new()
+    };
     Ok(Some((issue, comments)))
 }
 

@@ -307,7 +307,10 @@ impl WorkflowEnv {
             api_url,
             server_url: var("GITHUB_SERVER_URL")
                 .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
-                .map_or_else(|| "https://github.com".to_owned(), |u| u.trim_end_matches('/').to_owned()),
+                .map_or_else(
+                    || "https://github.com".to_owned(),
+                    |u| u.trim_end_matches('/').to_owned(),
+                ),
             actor,
             output_file: var("GITHUB_OUTPUT").map(PathBuf::from),
             step_summary_file: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),

@@ -447,9 +447,11 @@ async fn chatops_approval_checks_who_asks() {
         .unwrap()
         .iter()
         .filter_map(|c| c["body"].as_str())
-        .find(|b| b.contains("was refused"));
+        .find(|b| b.contains("cannot approve"));
     assert!(
-        reply.is_some_and(|r| r.contains("@bob") && r.contains("approvers.users")),
+        reply.is_some_and(
+            |r| r.contains("@bob cannot approve: only the people in `approvers.users`")
+        ),
         "{comments:#}"
     );
 

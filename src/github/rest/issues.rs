@@ -210,7 +210,11 @@ impl Repo<'_> {
 
     /// `PATCH /repos/{o}/{r}/issues/{number}` with `state: closed` and GitHub's `state_reason`
     /// (`completed`, `not_planned`).
-    pub async fn close_issue(&self, number: IssueNumber, state_reason: &str) -> Result<(), GhError> {
+    pub async fn close_issue(
+        &self,
+        number: IssueNumber,
+        state_reason: &str,
+    ) -> Result<(), GhError> {
         let close = CloseIssue {
             state: "closed",
             state_reason,

@@ -145,9 +145,7 @@ fn run_command(
             Command::Approve => waiting_gate(d)
                 .ok_or(Refusal::NothingToApprove { phase: d.m.phase })
                 .and_then(|g| approve(d, g, actor, &how)),
-            Command::Promote => {
-                at_gate(d, Gate::Promote).and_then(|g| approve(d, g, actor, &how))
-            }
+            Command::Promote => at_gate(d, Gate::Promote).and_then(|g| approve(d, g, actor, &how)),
             Command::Ship => at_gate(d, Gate::Ship).and_then(|g| approve(d, g, actor, &how)),
             Command::Retry { tier } => retry(d, tier.as_ref(), false),
             Command::Validate => retry(d, None, true),

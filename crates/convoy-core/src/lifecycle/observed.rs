@@ -122,10 +122,7 @@ impl WebLinks {
 
     /// A file's page in the control repo, on the state branch (`HEAD`: the default branch).
     pub fn control_file(&self, control: &RepoName, path: &str) -> String {
-        let branch = self
-            .state_branch
-            .as_ref()
-            .map_or("HEAD", |b| b.as_str());
+        let branch = self.state_branch.as_ref().map_or("HEAD", |b| b.as_str());
         format!("{}/blob/{branch}/{path}", self.repo(control))
     }
 }

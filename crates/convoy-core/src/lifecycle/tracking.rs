@@ -135,10 +135,7 @@ fn needs_a_human(s: &mut String, m: &ReleaseManifest, now: Timestamp) {
     };
     match command_table::offer(m.phase) {
         Some(offer) => {
-            let _ = writeln!(
-                s,
-                "\nWho acts: {who}. Answer with a comment here: {offer}."
-            );
+            let _ = writeln!(s, "\nWho acts: {who}. Answer with a comment here: {offer}.");
         }
         None => {
             let _ = writeln!(s, "\nWho acts: {who}.");
@@ -149,7 +146,8 @@ fn needs_a_human(s: &mut String, m: &ReleaseManifest, now: Timestamp) {
 /// The release's tier and auto-fix runs, newest last (at most [`MAX_RUNS`]), each linked to its
 /// page.
 fn runs_table(m: &ReleaseManifest, web: &WebLinks) -> String {
-    let mut s = String::from("| tier | run | result | dispatched | page |\n|---|---|---|---|---|\n");
+    let mut s =
+        String::from("| tier | run | result | dispatched | page |\n|---|---|---|---|---|\n");
     let skip = m.tier_runs.len().saturating_sub(MAX_RUNS);
     for r in m.tier_runs.iter().skip(skip) {
         let what = match r.kind {
@@ -211,11 +209,9 @@ pub fn final_comment(m: &ReleaseManifest, now: Timestamp, web: &WebLinks) -> Opt
     let mut s = format!("{}\n{outcome}\n\n", Marker::Ended(m.phase));
     for r in &m.repos {
         let shipped = match (&r.shas.shipped, r.state) {
-            (Some(sha), RepoState::Shipped) => format!(
-                "shipped [`{}`]({})",
-                sha.short(),
-                web.commit(&r.name, sha)
-            ),
+            (Some(sha), RepoState::Shipped) => {
+                format!("shipped [`{}`]({})", sha.short(), web.commit(&r.name, sha))
+            }
             _ => serde_state(&r.state),
         };
         let _ = writeln!(s, "- **{}**: {shipped}", r.name);

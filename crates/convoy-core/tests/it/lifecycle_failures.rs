@@ -23,8 +23,14 @@ fn careful_waits_for_an_approver_and_refuses_others() {
 
     // "dev" has write permission but is no approver; "guest" can only read.
     for (who, why) in [
-        ("dev", "@dev cannot approve: only the people in `approvers.users`"),
-        ("guest", "@guest cannot approve: only people with write permission"),
+        (
+            "dev",
+            "@dev cannot approve: only the people in `approvers.users`",
+        ),
+        (
+            "guest",
+            "@guest cannot approve: only people with write permission",
+        ),
     ] {
         let refused = decide(
             &d.manifest,
@@ -65,7 +71,8 @@ fn careful_waits_for_an_approver_and_refuses_others() {
     );
     assert_eq!(early.manifest.phase, Phase::Planning);
     assert!(
-        early.notes[0].contains("cannot ship now: shipping is approved only at the end of validation"),
+        early.notes[0]
+            .contains("cannot ship now: shipping is approved only at the end of validation"),
         "{:?}",
         early.notes
     );

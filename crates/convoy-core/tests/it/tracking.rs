@@ -86,7 +86,10 @@ fn escalations_offer_only_what_the_phase_accepts() {
         .expect("the escalation is posted");
     assert!(call.contains("`/convoy retry [tier]`"), "{call}");
     assert!(call.contains("`/convoy abort`"), "{call}");
-    assert!(!call.contains("defer"), "defer is refused in validation: {call}");
+    assert!(
+        !call.contains("defer"),
+        "defer is refused in validation: {call}"
+    );
     let body = body(&d);
     assert!(body.contains("Who acts"), "{body}");
     assert!(!body.contains("defer"), "{body}");

@@ -46,12 +46,7 @@ pub async fn create(
         return Err(ApiError::not_found());
     }
     if !CONTENTS.contains(&req.content.as_str()) {
-        return Err(ApiError::validation(
-            "Reaction",
-            "content",
-            "invalid",
-            None,
-        ));
+        return Err(ApiError::validation("Reaction", "content", "invalid", None));
     }
     if let Some(existing) = st
         .reactions

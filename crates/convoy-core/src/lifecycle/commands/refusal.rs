@@ -119,18 +119,18 @@ impl Refusal {
                 gate.as_str(),
                 phase.as_str()
             ),
-            Refusal::UnknownTier { tier, release } => format!(
-                "@{actor} cannot {verb} `{tier}`: it is not a tier of release {release}."
-            ),
-            Refusal::NoFinishedRun { tier: Some(tier) } => format!(
-                "@{actor} cannot {verb} `{tier}`: it has no finished run to set aside."
-            ),
+            Refusal::UnknownTier { tier, release } => {
+                format!("@{actor} cannot {verb} `{tier}`: it is not a tier of release {release}.")
+            }
+            Refusal::NoFinishedRun { tier: Some(tier) } => {
+                format!("@{actor} cannot {verb} `{tier}`: it has no finished run to set aside.")
+            }
             Refusal::NoFinishedRun { tier: None } => {
                 format!("@{actor} cannot {verb}: no tier has a finished run to set aside.")
             }
-            Refusal::NotATask { task, release } => format!(
-                "@{actor} cannot {verb}: {task} is not a task of release {release}."
-            ),
+            Refusal::NotATask { task, release } => {
+                format!("@{actor} cannot {verb}: {task} is not a task of release {release}.")
+            }
             Refusal::AlreadyExists { release } => {
                 format!("@{actor} cannot {verb} release {release}: it already exists.")
             }

@@ -152,8 +152,7 @@ pub(super) fn plan_tracking_issue(d: &mut Draft<'_>) {
     let settled = !d.m.phase.is_active()
         && d.waits.is_empty()
         && d.live_escalations.is_empty()
-        && d
-            .actions
+        && d.actions
             .iter()
             .all(|a| matches!(a.action, Action::RemoveLabel { .. } | Action::React { .. }));
     let body = tracking::tracking_body(&d.m, &d.waits, d.now, &d.o.web);
