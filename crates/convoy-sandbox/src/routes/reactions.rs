@@ -42,7 +42,7 @@ pub async fn create(
     let req: NewReaction = parse(&body)?;
     let mut st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Read)?;
-    if !st.comments.get(&id).is_some_and(|x| x.repo == k) {
+    if st.comments.get(&id).is_none_or(|x| x.repo != k) {
         return Err(ApiError::not_found());
     }
     if !CONTENTS.contains(&req.content.as_str()) {
@@ -79,7 +79,7 @@ pub async fn list(
 ) -> ApiResult {
     let st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Read)?;
-    if !st.comments.get(&id).is_some_and(|x| x.repo == k) {
+    if st.comments.get(&id).is_none_or(|x| x.repo != k) {
         return Err(ApiError::not_found());
     }
     let list: Vec<_> = st
