@@ -28,6 +28,7 @@ issues/remove-label issues/list-milestones repos/get-collaborator-permission-lev
 repos/create-release repos/get-release-by-tag repos/create-dispatch-event
 repos/get-branch-protection repos/get-branch-rules pulls/create-review pulls/list-reviews
 pulls/request-reviewers pulls/update-branch
+reactions/create-for-issue-comment reactions/list-for-issue-comment
 """.split()
 
 DROP = {"example", "examples", "externalDocs", "discriminator", "xml", "readOnly", "writeOnly", "deprecated"}

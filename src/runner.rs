@@ -14,7 +14,7 @@ use crate::github::others::{observe_task_pulls, staging_holders};
 use crate::github::sprint::gather_sprint_tasks;
 use crate::github::store::{ManifestStore, StoreError, Stored};
 use crate::lifecycle::action::{ActionOutcome, Executed};
-use crate::lifecycle::{Decision, decide, settle};
+use crate::lifecycle::{Decision, WebLinks, decide, settle};
 use crate::model::config::Config;
 use crate::model::create::{CreateError, CreateRequest};
 use crate::model::history::HistoryEvent;
@@ -112,6 +112,8 @@ pub struct Runner<'a> {
     clock: Clock<'a>,
     /// Rounds per release per run.
     max_rounds: usize,
+    /// The web server's address, for the links in what convoy writes.
+    server_url: String,
 }
 
 impl<'a> Runner<'a> {
@@ -126,7 +128,23 @@ impl<'a> Runner<'a> {
             dry_run: false,
             clock: &crate::clock::now,
             max_rounds: DEFAULT_MAX_ROUNDS,
+            server_url: String::new(),
         }
+    }
+
+    /// The same runner, linking to pages on `server_url` (`GITHUB_SERVER_URL`; default
+    /// `https://github.com`).
+    #[must_use]
+    pub fn with_server_url(self, server_url: impl Into<String>) -> Self {
+        Runner {
+            server_url: server_url.into(),
+            ..self
+        }
+    }
+
+    /// Where people read GitHub, for the links `decide` writes.
+    fn web(&self) -> WebLinks {
+        WebLinks::new(&self.server_url, self.store.branch.clone())
     }
 
     /// The same runner, reading the time from `clock`.
@@ -239,6 +257,7 @@ impl Runner<'_> {
     ) -> Result<ReleaseRun, RunError> {
         let manifest = self.new_manifest(id, args, actor).await?;
         let mut observed = observe(self.gh, &manifest, &Signal::Schedule).await?;
+        observed.web = self.web();
         observe_task_pulls(self.gh, &manifest, &mut observed).await?;
         let now = (self.clock)();
         let plan = crate::plan::plan_new(&manifest, &observed, now);
@@ -346,6 +365,7 @@ impl Runner<'_> {
                 }
             };
             let mut observed = observe(self.gh, &stored.manifest, &signal).await?;
+            observed.web = self.web();
             observe_task_pulls(self.gh, &stored.manifest, &mut observed).await?;
             let now = (self.clock)();
             let mut decision = decide(&stored.manifest, &observed, &signal, now);

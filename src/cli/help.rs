@@ -13,6 +13,8 @@ Environment (a GitHub Actions step has it set by the runner; by hand, set it you
   GITHUB_ACTOR          the login that started the run; the author of INPUT_COMMAND (required)
   GITHUB_API_URL        the REST API's base URL (default https://api.github.com; GitHub
                         Enterprise Server: https://HOST/api/v3; the sandbox: its URL)
+  GITHUB_SERVER_URL     the web server, for links in the tracking issue and the step summary
+                        (default https://github.com)
   GITHUB_TOKEN          the token, when INPUT_TOKEN is empty
   GITHUB_OUTPUT         file that receives the step outputs release, phase, changed, plan
   GITHUB_STEP_SUMMARY   file that receives the step summary (markdown)

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::error::CliError;
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
+use crate::lifecycle::WebLinks;
 use crate::lifecycle::action::refused_dispatches;
 use crate::runner::{ReleaseRun, RunError, Runner};
 use crate::shell::workflow_commands::escape_data;
@@ -123,7 +124,9 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
         repo: env.control_repo.clone(),
         branch: env.state_branch.clone(),
     };
-    let runner = Runner::new(&gh, store, env.config.clone()).with_dry_run(env.dry_run);
+    let runner = Runner::new(&gh, store, env.config.clone())
+        .with_dry_run(env.dry_run)
+        .with_server_url(env.server_url.clone());
     let runs = runner.handle(&signal).await.map_err(|e| {
         outln_error(&e.to_string());
         match e {
@@ -170,13 +173,14 @@ fn report(env: &WorkflowEnv, runs: &[ReleaseRun]) -> Result<(), CliError> {
         write_outputs(path, &outputs).map_err(|e| CliError::Failure(e.into()))?;
     }
     if let Some(path) = &env.step_summary_file {
+        let web = WebLinks::new(&env.server_url, env.state_branch.clone());
         let mut file = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
             .open(path)
             .with_context(|| format!("opening {}", path.display()))?;
         for run in runs {
-            if let Some(summary) = run_summary(&run.manifest, &run.rounds()) {
+            if let Some(summary) = run_summary(&run.manifest, &run.rounds(), &web) {
                 writeln!(file, "{summary}")
                     .with_context(|| format!("writing {}", path.display()))?;
             }

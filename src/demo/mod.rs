@@ -284,8 +284,12 @@ pub async fn play_in(
     let Some(run) = last else {
         bail!("the release was not created")
     };
-    let summary =
-        crate::shell::run_summary(&run.manifest, &run.rounds()).context("the last run decided")?;
+    let summary = crate::shell::run_summary(
+        &run.manifest,
+        &run.rounds(),
+        &crate::lifecycle::WebLinks::default(),
+    )
+    .context("the last run decided")?;
     Ok(DemoOutcome {
         manifest: run.manifest,
         requests: bot.requests(),

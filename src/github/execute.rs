@@ -245,6 +245,30 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             gh.repo(repo).comment(*issue, body).await?;
             Ok(done(format!("commented on #{issue}")))
         }
+        Action::CloseIssue {
+            repo,
+            issue,
+            reason,
+        } => {
+            let api = gh.repo(repo);
+            if api
+                .issue(*issue)
+                .await?
+                .is_some_and(|i| i.state.as_deref() == Some("closed"))
+            {
+                return Ok(ActionOutcome::AlreadyDone);
+            }
+            api.close_issue(*issue, reason.as_str()).await?;
+            Ok(done(format!("closed #{issue} ({})", reason.as_str())))
+        }
+        Action::React {
+            repo,
+            comment_id,
+            content,
+        } => {
+            gh.repo(repo).react(*comment_id, content.as_str()).await?;
+            Ok(done(content.as_str()))
+        }
         Action::AddLabel { repo, issue, label } => {
             gh.repo(repo).add_label(*issue, label).await?;
             Ok(done(label.clone()))

@@ -211,12 +211,12 @@ async fn observe_tracking_issue(
     let Some(issue) = issue.and_then(|i| facts::issue(control, &i)) else {
         return Ok(None);
     };
-    let comments =
-        if m.escalations.iter().any(|e| e.resolved_at.is_none()) || !m.escalations.is_empty() {
-            comment_markers(gh, control, issue.number).await?
-        } else {
-            Vec::new()
-        };
+    // Convoy's calls for a human, and the final summary of a release that ended.
+    let comments = if !m.escalations.is_empty() || !m.phase.is_active() {
+        comment_markers(gh, control, issue.number).await?
+    } else {
+        Vec::new()
+    };
     Ok(Some((issue, comments)))
 }
 

@@ -144,6 +144,9 @@ pub struct WorkflowEnv {
     pub repository: RepoName,
     /// The REST API's base URL (`GITHUB_API_URL`, default `https://api.github.com`).
     pub api_url: String,
+    /// The web server's address, for links (`GITHUB_SERVER_URL`, default `https://github.com`;
+    /// a value that is no http(s) URL counts as unset).
+    pub server_url: String,
     /// Who triggered the run (`GITHUB_ACTOR`).
     pub actor: Login,
     /// Where step outputs go (`GITHUB_OUTPUT`), when set.
@@ -302,6 +305,12 @@ impl WorkflowEnv {
             event_path,
             repository,
             api_url,
+            server_url: var("GITHUB_SERVER_URL")
+                .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+                .map_or_else(
+                    || "https://github.com".to_owned(),
+                    |u| u.trim_end_matches('/').to_owned(),
+                ),
             actor,
             output_file: var("GITHUB_OUTPUT").map(PathBuf::from),
             step_summary_file: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),

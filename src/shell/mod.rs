@@ -12,4 +12,4 @@ pub mod workflow_commands;
 
 pub use inputs::{AppCredentials, EnvError, LogLevel, Secret, WorkflowEnv};
 pub use outputs::{OutputError, export_env, mask, write_outputs};
-pub use summary::{Round, run_summary, step_summary, would_create_summary};
+pub use summary::{Round, run_summary, step_summary, step_summary_linked, would_create_summary};

@@ -7,12 +7,12 @@
 use std::fmt::Write as _;
 
 use crate::lifecycle::action::{ActionOutcome, Executed};
-use crate::lifecycle::table::{GateMode, guarded_phase, phase_spec};
-use crate::lifecycle::{Decision, DirectivePolicy, PlannedAction};
+use crate::lifecycle::table::phase_spec;
+use crate::lifecycle::{Decision, PlannedAction, WebLinks};
 use crate::model::history::HistoryEvent;
-use crate::model::manifest::{Gate, Phase, ReleaseManifest};
+use crate::model::manifest::{Phase, ReleaseManifest};
 use crate::plan::Plan;
-use crate::report::{escape, repos_table, tiers_table, waits_list};
+use crate::report::{escape, gates_table, repos_table, tiers_table, waits_list};
 
 /// One round of a run (observe → decide → execute), as the step summary shows it.
 #[derive(Debug, Clone)]
@@ -25,18 +25,30 @@ pub struct Round<'a> {
     pub executed: &'a [Executed],
 }
 
-/// The markdown summary of a run of one round.
+/// The markdown summary of a run of one round, linking to pages on github.com
+/// ([`step_summary_linked`] with the default [`WebLinks`]).
+pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) -> String {
+    step_summary_linked(m, d, executed, &WebLinks::default())
+}
+
+/// The markdown summary of a run of one round, its commits and pull requests linked to their
+/// pages on `web`'s server.
 ///
 /// `m` is the manifest as it stands at the end of the run (normally `d.manifest`, with whatever
 /// execution recorded); `d` supplies the planned actions, waits and notes; `executed` is what the
 /// executor did with `d.actions` (empty on a dry run: the plan is shown instead).
-pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) -> String {
+pub fn step_summary_linked(
+    m: &ReleaseManifest,
+    d: &Decision,
+    executed: &[Executed],
+    web: &WebLinks,
+) -> String {
     let round = Round {
         decision: d,
         moves: phase_moves(m, d),
         executed,
     };
-    run_summary(m, std::slice::from_ref(&round)).unwrap_or_default()
+    run_summary(m, std::slice::from_ref(&round), web).unwrap_or_default()
 }
 
 /// The markdown summary of a run of one or more rounds, in order; `None` without rounds.
@@ -44,7 +56,8 @@ pub fn step_summary(m: &ReleaseManifest, d: &Decision, executed: &[Executed]) ->
 /// `m` is the manifest at the end of the run. The last round supplies what the release waits
 /// for; the notes of every round are shown. With several rounds, "What this run did" has one
 /// table per round under a `Round n of N` heading; actions are numbered from 1 in each.
-pub fn run_summary(m: &ReleaseManifest, rounds: &[Round<'_>]) -> Option<String> {
+/// Commits and pull requests link to their pages on `web`'s server.
+pub fn run_summary(m: &ReleaseManifest, rounds: &[Round<'_>], web: &WebLinks) -> Option<String> {
     let d = rounds.last()?.decision;
     let mut s = String::new();
     let _ = writeln!(s, "## convoy · release {}: {}\n", m.id, escape(&m.title));
@@ -75,7 +88,7 @@ pub fn run_summary(m: &ReleaseManifest, rounds: &[Round<'_>]) -> Option<String> 
     }
 
     s.push_str("### Repositories\n\n");
-    s.push_str(&repos_table(m));
+    s.push_str(&repos_table(m, web));
 
     s.push_str("\n### Gates\n\n");
     s.push_str(&gates_table(m));
@@ -111,7 +124,7 @@ pub fn run_summary(m: &ReleaseManifest, rounds: &[Round<'_>]) -> Option<String> 
             }
         );
     } else {
-        s.push_str(&waits_list(&d.waits));
+        s.push_str(&waits_list(&d.waits, d.at));
     }
 
     let mut notes: Vec<&String> = Vec::new();
@@ -238,39 +251,6 @@ fn moves_text(moves: &[(Phase, Phase)]) -> Vec<String> {
         .collect()
 }
 
-/// One row per gate: how it opens under the directive and where it stands.
-fn gates_table(m: &ReleaseManifest) -> String {
-    let policy = DirectivePolicy::of(m.directive);
-    let entered = m.phase_entered_at();
-    let mut s = String::from("| gate | opens | state |\n|---|---|---|\n");
-    for gate in [Gate::Plan, Gate::Promote, Gate::Ship] {
-        let mode = policy.gate_mode(gate);
-        let guarded = guarded_phase(gate);
-        let approval = m.approvals.iter().rev().find(|a| a.gate == gate);
-        let approved =
-            approval.map(|a| format!("approved by `{}` at {} ({})", a.by, a.at, escape(&a.via)));
-        let state = match (mode, m.phase) {
-            (_, p) if p == guarded => match mode {
-                GateMode::Automatic => "open: opens as soon as the exit criteria hold".to_owned(),
-                GateMode::Human => match approval {
-                    Some(a) if a.at >= entered => approved.unwrap_or_default(),
-                    _ => "needs approval: `/convoy approve`".to_owned(),
-                },
-            },
-            (_, p) if p.is_active() && p < guarded => "not reached".to_owned(),
-            (GateMode::Automatic, Phase::Aborted | Phase::RolledBack) => "–".to_owned(),
-            (GateMode::Automatic, _) => "passed".to_owned(),
-            (GateMode::Human, _) => approved.unwrap_or_else(|| "–".to_owned()),
-        };
-        let opens = match mode {
-            GateMode::Human => "a human approves",
-            GateMode::Automatic => "automatically",
-        };
-        let _ = writeln!(s, "| {} | {opens} | {state} |", gate.as_str());
-    }
-    s
-}
-
 /// The "what this run did" section: executed actions with outcomes, one table per round when
 /// there were several, else the plan. Actions are numbered from 1.
 fn run_section(rounds: &[Round<'_>]) -> String {
@@ -387,7 +367,7 @@ mod tests {
     use crate::model::config::Directive;
     use crate::model::create::CreateRequest;
     use crate::model::ids::{Login, ReleaseId, RepoName};
-    use crate::model::manifest::Approval;
+    use crate::model::manifest::{Approval, Gate, Phase};
     use crate::model::time::Timestamp;
     use crate::signal::CreateArgs;
 

@@ -134,7 +134,12 @@ async fn check_release(directive: Directive) {
         .unwrap();
     assert_eq!(
         issue["body"].as_str().unwrap(),
-        convoy::report::tracking_body(m, &[])
+        convoy::report::tracking_body(
+            m,
+            &[],
+            m.updated_at,
+            &convoy::lifecycle::WebLinks::default()
+        )
     );
     // Staging promotions merged in dependency waves: schema, then api, then web.
     let log = gh.get("/_sandbox/requests").await.unwrap();
@@ -512,9 +517,11 @@ async fn chatops_approval_checks_who_asks() {
         .unwrap()
         .iter()
         .filter_map(|c| c["body"].as_str())
-        .find(|b| b.contains("was refused"));
+        .find(|b| b.contains("cannot approve"));
     assert!(
-        reply.is_some_and(|r| r.contains("@bob") && r.contains("approvers.users")),
+        reply.is_some_and(
+            |r| r.contains("@bob cannot approve: only the people in `approvers.users`")
+        ),
         "{comments:#}"
     );
 

@@ -30,5 +30,6 @@ mod scenarios_tiers;
 mod security;
 #[path = "../../crates/convoy-core/tests/it/support/mod.rs"]
 mod support;
+mod tracking_sandbox;
 mod walls;
 mod workflows_examples;

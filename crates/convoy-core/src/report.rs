@@ -7,5 +7,6 @@
 //! module is their public face, for the step summary and the rehearsal. It
 //! depends on the engine, never the other way round.
 
-pub use crate::lifecycle::markdown::{escape, release_notes, tracking_body, tracking_title};
-pub use crate::lifecycle::markdown::{repos_table, tiers_table, waits_list};
+pub use crate::lifecycle::markdown::{commit_link, escape, pull_link, release_notes};
+pub use crate::lifecycle::markdown::{gates_table, repos_table, tiers_table, waits_list};
+pub use crate::lifecycle::tracking::{final_comment, tracking_body, tracking_title};

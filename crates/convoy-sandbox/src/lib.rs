@@ -140,6 +140,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         runs: BTreeMap::new(),
         check_runs: BTreeMap::new(),
         comments: BTreeMap::new(),
+        reactions: Vec::new(),
         events: Vec::new(),
         async_merges: BTreeMap::new(),
         mergeable_lag: 0,

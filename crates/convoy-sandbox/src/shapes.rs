@@ -4,7 +4,9 @@ use serde_json::{Value, json};
 
 use super::git::CommitInfo;
 use super::json::{node_id, repo, repo_url, simple_commit, ts, user};
-use super::state::{CheckRun, Comment, Issue, Label, Milestone, Release, Repo, Run, State, Status};
+use super::state::{
+    CheckRun, Comment, Issue, Label, Milestone, Reaction, Release, Repo, Run, State, Status,
+};
 
 /// An empty `reaction-rollup`.
 pub fn reactions(url: &str) -> Value {
@@ -357,7 +359,28 @@ pub fn comment(base: &str, st: &State, r: &Repo, c: &Comment) -> Value {
         "updated_at": ts(c.updated),
         "author_association": association(st, r, &c.user),
         "performed_via_github_app": null,
-        "reactions": reactions(&format!("{ru}/issues/comments/{}", c.id)),
+        "reactions": comment_reactions(&format!("{ru}/issues/comments/{}", c.id), st, c.id),
+    })
+}
+
+/// The `reaction-rollup` of comment `id`: the reactions it got, counted by content.
+fn comment_reactions(url: &str, st: &State, id: u64) -> Value {
+    let mut rollup = reactions(url);
+    for r in st.reactions.iter().filter(|r| r.comment == id) {
+        rollup["total_count"] = json!(rollup["total_count"].as_u64().unwrap_or(0) + 1);
+        rollup[r.content.as_str()] = json!(rollup[r.content.as_str()].as_u64().unwrap_or(0) + 1);
+    }
+    rollup
+}
+
+/// A `reaction`.
+pub fn reaction(base: &str, st: &State, r: &Reaction) -> Value {
+    json!({
+        "id": r.id,
+        "node_id": node_id("Reaction", r.id),
+        "user": user(base, st, &r.user),
+        "content": r.content,
+        "created_at": ts(r.created),
     })
 }
 

@@ -84,6 +84,8 @@ pub struct State {
     pub check_runs: BTreeMap<u64, CheckRun>,
     /// Issue comments by id.
     pub comments: BTreeMap<u64, Comment>,
+    /// Reactions to issue comments, oldest first.
+    pub reactions: Vec<Reaction>,
     /// Undelivered events, oldest first.
     pub events: Vec<Event>,
     /// Asynchronous merge results by request uuid: (repository key, pull number, result).
@@ -278,6 +280,21 @@ pub struct Comment {
     pub created: i64,
     /// Last update time.
     pub updated: i64,
+}
+
+/// A reaction to an issue comment.
+#[derive(Debug, Clone)]
+pub struct Reaction {
+    /// Global id.
+    pub id: u64,
+    /// The comment's id.
+    pub comment: u64,
+    /// Who reacted.
+    pub user: String,
+    /// `+1`, `-1`, `laugh`, `confused`, `heart`, `hooray`, `rocket` or `eyes`.
+    pub content: String,
+    /// Creation time.
+    pub created: i64,
 }
 
 /// A commit status.

@@ -138,6 +138,17 @@ struct EditIssue<'a> {
 }
 
 #[derive(Serialize)]
+struct CloseIssue<'a> {
+    state: &'a str,
+    state_reason: &'a str,
+}
+
+#[derive(Serialize)]
+struct NewReaction<'a> {
+    content: &'a str,
+}
+
+#[derive(Serialize)]
 struct NewComment<'a> {
     body: &'a str,
 }
@@ -200,6 +211,33 @@ impl Repo<'_> {
         self.patch(&format!("/issues/{number}"), &edit)
             .await
             .map(drop)
+    }
+
+    /// `PATCH /repos/{o}/{r}/issues/{number}` with `state: closed` and GitHub's `state_reason`
+    /// (`completed`, `not_planned`).
+    pub async fn close_issue(
+        &self,
+        number: IssueNumber,
+        state_reason: &str,
+    ) -> Result<(), GhError> {
+        let close = CloseIssue {
+            state: "closed",
+            state_reason,
+        };
+        self.patch(&format!("/issues/{number}"), &close)
+            .await
+            .map(drop)
+    }
+
+    /// `POST /repos/{o}/{r}/issues/comments/{comment_id}/reactions`: GitHub answers 201 for a
+    /// new reaction and 200 when this account already reacted so.
+    pub async fn react(&self, comment_id: u64, content: &str) -> Result<(), GhError> {
+        self.post(
+            &format!("/issues/comments/{comment_id}/reactions"),
+            &NewReaction { content },
+        )
+        .await
+        .map(drop)
     }
 
     /// `GET /repos/{o}/{r}/issues/{number}/comments` (up to 10 pages).

@@ -72,7 +72,8 @@ proptest! {
             r.note = Some(s.clone());
         }
         m.policy.escalation.mention = vec![s.clone()];
-        let body = convoy::report::tracking_body(&m, &[]);
+        let web = convoy::lifecycle::WebLinks::default();
+        let body = convoy::report::tracking_body(&m, &[], m.updated_at, &web);
         assert_neutral("tracking body", &body, &s, true);
         let title = convoy::report::tracking_title(&m);
         prop_assert!(!title.contains('\n') && title.chars().count() < 300);

@@ -1,4 +1,4 @@
-//! Conformance of issues: milestones, create, get, update, list, comments and labels.
+//! Conformance of issues: milestones, create, get, update, list, comments, reactions and labels.
 
 use serde_json::json;
 
@@ -77,6 +77,32 @@ pub(super) async fn issues_and_comments(c: &mut Checker, r: &str, n: u64) {
         "PATCH",
         &format!("{r}/issues/comments/{cm_id}"),
         Some(json!({"body": "hello!"})),
+        200,
+    )
+    .await;
+    for code in [201, 200] {
+        c.ex(
+            "reactions/create-for-issue-comment",
+            "POST",
+            &format!("{r}/issues/comments/{cm_id}/reactions"),
+            Some(json!({"content": "+1"})),
+            code,
+        )
+        .await;
+    }
+    c.ex(
+        "reactions/list-for-issue-comment",
+        "GET",
+        &format!("{r}/issues/comments/{cm_id}/reactions"),
+        None,
+        200,
+    )
+    .await;
+    c.ex(
+        "issues/update",
+        "PATCH",
+        &format!("{r}/issues/{i}"),
+        Some(json!({"state": "closed", "state_reason": "not_planned"})),
         200,
     )
     .await;

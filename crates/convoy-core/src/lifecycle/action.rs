@@ -131,6 +131,25 @@ pub enum Action {
         /// The text.
         body: String,
     },
+    /// Close an issue (the tracking issue of a release that ended), with GitHub's reason.
+    CloseIssue {
+        /// The repository.
+        repo: RepoName,
+        /// The issue.
+        issue: IssueNumber,
+        /// Why: `completed` (shipped) or `not_planned` (aborted, rolled back).
+        reason: CloseReason,
+    },
+    /// React to a comment (a 👍 acknowledges an accepted command). GitHub keeps one reaction
+    /// per person and content, so reacting again changes nothing.
+    React {
+        /// The repository.
+        repo: RepoName,
+        /// The comment's id.
+        comment_id: u64,
+        /// The reaction.
+        content: Reaction,
+    },
     /// Add a label to an issue.
     AddLabel {
         /// The repository.
@@ -188,6 +207,43 @@ pub enum Action {
     },
 }
 
+/// Why an issue is closed, as GitHub's `state_reason` spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CloseReason {
+    /// Done (the release shipped).
+    Completed,
+    /// Not done (the release was aborted or rolled back).
+    NotPlanned,
+}
+
+impl CloseReason {
+    /// GitHub's word (`completed`, `not_planned`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CloseReason::Completed => "completed",
+            CloseReason::NotPlanned => "not_planned",
+        }
+    }
+}
+
+/// A reaction convoy puts on a comment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reaction {
+    /// 👍 (`+1`).
+    #[serde(rename = "+1")]
+    PlusOne,
+}
+
+impl Reaction {
+    /// GitHub's word (`+1`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reaction::PlusOne => "+1",
+        }
+    }
+}
+
 /// An action with why it is taken and what must succeed first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedAction {
@@ -217,6 +273,8 @@ impl Action {
             | Action::SetCommitStatus { repo, .. }
             | Action::UpsertTrackingIssue { repo, .. }
             | Action::Comment { repo, .. }
+            | Action::CloseIssue { repo, .. }
+            | Action::React { repo, .. }
             | Action::AddLabel { repo, .. }
             | Action::RemoveLabel { repo, .. }
             | Action::CreateRelease { repo, .. }
@@ -254,7 +312,11 @@ impl Action {
                 Some(n) => format!("{repo}#{n}"),
                 None => format!("{repo} (new tracking issue)"),
             },
+            Action::React {
+                repo, comment_id, ..
+            } => format!("{repo} comment {comment_id}"),
             Action::Comment { repo, issue, .. }
+            | Action::CloseIssue { repo, issue, .. }
             | Action::AddLabel { repo, issue, .. }
             | Action::RemoveLabel { repo, issue, .. } => format!("{repo}#{issue}"),
             Action::CreateRelease { repo, tag, sha, .. } => {
@@ -286,6 +348,8 @@ impl Action {
             Action::SetCommitStatus { .. } => "set_commit_status",
             Action::UpsertTrackingIssue { .. } => "upsert_tracking_issue",
             Action::Comment { .. } => "comment",
+            Action::CloseIssue { .. } => "close_issue",
+            Action::React { .. } => "react",
             Action::AddLabel { .. } => "add_label",
             Action::RemoveLabel { .. } => "remove_label",
             Action::CreateRelease { .. } => "create_release",
@@ -354,6 +418,12 @@ impl Action {
                 .comments
                 .iter()
                 .any(|c| &c.repo == repo && c.issue == *issue && &c.marker == marker),
+            Action::CloseIssue { repo, issue, .. } => o
+                .issues
+                .iter()
+                .any(|i| &i.repo == repo && i.number == *issue && !i.open),
+            // Not observed; reacting again is harmless.
+            Action::React { .. } => false,
             Action::AddLabel { repo, issue, label } => o
                 .issues
                 .iter()

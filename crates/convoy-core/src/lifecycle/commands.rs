@@ -5,8 +5,10 @@
 
 mod deferral;
 mod milestones;
+pub(crate) mod refusal;
 
-use super::action::Action;
+use super::action::{Action, Reaction};
+use super::command_table;
 use super::draft::Draft;
 use super::tiers;
 use crate::model::config::Permission;
@@ -17,6 +19,7 @@ use crate::model::marker::Marker;
 use crate::model::numbers::IssueNumber;
 use crate::signal::{Command, CommandSource, Signal};
 use deferral::defer;
+use refusal::Refusal;
 
 /// Applies `signal` to the draft.
 pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
@@ -38,15 +41,15 @@ pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
                 issue: c.issue,
                 comment_id: c.comment_id,
             };
+            let mut accepted = false;
             for (i, cmd) in c.commands.iter().enumerate() {
                 match cmd {
-                    Ok(cmd) => run_command(d, cmd, &c.author, &source, i),
-                    Err(e) => reply(
-                        d,
-                        &source,
-                        i,
-                        &format!("@{} I could not read that command: {e}", c.author),
-                    ),
+                    Ok(cmd) => accepted |= run_command(d, cmd, &c.author, &source, i),
+                    Err(e) => {
+                        let spec = command_table::spec(&Command::Status);
+                        let text = Refusal::Unreadable(e.clone()).sentence(&c.author, spec);
+                        reply(d, &source, i, &text);
+                    }
                 }
             }
             // Carried out: never again, however often GitHub delivers the comment.
@@ -54,6 +57,20 @@ pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
                 d.m.handled_comments.push(c.comment_id);
                 let excess = d.m.handled_comments.len().saturating_sub(500);
                 d.m.handled_comments.drain(..excess);
+            }
+            if accepted {
+                // A 👍 says "done". Planned only while the comment is not handled yet (a
+                // redelivered comment that changed the release stops above); GitHub keeps one
+                // reaction per person and content, so posting it again changes nothing.
+                d.act(
+                    Action::React {
+                        repo: c.repo.clone(),
+                        comment_id: c.comment_id,
+                        content: Reaction::PlusOne,
+                    },
+                    "acknowledge the command",
+                    vec![],
+                );
             }
         }
         Signal::TierCompleted {
@@ -95,54 +112,48 @@ fn concerns(d: &Draft<'_>, c: &crate::signal::CommentSignal) -> bool {
     tracking || promotion
 }
 
+/// Carries out `cmd` unless it is refused (then answers why); returns whether it was accepted.
 fn run_command(
     d: &mut Draft<'_>,
     cmd: &Command,
     actor: &Login,
     source: &CommandSource,
     index: usize,
-) {
+) -> bool {
+    let spec = command_table::spec(cmd);
     if let Err(why) = authorize(d, cmd, actor) {
-        reply(
-            d,
-            source,
-            index,
-            &format!("@{actor} `{}` was refused: {why}", name(cmd)),
-        );
-        return;
+        reply(d, source, index, &why.sentence(actor, spec));
+        return false;
     }
     let how = match source {
         CommandSource::WorkflowDispatch => "workflow_dispatch".to_owned(),
         CommandSource::RepositoryDispatch => "repository_dispatch".to_owned(),
         CommandSource::Comment { repo, issue, .. } => format!("comment on {repo}#{issue}"),
     };
-    let outcome = match cmd {
-        Command::Approve => waiting_gate(d)
-            .ok_or_else(|| {
-                format!(
-                    "nothing waits for approval in the {} phase",
-                    d.m.phase.as_str()
-                )
-            })
-            .and_then(|g| approve(d, g, actor, &how)),
-        Command::Promote => at_gate(d, Gate::Promote).and_then(|g| approve(d, g, actor, &how)),
-        Command::Ship => at_gate(d, Gate::Ship).and_then(|g| approve(d, g, actor, &how)),
-        Command::Retry { tier } => retry(d, tier.as_ref(), false),
-        Command::Validate => {
-            if matches!(d.m.phase, Phase::Staging | Phase::Validation) {
-                retry(d, None, true)
-            } else {
-                Err(format!(
-                    "tiers run in the staging and validation phases; the release is in {}",
-                    d.m.phase.as_str()
-                ))
-            }
+    let outcome = if let Command::Create(_) = cmd {
+        Err(Refusal::AlreadyExists {
+            release: d.m.id.clone(),
+        })
+    } else if !spec.accepted_in(d.m.phase) {
+        // The command table says where each command is accepted (and what is offered).
+        Err(Refusal::WrongPhase {
+            release: d.m.id.clone(),
+            phase: d.m.phase,
+        })
+    } else {
+        match cmd {
+            Command::Approve => waiting_gate(d)
+                .ok_or(Refusal::NothingToApprove { phase: d.m.phase })
+                .and_then(|g| approve(d, g, actor, &how)),
+            Command::Promote => at_gate(d, Gate::Promote).and_then(|g| approve(d, g, actor, &how)),
+            Command::Ship => at_gate(d, Gate::Ship).and_then(|g| approve(d, g, actor, &how)),
+            Command::Retry { tier } => retry(d, tier.as_ref(), false),
+            Command::Validate => retry(d, None, true),
+            Command::Defer { task } => defer(d, task),
+            Command::Abort => Ok(Some(stop(d, Phase::Aborted))),
+            Command::Rollback => Ok(Some(stop(d, Phase::RolledBack))),
+            Command::Create(_) | Command::Plan | Command::Status | Command::Reconcile => Ok(None),
         }
-        Command::Defer { task } => defer(d, task),
-        Command::Abort => stop(d, Phase::Aborted),
-        Command::Rollback => stop(d, Phase::RolledBack),
-        Command::Create(_) => Err(format!("release {} already exists", d.m.id)),
-        Command::Plan | Command::Status | Command::Reconcile => Ok(None),
     };
     match outcome {
         Ok(Some(detail)) => {
@@ -155,53 +166,40 @@ fn run_command(
                     format!("{detail} (via {how})"),
                 );
             }
+            true
         }
-        Ok(None) => {}
-        Err(why) => reply(
-            d,
-            source,
-            index,
-            &format!("@{actor} `{}` was refused: {why}", name(cmd)),
-        ),
+        Ok(None) => true,
+        Err(why) => {
+            reply(d, source, index, &why.sentence(actor, spec));
+            false
+        }
     }
 }
 
 /// Every command needs write permission on the control repo; approving also needs to be an
 /// approver (listed, or holding `approvers.min_permission`).
-fn authorize(d: &Draft<'_>, cmd: &Command, actor: &Login) -> Result<(), String> {
+fn authorize(d: &Draft<'_>, cmd: &Command, actor: &Login) -> Result<(), Refusal> {
     if matches!(cmd, Command::Plan | Command::Status) {
         return Ok(());
     }
-    let control = &d.m.control_repo;
+    let control = d.m.control_repo.clone();
     let Some(perm) = d.o.permission(actor) else {
-        return Err(format!(
-            "convoy could not read @{actor}'s permission on {control}"
-        ));
+        return Err(Refusal::PermissionUnknown { control });
     };
     if perm < Permission::Write {
-        return Err(format!(
-            "commands need write permission on {control}; @{actor} has {}",
-            perm_name(perm)
-        ));
+        return Err(Refusal::BelowWrite { control, has: perm });
     }
     if matches!(cmd, Command::Approve | Command::Promote | Command::Ship) {
         let approvers = &d.m.policy.approvers;
         if !approvers.users.contains(actor) && perm < approvers.min_permission {
-            return Err(format!(
-                "approving needs to be listed in approvers.users or to hold {} permission on {control}; @{actor} has {}",
-                perm_name(approvers.min_permission),
-                perm_name(perm)
-            ));
+            return Err(Refusal::NotApprover {
+                control,
+                min: approvers.min_permission,
+                has: perm,
+            });
         }
     }
     Ok(())
-}
-
-fn perm_name(p: Permission) -> String {
-    serde_json::to_value(p)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// The human gate the release now waits at, if any: the gate out of its phase.
@@ -209,15 +207,14 @@ fn waiting_gate(d: &Draft<'_>) -> Option<Gate> {
     d.exit_gate()
 }
 
-fn at_gate(d: &Draft<'_>, gate: Gate) -> Result<Gate, String> {
+fn at_gate(d: &Draft<'_>, gate: Gate) -> Result<Gate, Refusal> {
     if waiting_gate(d) == Some(gate) {
         Ok(gate)
     } else {
-        Err(format!(
-            "the {} gate is not the one the release waits at (phase {})",
-            gate.as_str(),
-            d.m.phase.as_str()
-        ))
+        Err(Refusal::NotAtGate {
+            gate,
+            phase: d.m.phase,
+        })
     }
 }
 
@@ -226,7 +223,7 @@ fn approve(
     gate: Gate,
     actor: &Login,
     how: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, Refusal> {
     let since = d.phase_entered_at();
     if d.m
         .approvals
@@ -250,11 +247,14 @@ fn retry(
     d: &mut Draft<'_>,
     tier: Option<&crate::model::ids::TierName>,
     all: bool,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, Refusal> {
     if let Some(t) = tier
         && d.m.tier(t).is_none()
     {
-        return Err(format!("`{t}` is not a tier of this release"));
+        return Err(Refusal::UnknownTier {
+            tier: t.clone(),
+            release: d.m.id.clone(),
+        });
     }
     // `validate` re-runs the tiers of the phase the release is in, never an earlier gate's.
     let phase = match d.m.phase {
@@ -273,36 +273,23 @@ fn retry(
         }
     }
     if count == 0 {
-        return Err(match tier {
-            Some(t) => format!("tier {t} has no finished run to set aside"),
-            None => "no tier has a finished run to set aside".to_owned(),
+        return Err(Refusal::NoFinishedRun {
+            tier: tier.cloned(),
         });
     }
     Ok(Some(format!("set {count} run(s) aside to run again")))
 }
 
-fn stop(d: &mut Draft<'_>, to: Phase) -> Result<Option<String>, String> {
+/// Stops the release (`abort`, `rollback`); the command table has checked the phase.
+fn stop(d: &mut Draft<'_>, to: Phase) -> String {
     let phase = d.m.phase;
-    let rollback_after_shipping = phase == Phase::Shipped && to == Phase::RolledBack;
-    if !phase.is_active() && !rollback_after_shipping {
-        return Err(format!("the release already ended ({})", phase.as_str()));
-    }
-    if to == Phase::Aborted && matches!(phase, Phase::Shipping) {
-        return Err("shipping has begun; use `rollback` to revert what merged".to_owned());
-    }
-    d.set_phase(
-        to,
-        "convoy",
-        format!(
-            "{} requested",
-            if to == Phase::Aborted {
-                "abort"
-            } else {
-                "rollback"
-            }
-        ),
-    );
-    Ok(Some(format!("stopped the release in {}", phase.as_str())))
+    let what = if to == Phase::Aborted {
+        "abort"
+    } else {
+        "rollback"
+    };
+    d.set_phase(to, "convoy", format!("{what} requested"));
+    format!("stopped the release in {}", phase.as_str())
 }
 
 fn reply(d: &mut Draft<'_>, source: &CommandSource, index: usize, text: &str) {
@@ -327,23 +314,6 @@ fn reply(d: &mut Draft<'_>, source: &CommandSource, index: usize, text: &str) {
             "answer the command",
             vec![],
         );
-    }
-}
-
-fn name(cmd: &Command) -> &'static str {
-    match cmd {
-        Command::Create(_) => "create",
-        Command::Plan => "plan",
-        Command::Approve => "approve",
-        Command::Promote => "promote",
-        Command::Validate => "validate",
-        Command::Ship => "ship",
-        Command::Retry { .. } => "retry",
-        Command::Defer { .. } => "defer",
-        Command::Abort => "abort",
-        Command::Rollback => "rollback",
-        Command::Status => "status",
-        Command::Reconcile => "reconcile",
     }
 }
 

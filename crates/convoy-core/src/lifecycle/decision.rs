@@ -36,6 +36,8 @@ pub struct Wait {
     pub who: Owner,
     /// What they must do, as a sentence.
     pub what: String,
+    /// Since when: the escalation's time for a call for a human, else when the phase began.
+    pub since: Timestamp,
 }
 
 /// The manifest to write once the decision's actions ran.

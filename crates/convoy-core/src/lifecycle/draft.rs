@@ -4,6 +4,7 @@
 use std::collections::BTreeSet;
 
 use super::action::{Action, PlannedAction};
+use super::command_table;
 use super::decision::{Decision, Wait};
 use super::observed::Observed;
 use super::table::{self, DirectivePolicy, Owner};
@@ -112,11 +113,17 @@ impl<'a> Draft<'a> {
         );
     }
 
-    /// Records that the release waits for `who` to do `what`.
+    /// Records that the release waits for `who` to do `what`, since the phase began.
     pub fn wait(&mut self, who: Owner, what: impl Into<String>) {
+        let since = self.phase_entered_at();
+        self.wait_since(who, what, since);
+    }
+
+    /// Records that the release waits for `who` to do `what`, since `since`.
+    pub fn wait_since(&mut self, who: Owner, what: impl Into<String>, since: Timestamp) {
         let what = what.into();
         if !self.waits.iter().any(|w| w.who == who && w.what == what) {
-            self.waits.push(Wait { who, what });
+            self.waits.push(Wait { who, what, since });
         }
     }
 
@@ -158,7 +165,6 @@ impl<'a> Draft<'a> {
     /// Calls a human about `key` (once per cause): a comment mentioning the escalation list on
     /// the tracking issue and its label.
     pub fn escalate(&mut self, key: String, reason: String, who: Owner) {
-        self.wait(who, reason.clone());
         self.live_escalations.insert(key.clone());
         let open = self
             .m
@@ -185,6 +191,8 @@ impl<'a> Draft<'a> {
                 self.m.escalations.len() - 1
             }
         };
+        let since = self.m.escalations[i].at;
+        self.wait_since(who, reason.clone(), since);
         if let Some(issue) = self.m.tracking_issue {
             let control = self.m.control_repo.clone();
             let label = self.m.policy.escalation.label.clone();
@@ -194,9 +202,11 @@ impl<'a> Draft<'a> {
                 self.m.escalations[i].notified = true;
                 let mentions = self.m.policy.escalation.mention.join(" ");
                 let marker = Marker::Escalation(key);
-                let body = format!(
-                    "{marker}\n{mentions} convoy needs a human: {reason}\n\nAnswer with `/convoy retry [tier]`, `/convoy defer owner/repo#N`, `/convoy abort` or `/convoy rollback`."
-                );
+                // Only what the command table accepts in this phase is offered.
+                let answer = command_table::offer(self.m.phase)
+                    .map(|o| format!("\n\nAnswer with {o}."))
+                    .unwrap_or_default();
+                let body = format!("{marker}\n{mentions} convoy needs a human: {reason}{answer}");
                 self.act(
                     Action::Comment {
                         repo: control.clone(),

@@ -1,5 +1,6 @@
-//! The markdown the engine writes on GitHub for people: the tracking issue (its marker, title
-//! and body), release notes, and the escaping of text that came from people. Pure.
+//! The markdown the engine writes on GitHub for people: release notes, the tables the tracking
+//! issue (`tracking`) shares with the step summary (repos, gates, tiers, waits), and the escaping
+//! of text that came from people. Pure.
 //!
 //! `decide` plans these texts into its actions, so they are rendered here, inside the engine;
 //! [`crate::report`] is their public face (the step summary shares the tables).
@@ -9,87 +10,13 @@
 use std::fmt::Write as _;
 
 use super::decision::Wait;
+use super::observed::WebLinks;
+use super::table::{DirectivePolicy, GateMode, guarded_phase};
 use super::tiers::tier_results;
-use crate::model::ids::RepoName;
-use crate::model::manifest::{ReleaseManifest, TaskStatus};
-use crate::model::marker::Marker;
-
-/// The tracking issue's title.
-pub fn tracking_title(m: &ReleaseManifest) -> String {
-    format!("Release {}: {}", m.id, one_line(&m.title))
-}
-
-/// The tracking issue's body: phase, repos, tasks, tiers and what the release waits for.
-pub fn tracking_body(m: &ReleaseManifest, waits: &[Wait]) -> String {
-    let mut s = String::new();
-    let _ = writeln!(s, "{}", Marker::Release(m.id.clone()));
-    let _ = writeln!(
-        s,
-        "**Phase:** {} · **Directive:** {} · **Tag:** `{}`\n",
-        m.phase.as_str(),
-        m.directive.as_str(),
-        escape(&m.tag)
-    );
-    s.push_str("### Repositories\n\n");
-    s.push_str(&repos_table(m));
-    for r in m.repos.iter().filter(|r| r.note.is_some()) {
-        let _ = writeln!(
-            s,
-            "\n- **{}**: {}",
-            r.name,
-            escape(r.note.as_deref().unwrap_or_default())
-        );
-    }
-    let open: Vec<&str> = m
-        .escalations
-        .iter()
-        .filter(|e| e.resolved_at.is_none())
-        .map(|e| e.reason.as_str())
-        .collect();
-    if !open.is_empty() {
-        s.push_str("\n### Needs a human\n\n");
-        for reason in &open {
-            let _ = writeln!(s, "- {}", escape(reason));
-        }
-        let who = if m.policy.escalation.mention.is_empty() {
-            "an approver or anyone with write access to the control repo".to_owned()
-        } else {
-            // Escaped: the escalation comment pinged them once; body edits must not.
-            escape(&m.policy.escalation.mention.join(", "))
-        };
-        let _ = writeln!(
-            s,
-            "\nWho acts: {who}. Answer with a comment here: `/convoy retry [tier]` (run failed tiers again), `/convoy defer owner/repo#N` (take a task out), `/convoy abort` (stop before shipping; staging is reset) or `/convoy rollback` (revert what shipped)."
-        );
-    }
-    if !m.tasks.is_empty() {
-        s.push_str("\n### Tasks\n\n| task | status | pull requests |\n|---|---|---|\n");
-        for t in &m.tasks {
-            let prs: Vec<String> = t.pull_requests.iter().map(|n| format!("#{n}")).collect();
-            let _ = writeln!(
-                s,
-                "| {}{} | {} | {} |",
-                t.issue,
-                t.title
-                    .as_ref()
-                    .map(|x| format!(" {}", escape(x)))
-                    .unwrap_or_default(),
-                serde_state(&t.status),
-                prs.join(" ")
-            );
-        }
-    }
-    let tiers = tiers_table(m);
-    if !tiers.is_empty() {
-        s.push_str("\n### Tiers\n\n");
-        s.push_str(&tiers);
-    }
-    if !waits.is_empty() {
-        s.push_str("\n### Waiting for\n\n");
-        s.push_str(&waits_list(waits));
-    }
-    s
-}
+use crate::model::ids::{RepoName, Sha};
+use crate::model::manifest::{Gate, Phase, ReleaseManifest, TaskStatus};
+use crate::model::numbers::PullNumber;
+use crate::model::time::Timestamp;
 
 /// The notes of the GitHub release in `repo`: the release's tasks and pull requests there.
 pub fn release_notes(m: &ReleaseManifest, repo: &RepoName) -> String {
@@ -136,19 +63,30 @@ pub fn release_notes(m: &ReleaseManifest, repo: &RepoName) -> String {
     s
 }
 
-/// The repos table (markdown, header included): state, RC head, staged and shipped SHAs, PRs.
-pub fn repos_table(m: &ReleaseManifest) -> String {
+/// A pull request as a qualified reference linked to its page: `[acme/api#13](…/pull/13)`.
+pub fn pull_link(web: &WebLinks, repo: &RepoName, n: PullNumber) -> String {
+    format!("[{repo}#{n}]({})", web.pull(repo, n))
+}
+
+/// A commit as its short SHA linked to its page: ``[`abc1234`](…/commit/<sha>)``.
+pub fn commit_link(web: &WebLinks, repo: &RepoName, sha: &Sha) -> String {
+    format!("[`{}`]({})", sha.short(), web.commit(repo, sha))
+}
+
+/// The repos table (markdown, header included): state, RC head, staged and shipped SHAs, PRs;
+/// commits and pull requests linked to their pages.
+pub fn repos_table(m: &ReleaseManifest, web: &WebLinks) -> String {
     let mut s = String::new();
     s.push_str("| repo | state | RC head | staged | shipped | PRs |\n|---|---|---|---|---|---|\n");
     for r in &m.repos {
-        let sha = |x: &Option<crate::model::ids::Sha>| {
+        let sha = |x: &Option<Sha>| {
             x.as_ref()
-                .map_or("–".to_owned(), |s| format!("`{}`", s.short()))
+                .map_or("–".to_owned(), |s| commit_link(web, &r.name, s))
         };
         let prs: Vec<String> = [r.prs.staging, r.prs.ship]
             .iter()
             .flatten()
-            .map(|n| format!("#{n}"))
+            .map(|n| pull_link(web, &r.name, *n))
             .collect();
         let _ = writeln!(
             s,
@@ -182,11 +120,53 @@ pub fn tiers_table(m: &ReleaseManifest) -> String {
     s
 }
 
-/// What the release waits for, one bullet per wait: who (bold), then what.
-pub fn waits_list(waits: &[Wait]) -> String {
+/// What the release waits for at `now`, one bullet per wait: who (bold), what, and since when
+/// (`waiting since 2026-11-30 10:00 UTC (3 h)`).
+pub fn waits_list(waits: &[Wait], now: Timestamp) -> String {
     let mut s = String::new();
     for w in waits {
-        let _ = writeln!(s, "- **{}**: {}", serde_state(&w.who), escape(&w.what));
+        let _ = writeln!(
+            s,
+            "- **{}**: {} — waiting since {} ({})",
+            serde_state(&w.who),
+            escape(&w.what),
+            w.since.human(),
+            w.since.age_at(now)
+        );
+    }
+    s
+}
+
+/// The gates table (markdown, header included): one row per gate, how it opens under the
+/// directive and where it stands.
+pub fn gates_table(m: &ReleaseManifest) -> String {
+    let policy = DirectivePolicy::of(m.directive);
+    let entered = m.phase_entered_at();
+    let mut s = String::from("| gate | opens | state |\n|---|---|---|\n");
+    for gate in [Gate::Plan, Gate::Promote, Gate::Ship] {
+        let mode = policy.gate_mode(gate);
+        let guarded = guarded_phase(gate);
+        let approval = m.approvals.iter().rev().find(|a| a.gate == gate);
+        let approved =
+            approval.map(|a| format!("approved by `{}` at {} ({})", a.by, a.at, escape(&a.via)));
+        let state = match (mode, m.phase) {
+            (_, p) if p == guarded => match mode {
+                GateMode::Automatic => "open: opens as soon as the exit criteria hold".to_owned(),
+                GateMode::Human => match approval {
+                    Some(a) if a.at >= entered => approved.unwrap_or_default(),
+                    _ => "needs approval: `/convoy approve`".to_owned(),
+                },
+            },
+            (_, p) if p.is_active() && p < guarded => "not reached".to_owned(),
+            (GateMode::Automatic, Phase::Aborted | Phase::RolledBack) => "–".to_owned(),
+            (GateMode::Automatic, _) => "passed".to_owned(),
+            (GateMode::Human, _) => approved.unwrap_or_else(|| "–".to_owned()),
+        };
+        let opens = match mode {
+            GateMode::Human => "a human approves",
+            GateMode::Automatic => "automatically",
+        };
+        let _ = writeln!(s, "| {} | {opens} | {state} |", gate.as_str());
     }
     s
 }
@@ -209,7 +189,8 @@ pub fn escape(text: &str) -> String {
         .replace('@', "@\u{200b}")
 }
 
-fn one_line(text: &str) -> String {
+/// Text on one line (control characters become spaces), at most 200 characters.
+pub(crate) fn one_line(text: &str) -> String {
     text.chars()
         .map(|c| if c.is_control() { ' ' } else { c })
         .take(200)

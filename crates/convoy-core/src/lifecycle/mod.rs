@@ -14,10 +14,12 @@
 //!
 //! This file only orchestrates. The decision being built is `draft::Draft`, which every step
 //! shares; the steps are `commands`, `tiers` and `phases`; the markdown the engine writes on
-//! GitHub (tracking issue, release notes) is rendered in `markdown`, which [`crate::report`]
-//! re-exports. Submodules import one another one way only, and nothing from this file.
+//! GitHub is rendered in `markdown` (release notes, the shared tables) and `tracking` (the
+//! tracking issue, the release's dashboard), which [`crate::report`] re-exports. Which commands
+//! each phase accepts, and offers, is `command_table`. Submodules import one another one way only, and nothing from this file.
 
 pub mod action;
+pub mod command_table;
 mod commands;
 mod decision;
 mod draft;
@@ -26,10 +28,11 @@ pub mod observed;
 mod phases;
 pub mod table;
 mod tiers;
+pub(crate) mod tracking;
 
 pub use action::{Action, PlannedAction};
 pub use decision::{Decision, Wait, settle};
-pub use observed::Observed;
+pub use observed::{Observed, WebLinks};
 pub use phases::RELEASE_CONTEXT;
 pub use table::{DirectivePolicy, Owner};
 pub use tiers::{LOST_DISPATCH_MINUTES, TierVerdict, tier_results, tier_verdicts, tiers_report};

@@ -46,6 +46,85 @@ pub struct Observed {
     /// exclusive, so this release stays in development while any is listed.
     #[serde(default)]
     pub staging_holders: Vec<StagingHold>,
+    /// Where people read GitHub, for the links in what convoy writes (the tracking issue).
+    #[serde(default)]
+    pub web: WebLinks,
+}
+
+/// Where people read GitHub: the server's address and the branch the manifests are kept on. Not
+/// read from GitHub's answers: the shell passes them in (`GITHUB_SERVER_URL`, the state branch),
+/// so the core builds links without reading the environment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebLinks {
+    /// The web address of the GitHub server, without a trailing `/`
+    /// (default `https://github.com`).
+    #[serde(default = "github_com")]
+    pub server: String,
+    /// The branch of the control repo holding `releases/<id>/manifest.json` (`None`: its
+    /// default branch).
+    #[serde(default)]
+    pub state_branch: Option<BranchName>,
+}
+
+fn github_com() -> String {
+    "https://github.com".to_owned()
+}
+
+impl Default for WebLinks {
+    fn default() -> Self {
+        WebLinks {
+            server: github_com(),
+            state_branch: None,
+        }
+    }
+}
+
+impl WebLinks {
+    /// Links on `server` (a trailing `/` is dropped; an empty one means `https://github.com`),
+    /// with manifests on `state_branch`.
+    pub fn new(server: &str, state_branch: Option<BranchName>) -> Self {
+        let server = server.trim().trim_end_matches('/');
+        WebLinks {
+            server: if server.is_empty() {
+                github_com()
+            } else {
+                server.to_owned()
+            },
+            state_branch,
+        }
+    }
+
+    /// A repository's page.
+    pub fn repo(&self, repo: &RepoName) -> String {
+        format!("{}/{repo}", self.server)
+    }
+
+    /// A commit's page.
+    pub fn commit(&self, repo: &RepoName, sha: &Sha) -> String {
+        format!("{}/commit/{sha}", self.repo(repo))
+    }
+
+    /// An issue's page.
+    pub fn issue(&self, repo: &RepoName, number: impl std::fmt::Display) -> String {
+        format!("{}/issues/{number}", self.repo(repo))
+    }
+
+    /// A pull request's page.
+    pub fn pull(&self, repo: &RepoName, number: PullNumber) -> String {
+        format!("{}/pull/{number}", self.repo(repo))
+    }
+
+    /// A workflow run's page.
+    pub fn run(&self, repo: &RepoName, run_id: RunId) -> String {
+        format!("{}/actions/runs/{run_id}", self.repo(repo))
+    }
+
+    /// A file's page in the control repo, on the state branch (`HEAD`: the default branch).
+    pub fn control_file(&self, control: &RepoName, path: &str) -> String {
+        let branch = self.state_branch.as_ref().map_or("HEAD", |b| b.as_str());
+        format!("{}/blob/{branch}/{path}", self.repo(control))
+    }
 }
 
 /// Another release that holds a staging branch: it is in `staging`, `validation` or

@@ -11,6 +11,7 @@
 use std::fmt;
 
 use super::ids::{ReleaseId, Sha};
+use super::manifest::Phase;
 use super::numbers::PullNumber;
 
 /// What opens a marker's tag.
@@ -45,6 +46,9 @@ pub enum Marker {
         /// The pull request's number.
         pull: PullNumber,
     },
+    /// `convoy:ended:<phase>`: the final summary on the tracking issue of a release that ended
+    /// in this phase (`shipped`, `aborted`, `rolled_back`).
+    Ended(Phase),
     /// `convoy:conflict:<short sha>`: the notice on a promotion pull request that conflicts
     /// at this head.
     Conflict {
@@ -69,6 +73,7 @@ impl Marker {
             Marker::Reply { comment_id, index } => format!("{PREFIX}reply:{comment_id}:{index}"),
             Marker::Deferred { release, pull } => format!("{PREFIX}deferred:{release}:{pull}"),
             Marker::Conflict { head } => format!("{PREFIX}conflict:{head}"),
+            Marker::Ended(phase) => format!("{PREFIX}ended:{}", phase.as_str()),
         }
     }
 
@@ -95,6 +100,8 @@ impl Marker {
                 release: ReleaseId::parse(release).ok()?,
                 pull: PullNumber::new(number(pull)?),
             }
+        } else if let Some(phase) = rest.strip_prefix("ended:") {
+            Marker::Ended(Phase::parse(phase).filter(|p| !p.is_active())?)
         } else if let Some(head) = rest.strip_prefix("conflict:")
             && !head.is_empty()
             && head.len() <= 40
@@ -150,7 +157,7 @@ fn escalation_key(key: &str) -> bool {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '_' | '-'))
-        && !["release=", "reply:", "deferred:"]
+        && !["release=", "reply:", "deferred:", "ended:"]
             .iter()
             .any(|p| key.starts_with(p))
 }
@@ -203,6 +210,10 @@ mod tests {
                 Marker::conflict(&Sha::parse(&"ab12".repeat(10)).unwrap()),
                 "<!-- convoy:conflict:ab12ab1 -->",
             ),
+            (
+                Marker::Ended(Phase::RolledBack),
+                "<!-- convoy:ended:rolled_back -->",
+            ),
         ]
     }
 
@@ -249,6 +260,9 @@ mod tests {
             "<!-- convoy:deferred:r1:x -->",
             "<!-- convoy:deferred::7 -->",
             "<!-- convoy:conflict: -->",
+            "<!-- convoy:ended: -->",
+            "<!-- convoy:ended:staging -->",
+            "<!-- convoy:ended:Shipped -->",
             "<!-- convoy:tier::x -->",
             "<!-- convoy:tier: -->",
             "<!-- convoy:tier:e2e <b>x</b> -->",

@@ -37,6 +37,22 @@ impl Timestamp {
     pub fn minutes_since(self, earlier: Timestamp) -> i64 {
         (self.unix_seconds() - earlier.unix_seconds()).div_euclid(60)
     }
+
+    /// For people, to the minute: `2026-11-30 10:00 UTC`.
+    pub fn human(self) -> String {
+        self.0.strftime("%Y-%m-%d %H:%M UTC").to_string()
+    }
+
+    /// How long ago `self` was at `now`, coarsely, for people: `under 1 h`, `3 h`, `2 d`. Coarse
+    /// on purpose: a text holding it changes at most once an hour.
+    pub fn age_at(self, now: Timestamp) -> String {
+        let hours = now.minutes_since(self).max(0) / 60;
+        match hours {
+            0 => "under 1 h".to_owned(),
+            1..48 => format!("{hours} h"),
+            _ => format!("{} d", hours / 24),
+        }
+    }
 }
 
 impl fmt::Display for Timestamp {
@@ -93,5 +109,16 @@ mod tests {
             "\"2026-11-26T10:00:00Z\""
         );
         assert!(Timestamp::parse("yesterday").is_err());
+    }
+
+    #[test]
+    fn reads_for_people() {
+        let at = |s: &str| Timestamp::parse(s).unwrap();
+        let since = at("2026-11-30T10:00:42Z");
+        assert_eq!(since.human(), "2026-11-30 10:00 UTC");
+        assert_eq!(since.age_at(at("2026-11-30T10:59:00Z")), "under 1 h");
+        assert_eq!(since.age_at(at("2026-11-30T13:10:00Z")), "3 h");
+        assert_eq!(since.age_at(at("2026-12-03T13:10:00Z")), "3 d");
+        assert_eq!(since.age_at(at("2026-11-29T10:00:00Z")), "under 1 h");
     }
 }

@@ -418,6 +418,18 @@ impl World {
                 issue: *issue,
                 marker: marker.clone(),
             }),
+            Action::CloseIssue { repo, issue, .. } => {
+                if let Some(i) = self
+                    .observed
+                    .issues
+                    .iter_mut()
+                    .find(|i| &i.repo == repo && i.number == *issue)
+                {
+                    i.open = false;
+                }
+            }
+            // Reactions are not observed.
+            Action::React { .. } => {}
             Action::AddLabel { repo, issue, label } => {
                 if let Some(i) = self
                     .observed

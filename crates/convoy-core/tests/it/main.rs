@@ -11,4 +11,5 @@ mod lifecycle_failures;
 mod lifecycle_multi;
 mod lifecycle_props;
 mod support;
+mod tracking;
 mod validate;

@@ -10,6 +10,7 @@ mod issues;
 mod merge_async;
 mod paging;
 mod pulls;
+mod reactions;
 mod repos;
 mod reviews;
 
@@ -102,6 +103,10 @@ pub fn router(app: Shared) -> Router {
         .route(
             "/issues/comments/{id}",
             patch(issues::update_comment).post(issues::update_comment),
+        )
+        .route(
+            "/issues/comments/{id}/reactions",
+            get(reactions::list).post(reactions::create),
         )
         .route("/issues/{number}/labels", post(issues::add_labels))
         .route(

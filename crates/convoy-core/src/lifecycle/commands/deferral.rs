@@ -1,22 +1,21 @@
 //! Deferring a task (`/convoy defer owner/repo#N`, or a milestone change that takes the task out
 //! of the release's sprints).
 
+use super::refusal::Refusal;
 use crate::lifecycle::draft::Draft;
 use crate::model::ids::IssueRef;
-use crate::model::manifest::{Phase, TaskStatus};
+use crate::model::manifest::TaskStatus;
 
 /// Defers the task of `issue`: an unmerged task simply leaves the release; a merged one is
 /// reverted on the RC branch by the development phase. Deferring a deferred or dropped task
-/// changes nothing (`Ok(None)`); outside planning and development it is refused.
-pub(super) fn defer(d: &mut Draft<'_>, issue: &IssueRef) -> Result<Option<String>, String> {
-    if !matches!(d.m.phase, Phase::Planning | Phase::Development) {
-        return Err(format!(
-            "tasks can be deferred during planning and development; the release is in {}",
-            d.m.phase.as_str()
-        ));
-    }
+/// changes nothing (`Ok(None)`). The command table accepts it during planning and development
+/// only.
+pub(super) fn defer(d: &mut Draft<'_>, issue: &IssueRef) -> Result<Option<String>, Refusal> {
     let Some(i) = d.m.tasks.iter().position(|t| &t.issue == issue) else {
-        return Err(format!("{issue} is not a task of release {}", d.m.id));
+        return Err(Refusal::NotATask {
+            task: issue.clone(),
+            release: d.m.id.clone(),
+        });
     };
     let task = d.m.tasks[i].clone();
     match task.status {

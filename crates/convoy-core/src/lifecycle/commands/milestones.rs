@@ -52,16 +52,15 @@ pub(super) fn apply(
                 note_too_late(d, &issue, &reason);
                 return;
             }
-            match defer(d, &issue) {
-                Ok(Some(detail)) => d.log(
+            // `defer` refuses only an issue that is no task, and this one is.
+            if let Ok(Some(detail)) = defer(d, &issue) {
+                d.log(
                     &who,
                     HistoryEvent::TaskDeferred,
                     None,
                     None,
                     format!("{detail}: {reason} (milestone change on {issue})"),
-                ),
-                Ok(None) => {}
-                Err(why) => d.notes.push(why),
+                );
             }
         }
         None if joins => {

@@ -13,11 +13,11 @@ mod undo;
 
 pub use carry::RELEASE_CONTEXT;
 
-use super::action::Action;
+use super::action::{Action, CloseReason};
 use super::draft::Draft;
-use super::markdown;
 use super::table::Owner;
 use super::tiers;
+use super::tracking;
 use crate::model::config::TierPhase;
 use crate::model::manifest::{Phase, RepoState};
 use crate::model::marker::Marker;
@@ -145,11 +145,19 @@ fn sync_tracking_issue(d: &mut Draft<'_>) {
     }
 }
 
-/// Keeps the tracking issue's body equal to the release's current report.
+/// Keeps the tracking issue's body equal to the release's current report; once the release has
+/// ended and nothing is left to do, posts the final summary and closes the issue.
 pub(super) fn plan_tracking_issue(d: &mut Draft<'_>) {
-    let body = markdown::tracking_body(&d.m, &d.waits);
-    let title = markdown::tracking_title(&d.m);
-    d.act(
+    // Settled: nothing but the dashboard left to do, and nobody to wait for.
+    let settled = !d.m.phase.is_active()
+        && d.waits.is_empty()
+        && d.live_escalations.is_empty()
+        && d.actions
+            .iter()
+            .all(|a| matches!(a.action, Action::RemoveLabel { .. } | Action::React { .. }));
+    let body = tracking::tracking_body(&d.m, &d.waits, d.now, &d.o.web);
+    let title = tracking::tracking_title(&d.m);
+    let upsert = d.act(
         Action::UpsertTrackingIssue {
             repo: d.m.control_repo.clone(),
             number: d.m.tracking_issue,
@@ -158,5 +166,37 @@ pub(super) fn plan_tracking_issue(d: &mut Draft<'_>) {
         },
         "keep the tracking issue current",
         vec![],
+    );
+    let (true, Some(issue), Some(text)) = (
+        settled,
+        d.m.tracking_issue,
+        tracking::final_comment(&d.m, d.now, &d.o.web),
+    ) else {
+        return;
+    };
+    let control = d.m.control_repo.clone();
+    let comment = d.act(
+        Action::Comment {
+            repo: control.clone(),
+            issue,
+            marker: Marker::Ended(d.m.phase).content(),
+            body: text,
+        },
+        "sum the release up",
+        upsert.into_iter().collect(),
+    );
+    let reason = if d.m.phase == Phase::Shipped {
+        CloseReason::Completed
+    } else {
+        CloseReason::NotPlanned
+    };
+    d.act(
+        Action::CloseIssue {
+            repo: control,
+            issue,
+            reason,
+        },
+        "the release has ended",
+        upsert.into_iter().chain(comment).collect(),
     );
 }
