@@ -54,12 +54,13 @@ pub async fn observe(
             .filter(|r| r.shas.shipped.is_some())
             .map(|r| observe_release(gh, &r.name, &m.tag)),
     );
-    let (repos, runs, releases, issue, permission) = futures::try_join!(
+    let (repos, runs, releases, issue, permission, tasks) = futures::try_join!(
         repos,
         runs,
         releases,
         observe_tracking_issue(gh, m),
-        observe_permission(gh, m, signal)
+        observe_permission(gh, m, signal),
+        observe_shipped_tasks(gh, m)
     )?;
     let mut o = Observed::default();
     for (branches, pulls) in repos {
@@ -73,7 +74,30 @@ pub async fn observe(
         o.comments = comments;
     }
     o.permissions = permission.into_iter().collect();
+    o.issues.extend(tasks);
     Ok(o)
+}
+
+/// The issues of a shipped release's merged tasks, which convoy closes as completed (their pull
+/// requests went into the RC branch, so GitHub's closing keywords never fired). Read only once
+/// the release has shipped.
+async fn observe_shipped_tasks(
+    gh: &GitHub,
+    m: &ReleaseManifest,
+) -> Result<Vec<ObservedIssue>, GhError> {
+    if m.phase != Phase::Shipped {
+        return Ok(Vec::new());
+    }
+    let reads = m
+        .tasks
+        .iter()
+        .filter(|t| t.status == crate::model::manifest::TaskStatus::Merged)
+        .map(|t| async move {
+            let repo = t.issue.repo();
+            let issue = gh.repo(repo).issue(t.issue.number()).await?;
+            Ok::<_, GhError>(issue.and_then(|i| facts::issue(repo, &i)))
+        });
+    Ok(try_join_all(reads).await?.into_iter().flatten().collect())
 }
 
 async fn observe_repo(

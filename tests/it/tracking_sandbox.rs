@@ -47,6 +47,48 @@ async fn a_shipped_release_is_summed_up_and_its_issue_closed() {
     assert!(!body.contains(" #"), "{body}");
 }
 
+/// Task pull requests go into the RC branch, where `Closes #12` closes nothing: the shipped
+/// release closes its merged tasks' issues as completed, so the next release of the same sprint
+/// does not gather them again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shipped_release_closes_its_tasks_issues_as_completed() {
+    let mut s = Scenario::demo().await;
+    s.create("r1", "directive=auto").await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    let merged: Vec<_> = m
+        .tasks
+        .iter()
+        .filter(|t| t.status == convoy::model::manifest::TaskStatus::Merged)
+        .collect();
+    assert!(!merged.is_empty(), "the demo's tasks merged");
+    for t in &merged {
+        let i = s
+            .get(&format!(
+                "/repos/{}/issues/{}",
+                t.issue.repo(),
+                t.issue.number()
+            ))
+            .await;
+        assert_eq!(
+            (i["state"].as_str(), i["state_reason"].as_str()),
+            (Some("closed"), Some("completed")),
+            "{}",
+            t.issue
+        );
+    }
+    // The next release of the same sprint gathers none of them.
+    s.tick().await;
+    s.create("r2", "directive=auto").await;
+    let r2 = s.manifest("r2").await;
+    for t in &merged {
+        assert!(
+            r2.tasks.iter().all(|x| x.issue != t.issue),
+            "{} is planned again",
+            t.issue
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_aborted_release_closes_its_issue_as_not_planned() {
     let mut s = Scenario::demo().await;

@@ -419,13 +419,22 @@ impl World {
                 marker: marker.clone(),
             }),
             Action::CloseIssue { repo, issue, .. } => {
-                if let Some(i) = self
+                match self
                     .observed
                     .issues
                     .iter_mut()
                     .find(|i| &i.repo == repo && i.number == *issue)
                 {
-                    i.open = false;
+                    Some(i) => i.open = false,
+                    // A task's issue the world had not shown yet: it is there now, closed.
+                    None => self.observed.issues.push(ObservedIssue {
+                        repo: repo.clone(),
+                        number: *issue,
+                        title: String::new(),
+                        body: String::new(),
+                        labels: Vec::new(),
+                        open: false,
+                    }),
                 }
             }
             // Reactions are not observed.

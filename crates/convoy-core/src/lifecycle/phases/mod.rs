@@ -19,8 +19,10 @@ use super::table::Owner;
 use super::tiers;
 use super::tracking;
 use crate::model::config::TierPhase;
-use crate::model::manifest::{Phase, RepoState};
+use crate::model::ids::RepoName;
+use crate::model::manifest::{Phase, RepoState, TaskStatus};
 use crate::model::marker::Marker;
+use crate::model::numbers::IssueNumber;
 /// Absorbs the facts the current phase depends on.
 pub(super) fn sync(d: &mut Draft<'_>) {
     sync_tracking_issue(d);
@@ -199,4 +201,32 @@ pub(super) fn plan_tracking_issue(d: &mut Draft<'_>) {
         "the release has ended",
         upsert.into_iter().chain(comment).collect(),
     );
+    close_shipped_tasks(d);
+}
+
+/// A shipped release closes its merged tasks' issues as completed: their pull requests went
+/// into the RC branch, where GitHub's closing keywords (`Closes #12`) do nothing, and an issue
+/// left open would be gathered again by the next release of the same sprint.
+fn close_shipped_tasks(d: &mut Draft<'_>) {
+    if d.m.phase != Phase::Shipped {
+        return;
+    }
+    let issues: Vec<(RepoName, IssueNumber)> =
+        d.m.tasks
+            .iter()
+            .filter(|t| t.status == TaskStatus::Merged)
+            .map(|t| (t.issue.repo().clone(), t.issue.number()))
+            .collect();
+    let why = format!("release {} shipped it", d.m.id);
+    for (repo, issue) in issues {
+        d.act(
+            Action::CloseIssue {
+                repo,
+                issue,
+                reason: CloseReason::Completed,
+            },
+            why.clone(),
+            vec![],
+        );
+    }
 }
