@@ -10,6 +10,13 @@
 //! | `secondary_rate_limit` | 403 with `retry-after` | no |
 //! | `stale_contents` | 409 on a contents write (another writer won), else a 503 | no |
 //! | `latency_spike` | the normal answer, 20–120 ms late | yes |
+//!
+//! With `protected: true`, two more kinds a protected organisation's GitHub answers with:
+//!
+//! | kind | what the client sees | applied? |
+//! |---|---|---|
+//! | `base_modified` | 405 `Base branch was modified. Review and try the merge again.` on a merge, else a 5xx | no |
+//! | `mergeable_unknown` | a pull request read answers `mergeable: null` (still being computed), else a 5xx | yes (a read) |
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +34,11 @@ pub struct ChaosConfig {
     /// Seconds sent in `retry-after` on secondary rate limits. Default 0 (tests stay fast).
     #[serde(default)]
     pub retry_after: u64,
+    /// Also draw the transient answers of a protected organisation (`base_modified`,
+    /// `mergeable_unknown`). Default false: the five kinds above, in the same sequence as
+    /// before for a seed.
+    #[serde(default)]
+    pub protected: bool,
 }
 
 /// A fault kind.
@@ -43,6 +55,10 @@ pub enum ChaosKind {
     StaleContents,
     /// Applied, answered late.
     LatencySpike,
+    /// 405 "Base branch was modified…" on a merge, not applied.
+    BaseModified,
+    /// A pull request read with `mergeable: null`.
+    MergeableUnknown,
 }
 
 /// Live chaos: the settings, the generator and what was injected.
@@ -97,14 +113,23 @@ impl Chaos {
         if roll >= self.config.rate {
             return None;
         }
-        let mut kind = match self.below(5) {
+        let kinds = if self.config.protected { 7 } else { 5 };
+        let mut kind = match self.below(kinds) {
             0 => ChaosKind::ServerError,
             1 => ChaosKind::LostResponse,
             2 => ChaosKind::SecondaryRateLimit,
             3 => ChaosKind::StaleContents,
-            _ => ChaosKind::LatencySpike,
+            4 => ChaosKind::LatencySpike,
+            5 => ChaosKind::BaseModified,
+            _ => ChaosKind::MergeableUnknown,
         };
-        if kind == ChaosKind::StaleContents && !(method == "PUT" && path.contains("/contents/")) {
+        let fits = match kind {
+            ChaosKind::StaleContents => method == "PUT" && path.contains("/contents/"),
+            ChaosKind::BaseModified => method == "PUT" && path.ends_with("/merge"),
+            ChaosKind::MergeableUnknown => method == "GET" && is_pull_read(path),
+            _ => true,
+        };
+        if !fits {
             kind = ChaosKind::ServerError;
         }
         let name = serde_json::to_value(kind)
@@ -114,6 +139,12 @@ impl Chaos {
         *self.injected.entry(name).or_default() += 1;
         Some(kind)
     }
+}
+
+/// `/repos/{o}/{r}/pulls/{n}`: one pull request read.
+fn is_pull_read(path: &str) -> bool {
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    matches!(parts.as_slice(), ["repos", _, _, "pulls", n] if n.chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -126,6 +157,42 @@ mod tests {
             rate,
             token: Some("t-bot".to_owned()),
             retry_after: 0,
+            protected: false,
+        }
+    }
+
+    #[test]
+    fn protected_chaos_draws_the_transient_refusals_where_they_fit() {
+        let mut c = Chaos::new(ChaosConfig {
+            protected: true,
+            ..config(3, 1.0)
+        });
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..400 {
+            if let Some(k) = c.draw(Some("t-bot"), "PUT", "/repos/a/b/pulls/3/merge") {
+                seen.insert(format!("{k:?}"));
+            }
+            let k = c.draw(Some("t-bot"), "GET", "/repos/a/b/pulls/3");
+            assert_ne!(k, Some(ChaosKind::BaseModified));
+            if let Some(k) = k {
+                seen.insert(format!("{k:?}"));
+            }
+            let k = c.draw(Some("t-bot"), "GET", "/repos/a/b/pulls");
+            assert_ne!(
+                k,
+                Some(ChaosKind::MergeableUnknown),
+                "a list is not a read of one"
+            );
+        }
+        assert!(seen.contains("BaseModified") && seen.contains("MergeableUnknown"));
+        // Without the flag, the old sequence: the same draws as before the kinds existed.
+        let mut old = Chaos::new(config(3, 1.0));
+        for _ in 0..200 {
+            let k = old.draw(Some("t-bot"), "PUT", "/repos/a/b/pulls/3/merge");
+            assert!(!matches!(
+                k,
+                Some(ChaosKind::BaseModified | ChaosKind::MergeableUnknown)
+            ));
         }
     }
 

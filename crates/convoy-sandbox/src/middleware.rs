@@ -50,6 +50,27 @@ async fn with_etag(resp: Response, if_none_match: Option<&str>) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// A pull request's answer while GitHub still computes its mergeability: `mergeable: null`.
+async fn mergeable_unknown(resp: Response) -> Response {
+    let (parts, body) = resp.into_parts();
+    let bytes = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(b) => b,
+        Err(e) => return ApiError::internal(e).into_response(),
+    };
+    let Ok(mut v) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Response::from_parts(parts, axum::body::Body::from(bytes));
+    };
+    if v.get("mergeable").is_some() && v.get("merged") != Some(&serde_json::Value::Bool(true)) {
+        v["mergeable"] = serde_json::Value::Null;
+        v["rebaseable"] = serde_json::Value::Null;
+        v["mergeable_state"] = serde_json::Value::from("unknown");
+    }
+    let body = serde_json::to_vec(&v).unwrap_or_else(|_| bytes.to_vec());
+    let mut parts = parts;
+    parts.headers.remove(axum::http::header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body))
+}
+
 /// A fault rule for a chaos draw.
 fn chaos_fault(status: u16, retry_after: Option<u64>, message: &str) -> faults::Fault {
     faults::Fault {
@@ -115,6 +136,7 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         tokio::time::sleep(Duration::from_millis(latency)).await;
     }
     let mut lost = false;
+    let mut unknown_mergeable = false;
     if let Some((kind, extra, retry_after)) = chaos {
         match kind {
             ChaosKind::ServerError => {
@@ -138,6 +160,14 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
                     "is at 0000000000000000000000000000000000000000 but expected another sha",
                 ))
             }
+            ChaosKind::BaseModified => {
+                fault = Some(chaos_fault(
+                    405,
+                    None,
+                    "Base branch was modified. Review and try the merge again.",
+                ))
+            }
+            ChaosKind::MergeableUnknown => unknown_mergeable = true,
             ChaosKind::LostResponse => lost = true,
             ChaosKind::LatencySpike => tokio::time::sleep(Duration::from_millis(20 + extra)).await,
         }
@@ -184,7 +214,10 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         match caller {
             Ok(c) => {
                 req.extensions_mut().insert(c);
-                let resp = next.run(req).await;
+                let mut resp = next.run(req).await;
+                if unknown_mergeable && resp.status() == StatusCode::OK {
+                    resp = mergeable_unknown(resp).await;
+                }
                 if method == "GET" && resp.status() == StatusCode::OK {
                     with_etag(resp, if_none_match.as_deref()).await
                 } else {
