@@ -132,3 +132,34 @@ pub(super) fn landed(d: &Draft<'_>, r: &ReleaseRepo) -> Landed {
         _ => Landed::OneCommit,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::lifecycle::observed::ObservedMergeMethods;
+    use crate::model::config::MergeMethod::{self, Merge, Rebase, Squash};
+    use crate::model::ids::{BranchName, RepoName};
+
+    fn seen(allowed: &[MergeMethod], linear: bool) -> ObservedMergeMethods {
+        ObservedMergeMethods {
+            repo: RepoName::parse("acme/api").unwrap(),
+            allowed: allowed.to_vec(),
+            linear_history: if linear {
+                vec![BranchName::parse("main").unwrap()]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+
+    #[test]
+    fn the_preferred_method_when_allowed_else_the_first_allowed() {
+        assert_eq!(seen(&[Merge, Squash, Rebase], false).choose(Merge), Merge);
+        assert_eq!(seen(&[Merge, Squash, Rebase], false).choose(Rebase), Rebase);
+        assert_eq!(seen(&[Squash], false).choose(Merge), Squash);
+        assert_eq!(seen(&[Rebase], false).choose(Squash), Rebase);
+        assert_eq!(seen(&[Merge, Squash, Rebase], true).choose(Merge), Squash);
+        assert_eq!(seen(&[Merge, Rebase], true).choose(Merge), Rebase);
+        // Nothing usable: the preferred one, and GitHub's refusal says why.
+        assert_eq!(seen(&[Merge], true).choose(Merge), Merge);
+    }
+}
