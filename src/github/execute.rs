@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use super::client::{GhError, GitHub};
 use super::facts;
 use super::lookup::open_pull;
+use super::methods::{MergeAnswer, merge_allowed};
 use super::observe::{TRACKING_LABEL, comment_markers, find_run};
 use super::rest::statuses::state_word;
 use super::rest::{MergeError, MergeRefusal};
@@ -48,10 +49,7 @@ pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> V
                 },
             }
         };
-        let ok = matches!(
-            outcome,
-            ActionOutcome::Done { .. } | ActionOutcome::AlreadyDone
-        );
+        let ok = outcome.succeeded();
         match &outcome {
             // One line: an error that quotes GitHub or people must not start a line of the log
             // with `::`, which the runner would read as a workflow command.
@@ -307,6 +305,8 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             merge_sha,
             revert_branch,
             title,
+            landed,
+            method,
         } => {
             let r = Revert {
                 repo,
@@ -314,6 +314,8 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
                 merge_sha,
                 revert_branch,
                 title,
+                landed,
+                method: *method,
             };
             revert_merge(gh, &r).await
         }
@@ -336,13 +338,16 @@ async fn merge(
     if api.pull(number).await?.merged == Some(true) {
         return Ok(ActionOutcome::AlreadyDone);
     }
-    match api.merge_pull(number, sha, method).await {
-        Ok(merged) => {
+    match merge_allowed(&api, number, sha, method).await {
+        Ok(MergeAnswer::Merged(merged)) => {
             let commit = merged.sha.unwrap_or_default();
             Ok(done(format!(
                 "merged as {}",
                 commit.chars().take(7).collect::<String>()
             )))
+        }
+        Ok(MergeAnswer::Switched { method, reason, .. }) => {
+            Ok(ActionOutcome::MergedInstead { method, reason })
         }
         Err(MergeError::Refused { refusal, error }) => {
             match merge_outcome(&refusal, error.message().unwrap_or_default()) {

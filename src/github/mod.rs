@@ -4,7 +4,7 @@
 //!
 //! Layers: [`client`] is the transport; [`rest`] the typed operations on it (the only code that
 //! reads GitHub's answers); [`facts`] turns answers into the lifecycle's observed facts; the
-//! rest ([`observe`], [`others`], [`execute`], [`revert`], [`store`], [`sprint`], [`app`]) use
+//! rest ([`observe`], [`others`], [`execute`], [`revert`], [`methods`], [`store`], [`sprint`], [`app`]) use
 //! those.
 
 pub mod app;
@@ -13,6 +13,7 @@ pub mod error;
 pub mod execute;
 pub mod facts;
 pub mod lookup;
+pub mod methods;
 pub mod observe;
 pub mod others;
 pub mod rest;

@@ -13,12 +13,12 @@ use super::client::{GhError, GitHub};
 use super::facts;
 use super::rest::issues::Comment;
 use crate::lifecycle::observed::{
-    Observed, ObservedBranch, ObservedComment, ObservedIssue, ObservedPermission, ObservedPull,
-    ObservedRelease, ObservedRun, PullState,
+    Observed, ObservedBranch, ObservedComment, ObservedIssue, ObservedMergeMethods,
+    ObservedPermission, ObservedPull, ObservedRelease, ObservedRun, PullState,
 };
 use crate::model::config::Permission;
 use crate::model::ids::{Login, RepoName};
-use crate::model::manifest::{Phase, ReleaseManifest, RunStatus};
+use crate::model::manifest::{Phase, ReleaseManifest, ReleaseRepo, RunStatus};
 use crate::model::numbers::{IssueNumber, RunId};
 use crate::signal::Signal;
 
@@ -54,13 +54,22 @@ pub async fn observe(
             .filter(|r| r.shas.shipped.is_some())
             .map(|r| observe_release(gh, &r.name, &m.tag)),
     );
-    let (repos, runs, releases, issue, permission, tasks) = futures::try_join!(
+    let methods = futures::future::join_all(
+        m.repos
+            .iter()
+            .filter(|r| {
+                r.merge_method.is_none() && (phase.is_active() || phase == Phase::RolledBack)
+            })
+            .map(|r| observe_merge_methods(gh, r)),
+    );
+    let (repos, runs, releases, issue, permission, tasks, methods) = futures::try_join!(
         repos,
         runs,
         releases,
         observe_tracking_issue(gh, m),
         observe_permission(gh, m, signal),
-        observe_shipped_tasks(gh, m)
+        observe_shipped_tasks(gh, m),
+        async { Ok(methods.await) }
     )?;
     let mut o = Observed::default();
     for (branches, pulls) in repos {
@@ -75,6 +84,7 @@ pub async fn observe(
     }
     o.permissions = permission.into_iter().collect();
     o.issues.extend(tasks);
+    o.merge_methods = methods.into_iter().flatten().collect();
     Ok(o)
 }
 
@@ -98,6 +108,42 @@ async fn observe_shipped_tasks(
             Ok::<_, GhError>(issue.and_then(|i| facts::issue(repo, &i)))
         });
     Ok(try_join_all(reads).await?.into_iter().flatten().collect())
+}
+
+/// What `r`'s repository allows its pull requests to merge with: its settings and the rules of
+/// its staging and base branches (three reads, made once per release: the decision records the
+/// method in the manifest). A read that fails leaves the repo out; the next run asks again.
+async fn observe_merge_methods(gh: &GitHub, r: &ReleaseRepo) -> Option<ObservedMergeMethods> {
+    let api = gh.repo(&r.name);
+    let read = futures::try_join!(
+        api.repository(),
+        api.branch_rules(&r.staging),
+        api.branch_rules(&r.base)
+    );
+    let (repository, staging, base) = match read {
+        Ok(answers) => answers,
+        Err(e) => {
+            tracing::warn!("{}: merge methods not read: {e}", r.name);
+            return None;
+        }
+    };
+    let linear = |rules: &[super::rest::repos::BranchRule]| {
+        rules
+            .iter()
+            .any(super::rest::repos::BranchRule::requires_linear_history)
+    };
+    let mut linear_history = Vec::new();
+    if linear(&staging) {
+        linear_history.push(r.staging.clone());
+    }
+    if linear(&base) {
+        linear_history.push(r.base.clone());
+    }
+    Some(ObservedMergeMethods {
+        repo: r.name.clone(),
+        allowed: repository.merge_methods(),
+        linear_history,
+    })
 }
 
 async fn observe_repo(

@@ -1,11 +1,14 @@
-//! Reverting a merge through the Git data API: a commit whose tree is the merge's first parent's
-//! tree, on its own branch, merged through a pull request. Idempotent like every action: each
+//! Reverting a merge through the Git data API: a commit whose tree is the tree before the merge
+//! (the merge's first parent's, or after a rebase the base head the commits landed on, so every
+//! landed commit is undone at once), on its own branch, merged through a pull request with a
+//! method the repository allows. Idempotent like every action: each
 //! step looks for its effect first.
 
 use super::client::{GhError, GitHub};
 use super::facts;
 use super::lookup::open_pull;
-use crate::lifecycle::action::ActionOutcome;
+use super::methods::{MergeAnswer, merge_allowed};
+use crate::lifecycle::action::{ActionOutcome, Landed};
 use crate::lifecycle::observed::PullState;
 use crate::model::config::MergeMethod;
 use crate::model::ids::{BranchName, RepoName, Sha};
@@ -24,7 +27,14 @@ pub struct Revert<'a> {
     pub revert_branch: &'a BranchName,
     /// The pull request's title.
     pub title: &'a str,
+    /// What the merge landed (one commit, or rebased commits since a base head).
+    pub landed: &'a Landed,
+    /// How the revert pull request merges.
+    pub method: MergeMethod,
 }
+
+/// How far back a rebase's landed commits are looked for from its last commit.
+const MAX_REBASED: usize = 250;
 
 fn failed(error: String) -> ActionOutcome {
     ActionOutcome::Failed { error }
@@ -38,6 +48,8 @@ pub async fn revert_merge(gh: &GitHub, r: &Revert<'_>) -> Result<ActionOutcome, 
         merge_sha,
         revert_branch,
         title,
+        landed,
+        method,
     } = *r;
     let api = gh.repo(repo);
     let pulls = api.all_pulls(revert_branch, branch).await?;
@@ -50,13 +62,30 @@ pub async fn revert_merge(gh: &GitHub, r: &Revert<'_>) -> Result<ActionOutcome, 
     }
 
     let merge = api.git_commit(merge_sha.as_str()).await?;
-    let merge_parents = merge.parents();
-    let Some(first_parent) = merge_parents.first() else {
-        return Ok(failed(format!(
-            "{repo}: {} has no parent, so there is nothing to revert to; revert it by hand",
-            merge_sha.short()
-        )));
+    let restore = match landed {
+        Landed::OneCommit => match merge.parents().first() {
+            Some(parent) => parent.clone(),
+            None => {
+                return Ok(failed(format!(
+                    "{repo}: {} has no parent, so there is nothing to revert to; revert it by hand",
+                    merge_sha.short()
+                )));
+            }
+        },
+        Landed::Rebased { onto } => {
+            if !first_parent_reaches(&api, merge_sha, onto).await? {
+                return Ok(failed(format!(
+                    "{repo}: {} on {branch} is not among the first {MAX_REBASED} first parents of \
+                     {}, so convoy cannot tell which rebased commits the release landed; revert \
+                     them on {branch} by hand",
+                    onto.short(),
+                    merge_sha.short()
+                )));
+            }
+            onto.as_str().to_owned()
+        }
     };
+    let first_parent = &restore;
     let before = api.git_commit(first_parent).await?;
     let head = api.branch_head(branch).await?;
     if head.as_ref() != Some(merge_sha) {
@@ -123,10 +152,34 @@ pub async fn revert_merge(gh: &GitHub, r: &Revert<'_>) -> Result<ActionOutcome, 
                 .unwrap_or(PullNumber::new(0))
         }
     };
-    api.merge_pull(number, &revert_sha, MergeMethod::Merge)
+    match merge_allowed(&api, number, &revert_sha, method)
         .await
-        .map_err(GhError::from)?;
-    Ok(ActionOutcome::Done {
-        detail: Some(format!("reverted in #{number}")),
-    })
+        .map_err(GhError::from)?
+    {
+        MergeAnswer::Merged(_) => Ok(ActionOutcome::Done {
+            detail: Some(format!("reverted in #{number}")),
+        }),
+        MergeAnswer::Switched { method, reason, .. } => {
+            Ok(ActionOutcome::MergedInstead { method, reason })
+        }
+    }
+}
+
+/// Whether `onto` is `from` or one of its first `MAX_REBASED` first parents (one read each).
+async fn first_parent_reaches(
+    api: &super::rest::Repo<'_>,
+    from: &Sha,
+    onto: &Sha,
+) -> Result<bool, GhError> {
+    let mut at = from.as_str().to_owned();
+    for _ in 0..=MAX_REBASED {
+        if at == onto.as_str() {
+            return Ok(true);
+        }
+        match api.git_commit(&at).await?.parents().first() {
+            Some(parent) => at = parent.clone(),
+            None => return Ok(false),
+        }
+    }
+    Ok(false)
 }

@@ -282,7 +282,10 @@ fn run_section(rounds: &[Round<'_>]) -> String {
     let _ = writeln!(
         s,
         "{} done · {} already done · {} skipped · {} waiting · {} refused · {} failed{}\n",
-        count(|o| matches!(o, ActionOutcome::Done { .. })),
+        count(|o| matches!(
+            o,
+            ActionOutcome::Done { .. } | ActionOutcome::MergedInstead { .. }
+        )),
         count(|o| matches!(o, ActionOutcome::AlreadyDone)),
         count(|o| matches!(o, ActionOutcome::Skipped { .. })),
         count(|o| matches!(o, ActionOutcome::Waiting { .. })),
@@ -357,6 +360,11 @@ fn outcome(o: &ActionOutcome) -> String {
         ActionOutcome::Skipped { reason } => format!("⏭️ skipped: {}", escape(reason)),
         ActionOutcome::Waiting { reason } => format!("⏳ waiting: {}", escape(reason)),
         ActionOutcome::Refused { reason } => format!("⛔ refused: {}", escape(reason)),
+        ActionOutcome::MergedInstead { method, reason } => format!(
+            "✅ done: merged with {} ({})",
+            method.as_str(),
+            escape(reason)
+        ),
         ActionOutcome::Failed { error } => format!("❌ failed: {}", escape(error)),
     }
 }

@@ -23,6 +23,7 @@ mod sandbox_seed;
 mod sandbox_support;
 mod sandbox_webhooks;
 mod scenario;
+mod scenarios_methods;
 mod scenarios_multi;
 mod scenarios_promotion;
 mod scenarios_sprints;

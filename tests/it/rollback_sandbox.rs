@@ -126,6 +126,8 @@ fn revert_action(merge: &str) -> convoy::lifecycle::action::PlannedAction {
             merge_sha: Sha::parse(merge).unwrap(),
             revert_branch: BranchName::parse("convoy/revert-x").unwrap(),
             title: "convoy x: revert the release on feature/x".to_owned(),
+            landed: convoy::lifecycle::action::Landed::OneCommit,
+            method: convoy::model::config::MergeMethod::Merge,
         },
         reason: "test".to_owned(),
         after: vec![],

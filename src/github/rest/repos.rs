@@ -5,8 +5,8 @@ use serde::Deserialize;
 use super::repo::Repo;
 use super::{de, path};
 use crate::github::client::GhError;
-use crate::model::config::Permission;
-use crate::model::ids::Login;
+use crate::model::config::{MergeMethod, Permission};
+use crate::model::ids::{BranchName, Login};
 
 /// A repository.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -15,6 +15,47 @@ pub struct Repository {
     /// Its default branch.
     #[serde(deserialize_with = "de::lenient")]
     pub default_branch: Option<String>,
+    /// Merge commits allowed (GitHub sends the three `allow_*` fields to those who may push).
+    #[serde(deserialize_with = "de::lenient")]
+    pub allow_merge_commit: Option<bool>,
+    /// Squash merges allowed.
+    #[serde(deserialize_with = "de::lenient")]
+    pub allow_squash_merge: Option<bool>,
+    /// Rebase merges allowed.
+    #[serde(deserialize_with = "de::lenient")]
+    pub allow_rebase_merge: Option<bool>,
+}
+
+impl Repository {
+    /// The merge methods the repository allows, in GitHub's order; a setting GitHub did not
+    /// send counts as allowed (GitHub's default).
+    pub fn merge_methods(&self) -> Vec<MergeMethod> {
+        [
+            (MergeMethod::Merge, self.allow_merge_commit),
+            (MergeMethod::Squash, self.allow_squash_merge),
+            (MergeMethod::Rebase, self.allow_rebase_merge),
+        ]
+        .into_iter()
+        .filter(|(_, allowed)| allowed.unwrap_or(true))
+        .map(|(m, _)| m)
+        .collect()
+    }
+}
+
+/// One rule that applies to a branch (`GET …/rules/branches/{b}`), as far as convoy reads it.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct BranchRule {
+    /// The rule's type (`required_linear_history`, `pull_request`, …).
+    #[serde(rename = "type", deserialize_with = "de::lenient")]
+    pub kind: Option<String>,
+}
+
+impl BranchRule {
+    /// Whether it forbids merge commits.
+    pub fn requires_linear_history(&self) -> bool {
+        self.kind.as_deref() == Some("required_linear_history")
+    }
 }
 
 /// A collaborator's permission on a repository.
@@ -44,6 +85,14 @@ impl Repo<'_> {
     /// `GET /repos/{o}/{r}`.
     pub async fn repository(&self) -> Result<Repository, GhError> {
         Ok(de::object(self.gh.get(&path::repo(self.repo)).await?))
+    }
+
+    /// `GET /repos/{o}/{r}/rules/branches/{branch}`: the ruleset rules that apply to `branch`
+    /// (first page: a branch has few); none when GitHub does not know the branch (404).
+    pub async fn branch_rules(&self, branch: &BranchName) -> Result<Vec<BranchRule>, GhError> {
+        let parts: Vec<String> = branch.as_str().split('/').map(path::enc).collect();
+        let url = format!("/rules/branches/{}", parts.join("/"));
+        Ok(self.get_opt(&url).await?.map(de::list).unwrap_or_default())
     }
 
     /// `GET /repos/{o}/{r}/collaborators/{login}/permission`; `None` when GitHub does not know

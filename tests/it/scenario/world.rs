@@ -104,13 +104,22 @@ impl Scenario {
                 .await
                 .unwrap();
             let number = pr.body["number"].as_u64().unwrap();
-            self.bob
-                .put(
-                    &format!("/repos/{}/pulls/{number}/merge", t.repo),
-                    &json!({"merge_method": "merge"}),
-                )
-                .await
-                .unwrap();
+            // As a developer would: the first method the repository allows.
+            let mut merged = None;
+            for method in ["merge", "squash", "rebase"] {
+                let answer = self
+                    .bob
+                    .put(
+                        &format!("/repos/{}/pulls/{number}/merge", t.repo),
+                        &json!({"merge_method": method}),
+                    )
+                    .await;
+                merged = Some(answer);
+                if merged.as_ref().is_some_and(Result::is_ok) {
+                    break;
+                }
+            }
+            merged.unwrap().unwrap();
         }
         self.deliver().await;
     }

@@ -181,19 +181,25 @@ pub enum Action {
         /// The release notes.
         body: String,
     },
-    /// Revert the merge commit `merge_sha` on `branch` through a pull request from `revert_branch`,
-    /// and merge it.
+    /// Revert what a merge landed on `branch` (ending at `merge_sha`) through a pull request from
+    /// `revert_branch`, and merge it with `method`.
     RevertMerge {
         /// The repository.
         repo: RepoName,
         /// The branch that holds the merge.
         branch: BranchName,
-        /// The merge commit to revert.
+        /// The merge commit to revert (after a rebase, the last commit it landed).
         merge_sha: Sha,
         /// The branch the revert pull request comes from.
         revert_branch: BranchName,
         /// The pull request's title.
         title: String,
+        /// What the merge landed: one commit, or rebased commits since a known base head.
+        #[serde(default)]
+        landed: Landed,
+        /// How the revert pull request merges (the repository's method).
+        #[serde(default)]
+        method: MergeMethod,
     },
     /// Change a pull request's base branch (a carried-over task's pull request moves to the new
     /// release's RC branch).
@@ -450,6 +456,21 @@ impl Action {
     }
 }
 
+/// What a merge landed on its branch, so that a revert undoes all of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Landed {
+    /// One commit (a merge commit or a squash): its first parent is the branch before it.
+    #[default]
+    OneCommit,
+    /// Commits rebased one by one onto `onto`, the branch head before the merge: the revert
+    /// restores `onto`'s tree, undoing every commit between it and the merge's last commit.
+    Rebased {
+        /// The branch head the commits were rebased onto.
+        onto: Sha,
+    },
+}
+
 /// What happened when the executor took (or did not take) a planned action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -479,6 +500,15 @@ pub enum ActionOutcome {
         /// GitHub's reason.
         reason: String,
     },
+    /// A merge done with another method than planned, because GitHub refused the planned one
+    /// (the repository does not allow it, or the base requires linear history); the release
+    /// records the method for the repo from now on.
+    MergedInstead {
+        /// The method the merge used.
+        method: MergeMethod,
+        /// GitHub's refusal of the planned method.
+        reason: String,
+    },
     /// Attempted and failed; the next run will try again.
     Failed {
         /// The error, as a sentence.
@@ -498,8 +528,24 @@ impl std::fmt::Display for ActionOutcome {
             ActionOutcome::Skipped { reason } => write!(f, "skipped: {reason}"),
             ActionOutcome::Waiting { reason } => write!(f, "waiting: {reason}"),
             ActionOutcome::Refused { reason } => write!(f, "refused: {reason}"),
+            ActionOutcome::MergedInstead { method, reason } => {
+                write!(f, "done: merged with {} ({reason})", method.as_str())
+            }
             ActionOutcome::Failed { error } => write!(f, "failed: {error}"),
         }
+    }
+}
+
+impl ActionOutcome {
+    /// Whether the action's effect now holds (done now, already done, or merged with another
+    /// method).
+    pub fn succeeded(&self) -> bool {
+        matches!(
+            self,
+            ActionOutcome::Done { .. }
+                | ActionOutcome::AlreadyDone
+                | ActionOutcome::MergedInstead { .. }
+        )
     }
 }
 

@@ -59,15 +59,13 @@ pub fn settle(
 ) -> ReleaseManifest {
     let mut m = decision.manifest.clone();
     record_merge_answers(&mut m, executed, decision.at);
+    record_switched_methods(&mut m, executed, decision.at);
     record_refused_dispatches(&mut m, executed, decision.at);
     // A call that was not posted is planned again by the next decision.
     for e in executed {
         if let (Action::Comment { marker, .. }, false) = (
             &e.planned.action,
-            matches!(
-                e.outcome,
-                action::ActionOutcome::Done { .. } | action::ActionOutcome::AlreadyDone
-            ),
+            e.outcome.succeeded(),
         ) && let Some(rec) = m
             .escalations
             .iter_mut()
@@ -82,12 +80,7 @@ pub fn settle(
     let missing: Vec<&str> = executed
         .iter()
         .filter(|e| {
-            !matches!(
-                e.outcome,
-                action::ActionOutcome::Done { .. }
-                    | action::ActionOutcome::AlreadyDone
-                    | action::ActionOutcome::Refused { .. }
-            )
+            !(e.outcome.succeeded() || matches!(e.outcome, action::ActionOutcome::Refused { .. }))
         })
         .filter_map(|e| match &e.planned.action {
             Action::DispatchWorkflow { correlation_id, .. } => Some(correlation_id.as_str()),
@@ -195,5 +188,41 @@ fn record_merge_answers(m: &mut ReleaseManifest, executed: &[action::Executed], 
             }
             _ => {}
         }
+    }
+}
+
+/// Records the method a merge switched to after GitHub refused the planned one
+/// ([`action::ActionOutcome::MergedInstead`]): the repo merges with it from now on.
+fn record_switched_methods(m: &mut ReleaseManifest, executed: &[action::Executed], at: Timestamp) {
+    for e in executed {
+        let (
+            Action::MergePullRequest { repo, .. } | Action::RevertMerge { repo, .. },
+            action::ActionOutcome::MergedInstead { method, reason },
+        ) = (&e.planned.action, &e.outcome)
+        else {
+            continue;
+        };
+        let Some(r) = m.repos.iter_mut().find(|r| &r.name == repo) else {
+            continue;
+        };
+        if r.merge_method == Some(*method) {
+            continue;
+        }
+        r.merge_method = Some(*method);
+        let what = match &e.planned.action {
+            Action::MergePullRequest { number, .. } => format!("#{number}"),
+            _ => "the revert".to_owned(),
+        };
+        m.history.push(HistoryEntry {
+            at,
+            actor: "convoy".to_owned(),
+            event: HistoryEvent::MergeMethod,
+            from: None,
+            to: Some(method.as_str().to_owned()),
+            detail: format!(
+                "{repo}: GitHub refused the planned method ({reason}); {what} merged with {} and the repo merges so from now on",
+                method.as_str()
+            ),
+        });
     }
 }

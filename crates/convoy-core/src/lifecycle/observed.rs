@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::model::config::Permission;
+use crate::model::config::{MergeMethod, Permission};
 use crate::model::ids::{BranchName, Login, ReleaseId, RepoName, Sha};
 use crate::model::manifest::{Conclusion, Phase, ReleaseTask, RunStatus};
 use crate::model::marker::Marker;
@@ -49,6 +49,10 @@ pub struct Observed {
     /// Where people read GitHub, for the links in what convoy writes (the tracking issue).
     #[serde(default)]
     pub web: WebLinks,
+    /// What member repos allow their pull requests to merge with: read once per release, for the
+    /// repos whose method the manifest does not record yet.
+    #[serde(default)]
+    pub merge_methods: Vec<ObservedMergeMethods>,
 }
 
 /// Where people read GitHub: the server's address and the branch the manifests are kept on. Not
@@ -124,6 +128,47 @@ impl WebLinks {
     pub fn control_file(&self, control: &RepoName, path: &str) -> String {
         let branch = self.state_branch.as_ref().map_or("HEAD", |b| b.as_str());
         format!("{}/blob/{branch}/{path}", self.repo(control))
+    }
+}
+
+/// The merge methods a repository allows: its settings (`allow_merge_commit`,
+/// `allow_squash_merge`, `allow_rebase_merge`) and the rules of its staging and base branches
+/// (`required_linear_history` forbids merge commits).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedMergeMethods {
+    /// The repository.
+    pub repo: RepoName,
+    /// The methods its settings allow, in GitHub's order (merge, squash, rebase).
+    pub allowed: Vec<MergeMethod>,
+    /// Its branches (of staging and base) whose rules require linear history.
+    #[serde(default)]
+    pub linear_history: Vec<BranchName>,
+}
+
+impl ObservedMergeMethods {
+    /// The methods a promotion pull request may merge with: those the settings allow, without
+    /// `merge` when a branch requires linear history.
+    pub fn usable(&self) -> Vec<MergeMethod> {
+        self.allowed
+            .iter()
+            .copied()
+            .filter(|m| *m != MergeMethod::Merge || self.linear_history.is_empty())
+            .collect()
+    }
+
+    /// The method to merge with: `preferred` when usable, else the first usable one (GitHub
+    /// allows at least one), else `preferred` (GitHub will say why not).
+    pub fn choose(&self, preferred: MergeMethod) -> MergeMethod {
+        let usable = self.usable();
+        if usable.contains(&preferred) {
+            preferred
+        } else {
+            MergeMethod::ALL
+                .into_iter()
+                .find(|m| usable.contains(m))
+                .unwrap_or(preferred)
+        }
     }
 }
 

@@ -70,6 +70,11 @@ pub struct RepoConfig {
     /// Member repositories that must be promoted before this one. Default: none.
     #[serde(default)]
     pub depends_on: Vec<RepoName>,
+    /// How this repository's promotion and revert pull requests are merged, overriding what
+    /// convoy discovers from its settings and branch rules. Default: discovered (the release-wide
+    /// `ship.merge_method` when the repository allows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_method: Option<MergeMethod>,
 }
 
 fn default_base() -> BranchName {
@@ -277,7 +282,8 @@ pub struct ShipPolicy {
     /// The tag template; `{version}` and `{release}` are replaced. Default `v{version}`.
     #[serde(default = "default_tag")]
     pub tag: String,
-    /// How promotion pull requests are merged. Default `merge`.
+    /// How promotion pull requests are merged where a repository allows it (the preferred
+    /// method; `repos[].merge_method` overrides it per repository). Default `merge`.
     #[serde(default)]
     pub merge_method: MergeMethod,
 }
@@ -321,6 +327,10 @@ pub enum MergeMethod {
 }
 
 impl MergeMethod {
+    /// Every method, in the order convoy falls back through them.
+    pub const ALL: [MergeMethod; 3] =
+        [MergeMethod::Merge, MergeMethod::Squash, MergeMethod::Rebase];
+
     /// The name GitHub's merge API takes.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -210,6 +210,7 @@ impl ReleaseManifest {
                 shas: RepoShas::default(),
                 prs: RepoPrs::default(),
                 note: None,
+                merge_method: r.merge_method,
             })
             .collect();
 

@@ -27,6 +27,9 @@ open_enum! {
         EscalationResolved => "escalation_resolved",
         /// GitHub refused to merge a promotion pull request.
         MergeRefused => "merge_refused",
+        /// How a repo's pull requests merge was settled: discovered from the repository's
+        /// settings and rules, or switched after GitHub refused a method (`to`: the method).
+        MergeMethod => "merge_method",
         /// An RC branch moved after its repo was promoted.
         RcMoved => "rc_moved",
         /// A staging branch moved while its repo was staged.

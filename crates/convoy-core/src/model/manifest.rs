@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 
 pub use super::history::{HistoryEntry, HistoryEvent};
 
-use super::config::{Approvers, AutoFix, Directive, Escalation, ShipPolicy, TierConfig, TierPhase};
+use super::config::{
+    Approvers, AutoFix, Directive, Escalation, MergeMethod, ShipPolicy, TierConfig, TierPhase,
+};
 use super::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
 use super::numbers::{IssueNumber, PullNumber, RunId};
 use super::time::Timestamp;
@@ -188,6 +190,12 @@ pub struct ReleaseRepo {
     /// A line a person can act on when the repo needs attention (e.g. conflicting files).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// How convoy merges this repo's promotion and revert pull requests: the config's
+    /// `repos[].merge_method`, else discovered once from the repository's settings and its
+    /// staging and base rules (the release-wide `ship.merge_method` when allowed), and switched
+    /// when GitHub refuses it. Absent until known (then `ship.merge_method` is used).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge_method: Option<MergeMethod>,
 }
 
 /// A member repo's state in the release.
@@ -247,9 +255,14 @@ pub struct RepoShas {
     /// The staging head holding the RC: the SHA tiers validate and shipping is pinned to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub staged: Option<Sha>,
-    /// The base branch's merge commit once shipped (what is tagged).
+    /// The base branch's merge commit once shipped (what is tagged; after a rebase, the last
+    /// commit it landed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shipped: Option<Sha>,
+    /// The base head the release ships onto, recorded while shipping until it merges: a rollback
+    /// of a rebase ship restores this tree, undoing every rebased commit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shipped_onto: Option<Sha>,
 }
 
 /// Pull requests convoy opened for a repo.
@@ -555,6 +568,12 @@ impl ReleaseManifest {
     /// The task for this issue.
     pub fn task(&self, issue: &IssueRef) -> Option<&ReleaseTask> {
         self.tasks.iter().find(|t| &t.issue == issue)
+    }
+
+    /// How `repo`'s pull requests merge: its recorded method, else the release-wide
+    /// `ship.merge_method`.
+    pub fn merge_method(&self, repo: &ReleaseRepo) -> MergeMethod {
+        repo.merge_method.unwrap_or(self.policy.ship.merge_method)
     }
 
     /// The tier with this name in the policy snapshot.

@@ -1,7 +1,7 @@
 //! Development: cutting RC branches, tracking task pull requests, `convoy/depends-on`
 //! statuses, deferral reverts, and the step into staging.
 
-use crate::lifecycle::action::Action;
+use crate::lifecycle::action::{Action, Landed};
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::observed::{PullState, StatusState, mentions};
 use crate::lifecycle::table::Owner;
@@ -223,6 +223,8 @@ fn plan_deferral_reverts(d: &mut Draft<'_>) {
                     merge_sha,
                     revert_branch,
                     title: format!("convoy {}: defer {}", d.m.id, task.issue),
+                    landed: Landed::OneCommit,
+                    method: d.m.merge_method(&repo),
                 },
                 format!(
                     "{} was deferred after it merged; revert {}#{number} on {}",

@@ -8,6 +8,7 @@
 mod carry;
 mod development;
 mod exclusive;
+mod methods;
 mod promotion;
 mod undo;
 
@@ -26,6 +27,7 @@ use crate::model::numbers::IssueNumber;
 /// Absorbs the facts the current phase depends on.
 pub(super) fn sync(d: &mut Draft<'_>) {
     sync_tracking_issue(d);
+    methods::sync_merge_methods(d);
     match d.m.phase {
         Phase::Planning => {}
         Phase::Development => development::sync_development(d),

@@ -6,7 +6,7 @@ use crate::lifecycle::draft::Draft;
 use crate::lifecycle::markdown;
 use crate::lifecycle::observed::{PullState, StatusState};
 use crate::lifecycle::table::Owner;
-use crate::model::config::{MergeMethod, OnPartial};
+use crate::model::config::OnPartial;
 use crate::model::history::HistoryEvent;
 use crate::model::ids::RepoName;
 use crate::model::manifest::{Phase, RepoState};
@@ -147,8 +147,7 @@ fn conflict_list(files: &[String]) -> String {
 
 /// Opens and merges RC → staging pull requests, wave by wave.
 pub(super) fn plan_staging(d: &mut Draft<'_>) {
-    let method = d.m.policy.ship.merge_method;
-    promote(d, Promotion::Staging, method);
+    promote(d, Promotion::Staging);
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -159,7 +158,7 @@ enum Promotion {
 
 /// Plans the pull requests of one promotion for every repo not done yet: open when missing,
 /// merge (pinned) once the repo's dependencies are done or merge in this same plan.
-fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
+fn promote(d: &mut Draft<'_>, kind: Promotion) {
     let mut merging: Vec<(RepoName, usize)> = Vec::new();
     for name in d.promotion_order() {
         let Some(r) = d.m.repo(&name).cloned() else {
@@ -331,6 +330,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                     vec![],
                 );
                 after.extend(status);
+                let method = d.m.merge_method(&r);
                 let id = d.act(
                     Action::MergePullRequest {
                         repo: r.name.clone(),
@@ -487,21 +487,22 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
                 );
             } else if let Some(pr) = d.o.open_pull(&r.name, &r.staging, &r.base) {
                 repo.prs.ship = Some(pr.number);
+                repo.shas.shipped_onto = base_now;
                 track_open_pull(repo, pr, RepoState::Shipping);
             }
         }
         if d.m.repos[i].state == RepoState::Merged {
             d.m.repos[i].note = None;
         }
-        let repo = &mut d.m.repos[i];
-        if let Some(shipped) = &repo.shas.shipped {
+        let now = d.m.repos[i].clone();
+        if let Some(shipped) = &now.shas.shipped {
             let released =
                 d.o.releases
                     .iter()
                     .any(|x| x.repo == r.name && x.tag == d.m.tag);
-            let fast_forwarded = d.m.policy.ship.merge_method != MergeMethod::Merge
-                || d.o.head(&r.name, &r.staging) == Some(shipped);
-            if released && fast_forwarded && repo.state != RepoState::Shipped {
+            let reconciled = super::methods::staging_reconciled(d, &now, shipped);
+            let repo = &mut d.m.repos[i];
+            if released && reconciled && repo.state != RepoState::Shipped {
                 repo.state = RepoState::Shipped;
                 d.log(
                     "convoy",
@@ -516,8 +517,7 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
 }
 
 pub(super) fn plan_shipping(d: &mut Draft<'_>) {
-    let method = d.m.policy.ship.merge_method;
-    promote(d, Promotion::Ship, method);
+    promote(d, Promotion::Ship);
     for r in d.m.repos.clone() {
         let Some(shipped) = r.shas.shipped.clone() else {
             continue;
@@ -535,17 +535,6 @@ pub(super) fn plan_shipping(d: &mut Draft<'_>) {
             format!("tag {} {} and publish its release", r.name, tag),
             vec![],
         );
-        if method == MergeMethod::Merge {
-            d.act(
-                Action::UpdateBranch {
-                    repo: r.name.clone(),
-                    branch: r.staging.clone(),
-                    sha: shipped,
-                    force: false,
-                },
-                format!("fast-forward {} {} to the shipped merge", r.name, r.staging),
-                release.into_iter().collect(),
-            );
-        }
+        super::methods::plan_realign_staging(d, &r, release.into_iter().collect());
     }
 }

@@ -49,6 +49,8 @@ pub(super) fn plan_undo(d: &mut Draft<'_>) {
                         merge_sha: shipped,
                         revert_branch: revert_branch(&d.m.id),
                         title: format!("convoy {}: revert the release on {}", d.m.id, r.base),
+                        landed: super::methods::landed(d, &r),
+                        method: d.m.merge_method(&r),
                     },
                     format!("roll back {} in reverse dependency order", r.name),
                     previous.into_iter().collect(),
