@@ -210,6 +210,8 @@ impl ReleaseManifest {
                 shas: RepoShas::default(),
                 prs: RepoPrs::default(),
                 note: None,
+                reviewers: r.reviewers.clone(),
+                review: None,
             })
             .collect();
 
@@ -273,6 +275,7 @@ impl ReleaseManifest {
                 auto_fix: config.auto_fix.clone(),
                 escalation: config.escalation.clone(),
                 ship: config.ship.clone(),
+                reviews: config.reviews.clone(),
             },
             repos,
             tasks,

@@ -27,6 +27,8 @@ open_enum! {
         EscalationResolved => "escalation_resolved",
         /// GitHub refused to merge a promotion pull request.
         MergeRefused => "merge_refused",
+        /// A promotion pull request waits for the approving reviews its base requires.
+        ReviewAwaited => "review_awaited",
         /// An RC branch moved after its repo was promoted.
         RcMoved => "rc_moved",
         /// A staging branch moved while its repo was staged.

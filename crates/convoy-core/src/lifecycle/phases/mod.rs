@@ -9,6 +9,7 @@ mod carry;
 mod development;
 mod exclusive;
 mod promotion;
+mod reviews;
 mod undo;
 
 pub use carry::RELEASE_CONTEXT;

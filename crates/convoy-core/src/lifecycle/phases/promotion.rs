@@ -1,6 +1,7 @@
 //! Promotion: RC → staging and staging → base pull requests, merged wave by wave and pinned;
 //! tags, releases and the staging fast-forward.
 
+use super::reviews;
 use crate::lifecycle::action::Action;
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::markdown;
@@ -84,6 +85,7 @@ pub(super) fn sync_staging(d: &mut Draft<'_>) {
         }
         if repo.state == RepoState::Staged {
             repo.note = None;
+            repo.review = None;
             let staged = repo.shas.staged.as_ref().map(|s| s.to_string());
             d.log(
                 "convoy",
@@ -103,8 +105,9 @@ pub(super) fn sync_staging(d: &mut Draft<'_>) {
 }
 
 /// The state of a repo whose promotion pull request `pr` is open: in conflict while GitHub says
-/// it cannot merge (the note lists the files); still blocked after a refused merge until it
-/// merges (convoy retries on every run); otherwise `open_state`.
+/// it cannot merge (the note lists the files); still blocked after a refused merge, or awaiting
+/// review, until it merges or GitHub answers otherwise (convoy retries on every run); otherwise
+/// `open_state`.
 fn track_open_pull(
     repo: &mut crate::model::manifest::ReleaseRepo,
     pr: &crate::lifecycle::observed::ObservedPull,
@@ -118,7 +121,7 @@ fn track_open_pull(
             pr.base,
             conflict_list(&pr.conflict_files)
         ));
-    } else if repo.state != RepoState::Blocked {
+    } else if !matches!(repo.state, RepoState::Blocked | RepoState::AwaitingReview) {
         repo.state = open_state;
         if repo
             .note
@@ -161,6 +164,17 @@ enum Promotion {
 /// merge (pinned) once the repo's dependencies are done or merge in this same plan.
 fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
     let mut merging: Vec<(RepoName, usize)> = Vec::new();
+    let shipped_any = d.m.repos.iter().any(|r| r.shas.shipped.is_some());
+    // A ship pull request that must be brought up to date gets a new head, which is validated
+    // again before anything ships: no repo merges meanwhile, so none is left half-shipped.
+    let updating = kind == Promotion::Ship
+        && !shipped_any
+        && d.m.repos.iter().any(|r| {
+            r.shas.shipped.is_none()
+                && d.o
+                    .open_pull(&r.name, &r.staging, &r.base)
+                    .is_some_and(|p| p.behind && Some(&p.head_sha) == r.shas.staged.as_ref())
+        });
     for name in d.promotion_order() {
         let Some(r) = d.m.repo(&name).cloned() else {
             continue;
@@ -276,6 +290,42 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                     Owner::Human,
                 );
             }
+            Some(pr)
+                if pr.behind && pr.head_sha == pin && kind == Promotion::Ship && shipped_any =>
+            {
+                d.escalate(
+                    format!("behind:{}:{}", r.name, pr.number),
+                    format!(
+                        "{}#{} is behind `{base}` (it moved during shipping) and the branch's strict required checks hold it. convoy does not update it now: the new head could not be validated before the repos already shipped. A person must either answer `/convoy rollback`, or let this merge through (relax \"require branches to be up to date\" on `{base}`, or let convoy's App bypass it); convoy tries the merge again on every run",
+                        r.name, pr.number
+                    ),
+                    Owner::Human,
+                );
+            }
+            Some(pr) if pr.behind && pr.head_sha == pin => {
+                // Strict required checks: GitHub merges only a head that holds the base's tip.
+                // Updating the branch makes a new head, which the sync of the next run sees as
+                // a moved RC or staging head: the repo is promoted and validated again.
+                d.act(
+                    Action::UpdatePullBranch {
+                        repo: r.name.clone(),
+                        number: pr.number,
+                        head: pr.head_sha.clone(),
+                    },
+                    format!(
+                        "{}#{} is behind `{base}` and its required checks must run on an up-to-date branch: update `{head}` (the new head is validated again before it merges)",
+                        r.name, pr.number
+                    ),
+                    vec![],
+                );
+                d.wait(
+                    Owner::Ci,
+                    format!(
+                        "{}#{} to be brought up to date with `{base}` and validated again",
+                        r.name, pr.number
+                    ),
+                );
+            }
             Some(pr) if pr.head_sha != pin => {
                 d.wait(
                     Owner::Ci,
@@ -312,8 +362,23 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                     );
                     continue;
                 }
+                if updating {
+                    d.wait(
+                        Owner::Ci,
+                        format!(
+                            "{} to merge once every ship pull request is up to date and validated",
+                            r.name
+                        ),
+                    );
+                    continue;
+                }
                 if r.state == RepoState::Blocked {
                     blocked(d, &r, pr.number);
+                }
+                if r.state == RepoState::AwaitingReview
+                    && let Some(i) = d.m.repos.iter().position(|x| x.name == r.name)
+                {
+                    reviews::awaiting_review(d, i, pr.number);
                 }
                 let description = match kind {
                     Promotion::Staging => format!("convoy promotes {} to {base}", pin.short()),
@@ -349,7 +414,8 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
     }
 }
 
-/// A refused merge: escalated (once per cause) while convoy keeps trying it on every run.
+/// A refused merge: escalated (once per cause), saying what a person must do, while convoy
+/// keeps trying the merge on every run.
 /// During shipping with other repos already merged, this is a partial ship; `ship.on_partial:
 /// rollback` takes over in [`partial_ship_rollback`] before planning gets here.
 fn blocked(d: &mut Draft<'_>, r: &crate::model::manifest::ReleaseRepo, number: PullNumber) {
@@ -365,13 +431,16 @@ fn blocked(d: &mut Draft<'_>, r: &crate::model::manifest::ReleaseRepo, number: P
             .collect();
     let reason = if d.m.phase == Phase::Shipping && !merged.is_empty() {
         format!(
-            "shipping stopped partway: {} merged, but {} {why}. ship.on_partial is hold: convoy keeps what merged and retries {} on every run; fix it, or answer `/convoy rollback`",
+            "shipping stopped partway: {} merged, but {} {why}. ship.on_partial is hold: convoy keeps what merged and tries {} again on every run; a person must remove the cause GitHub names (convoy cannot), or answer `/convoy rollback`",
             merged.join(", "),
             r.name,
             r.name
         )
     } else {
-        format!("{} {why}; fix it and convoy retries by itself", r.name)
+        format!(
+            "{} {why}. A person must remove the cause GitHub names (convoy cannot); convoy tries the merge again on every run and carries on once GitHub accepts it",
+            r.name
+        )
     };
     d.escalate(format!("blocked:{}:{number}", r.name), reason, Owner::Human);
 }
@@ -492,6 +561,7 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
         }
         if d.m.repos[i].state == RepoState::Merged {
             d.m.repos[i].note = None;
+            d.m.repos[i].review = None;
         }
         let repo = &mut d.m.repos[i];
         if let Some(shipped) = &repo.shas.shipped {

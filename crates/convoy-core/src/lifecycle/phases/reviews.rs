@@ -1,0 +1,99 @@
+//! Required reviews as a normal wait: a promotion pull request GitHub will not merge until it is
+//! approved puts its repo in `awaiting_review`. convoy asks the repo's `reviewers` once, reminds
+//! them on the pull request at most once per `reviews.remind_every_hours`, and calls a human
+//! only after `reviews.escalate_after_hours`. The merge is tried on every run; it lands as soon
+//! as GitHub accepts it.
+
+use crate::lifecycle::action::Action;
+use crate::lifecycle::draft::Draft;
+use crate::lifecycle::table::Owner;
+use crate::model::manifest::{ReleaseRepo, RepoState};
+use crate::model::marker::Marker;
+use crate::model::numbers::PullNumber;
+
+/// Who must review `r`'s pull requests, for people: the configured reviewers, or whoever the
+/// branch's rules accept.
+pub(super) fn who_reviews(r: &ReleaseRepo) -> String {
+    if r.reviewers.is_empty() {
+        "a reviewer with write access (code owners, when the repository has a CODEOWNERS file)"
+            .to_owned()
+    } else {
+        r.reviewers
+            .iter()
+            .map(|l| format!("@{l}"))
+            .collect::<Vec<_>>()
+            .join(" or ")
+    }
+}
+
+/// Plans what a repo waiting for reviews on pull request `number` needs this run: the wait as
+/// the tracking issue names it, the review request (once), a reminder when one is due, and the
+/// escalation once the wait is too long. Records in the manifest what it planned.
+pub(super) fn awaiting_review(d: &mut Draft<'_>, name_index: usize, number: PullNumber) {
+    let r = d.m.repos[name_index].clone();
+    let Some(wait) = r.review.clone().filter(|w| w.pull == number) else {
+        return;
+    };
+    if r.state != RepoState::AwaitingReview {
+        return;
+    }
+    let who = who_reviews(&r);
+    let pr = format!("{}#{number}", r.name);
+    d.wait(
+        Owner::Human,
+        format!("{who} to approve {pr}: GitHub says \"{}\"", wait.needs),
+    );
+    if !wait.requested && !r.reviewers.is_empty() {
+        let planned = d.act(
+            Action::RequestReviewers {
+                repo: r.name.clone(),
+                number,
+                reviewers: r.reviewers.clone(),
+            },
+            format!("ask {who} to review {pr}"),
+            vec![],
+        );
+        if planned.is_some()
+            && let Some(w) = d.m.repos[name_index].review.as_mut()
+        {
+            w.requested = true;
+        }
+    }
+    let policy = d.m.policy.reviews.clone();
+    let remind = i64::from(policy.remind_every_hours) * 60;
+    let waited = d.now.minutes_since(wait.since);
+    let last = wait.reminded_at.unwrap_or(wait.since);
+    if remind > 0 && d.now.minutes_since(last) >= remind {
+        let round = waited / remind;
+        let marker = Marker::Escalation(format!("review-reminder:{}:{number}:{round}", r.name));
+        let hours = waited / 60;
+        let body = format!(
+            "{marker}\n{who}: this release pull request has waited {hours} h for an approving review. GitHub says: \"{}\". Approve it and convoy merges it on its next run, pinned to the head it validated.",
+            wait.needs
+        );
+        d.act(
+            Action::Comment {
+                repo: r.name.clone(),
+                issue: number.into(),
+                marker: marker.content(),
+                body,
+            },
+            format!("remind {who} to review {pr}"),
+            vec![],
+        );
+        if let Some(w) = d.m.repos[name_index].review.as_mut() {
+            w.reminded_at = Some(d.now);
+        }
+    }
+    if waited >= i64::from(policy.escalate_after_hours) * 60 {
+        d.escalate(
+            format!("review:{}:{number}", r.name),
+            format!(
+                "{pr} has waited {} h for an approving review (GitHub says: \"{}\"). A person must approve it ({who}), or change the branch's review rule; convoy merges it on the first run after GitHub accepts it",
+                waited / 60,
+                wait.needs
+            ),
+            Owner::Human,
+        );
+    }
+}
