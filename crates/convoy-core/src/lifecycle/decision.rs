@@ -204,7 +204,13 @@ fn record_merge_answers(m: &mut ReleaseManifest, executed: &[action::Executed], 
                 r.review = None;
             }
             action::ActionOutcome::NeedsReview { reason } => {
-                let note = format!("#{number} waits for an approving review: {reason}");
+                let from = if r.reviewers.is_empty() {
+                    String::new()
+                } else {
+                    let who: Vec<String> = r.reviewers.iter().map(|l| format!("@{l}")).collect();
+                    format!(" from {}", who.join(" or "))
+                };
+                let note = format!("#{number} waits for an approving review{from}: {reason}");
                 let same = r.review.as_ref().is_some_and(|w| w.pull == *number);
                 if !same {
                     r.review = Some(ReviewWait {

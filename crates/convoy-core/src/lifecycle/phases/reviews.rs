@@ -41,7 +41,10 @@ pub(super) fn awaiting_review(d: &mut Draft<'_>, name_index: usize, number: Pull
     let pr = format!("{}#{number}", r.name);
     d.wait(
         Owner::Human,
-        format!("{who} to approve {pr}: GitHub says \"{}\"", wait.needs),
+        format!(
+            "{who} to review {pr} with an approving review: GitHub says \"{}\"",
+            wait.needs
+        ),
     );
     if !wait.requested && !r.reviewers.is_empty() {
         let planned = d.act(
@@ -68,7 +71,7 @@ pub(super) fn awaiting_review(d: &mut Draft<'_>, name_index: usize, number: Pull
         let marker = Marker::Escalation(format!("review-reminder:{}:{number}:{round}", r.name));
         let hours = waited / 60;
         let body = format!(
-            "{marker}\n{who}: this release pull request has waited {hours} h for an approving review. GitHub says: \"{}\". Approve it and convoy merges it on its next run, pinned to the head it validated.",
+            "{marker}\n{who}: this release pull request has waited {hours} h for an approving review. GitHub says: \"{}\". Once it has an approving review convoy merges it on its next run, pinned to the head it validated.",
             wait.needs
         );
         d.act(
@@ -89,7 +92,7 @@ pub(super) fn awaiting_review(d: &mut Draft<'_>, name_index: usize, number: Pull
         d.escalate(
             format!("review:{}:{number}", r.name),
             format!(
-                "{pr} has waited {} h for an approving review (GitHub says: \"{}\"). A person must approve it ({who}), or change the branch's review rule; convoy merges it on the first run after GitHub accepts it",
+                "{pr} has waited {} h for an approving review (GitHub says: \"{}\"). A person must give it an approving review ({who}), or change the branch's review rule; convoy merges it on the first run after GitHub accepts it",
                 waited / 60,
                 wait.needs
             ),
