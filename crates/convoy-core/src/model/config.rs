@@ -80,6 +80,13 @@ impl Default for ReviewPolicy {
     }
 }
 
+impl ReviewPolicy {
+    /// Whether every field has its default.
+    pub fn is_default(&self) -> bool {
+        *self == ReviewPolicy::default()
+    }
+}
+
 fn default_remind_hours() -> u32 {
     24
 }

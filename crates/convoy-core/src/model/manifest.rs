@@ -162,8 +162,8 @@ pub struct Policy {
     pub escalation: Escalation,
     /// How the release ships.
     pub ship: ShipPolicy,
-    /// How required reviews are waited for.
-    #[serde(default)]
+    /// How required reviews are waited for (left out when it is the default).
+    #[serde(default, skip_serializing_if = "ReviewPolicy::is_default")]
     pub reviews: ReviewPolicy,
 }
 
