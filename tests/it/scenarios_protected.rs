@@ -50,7 +50,7 @@ async fn post_status(s: &Scenario, member: &str, sha: &str, context: &str) {
 /// No refusal was recorded, nothing escalated, nothing failed, nothing rolled back.
 fn calm(s: &Scenario, m: &ReleaseManifest) {
     assert!(s.failures.is_empty(), "{:#?}", s.failures);
-    assert!(open_escalations(&m).is_empty(), "{:#?}", m.escalations);
+    assert!(open_escalations(m).is_empty(), "{:#?}", m.escalations);
     assert!(
         !m.history
             .iter()

@@ -9,7 +9,7 @@ mod carry;
 mod development;
 mod exclusive;
 mod promotion;
-mod reviews;
+mod protected;
 mod undo;
 
 pub use carry::RELEASE_CONTEXT;

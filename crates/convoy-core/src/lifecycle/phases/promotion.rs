@@ -1,7 +1,7 @@
 //! Promotion: RC → staging and staging → base pull requests, merged wave by wave and pinned;
 //! tags, releases and the staging fast-forward.
 
-use super::reviews;
+use super::protected;
 use crate::lifecycle::action::Action;
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::markdown;
@@ -167,14 +167,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
     let shipped_any = d.m.repos.iter().any(|r| r.shas.shipped.is_some());
     // A ship pull request that must be brought up to date gets a new head, which is validated
     // again before anything ships: no repo merges meanwhile, so none is left half-shipped.
-    let updating = kind == Promotion::Ship
-        && !shipped_any
-        && d.m.repos.iter().any(|r| {
-            r.shas.shipped.is_none()
-                && d.o
-                    .open_pull(&r.name, &r.staging, &r.base)
-                    .is_some_and(|p| p.behind && Some(&p.head_sha) == r.shas.staged.as_ref())
-        });
+    let updating = kind == Promotion::Ship && !shipped_any && protected::any_ship_behind(d);
     for name in d.promotion_order() {
         let Some(r) = d.m.repo(&name).cloned() else {
             continue;
@@ -290,41 +283,9 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                     Owner::Human,
                 );
             }
-            Some(pr)
-                if pr.behind && pr.head_sha == pin && kind == Promotion::Ship && shipped_any =>
-            {
-                d.escalate(
-                    format!("behind:{}:{}", r.name, pr.number),
-                    format!(
-                        "{}#{} is behind `{base}` (it moved during shipping) and the branch's strict required checks hold it. convoy does not update it now: the new head could not be validated before the repos already shipped. A person must either answer `/convoy rollback`, or let this merge through (relax \"require branches to be up to date\" on `{base}`, or let convoy's App bypass it); convoy tries the merge again on every run",
-                        r.name, pr.number
-                    ),
-                    Owner::Human,
-                );
-            }
             Some(pr) if pr.behind && pr.head_sha == pin => {
-                // Strict required checks: GitHub merges only a head that holds the base's tip.
-                // Updating the branch makes a new head, which the sync of the next run sees as
-                // a moved RC or staging head: the repo is promoted and validated again.
-                d.act(
-                    Action::UpdatePullBranch {
-                        repo: r.name.clone(),
-                        number: pr.number,
-                        head: pr.head_sha.clone(),
-                    },
-                    format!(
-                        "{}#{} is behind `{base}` and its required checks must run on an up-to-date branch: update `{head}` (the new head is validated again before it merges)",
-                        r.name, pr.number
-                    ),
-                    vec![],
-                );
-                d.wait(
-                    Owner::Ci,
-                    format!(
-                        "{}#{} to be brought up to date with `{base}` and validated again",
-                        r.name, pr.number
-                    ),
-                );
+                let validated_again = kind == Promotion::Staging || !shipped_any;
+                protected::behind(d, &r, &pr, validated_again);
             }
             Some(pr) if pr.head_sha != pin => {
                 d.wait(
@@ -378,7 +339,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion, method: MergeMethod) {
                 if r.state == RepoState::AwaitingReview
                     && let Some(i) = d.m.repos.iter().position(|x| x.name == r.name)
                 {
-                    reviews::awaiting_review(d, i, pr.number);
+                    protected::awaiting_review(d, i, pr.number);
                 }
                 let description = match kind {
                     Promotion::Staging => format!("convoy promotes {} to {base}", pin.short()),

@@ -1,3 +1,8 @@
+//! What protected branches ask of a promotion pull request, met as waits.
+//!
+//! Strict required checks: a pull request `behind` its base is brought up to date through the
+//! API, which makes a new head that is validated again before it merges ([`behind`]).
+//!
 //! Required reviews as a normal wait: a promotion pull request GitHub will not merge until it is
 //! approved puts its repo in `awaiting_review`. convoy asks the repo's `reviewers` once, reminds
 //! them on the pull request at most once per `reviews.remind_every_hours`, and calls a human
@@ -6,6 +11,7 @@
 
 use crate::lifecycle::action::Action;
 use crate::lifecycle::draft::Draft;
+use crate::lifecycle::observed::ObservedPull;
 use crate::lifecycle::table::Owner;
 use crate::model::manifest::{ReleaseRepo, RepoState};
 use crate::model::marker::Marker;
@@ -99,4 +105,51 @@ pub(super) fn awaiting_review(d: &mut Draft<'_>, name_index: usize, number: Pull
             Owner::Human,
         );
     }
+}
+
+/// Whether an unshipped repo's staging → base pull request is behind its base, at the head
+/// convoy validated.
+pub(super) fn any_ship_behind(d: &Draft<'_>) -> bool {
+    d.m.repos.iter().any(|r| {
+        r.shas.shipped.is_none()
+            && d.o
+                .open_pull(&r.name, &r.staging, &r.base)
+                .is_some_and(|p| p.behind && Some(&p.head_sha) == r.shas.staged.as_ref())
+    })
+}
+
+/// Promotion pull request `pr` of `r` is behind its base under strict required checks: GitHub
+/// merges only a head that holds the base's tip. With `validated_again` (nothing shipped yet, or
+/// an RC → staging pull request), convoy updates the branch: the new head is seen by the next
+/// sync as a moved RC or staging head, promoted and validated again before it merges.
+/// Otherwise (repos already shipped, so the new head could not be validated before them) a
+/// person decides.
+pub(super) fn behind(d: &mut Draft<'_>, r: &ReleaseRepo, pr: &ObservedPull, validated_again: bool) {
+    let (head, base) = (&pr.head, &pr.base);
+    let at = format!("{}#{}", r.name, pr.number);
+    if !validated_again {
+        d.escalate(
+            format!("behind:{}:{}", r.name, pr.number),
+            format!(
+                "{at} is behind `{base}` (it moved during shipping) and the branch's strict required checks hold it. convoy does not update it now: the new head could not be validated before the repos already shipped. A person must either answer `/convoy rollback`, or let this merge through (relax \"require branches to be up to date\" on `{base}`, or let convoy's App bypass it); convoy tries the merge again on every run"
+            ),
+            Owner::Human,
+        );
+        return;
+    }
+    d.act(
+        Action::UpdatePullBranch {
+            repo: r.name.clone(),
+            number: pr.number,
+            head: pr.head_sha.clone(),
+        },
+        format!(
+            "{at} is behind `{base}` and its required checks must run on an up-to-date branch: update `{head}` (the new head is validated again before it merges)"
+        ),
+        vec![],
+    );
+    d.wait(
+        Owner::Ci,
+        format!("{at} to be brought up to date with `{base}` and validated again"),
+    );
 }
