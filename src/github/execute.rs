@@ -75,44 +75,51 @@ pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> V
     out
 }
 
-/// Today's outcome of each class of merge refusal; `None`: the merge failed (the error stands).
+/// The outcome of each class of merge refusal; `None`: the merge failed (the error stands).
 ///
-/// These are exactly the outcomes convoy had when it read GitHub's 405 text by substring ("is
-/// expected", "in progress" or "pending", in any case, meant "not yet"; every other 405 needed a
-/// person; a 409 failed). Which class should do what is for a later issue to decide.
+/// Required checks that have not reported or not finished (named or counted), a transient "Base
+/// branch was modified" and unknown texts that say "expected", "in progress" or "pending" are
+/// "not yet": the next run tries again, nothing is escalated. Missing approving reviews are a
+/// wait for people ([`ActionOutcome::NeedsReview`]). Everything else needs a person; the reason
+/// then says what they must do. A 409 (the head moved) fails the merge.
 fn merge_outcome(refusal: &MergeRefusal, message: &str) -> Option<ActionOutcome> {
-    let waiting = match refusal {
-        // `Required status check "ci" is expected.` or `… is in progress.`: not yet.
-        MergeRefusal::RequiredChecksPending { pending: None, .. } => true,
-        // `2 of 3 required status checks are expected.` does not say "is expected", so it has
-        // always been refused; kept so until a later issue decides.
-        MergeRefusal::RequiredChecksPending {
-            pending: Some(_), ..
-        } => false,
-        // Texts that quote names (a check, code owners) or are unknown: the names may hold the
-        // words, so the old reading of the text decides, as it always has.
-        MergeRefusal::RequiredCheckFailing { .. }
-        | MergeRefusal::ReviewRequired { .. }
-        | MergeRefusal::Other(_) => reads_as_not_yet(message),
-        // Fixed texts without those words: refused.
-        MergeRefusal::MergeQueueRequired
-        | MergeRefusal::MergeMethodNotAllowed { .. }
-        | MergeRefusal::LinearHistoryRequired
-        | MergeRefusal::BaseModified
-        | MergeRefusal::NotMergeable => false,
-        // The 409: the merge fails.
-        MergeRefusal::HeadMoved => return None,
+    let waiting = |reason: String| Some(ActionOutcome::Waiting { reason });
+    let refused = |advice: &str| {
+        Some(ActionOutcome::Refused {
+            reason: format!("{message} ({advice})"),
+        })
     };
-    let reason = message.to_owned();
-    Some(if waiting {
-        ActionOutcome::Waiting { reason }
-    } else {
-        ActionOutcome::Refused { reason }
-    })
+    match refusal {
+        MergeRefusal::RequiredChecksPending { .. } => waiting(message.to_owned()),
+        MergeRefusal::BaseModified => waiting(format!(
+            "{message} (the base moved while GitHub merged; convoy tries again on its next run)"
+        )),
+        MergeRefusal::ReviewRequired { .. } => Some(ActionOutcome::NeedsReview {
+            reason: message.to_owned(),
+        }),
+        MergeRefusal::RequiredCheckFailing { check } => refused(&format!(
+            "make `{check}` pass on the pull request's head: re-run it, or fix the cause with a commit on the head branch, which is then validated again"
+        )),
+        MergeRefusal::MergeQueueRequired => refused(
+            "convoy cannot merge through a merge queue yet: let convoy's App bypass the merge-queue rule of this branch, or remove the rule for the release; merging it through the queue by hand would not pin the validated SHA",
+        ),
+        MergeRefusal::MergeMethodNotAllowed { method } => refused(&format!(
+            "the repository does not allow `{}`: allow it in the repository's settings, or set `ship.merge_method` to a method it allows",
+            method.as_str()
+        )),
+        MergeRefusal::LinearHistoryRequired => refused(
+            "the branch requires a linear history: set `ship.merge_method` to `squash` or `rebase`, or let convoy's App bypass the rule",
+        ),
+        MergeRefusal::NotMergeable => refused(
+            "GitHub cannot merge it: resolve the conflict on its head branch, or reopen it if it was closed",
+        ),
+        MergeRefusal::Other(_) if reads_as_not_yet(message) => waiting(message.to_owned()),
+        MergeRefusal::Other(_) => refused("a person must remove the cause GitHub names"),
+        MergeRefusal::HeadMoved => None,
+    }
 }
 
-/// The old substring reading of a 405: a required check that has not reported yet (or is still
-/// running) means "not yet".
+/// An unknown 405 that says a check has not reported yet (or is still running) means "not yet".
 fn reads_as_not_yet(message: &str) -> bool {
     let lower = message.to_ascii_lowercase();
     lower.contains("is expected") || lower.contains("in progress") || lower.contains("pending")
@@ -176,6 +183,28 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             sha,
             method,
         } => merge(gh, repo, *number, sha, *method).await,
+        Action::RequestReviewers {
+            repo,
+            number,
+            reviewers,
+        } => {
+            gh.repo(repo).request_reviewers(*number, reviewers).await?;
+            let who: Vec<String> = reviewers.iter().map(|r| format!("@{r}")).collect();
+            Ok(done(format!("asked {}", who.join(", "))))
+        }
+        Action::UpdatePullBranch { repo, number, head } => {
+            let api = gh.repo(repo);
+            let pr = api.pull(*number).await?;
+            if !pr.is_open() || pr.head_sha() != Some(head.as_str()) {
+                return Ok(ActionOutcome::AlreadyDone);
+            }
+            match api.update_pull_branch(*number, head).await {
+                Ok(()) => Ok(done(format!("#{number} brought up to date"))),
+                // The head moved, or the base has nothing new: nothing left to do.
+                Err(GhError::Unprocessable { .. }) => Ok(ActionOutcome::AlreadyDone),
+                Err(e) => Err(e),
+            }
+        }
         Action::ClosePullRequest { repo, number } => {
             let api = gh.repo(repo);
             if !api.pull(*number).await?.is_open() {
@@ -335,29 +364,61 @@ async fn merge(
     method: MergeMethod,
 ) -> Result<ActionOutcome, GhError> {
     let api = gh.repo(repo);
-    if api.pull(number).await?.merged == Some(true) {
+    let mut pr = api.pull(number).await?;
+    if pr.merged == Some(true) {
         return Ok(ActionOutcome::AlreadyDone);
     }
-    match merge_allowed(&api, number, sha, method).await {
-        Ok(MergeAnswer::Merged(merged)) => {
-            let commit = merged.sha.unwrap_or_default();
-            Ok(done(format!(
-                "merged as {}",
-                commit.chars().take(7).collect::<String>()
-            )))
+    // GitHub answers `mergeable: null` while it computes it (after a push to either side): a
+    // merge now would be refused for no lasting reason. Ask again briefly, then wait a run.
+    for _ in 0..MERGEABLE_READS {
+        if !pr.is_open() || pr.mergeable.is_some() {
+            break;
         }
-        Ok(MergeAnswer::Switched { method, reason, .. }) => {
-            Ok(ActionOutcome::MergedInstead { method, reason })
-        }
-        Err(MergeError::Refused { refusal, error }) => {
-            match merge_outcome(&refusal, error.message().unwrap_or_default()) {
-                Some(outcome) => Ok(outcome),
-                None => Err(error),
+        tokio::time::sleep(MERGEABLE_PAUSE).await;
+        pr = api.pull(number).await?;
+    }
+    if pr.is_open() && pr.mergeable.is_none() {
+        return Ok(ActionOutcome::Waiting {
+            reason: format!(
+                "GitHub is still computing whether #{number} can merge; convoy tries again on its next run"
+            ),
+        });
+    }
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        match merge_allowed(&api, number, sha, method).await {
+            Ok(MergeAnswer::Merged(merged)) => {
+                let commit = merged.sha.unwrap_or_default();
+                return Ok(done(format!(
+                    "merged as {}",
+                    commit.chars().take(7).collect::<String>()
+                )));
             }
+            Ok(MergeAnswer::Switched { method, reason, .. }) => {
+                return Ok(ActionOutcome::MergedInstead { method, reason });
+            }
+            // Transient: the base moved under the merge. One more try in this run.
+            Err(MergeError::Refused {
+                refusal: MergeRefusal::BaseModified,
+                ..
+            }) if attempts < 2 => tokio::time::sleep(MERGEABLE_PAUSE).await,
+            Err(MergeError::Refused { refusal, error }) => {
+                return match merge_outcome(&refusal, error.message().unwrap_or_default()) {
+                    Some(outcome) => Ok(outcome),
+                    None => Err(error),
+                };
+            }
+            Err(MergeError::Failed(error)) => return Err(error),
         }
-        Err(MergeError::Failed(error)) => Err(error),
     }
 }
+
+/// Extra reads of a pull request whose `mergeable` is still `null` before a merge.
+const MERGEABLE_READS: usize = 2;
+/// The pause before each extra read, and before retrying a merge refused as "Base branch was
+/// modified".
+const MERGEABLE_PAUSE: std::time::Duration = std::time::Duration::from_millis(300);
 
 /// Moves an open pull request to `base`, looking first: already there is done; a pull request
 /// that is no longer open is not moved.
@@ -510,59 +571,69 @@ async fn upsert_issue(
 mod tests {
     use super::*;
 
-    /// The outcome convoy gave each text before refusals were classified.
-    fn before(message: &str) -> ActionOutcome {
-        let reason = message.to_owned();
-        if reads_as_not_yet(message) {
-            ActionOutcome::Waiting { reason }
-        } else {
-            ActionOutcome::Refused { reason }
+    fn kind(outcome: &ActionOutcome) -> &'static str {
+        match outcome {
+            ActionOutcome::Waiting { .. } => "waiting",
+            ActionOutcome::NeedsReview { .. } => "review",
+            ActionOutcome::Refused { .. } => "refused",
+            _ => "other",
         }
     }
 
     #[test]
-    fn each_class_keeps_todays_outcome() {
-        let waiting = |m: &str| ActionOutcome::Waiting { reason: m.into() };
-        let refused = |m: &str| ActionOutcome::Refused { reason: m.into() };
+    fn each_class_has_its_outcome() {
         let cases = [
-            waiting("Required status check \"ci\" is expected."),
-            waiting("Required status check \"ci\" is in progress."),
-            refused("2 of 3 required status checks are expected."),
-            refused("Required status check \"ci\" is failing."),
-            waiting("Required status check \"pending-ci\" is failing."),
-            refused("At least 1 approving review is required by reviewers with write access."),
-            refused("Waiting on code owner review from @acme/api-owners."),
-            waiting("Waiting on code owner review from @acme/pending-owners."),
-            refused("Changes must be made through the merge queue."),
-            refused("Merge commits are not allowed on this repository."),
-            refused("Squash merges are not allowed on this repository."),
-            refused("Rebase merges are not allowed on this repository."),
-            refused("This branch must not contain merge commits."),
-            refused("Base branch was modified. Review and try the merge again."),
-            refused("Pull Request is not mergeable"),
-            waiting("Merging is pending for a while."),
-            refused("Something GitHub says one day"),
+            ("Required status check \"ci\" is expected.", "waiting"),
+            ("Required status check \"ci\" is in progress.", "waiting"),
+            ("2 of 3 required status checks are expected.", "waiting"),
+            ("2 of 3 required status checks are in progress.", "waiting"),
+            ("Required status check \"ci\" is failing.", "refused"),
+            (
+                "At least 1 approving review is required by reviewers with write access.",
+                "review",
+            ),
+            (
+                "Waiting on code owner review from @acme/api-owners.",
+                "review",
+            ),
+            ("Changes must be made through the merge queue.", "refused"),
+            (
+                "Merge commits are not allowed on this repository.",
+                "refused",
+            ),
+            ("This branch must not contain merge commits.", "refused"),
+            (
+                "Base branch was modified. Review and try the merge again.",
+                "waiting",
+            ),
+            ("Pull Request is not mergeable", "refused"),
+            ("Merging is pending for a while.", "waiting"),
+            ("Something GitHub says one day", "refused"),
         ];
-        for expected in cases {
-            let (ActionOutcome::Waiting { reason } | ActionOutcome::Refused { reason }) = &expected
-            else {
-                unreachable!("only waiting and refused cases");
-            };
-            let class = MergeRefusal::classify(reason);
-            assert_eq!(
-                merge_outcome(&class, reason).as_ref(),
-                Some(&expected),
-                "{class:?}"
-            );
-            assert_eq!(
-                before(reason),
-                expected,
-                "the outcome before classes: {reason}"
-            );
+        for (text, expected) in cases {
+            let class = MergeRefusal::classify(text);
+            let outcome = merge_outcome(&class, text).unwrap();
+            assert_eq!(kind(&outcome), expected, "{text}: {outcome:?}");
         }
         assert_eq!(
             merge_outcome(&MergeRefusal::HeadMoved, "Head branch was modified."),
             None
         );
+    }
+
+    #[test]
+    fn refusals_say_what_a_person_must_do() {
+        let queue = "Changes must be made through the merge queue.";
+        let Some(ActionOutcome::Refused { reason }) =
+            merge_outcome(&MergeRefusal::classify(queue), queue)
+        else {
+            panic!("the merge queue is a refusal");
+        };
+        assert!(
+            reason.contains("cannot merge through a merge queue yet"),
+            "{reason}"
+        );
+        assert!(reason.contains("bypass"), "{reason}");
+        assert!(!reason.contains("retries by itself"), "{reason}");
     }
 }

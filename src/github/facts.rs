@@ -30,6 +30,7 @@ pub fn pull(repo: &RepoName, p: &Pull) -> Option<ObservedPull> {
         head_sha: Sha::parse(p.head_sha()?).ok()?,
         state,
         mergeable: p.mergeable,
+        behind: p.mergeable_state.as_deref() == Some("behind"),
         merge_commit_sha: if merged {
             p.merge_commit_sha
                 .as_deref()

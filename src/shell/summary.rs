@@ -288,7 +288,10 @@ fn run_section(rounds: &[Round<'_>]) -> String {
         )),
         count(|o| matches!(o, ActionOutcome::AlreadyDone)),
         count(|o| matches!(o, ActionOutcome::Skipped { .. })),
-        count(|o| matches!(o, ActionOutcome::Waiting { .. })),
+        count(|o| matches!(
+            o,
+            ActionOutcome::Waiting { .. } | ActionOutcome::NeedsReview { .. }
+        )),
         count(|o| matches!(o, ActionOutcome::Refused { .. })),
         count(|o| matches!(o, ActionOutcome::Failed { .. })),
         if rounds.len() > 1 {
@@ -359,6 +362,9 @@ fn outcome(o: &ActionOutcome) -> String {
         ActionOutcome::AlreadyDone => "☑️ already done".to_owned(),
         ActionOutcome::Skipped { reason } => format!("⏭️ skipped: {}", escape(reason)),
         ActionOutcome::Waiting { reason } => format!("⏳ waiting: {}", escape(reason)),
+        ActionOutcome::NeedsReview { reason } => {
+            format!("⏳ waiting for a review: {}", escape(reason))
+        }
         ActionOutcome::Refused { reason } => format!("⛔ refused: {}", escape(reason)),
         ActionOutcome::MergedInstead { method, reason } => format!(
             "✅ done: merged with {} ({})",

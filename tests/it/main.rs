@@ -26,6 +26,7 @@ mod scenario;
 mod scenarios_methods;
 mod scenarios_multi;
 mod scenarios_promotion;
+mod scenarios_protected;
 mod scenarios_sprints;
 mod scenarios_tiers;
 mod security;

@@ -25,6 +25,7 @@ pub mod refusal;
 pub mod releases;
 pub mod repo;
 pub mod repos;
+pub mod reviews;
 pub mod statuses;
 
 pub use merge::{MergeError, Merged};

@@ -28,6 +28,10 @@ pub struct Pull {
     /// GitHub computes it).
     #[serde(deserialize_with = "de::lenient")]
     pub mergeable: Option<bool>,
+    /// GitHub's word for what stands between it and its merge (`clean`, `behind`, `blocked`,
+    /// `dirty`, `unknown`, …; only in a single pull request's answer).
+    #[serde(deserialize_with = "de::lenient")]
+    pub mergeable_state: Option<String>,
     /// The merge commit (meaningful once merged).
     #[serde(deserialize_with = "de::lenient")]
     pub merge_commit_sha: Option<String>,

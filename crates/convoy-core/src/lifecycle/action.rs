@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::observed::{Observed, PullState, StatusState};
 use crate::model::config::MergeMethod;
-use crate::model::ids::{BranchName, RepoName, Sha};
+use crate::model::ids::{BranchName, Login, RepoName, Sha};
 use crate::model::numbers::{IssueNumber, PullNumber, RunId};
 
 /// One thing to do on GitHub.
@@ -211,6 +211,27 @@ pub enum Action {
         /// The new base branch.
         base: BranchName,
     },
+    /// Ask people to review a pull request (`POST …/pulls/{n}/requested_reviewers`).
+    RequestReviewers {
+        /// The repository.
+        repo: RepoName,
+        /// The pull request.
+        number: PullNumber,
+        /// Their logins.
+        reviewers: Vec<Login>,
+    },
+    /// Bring a pull request's head branch up to date with its base
+    /// (`PUT …/pulls/{n}/update-branch`, pinned: GitHub refuses if the head is no longer
+    /// `head`). The head branch gets a new commit, so the evidence bound to the old head no
+    /// longer counts.
+    UpdatePullBranch {
+        /// The repository.
+        repo: RepoName,
+        /// The pull request.
+        number: PullNumber,
+        /// The head SHA it must still have.
+        head: Sha,
+    },
 }
 
 /// Why an issue is closed, as GitHub's `state_reason` spells it.
@@ -285,7 +306,9 @@ impl Action {
             | Action::RemoveLabel { repo, .. }
             | Action::CreateRelease { repo, .. }
             | Action::RevertMerge { repo, .. }
-            | Action::RetargetPullRequest { repo, .. } => repo,
+            | Action::RetargetPullRequest { repo, .. }
+            | Action::RequestReviewers { repo, .. }
+            | Action::UpdatePullBranch { repo, .. } => repo,
         }
     }
 
@@ -337,6 +360,17 @@ impl Action {
             Action::RetargetPullRequest { repo, number, base } => {
                 format!("{repo}#{number} → {base}")
             }
+            Action::RequestReviewers {
+                repo,
+                number,
+                reviewers,
+            } => {
+                let who: Vec<String> = reviewers.iter().map(|r| format!("@{r}")).collect();
+                format!("{repo}#{number} ({})", who.join(", "))
+            }
+            Action::UpdatePullBranch { repo, number, head } => {
+                format!("{repo}#{number} @ {}", head.short())
+            }
         }
     }
 
@@ -361,6 +395,8 @@ impl Action {
             Action::CreateRelease { .. } => "create_release",
             Action::RevertMerge { .. } => "revert_merge",
             Action::RetargetPullRequest { .. } => "retarget_pull_request",
+            Action::RequestReviewers { .. } => "request_reviewers",
+            Action::UpdatePullBranch { .. } => "update_pull_branch",
         }
     }
 
@@ -452,6 +488,11 @@ impl Action {
             Action::RetargetPullRequest { repo, number, base } => {
                 o.pull(repo, *number).is_some_and(|p| &p.base == base)
             }
+            // Requests are planned once (the manifest records them); GitHub keeps them.
+            Action::RequestReviewers { .. } => false,
+            Action::UpdatePullBranch { repo, number, head } => o
+                .pull(repo, *number)
+                .is_some_and(|p| &p.head_sha != head || p.state != PullState::Open),
         }
     }
 }
@@ -493,6 +534,12 @@ pub enum ActionOutcome {
         /// GitHub's reason.
         reason: String,
     },
+    /// GitHub will merge once the pull request has the approving reviews its base branch
+    /// requires: a normal wait for people, not a failure; the next run tries again.
+    NeedsReview {
+        /// GitHub's reason.
+        reason: String,
+    },
     /// GitHub refused for a reason only a person can fix (a failing required check, a missing
     /// review; a dispatch answered with a 4xx). A refused merge is tried again by the next run;
     /// a refused dispatch waits for `/convoy retry`. The release records and escalates both.
@@ -527,6 +574,7 @@ impl std::fmt::Display for ActionOutcome {
             ActionOutcome::AlreadyDone => f.write_str("already done"),
             ActionOutcome::Skipped { reason } => write!(f, "skipped: {reason}"),
             ActionOutcome::Waiting { reason } => write!(f, "waiting: {reason}"),
+            ActionOutcome::NeedsReview { reason } => write!(f, "waiting for a review: {reason}"),
             ActionOutcome::Refused { reason } => write!(f, "refused: {reason}"),
             ActionOutcome::MergedInstead { method, reason } => {
                 write!(f, "done: merged with {} ({reason})", method.as_str())

@@ -7,7 +7,7 @@ use super::action::{self, Action, PlannedAction};
 use super::table::Owner;
 use crate::model::history::HistoryEvent;
 use crate::model::manifest::{
-    Conclusion, HistoryEntry, ReleaseManifest, RepoState, RunKind, RunStatus,
+    Conclusion, HistoryEntry, ReleaseManifest, RepoState, ReviewWait, RunKind, RunStatus,
 };
 use crate::model::marker::Marker;
 use crate::model::time::Timestamp;
@@ -47,8 +47,10 @@ pub struct Wait {
 ///   refused (a 4xx) stays, as `refused` with GitHub's message: sent again, it would be refused
 ///   again, so the next decision escalates it and waits for a person.
 /// - GitHub's answer to a promotion merge is recorded on the repo: "not yet" (a required check
-///   has not reported) as a note; a refusal only a person can fix as the `blocked` state, which
-///   the next decision escalates (and, during shipping, hands to `ship.on_partial`).
+///   has not reported, a transient refusal) as a note; missing approving reviews as the
+///   `awaiting_review` state (a normal wait: requested, reminded, escalated only after a
+///   timeout); a refusal only a person can fix as the `blocked` state, which the next decision
+///   escalates (and, during shipping, hands to `ship.on_partial`).
 ///
 /// Everything else in the decision stands: it records facts that do not depend on the actions'
 /// success.
@@ -154,24 +156,85 @@ fn record_refused_dispatches(
     }
 }
 
-/// Records GitHub's "not yet" and "no" to promotion merges on the repos they concern.
+/// Records GitHub's "not yet", "waiting for a review" and "no" to promotion merges on the repos
+/// they concern. "Not yet" after a review or a refusal puts the repo back to waiting for its
+/// merge: the cause went away.
 fn record_merge_answers(m: &mut ReleaseManifest, executed: &[action::Executed], at: Timestamp) {
     for e in executed {
+        if let (Action::RequestReviewers { repo, number, .. }, outcome) =
+            (&e.planned.action, &e.outcome)
+            && !matches!(
+                outcome,
+                action::ActionOutcome::Done { .. } | action::ActionOutcome::AlreadyDone
+            )
+            && let Some(w) = m
+                .repos
+                .iter_mut()
+                .find(|r| &r.name == repo)
+                .and_then(|r| r.review.as_mut())
+                .filter(|w| w.pull == *number)
+        {
+            // Not requested: the next decision asks again.
+            w.requested = false;
+        }
         let Action::MergePullRequest { repo, number, .. } = &e.planned.action else {
             continue;
         };
         let Some(r) = m.repos.iter_mut().find(|r| &r.name == repo) else {
             continue;
         };
-        if r.prs.staging != Some(*number) && r.prs.ship != Some(*number) {
+        let open_state = if r.prs.staging == Some(*number) {
+            RepoState::Promoting
+        } else if r.prs.ship == Some(*number) {
+            RepoState::Shipping
+        } else {
             continue;
-        }
+        };
         match &e.outcome {
             action::ActionOutcome::Waiting { reason } => {
                 r.note = Some(format!("#{number} waits: {reason}"));
+                if matches!(r.state, RepoState::Blocked | RepoState::AwaitingReview) {
+                    r.state = open_state;
+                }
+                r.review = None;
+            }
+            action::ActionOutcome::NeedsReview { reason } => {
+                let from = if r.reviewers.is_empty() {
+                    String::new()
+                } else {
+                    let who: Vec<String> = r.reviewers.iter().map(|l| format!("@{l}")).collect();
+                    format!(" from {}", who.join(" or "))
+                };
+                let note = format!("#{number} waits for an approving review{from}: {reason}");
+                let same = r.review.as_ref().is_some_and(|w| w.pull == *number);
+                if !same {
+                    r.review = Some(ReviewWait {
+                        pull: *number,
+                        needs: reason.clone(),
+                        since: at,
+                        requested: false,
+                        reminded_at: None,
+                    });
+                } else if let Some(w) = r.review.as_mut() {
+                    w.needs = reason.clone();
+                }
+                if r.state != RepoState::AwaitingReview || !same {
+                    r.state = RepoState::AwaitingReview;
+                    let name = r.name.clone();
+                    m.history.push(HistoryEntry {
+                        at,
+                        actor: "convoy".to_owned(),
+                        event: HistoryEvent::ReviewAwaited,
+                        from: None,
+                        to: None,
+                        detail: format!("{name}: {note}"),
+                    });
+                }
+                r.note = Some(note);
             }
             action::ActionOutcome::Refused { reason } => {
                 let note = format!("#{number} cannot merge: {reason}");
+                r.review = None;
                 if r.state != RepoState::Blocked || r.note.as_deref() != Some(&note) {
                     r.state = RepoState::Blocked;
                     r.note = Some(note.clone());

@@ -230,6 +230,10 @@ pub struct ObservedPull {
     /// GitHub's mergeability (`None` while GitHub computes it).
     #[serde(default)]
     pub mergeable: Option<bool>,
+    /// Whether GitHub says the head is behind its base (`mergeable_state: behind`): under
+    /// "require branches to be up to date" it cannot merge until its branch is updated.
+    #[serde(default)]
+    pub behind: bool,
     /// The merge commit, once merged.
     #[serde(default)]
     pub merge_commit_sha: Option<Sha>,

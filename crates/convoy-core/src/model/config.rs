@@ -49,6 +49,50 @@ pub struct Config {
     /// (tasks are listed explicitly).
     #[serde(default)]
     pub sprints: Vec<String>,
+    /// How convoy waits for the approving reviews a protected branch requires.
+    #[serde(default)]
+    pub reviews: ReviewPolicy,
+}
+
+/// How convoy waits for required reviews on its promotion pull requests: a normal wait, with
+/// reminders, escalated only after a timeout.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewPolicy {
+    /// Hours between reminders (a comment on the pull request) while a review is missing.
+    /// Default 24.
+    #[serde(default = "default_remind_hours")]
+    #[schemars(range(min = 1, max = 720))]
+    pub remind_every_hours: u32,
+    /// Hours a promotion pull request may wait for its reviews before convoy calls a human.
+    /// Default 72.
+    #[serde(default = "default_escalate_hours")]
+    #[schemars(range(min = 1, max = 2160))]
+    pub escalate_after_hours: u32,
+}
+
+impl Default for ReviewPolicy {
+    fn default() -> Self {
+        ReviewPolicy {
+            remind_every_hours: default_remind_hours(),
+            escalate_after_hours: default_escalate_hours(),
+        }
+    }
+}
+
+impl ReviewPolicy {
+    /// Whether every field has its default.
+    pub fn is_default(&self) -> bool {
+        *self == ReviewPolicy::default()
+    }
+}
+
+fn default_remind_hours() -> u32 {
+    24
+}
+
+fn default_escalate_hours() -> u32 {
+    72
 }
 
 fn default_rc_branch() -> String {
@@ -75,6 +119,11 @@ pub struct RepoConfig {
     /// `ship.merge_method` when the repository allows it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_method: Option<MergeMethod>,
+    /// Logins convoy asks (once) to review its promotion pull requests when the branch they
+    /// merge into requires approving reviews. Default: none (GitHub's CODEOWNERS requests, if
+    /// any; convoy then only waits and reminds).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviewers: Vec<Login>,
 }
 
 fn default_base() -> BranchName {

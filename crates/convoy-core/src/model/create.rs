@@ -211,6 +211,8 @@ impl ReleaseManifest {
                 prs: RepoPrs::default(),
                 note: None,
                 merge_method: r.merge_method,
+                reviewers: r.reviewers.clone(),
+                review: None,
             })
             .collect();
 
@@ -274,6 +276,7 @@ impl ReleaseManifest {
                 auto_fix: config.auto_fix.clone(),
                 escalation: config.escalation.clone(),
                 ship: config.ship.clone(),
+                reviews: config.reviews.clone(),
             },
             repos,
             tasks,

@@ -30,6 +30,8 @@ open_enum! {
         /// How a repo's pull requests merge was settled: discovered from the repository's
         /// settings and rules, or switched after GitHub refused a method (`to`: the method).
         MergeMethod => "merge_method",
+        /// A promotion pull request waits for the approving reviews its base requires.
+        ReviewAwaited => "review_awaited",
         /// An RC branch moved after its repo was promoted.
         RcMoved => "rc_moved",
         /// A staging branch moved while its repo was staged.

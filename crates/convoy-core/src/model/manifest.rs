@@ -12,7 +12,8 @@ use serde::{Deserialize, Serialize};
 pub use super::history::{HistoryEntry, HistoryEvent};
 
 use super::config::{
-    Approvers, AutoFix, Directive, Escalation, MergeMethod, ShipPolicy, TierConfig, TierPhase,
+    Approvers, AutoFix, Directive, Escalation, MergeMethod, ReviewPolicy, ShipPolicy, TierConfig,
+    TierPhase,
 };
 use super::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
 use super::numbers::{IssueNumber, PullNumber, RunId};
@@ -162,6 +163,9 @@ pub struct Policy {
     pub escalation: Escalation,
     /// How the release ships.
     pub ship: ShipPolicy,
+    /// How required reviews are waited for (left out when it is the default).
+    #[serde(default, skip_serializing_if = "ReviewPolicy::is_default")]
+    pub reviews: ReviewPolicy,
 }
 
 /// One member repository in a release.
@@ -196,6 +200,30 @@ pub struct ReleaseRepo {
     /// when GitHub refuses it. Absent until known (then `ship.merge_method` is used).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_method: Option<MergeMethod>,
+    /// Who convoy asks to review its promotion pull requests (`repos[].reviewers`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reviewers: Vec<Login>,
+    /// The review a promotion pull request waits for, while it does (state `awaiting_review`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<ReviewWait>,
+}
+
+/// A promotion pull request GitHub will not merge until it has approving reviews.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReviewWait {
+    /// The pull request.
+    pub pull: PullNumber,
+    /// What GitHub asks for, in its words (`At least 1 approving review is required …`).
+    pub needs: String,
+    /// When convoy first saw the merge wait for reviews.
+    pub since: Timestamp,
+    /// Whether convoy asked `reviewers` to review it.
+    #[serde(default)]
+    pub requested: bool,
+    /// When convoy last reminded the reviewers (a comment on the pull request).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminded_at: Option<Timestamp>,
 }
 
 /// A member repo's state in the release.
@@ -227,8 +255,12 @@ pub enum RepoState {
     /// A promotion pull request cannot merge; a human must resolve it.
     Conflict,
     /// GitHub refused to merge a promotion pull request for a reason a person must fix (a
-    /// failing required check, a missing review); convoy tries again on every run.
+    /// failing required check, a merge rule convoy cannot satisfy); convoy tries again on every
+    /// run.
     Blocked,
+    /// A promotion pull request waits for the approving reviews its base branch requires: a
+    /// normal wait (convoy requests and reminds), escalated only after `reviews.escalate_after_hours`.
+    AwaitingReview,
     /// The staging → base pull request is open.
     Shipping,
     /// Merged into base, not yet tagged.

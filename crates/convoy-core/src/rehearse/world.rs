@@ -192,6 +192,7 @@ impl World {
             head_sha,
             state: PullState::Open,
             mergeable: Some(true),
+            behind: false,
             merge_commit_sha: None,
             conflict_files: Vec::new(),
             body: body.to_owned(),
@@ -506,6 +507,38 @@ impl World {
                     .find(|p| &p.repo == repo && p.number == *number)
                     .ok_or_else(|| Refusal::NotFound(format!("{repo}#{number}")))?;
                 p.base = base.clone();
+            }
+            Action::RequestReviewers { repo, number, .. } => {
+                if self.observed.pull(repo, *number).is_none() {
+                    return Err(Refusal::NotFound(format!("{repo}#{number}")));
+                }
+            }
+            Action::UpdatePullBranch { repo, number, head } => {
+                let p = self
+                    .observed
+                    .pull(repo, *number)
+                    .cloned()
+                    .ok_or_else(|| Refusal::NotFound(format!("{repo}#{number}")))?;
+                if &p.head_sha != head {
+                    return Err(Refusal::Unprocessable(format!(
+                        "{repo}#{number}: expected head sha didn't match current head ref"
+                    )));
+                }
+                let base = self.observed.head(repo, &p.base).cloned();
+                let sha = self.push(repo, &p.head);
+                if let (Some(base), Some((_, parents))) =
+                    (base, self.parents.iter_mut().find(|(c, _)| c == &sha))
+                {
+                    parents.push(base);
+                }
+                if let Some(pull) = self
+                    .observed
+                    .pulls
+                    .iter_mut()
+                    .find(|x| &x.repo == repo && x.number == *number)
+                {
+                    pull.behind = false;
+                }
             }
         }
         Ok(())

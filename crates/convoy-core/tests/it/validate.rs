@@ -135,7 +135,7 @@ fn a_typo_of_a_field_gets_a_suggestion() {
     let problems = config_problems(&config_with(|v| v["repos"][1]["colour"] = json!(1)));
     assert_eq!(
         lines(&problems),
-        "/repos/1/colour: unknown field `colour`; expected one of `name`, `base`, `staging`, `depends_on`, `merge_method`\n"
+        "/repos/1/colour: unknown field `colour`; expected one of `name`, `base`, `staging`, `depends_on`, `merge_method`, `reviewers`\n"
     );
 }
 

@@ -10,6 +10,7 @@ mod development;
 mod exclusive;
 mod methods;
 mod promotion;
+mod protected;
 mod undo;
 
 pub use carry::RELEASE_CONTEXT;

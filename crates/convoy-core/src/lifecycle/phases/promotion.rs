@@ -1,6 +1,7 @@
 //! Promotion: RC → staging and staging → base pull requests, merged wave by wave and pinned;
 //! tags, releases and the staging fast-forward.
 
+use super::protected;
 use crate::lifecycle::action::Action;
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::markdown;
@@ -84,6 +85,7 @@ pub(super) fn sync_staging(d: &mut Draft<'_>) {
         }
         if repo.state == RepoState::Staged {
             repo.note = None;
+            repo.review = None;
             let staged = repo.shas.staged.as_ref().map(|s| s.to_string());
             d.log(
                 "convoy",
@@ -103,8 +105,9 @@ pub(super) fn sync_staging(d: &mut Draft<'_>) {
 }
 
 /// The state of a repo whose promotion pull request `pr` is open: in conflict while GitHub says
-/// it cannot merge (the note lists the files); still blocked after a refused merge until it
-/// merges (convoy retries on every run); otherwise `open_state`.
+/// it cannot merge (the note lists the files); still blocked after a refused merge, or awaiting
+/// review, until it merges or GitHub answers otherwise (convoy retries on every run); otherwise
+/// `open_state`.
 fn track_open_pull(
     repo: &mut crate::model::manifest::ReleaseRepo,
     pr: &crate::lifecycle::observed::ObservedPull,
@@ -118,7 +121,7 @@ fn track_open_pull(
             pr.base,
             conflict_list(&pr.conflict_files)
         ));
-    } else if repo.state != RepoState::Blocked {
+    } else if !matches!(repo.state, RepoState::Blocked | RepoState::AwaitingReview) {
         repo.state = open_state;
         if repo
             .note
@@ -160,6 +163,10 @@ enum Promotion {
 /// merge (pinned) once the repo's dependencies are done or merge in this same plan.
 fn promote(d: &mut Draft<'_>, kind: Promotion) {
     let mut merging: Vec<(RepoName, usize)> = Vec::new();
+    let shipped_any = d.m.repos.iter().any(|r| r.shas.shipped.is_some());
+    // A ship pull request that must be brought up to date gets a new head, which is validated
+    // again before anything ships: no repo merges meanwhile, so none is left half-shipped.
+    let updating = kind == Promotion::Ship && !shipped_any && protected::any_ship_behind(d);
     for name in d.promotion_order() {
         let Some(r) = d.m.repo(&name).cloned() else {
             continue;
@@ -275,6 +282,10 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                     Owner::Human,
                 );
             }
+            Some(pr) if pr.behind && pr.head_sha == pin => {
+                let validated_again = kind == Promotion::Staging || !shipped_any;
+                protected::behind(d, &r, &pr, validated_again);
+            }
             Some(pr) if pr.head_sha != pin => {
                 d.wait(
                     Owner::Ci,
@@ -311,8 +322,23 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                     );
                     continue;
                 }
+                if updating {
+                    d.wait(
+                        Owner::Ci,
+                        format!(
+                            "{} to merge once every ship pull request is up to date and validated",
+                            r.name
+                        ),
+                    );
+                    continue;
+                }
                 if r.state == RepoState::Blocked {
                     blocked(d, &r, pr.number);
+                }
+                if r.state == RepoState::AwaitingReview
+                    && let Some(i) = d.m.repos.iter().position(|x| x.name == r.name)
+                {
+                    protected::awaiting_review(d, i, pr.number);
                 }
                 let description = match kind {
                     Promotion::Staging => format!("convoy promotes {} to {base}", pin.short()),
@@ -349,7 +375,8 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
     }
 }
 
-/// A refused merge: escalated (once per cause) while convoy keeps trying it on every run.
+/// A refused merge: escalated (once per cause), saying what a person must do, while convoy
+/// keeps trying the merge on every run.
 /// During shipping with other repos already merged, this is a partial ship; `ship.on_partial:
 /// rollback` takes over in [`partial_ship_rollback`] before planning gets here.
 fn blocked(d: &mut Draft<'_>, r: &crate::model::manifest::ReleaseRepo, number: PullNumber) {
@@ -365,13 +392,16 @@ fn blocked(d: &mut Draft<'_>, r: &crate::model::manifest::ReleaseRepo, number: P
             .collect();
     let reason = if d.m.phase == Phase::Shipping && !merged.is_empty() {
         format!(
-            "shipping stopped partway: {} merged, but {} {why}. ship.on_partial is hold: convoy keeps what merged and retries {} on every run; fix it, or answer `/convoy rollback`",
+            "shipping stopped partway: {} merged, but {} {why}. ship.on_partial is hold: convoy keeps what merged and tries {} again on every run; a person must remove the cause GitHub names (convoy cannot), or answer `/convoy rollback`",
             merged.join(", "),
             r.name,
             r.name
         )
     } else {
-        format!("{} {why}; fix it and convoy retries by itself", r.name)
+        format!(
+            "{} {why}. A person must remove the cause GitHub names (convoy cannot); convoy tries the merge again on every run and carries on once GitHub accepts it",
+            r.name
+        )
     };
     d.escalate(format!("blocked:{}:{number}", r.name), reason, Owner::Human);
 }
@@ -493,6 +523,7 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
         }
         if d.m.repos[i].state == RepoState::Merged {
             d.m.repos[i].note = None;
+            d.m.repos[i].review = None;
         }
         let now = d.m.repos[i].clone();
         if let Some(shipped) = &now.shas.shipped {

@@ -1,0 +1,310 @@
+//! Promotion in a protected organisation, through the sandbox: required checks (named or
+//! counted) are a wait, strict checks update the branch and validate the new head again,
+//! transient refusals ("Base branch was modified", `mergeable: null`) are retried and never
+//! escalated or rolled back, required reviews are a normal wait (requested, reminded, escalated
+//! only after a timeout).
+
+use crate::scenario;
+
+use convoy::lifecycle::action::{Action, ActionOutcome};
+use convoy::model::history::HistoryEvent;
+use convoy::model::ids::RepoName;
+use convoy::model::manifest::{Phase, ReleaseManifest, RepoState};
+use scenario::{Scenario, pass, seed_repo, seed_with};
+use serde_json::{Value, json};
+
+fn repo(name: &str) -> RepoName {
+    RepoName::parse(name).unwrap()
+}
+
+/// The demo with `protection` on acme/api's `main`, `ship.on_partial: rollback` (so that any
+/// refusal read as permanent would roll the release back) and `config` applied.
+fn protected_api(protection: Value, config: impl FnOnce(&mut Value)) -> convoy::sandbox::Seed {
+    seed_with(
+        |c| {
+            c["ship"] = json!({"on_partial": "rollback"});
+            config(c);
+        },
+        |s| seed_repo(s, "acme/api")["protection"] = json!({ "main": protection }),
+    )
+}
+
+fn open_escalations(m: &ReleaseManifest) -> Vec<String> {
+    m.escalations
+        .iter()
+        .filter(|e| e.resolved_at.is_none())
+        .map(|e| e.reason.clone())
+        .collect()
+}
+
+async fn post_status(s: &Scenario, member: &str, sha: &str, context: &str) {
+    s.bob
+        .post(
+            &format!("/repos/{member}/statuses/{sha}"),
+            &json!({"state": "success", "context": context}),
+        )
+        .await
+        .unwrap();
+}
+
+/// No refusal was recorded, nothing escalated, nothing failed, nothing rolled back.
+fn calm(s: &Scenario, m: &ReleaseManifest) {
+    assert!(s.failures.is_empty(), "{:#?}", s.failures);
+    assert!(open_escalations(m).is_empty(), "{:#?}", m.escalations);
+    assert!(
+        !m.history
+            .iter()
+            .any(|h| h.event == HistoryEvent::MergeRefused || h.event == HistoryEvent::Escalated),
+        "{:#?}",
+        m.history
+    );
+}
+
+/// Two required checks on acme/api's main: GitHub counts them ("2 of 2 required status checks
+/// are expected."). convoy waits — not blocked, no escalation, no rollback — and ships once both
+/// pass.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn counted_required_checks_are_a_wait() {
+    let protection = json!({"required_checks": ["ci/build", "ci/lint"]});
+    let mut s = Scenario::start(protected_api(protection, |_| {})).await;
+    s.create("r1", "directive=auto").await;
+    s.drive_until("r1", Phase::Shipping, pass).await;
+    s.tick().await;
+    s.tick().await;
+    let m = s.manifest("r1").await;
+    assert_eq!(m.phase, Phase::Shipping);
+    let api = m.repo(&repo("acme/api")).unwrap();
+    assert_eq!(api.state, RepoState::Shipping);
+    let note = api.note.clone().unwrap_or_default();
+    assert!(note.contains("2 of 2 required status checks"), "{note}");
+    calm(&s, &m);
+
+    let staged = api.shas.staged.clone().unwrap();
+    post_status(&s, "acme/api", staged.as_str(), "ci/build").await;
+    post_status(&s, "acme/api", staged.as_str(), "ci/lint").await;
+    s.deliver().await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped);
+    calm(&s, &m);
+}
+
+/// "Base branch was modified" on acme/api's ship merge, three times (convoy retries once within
+/// the run, then on the next run), and `mergeable: null` for the first reads after every push:
+/// the release ships with no escalation and no rollback.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transient_refusals_are_retried_never_escalated_or_rolled_back() {
+    let mut s = Scenario::start(protected_api(json!({}), |_| {})).await;
+    s.bot
+        .put("/_sandbox/mergeable", &json!({"null_reads": 8}))
+        .await
+        .unwrap();
+    s.create("r1", "directive=auto").await;
+    s.drive_until("r1", Phase::Validation, pass).await;
+    s.bot
+        .post(
+            "/_sandbox/faults",
+            &json!({"method": "PUT", "path": "/repos/acme/api/pulls/*/merge", "status": 405,
+                    "times": 3,
+                    "body": {"message": "Base branch was modified. Review and try the merge again."}}),
+        )
+        .await
+        .unwrap();
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped, "{:#?}", m.history);
+    calm(&s, &m);
+    let waited = |needle: &str| {
+        s.runs
+            .iter()
+            .flat_map(|r| &r.executed)
+            .filter(|e| matches!(&e.outcome, ActionOutcome::Waiting { reason } if reason.contains(needle)))
+            .count()
+    };
+    assert!(waited("Base branch was modified") >= 1, "the fault was met");
+    assert!(waited("still computing") >= 1, "mergeable: null was met");
+}
+
+/// acme/api's main requires one approving review; `repos[].reviewers` names bob. The ship merge
+/// waits in `awaiting_review` (not blocked, no rollback): convoy asks bob once, the tracking
+/// issue names him, a reminder is posted on the pull request once per 24 h, a human is called
+/// only after 72 h; bob's approval ships the release and resolves the call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_required_review_is_a_normal_wait() {
+    let protection = json!({"required_approving_reviews": 1});
+    let seed = protected_api(protection, |c| {
+        let api = c["repos"]
+            .as_array_mut()
+            .unwrap()
+            .iter_mut()
+            .find(|r| r["name"] == "acme/api")
+            .unwrap();
+        api["reviewers"] = json!(["bob"]);
+    });
+    let mut s = Scenario::start(seed).await;
+    s.create("r1", "directive=auto").await;
+    s.drive_until("r1", Phase::Shipping, pass).await;
+    s.tick().await;
+    s.tick().await;
+    let m = s.manifest("r1").await;
+    assert_eq!(m.phase, Phase::Shipping);
+    let api = m.repo(&repo("acme/api")).unwrap();
+    assert_eq!(api.state, RepoState::AwaitingReview, "{:?}", api.note);
+    let wait = api.review.clone().unwrap();
+    assert!(wait.requested);
+    let number = api.prs.ship.unwrap();
+    assert_eq!(wait.pull, number);
+    calm(&s, &m);
+    assert!(m.repo(&repo("acme/web")).unwrap().shas.shipped.is_none());
+    // Asked once, and GitHub shows the request.
+    let requests = s
+        .runs
+        .iter()
+        .flat_map(|r| &r.executed)
+        .filter(|e| matches!(e.planned.action, Action::RequestReviewers { .. }))
+        .count();
+    assert_eq!(requests, 1);
+    let pull = s.pull("acme/api", number).await;
+    assert_eq!(pull["requested_reviewers"][0]["login"], "bob", "{pull:#}");
+    // The tracking issue names who must review.
+    let issue = m.tracking_issue.unwrap();
+    let body = s.get(&format!("/repos/acme/control/issues/{issue}")).await["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    // (`@` is written with a zero-width space in the tracking issue, which pings nobody.)
+    assert!(body.contains("bob to review acme/api#"), "{body}");
+    assert!(
+        body.contains("approving review from @\u{200b}bob"),
+        "{body}"
+    );
+
+    // A day later: one reminder on the pull request, not two.
+    let reminders = |comments: Vec<String>| {
+        comments
+            .iter()
+            .filter(|c| c.contains("waited") && c.contains("approving review"))
+            .count()
+    };
+    s.advance_minutes(25 * 60);
+    s.tick().await;
+    s.tick().await;
+    assert_eq!(reminders(s.comments("acme/api", number.into()).await), 1);
+    assert!(open_escalations(&s.manifest("r1").await).is_empty());
+
+    // After 72 h, a human is called, saying what to do.
+    s.advance_minutes(48 * 60);
+    s.tick().await;
+    let m = s.manifest("r1").await;
+    let calls = open_escalations(&m);
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert!(
+        calls[0].contains("approving review") && calls[0].contains("@bob"),
+        "{}",
+        calls[0]
+    );
+    assert_eq!(
+        m.phase,
+        Phase::Shipping,
+        "a review wait is never rolled back"
+    );
+    assert_eq!(reminders(s.comments("acme/api", number.into()).await), 2);
+
+    // bob approves: the release ships and the call is resolved.
+    let head = s.pull("acme/api", number).await["head"]["sha"].clone();
+    s.bob
+        .post(
+            &format!("/repos/acme/api/pulls/{number}/reviews"),
+            &json!({"event": "APPROVE", "commit_id": head}),
+        )
+        .await
+        .unwrap();
+    s.deliver().await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped);
+    assert!(open_escalations(&m).is_empty(), "{:#?}", m.escalations);
+    assert!(m.repos.iter().all(|r| r.review.is_none()));
+}
+
+/// Strict required checks on acme/api's main, and main moves after the RC cut: the ship pull
+/// request is `behind`. convoy updates its branch through the API (nothing merges meanwhile),
+/// which gives staging a new head; the release goes back to validation, the tiers run again on
+/// the new head, and that head is what ships.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strict_checks_update_the_branch_and_validate_the_new_head() {
+    let protection = json!({"required_checks": ["ci/build"], "strict": true});
+    let mut s = Scenario::start(protected_api(protection, |_| {})).await;
+    s.create("r1", "directive=auto").await;
+    let m = s.drive_until("r1", Phase::Validation, pass).await;
+    let old = m
+        .repo(&repo("acme/api"))
+        .unwrap()
+        .shas
+        .staged
+        .clone()
+        .unwrap();
+    s.push(
+        "acme/api",
+        "main",
+        "HOTFIX.txt",
+        "a hotfix straight on main\n",
+    )
+    .await;
+    s.drive_until("r1", Phase::Shipping, pass).await;
+    for _ in 0..3 {
+        s.tick().await;
+    }
+    let updates = s
+        .runs
+        .iter()
+        .flat_map(|r| &r.executed)
+        .filter(|e| {
+            matches!(e.planned.action, Action::UpdatePullBranch { .. })
+                && matches!(e.outcome, ActionOutcome::Done { .. })
+        })
+        .count();
+    assert_eq!(updates, 1);
+    let m = s.drive_until("r1", Phase::Shipping, pass).await;
+    let api = m.repo(&repo("acme/api")).unwrap();
+    let new = api.shas.staged.clone().unwrap();
+    assert_ne!(new, old, "the updated head is what is staged now");
+    assert!(
+        m.history
+            .iter()
+            .any(|h| h.event == HistoryEvent::StagingMoved)
+    );
+    // Tiers covering api ran again on the new head.
+    assert!(
+        m.tier_runs
+            .iter()
+            .any(|r| r.shas.get(&repo("acme/api")) == Some(&new)),
+        "{:#?}",
+        m.tier_runs
+    );
+    // Nothing merged into a base before the new head was validated again.
+    let at = |event: HistoryEvent| m.history.iter().position(|h| h.event == event);
+    let moved = at(HistoryEvent::StagingMoved).unwrap();
+    let revalidated = m
+        .history
+        .iter()
+        .rposition(|h| h.event == HistoryEvent::RunCompleted)
+        .unwrap();
+    assert!(moved < revalidated);
+    if let Some(merged) = at(HistoryEvent::RepoMerged) {
+        assert!(merged > revalidated, "{:#?}", m.history);
+    }
+
+    post_status(&s, "acme/api", new.as_str(), "ci/build").await;
+    s.deliver().await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped);
+    calm(&s, &m);
+    // What shipped contains the updated head.
+    let main = s.head("acme/api", "main").await;
+    let shipped = m
+        .repo(&repo("acme/api"))
+        .unwrap()
+        .shas
+        .shipped
+        .clone()
+        .unwrap();
+    assert_eq!(main, shipped.as_str());
+}
