@@ -25,6 +25,7 @@ mod sandbox_webhooks;
 mod scenario;
 mod scenarios_multi;
 mod scenarios_promotion;
+mod scenarios_protected;
 mod scenarios_sprints;
 mod scenarios_tiers;
 mod security;

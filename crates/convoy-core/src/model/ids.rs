@@ -60,8 +60,50 @@ macro_rules! string_id {
 ///
 /// Owner: 1–39 letters, digits or hyphens, not starting or ending with a hyphen. Name: 1–100
 /// letters, digits, `.`, `_` or `-`, and not `.` or `..`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// GitHub's owner and repository names are case-insensitive (`Acme/API` and `acme/api` are one
+/// repository; GitHub answers with the canonical `full_name`). So a `RepoName` keeps the text
+/// it was parsed from — it displays, serializes and builds URLs with it, so a manifest
+/// round-trips byte for byte — while equality, hashing and ordering ignore ASCII case: the name
+/// `convoy.json` writes and the name GitHub answers with are equal, whichever case each uses.
+#[derive(Debug, Clone)]
 pub struct RepoName(String);
+
+impl RepoName {
+    /// The bytes equality, hashing and ordering look at: the text, ASCII-lowercased.
+    fn folded(&self) -> impl Iterator<Item = u8> + '_ {
+        self.0.bytes().map(|b| b.to_ascii_lowercase())
+    }
+}
+
+impl PartialEq for RepoName {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+impl Eq for RepoName {}
+
+impl std::hash::Hash for RepoName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for b in self.folded() {
+            state.write_u8(b);
+        }
+        state.write_u8(0xff);
+    }
+}
+
+impl Ord for RepoName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.folded().cmp(other.folded())
+    }
+}
+
+impl PartialOrd for RepoName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl RepoName {
     /// Parses `owner/name`.
@@ -268,7 +310,10 @@ string_id!(
 );
 
 /// An issue or pull request in a repository: `owner/repo#N`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Equal, hashed and ordered by its repository (whose case does not count, see [`RepoName`])
+/// and number; it displays as it was written.
+#[derive(Debug, Clone)]
 pub struct IssueRef {
     text: String,
     repo: RepoName,
@@ -315,6 +360,33 @@ impl IssueRef {
     /// The issue number.
     pub fn number(&self) -> IssueNumber {
         self.number
+    }
+}
+
+impl PartialEq for IssueRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.repo == other.repo && self.number == other.number
+    }
+}
+
+impl Eq for IssueRef {}
+
+impl std::hash::Hash for IssueRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.repo.hash(state);
+        self.number.hash(state);
+    }
+}
+
+impl Ord for IssueRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.repo, self.number).cmp(&(&other.repo, other.number))
+    }
+}
+
+impl PartialOrd for IssueRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -514,6 +586,32 @@ mod tests {
         for bad in ["acme", "/api", "acme/", "-a/b", "a b/c", "a/..", "a/b/c"] {
             assert!(RepoName::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn repo_names_compare_without_case_and_keep_their_spelling() {
+        use std::collections::{BTreeSet, HashSet};
+        let written = RepoName::parse("Acme/API").unwrap();
+        let canonical = RepoName::parse("acme/api").unwrap();
+        assert_eq!(written, canonical);
+        assert_eq!(written.cmp(&canonical), std::cmp::Ordering::Equal);
+        assert_eq!(HashSet::from([written.clone(), canonical.clone()]).len(), 1);
+        assert_eq!(
+            BTreeSet::from([written.clone(), canonical.clone()]).len(),
+            1
+        );
+        assert_ne!(written, RepoName::parse("acme/apis").unwrap());
+        assert!(RepoName::parse("acme/API").unwrap() < RepoName::parse("acme/b").unwrap());
+        // The spelling stays: display, serialization and a round trip.
+        assert_eq!(written.to_string(), "Acme/API");
+        let json = serde_json::to_string(&written).unwrap();
+        assert_eq!(json, "\"Acme/API\"");
+        let back: RepoName = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.as_str(), "Acme/API");
+        let i = IssueRef::parse("Acme/API#12").unwrap();
+        assert_eq!(i, IssueRef::parse("acme/api#12").unwrap());
+        assert_ne!(i, IssueRef::parse("acme/api#13").unwrap());
+        assert_eq!(i.as_str(), "Acme/API#12");
     }
 
     #[test]
