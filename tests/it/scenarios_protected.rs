@@ -62,3 +62,73 @@ async fn a_release_whose_config_writes_another_case_ships() {
     let _ = HistoryEvent::RepoShipped;
     let _ = seed_repo;
 }
+
+/// The latest `convoy/release` status on `sha`: (state, description).
+async fn release_status(s: &Scenario, member: &str, sha: &str) -> Option<(String, String)> {
+    let list = s
+        .get(&format!("/repos/{member}/commits/{sha}/statuses"))
+        .await;
+    list.as_array()?
+        .iter()
+        .find(|st| st["context"] == "convoy/release")
+        .map(|st| {
+            (
+                st["state"].as_str().unwrap_or_default().to_owned(),
+                st["description"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+}
+
+/// acme/api's main requires `ci/build`, which has not reported: GitHub does not merge api's ship
+/// pull request. acme/web depends on api: its ship pull request shows `convoy/release` pending,
+/// naming api, never success, so nobody merges it out of order; once api merges, web's turns
+/// success and convoy merges it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dependents_release_status_stays_pending_until_its_dependency_merged() {
+    let seed = seed_with(
+        |_| {},
+        |s| seed_repo(s, "acme/api")["required_checks"] = json!({"main": ["ci/build"]}),
+    );
+    let mut s = Scenario::start(seed).await;
+    s.create("r1", "directive=auto").await;
+    s.drive_until("r1", Phase::Shipping, pass).await;
+    s.tick().await;
+    s.tick().await;
+    let m = s.manifest("r1").await;
+    assert_eq!(m.phase, Phase::Shipping);
+    assert!(m.repo(&repo("acme/api")).unwrap().shas.shipped.is_none());
+    let web = m.repo(&repo("acme/web")).unwrap();
+    assert!(web.shas.shipped.is_none());
+    let web_pin = web.shas.staged.clone().unwrap();
+    let (state, description) = release_status(&s, "acme/web", web_pin.as_str())
+        .await
+        .expect("web's ship pull request has a convoy/release status");
+    assert_eq!(state, "pending", "{description}");
+    assert!(description.contains("acme/api"), "{description}");
+    let pr = web.prs.ship.expect("web's ship pull request is open");
+    let raw = s.pull("acme/web", pr).await;
+    assert_eq!(raw["merged"], false);
+
+    let api_pin = m
+        .repo(&repo("acme/api"))
+        .unwrap()
+        .shas
+        .staged
+        .clone()
+        .unwrap();
+    s.bob
+        .post(
+            &format!("/repos/acme/api/statuses/{}", api_pin.as_str()),
+            &json!({"state": "success", "context": "ci/build"}),
+        )
+        .await
+        .unwrap();
+    s.deliver().await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped, "{:#?}", s.waits("r1"));
+    let (state, description) = release_status(&s, "acme/web", web_pin.as_str())
+        .await
+        .unwrap();
+    assert_eq!(state, "success", "{description}");
+    assert!(s.failures.is_empty(), "{:#?}", s.failures);
+}
