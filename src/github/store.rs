@@ -89,28 +89,6 @@ fn branch_words(branch: Option<&BranchName>) -> String {
     )
 }
 
-/// The header of GitHub's answer to a write that a branch rule or ruleset forbids.
-const RULE_VIOLATIONS: &str = "Repository rule violations found";
-
-/// The rules a refused write violates, when GitHub's message says a rule refused it (its body
-/// reads "Repository rule violations found" and then the rules, one per paragraph).
-fn rule_violation(e: &GhError) -> Option<String> {
-    let (GhError::Conflict { message, .. } | GhError::Unprocessable { message, .. }) = e else {
-        return None;
-    };
-    let rest = message.trim_start().strip_prefix(RULE_VIOLATIONS)?;
-    let rules: Vec<&str> = rest
-        .split('\n')
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    Some(if rules.is_empty() {
-        RULE_VIOLATIONS.to_owned()
-    } else {
-        rules.join(" ")
-    })
-}
-
 fn render(problems: &[Problem]) -> String {
     problems
         .iter()
@@ -205,7 +183,7 @@ impl ManifestStore {
     /// Why a manifest write was refused: a branch rule (GitHub answers it with 409, as it
     /// answers a stale sha), another run that wrote first, or something else.
     fn refusal(&self, e: GhError, manifest: &ReleaseManifest, creating: bool) -> StoreError {
-        if let Some(rule) = rule_violation(&e) {
+        if let Some(rule) = e.rule_violation() {
             return StoreError::RuleViolation {
                 repo: self.repo.clone(),
                 branch: self.branch.clone(),
@@ -293,20 +271,20 @@ mod tests {
             message: "Repository rule violations found\n\nChanges must be made through a pull request.\n\n".into(),
         };
         assert_eq!(
-            rule_violation(&rule).as_deref(),
+            rule.rule_violation().as_deref(),
             Some("Changes must be made through a pull request.")
         );
         let stale = GhError::Conflict {
             what: "PUT x".into(),
             message: "releases/r1/manifest.json does not match 1234".into(),
         };
-        assert_eq!(rule_violation(&stale), None);
+        assert_eq!(stale.rule_violation(), None);
         let bare = GhError::Unprocessable {
             what: "PUT x".into(),
             message: "Repository rule violations found".into(),
         };
         assert_eq!(
-            rule_violation(&bare).as_deref(),
+            bare.rule_violation().as_deref(),
             Some("Repository rule violations found")
         );
         let err = StoreError::RuleViolation {

@@ -59,8 +59,6 @@ async fn a_release_whose_config_writes_another_case_ships() {
             .await
             .is_some()
     );
-    let _ = HistoryEvent::RepoShipped;
-    let _ = seed_repo;
 }
 
 /// The latest `convoy/release` status on `sha`: (state, description).
@@ -130,5 +128,111 @@ async fn a_dependents_release_status_stays_pending_until_its_dependency_merged()
         .await
         .unwrap();
     assert_eq!(state, "success", "{description}");
+    assert!(s.failures.is_empty(), "{:#?}", s.failures);
+}
+
+const MEMBERS: [&str; 3] = ["acme/schema", "acme/api", "acme/web"];
+
+/// Whether `branch` exists in `repo`.
+async fn branch_exists(s: &Scenario, repo: &str, branch: &str) -> bool {
+    s.bot
+        .get_opt(&format!("/repos/{repo}/branches/{branch}"))
+        .await
+        .unwrap()
+        .is_some()
+}
+
+/// Every member deletes head branches after a merge: each `staging` is gone once its staging →
+/// main pull request merged. The release ships anyway (shipped is the base holding the
+/// validated merge), and the next release creates staging again from main and ships too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deleted_staging_does_not_hold_shipping_and_the_next_release_recreates_it() {
+    let seed = seed_with(
+        |_| {},
+        |s| {
+            for m in MEMBERS {
+                seed_repo(s, m)["settings"] = json!({"delete_branch_on_merge": true});
+            }
+        },
+    );
+    let mut s = Scenario::start(seed).await;
+    s.create("r1", "directive=auto").await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped, "{:#?}", s.waits("r1"));
+    for r in MEMBERS {
+        assert!(
+            !branch_exists(&s, r, "staging").await,
+            "{r} staging deleted"
+        );
+        let shipped = m.repo(&repo(r)).unwrap().shas.shipped.clone().unwrap();
+        assert_eq!(s.head(r, "main").await, shipped.as_str(), "{r}");
+    }
+
+    s.create("r2", "directive=auto").await;
+    let m = s.drive_until("r2", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped, "{:#?}", s.waits("r2"));
+    for (r, n) in [("acme/schema", 3), ("acme/api", 12), ("acme/web", 7)] {
+        let file = format!("src/r2-task-{n}.txt");
+        assert!(
+            s.file(r, &file, "main").await.is_some(),
+            "{r} main has {file}"
+        );
+    }
+    assert!(s.failures.is_empty(), "{:#?}", s.failures);
+}
+
+/// acme/api's `staging` takes changes only through pull requests: the fast-forward after the
+/// ship is refused ("Changes must be made through a pull request."). convoy records it
+/// (`staging_kept`) instead of waiting for it, the release ships, and the next release's RC →
+/// staging pull request brings staging up to date and ships too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protected_staging_does_not_hold_shipping_and_the_next_release_ships_through_it() {
+    let seed = seed_with(
+        |_| {},
+        |s| {
+            seed_repo(s, "acme/api")["protection"] =
+                json!({"staging": {"pull_request_only": true}});
+        },
+    );
+    let mut s = Scenario::start(seed).await;
+    s.create("r1", "directive=auto").await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped, "{:#?}", s.waits("r1"));
+    let kept: Vec<_> = m
+        .history
+        .iter()
+        .filter(|h| h.event == HistoryEvent::StagingKept)
+        .collect();
+    assert_eq!(kept.len(), 1, "{kept:#?}");
+    assert_eq!(kept[0].to.as_deref(), Some("acme/api"));
+    assert!(
+        kept[0]
+            .detail
+            .contains("Changes must be made through a pull request."),
+        "{}",
+        kept[0].detail
+    );
+    let api = m.repo(&repo("acme/api")).unwrap();
+    let shipped = api.shas.shipped.clone().unwrap();
+    assert_eq!(s.head("acme/api", "main").await, shipped.as_str());
+    assert_ne!(s.head("acme/api", "staging").await, shipped.as_str());
+    // The other members' staging followed the shipped merge as before.
+    for r in ["acme/schema", "acme/web"] {
+        let shipped = m.repo(&repo(r)).unwrap().shas.shipped.clone().unwrap();
+        assert_eq!(s.head(r, "staging").await, shipped.as_str(), "{r}");
+    }
+    assert!(s.failures.is_empty(), "{:#?}", s.failures);
+
+    s.create("r2", "directive=auto").await;
+    let m = s.drive_until("r2", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped, "{:#?}", s.waits("r2"));
+    let api = m.repo(&repo("acme/api")).unwrap();
+    let pr = s.pull("acme/api", api.prs.staging.unwrap()).await;
+    assert_eq!(pr["merged"], true, "staging moved through a pull request");
+    assert!(
+        s.file("acme/api", "src/r2-task-12.txt", "main")
+            .await
+            .is_some()
+    );
     assert!(s.failures.is_empty(), "{:#?}", s.failures);
 }

@@ -2,13 +2,15 @@
 //! tags, releases and the staging fast-forward.
 
 use crate::lifecycle::action::Action;
+use crate::lifecycle::decision::staging_kept;
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::markdown;
 use crate::lifecycle::observed::{PullState, StatusState};
 use crate::lifecycle::table::Owner;
 use crate::model::config::{MergeMethod, OnPartial};
 use crate::model::history::HistoryEvent;
-use crate::model::ids::RepoName;
+use crate::model::ids::{RepoName, Sha};
+use crate::model::manifest::ReleaseRepo;
 use crate::model::manifest::{Phase, RepoState};
 use crate::model::marker::Marker;
 use crate::model::numbers::PullNumber;
@@ -516,14 +518,14 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
         if d.m.repos[i].state == RepoState::Merged {
             d.m.repos[i].note = None;
         }
-        let repo = &mut d.m.repos[i];
-        if let Some(shipped) = &repo.shas.shipped {
+        if let Some(shipped) = d.m.repos[i].shas.shipped.clone() {
             let released =
                 d.o.releases
                     .iter()
                     .any(|x| x.repo == r.name && x.tag == d.m.tag);
             let fast_forwarded = d.m.policy.ship.merge_method != MergeMethod::Merge
-                || d.o.head(&r.name, &r.staging) == Some(shipped);
+                || staging_settled(d, &r, &shipped);
+            let repo = &mut d.m.repos[i];
             if released && fast_forwarded && repo.state != RepoState::Shipped {
                 repo.state = RepoState::Shipped;
                 d.log(
@@ -535,6 +537,18 @@ pub(super) fn sync_shipping(d: &mut Draft<'_>) {
                 );
             }
         }
+    }
+}
+
+/// Whether `r`'s staging needs no move to the shipped merge any more: it holds it, it is gone
+/// ("automatically delete head branches" deleted it after the staging → base merge; the next
+/// release creates it again from the base), or a rule refused the move (history
+/// `staging_kept`; the next release's RC → staging pull request brings it up to date). Shipped
+/// is decided by the base holding the validated merge; staging never holds a release there.
+fn staging_settled(d: &Draft<'_>, r: &ReleaseRepo, shipped: &Sha) -> bool {
+    match d.o.head(&r.name, &r.staging) {
+        None => true,
+        Some(head) => head == shipped || staging_kept(&d.m, &r.name),
     }
 }
 
@@ -558,7 +572,7 @@ pub(super) fn plan_shipping(d: &mut Draft<'_>) {
             format!("tag {} {} and publish its release", r.name, tag),
             vec![],
         );
-        if method == MergeMethod::Merge {
+        if method == MergeMethod::Merge && !staging_settled(d, &r, &shipped) {
             d.act(
                 Action::UpdateBranch {
                     repo: r.name.clone(),
