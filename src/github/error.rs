@@ -104,6 +104,28 @@ impl GhError {
         }
     }
 
+    /// The rules a refused write violates, when GitHub says a branch rule or ruleset refused it
+    /// (409 or 422 whose message reads "Repository rule violations found", then the rules, one
+    /// per paragraph): the rules' words, or that header when it names none.
+    pub fn rule_violation(&self) -> Option<String> {
+        const HEADER: &str = "Repository rule violations found";
+        let (GhError::Conflict { message, .. } | GhError::Unprocessable { message, .. }) = self
+        else {
+            return None;
+        };
+        let rest = message.trim_start().strip_prefix(HEADER)?;
+        let rules: Vec<&str> = rest
+            .split('\n')
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect();
+        Some(if rules.is_empty() {
+            HEADER.to_owned()
+        } else {
+            rules.join(" ")
+        })
+    }
+
     /// Whether the error says the request surely had no effect (so a write may be re-sent).
     pub fn had_no_effect(&self) -> bool {
         matches!(

@@ -144,8 +144,15 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             if api.branch_head(branch).await?.as_ref() == Some(sha) {
                 return Ok(ActionOutcome::AlreadyDone);
             }
-            api.move_branch(branch, sha, *force).await?;
-            Ok(done(sha.short()))
+            match api.move_branch(branch, sha, *force).await {
+                Ok(()) => Ok(done(sha.short())),
+                // A rule (a pull-request-only branch) refuses the move: sent again, it would be
+                // refused again; the decision records it and does not wait for the move.
+                Err(e) => match e.rule_violation() {
+                    Some(rule) => Ok(ActionOutcome::Refused { reason: rule }),
+                    None => Err(e),
+                },
+            }
         }
         Action::DeleteBranch { repo, branch } => match gh.repo(repo).delete_branch(branch).await {
             Ok(()) => Ok(done("deleted")),

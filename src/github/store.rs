@@ -38,6 +38,23 @@ pub enum StoreError {
         /// What is wrong.
         problems: Vec<Problem>,
     },
+    /// A rule of the branch the manifests are kept on refuses convoy's writes (GitHub's 409 or
+    /// 422 "Repository rule violations found"): no retry helps; an admin must point convoy at
+    /// another branch or let it through the rule.
+    #[error(
+        "the control repo {repo} refuses convoy's write of {file} to {}: a rule protects that branch ({rule}). Give convoy an existing branch no rule protects with the `state-branch` input (action.yml), for instance `convoy-state`, or let convoy's App bypass the rule",
+        branch_words(.branch.as_ref())
+    )]
+    RuleViolation {
+        /// The control repo.
+        repo: RepoName,
+        /// The branch written to (`None`: the repository's default branch).
+        branch: Option<BranchName>,
+        /// The file convoy wrote.
+        file: String,
+        /// The rule, in GitHub's words ("Changes must be made through a pull request.").
+        rule: String,
+    },
     /// GitHub refused or failed.
     #[error(transparent)]
     GitHub(#[from] GhError),
@@ -63,6 +80,13 @@ fn decode(file: &str, encoded: &str) -> Result<String, StoreError> {
         .decode(cleaned)
         .map_err(|e| unreadable(format!("not base64: {e}")))?;
     String::from_utf8(bytes).map_err(|e| unreadable(format!("not UTF-8: {e}")))
+}
+
+fn branch_words(branch: Option<&BranchName>) -> String {
+    branch.map_or_else(
+        || "its default branch".to_owned(),
+        |b| format!("the branch `{b}`"),
+    )
 }
 
 fn render(problems: &[Problem]) -> String {
@@ -152,14 +176,28 @@ impl ManifestStore {
                 file: Self::file(&manifest.id),
                 message: "the write's answer has no content sha".into(),
             }),
-            Err(GhError::Conflict { .. }) => Err(StoreError::Stale(manifest.id.clone())),
+            Err(e) => Err(self.refusal(e, manifest, replaces.is_none())),
+        }
+    }
+
+    /// Why a manifest write was refused: a branch rule (GitHub answers it with 409, as it
+    /// answers a stale sha), another run that wrote first, or something else.
+    fn refusal(&self, e: GhError, manifest: &ReleaseManifest, creating: bool) -> StoreError {
+        if let Some(rule) = e.rule_violation() {
+            return StoreError::RuleViolation {
+                repo: self.repo.clone(),
+                branch: self.branch.clone(),
+                file: Self::file(&manifest.id),
+                rule,
+            };
+        }
+        match e {
+            GhError::Conflict { .. } => StoreError::Stale(manifest.id.clone()),
             // Creating a file that another run created meanwhile: GitHub wants its sha.
-            Err(GhError::Unprocessable { message, .. })
-                if replaces.is_none() && message.contains("sha") =>
-            {
-                Err(StoreError::Stale(manifest.id.clone()))
+            GhError::Unprocessable { message, .. } if creating && message.contains("sha") => {
+                StoreError::Stale(manifest.id.clone())
             }
-            Err(e) => Err(e.into()),
+            e => e.into(),
         }
     }
 
@@ -219,5 +257,44 @@ impl ManifestStore {
             }
         };
         decode(file, &encoded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_rule_violation_is_told_from_a_stale_sha() {
+        let rule = GhError::Conflict {
+            what: "PUT x".into(),
+            message: "Repository rule violations found\n\nChanges must be made through a pull request.\n\n".into(),
+        };
+        assert_eq!(
+            rule.rule_violation().as_deref(),
+            Some("Changes must be made through a pull request.")
+        );
+        let stale = GhError::Conflict {
+            what: "PUT x".into(),
+            message: "releases/r1/manifest.json does not match 1234".into(),
+        };
+        assert_eq!(stale.rule_violation(), None);
+        let bare = GhError::Unprocessable {
+            what: "PUT x".into(),
+            message: "Repository rule violations found".into(),
+        };
+        assert_eq!(
+            bare.rule_violation().as_deref(),
+            Some("Repository rule violations found")
+        );
+        let err = StoreError::RuleViolation {
+            repo: RepoName::parse("acme/control").unwrap(),
+            branch: None,
+            file: "releases/r1/manifest.json".into(),
+            rule: "Changes must be made through a pull request.".into(),
+        };
+        let text = err.to_string();
+        assert!(text.contains("`state-branch`"), "{text}");
+        assert!(text.contains("its default branch"), "{text}");
     }
 }

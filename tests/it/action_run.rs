@@ -463,3 +463,69 @@ async fn a_bad_sprints_argument_is_refused_before_anything_is_written() {
         .unwrap();
     assert!(text["content"].is_string(), "{text:#}");
 }
+
+/// The control repo's default branch takes changes only through pull requests: GitHub refuses
+/// the manifest write with 409 and the rule's words. `create` fails, naming the rule and the
+/// `state-branch` input, and writes nothing (no manifest, no branch, no issue).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_protected_control_branch_fails_create_naming_the_rule_and_state_branch() {
+    use convoy::sandbox::protection::BranchProtection;
+    let mut seed = convoy::sandbox::Seed::from_json(convoy::demo::SEED).unwrap();
+    let control = seed
+        .repos
+        .iter_mut()
+        .find(|r| r.name == "acme/control")
+        .unwrap();
+    control.protection.insert(
+        "main".into(),
+        BranchProtection {
+            pull_request_only: true,
+            ..Default::default()
+        },
+    );
+    let sandbox = convoy::sandbox::Sandbox::start(seed, None).await.unwrap();
+    let url = sandbox.url();
+    let gh = sandbox_client(&url, "t-bot").unwrap();
+    let dir = scratch("protected-control");
+    let run = convoy_run(
+        &dir,
+        &url,
+        "workflow_dispatch",
+        dispatch(json!({"command": "create", "release": "r1"})),
+        &[("command", "create"), ("release", "r1")],
+    )
+    .await;
+    let all = format!("{}{}", run.stdout, run.stderr);
+    assert_ne!(run.code, 0, "{all}");
+    for want in [
+        "::error",
+        "Changes must be made through a pull request.",
+        "`state-branch`",
+        "acme/control",
+    ] {
+        assert!(all.contains(want), "{want:?} in {all}");
+    }
+    assert!(
+        gh.get_opt("/repos/acme/control/contents/releases/r1/manifest.json")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let log = gh.get("/_sandbox/requests").await.unwrap();
+    let writes: Vec<_> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] != "GET")
+        .collect();
+    assert_eq!(
+        writes.len(),
+        1,
+        "the refused manifest write only: {writes:#?}"
+    );
+    let issues = gh
+        .get("/repos/acme/control/issues?state=all")
+        .await
+        .unwrap();
+    assert_eq!(issues.as_array().map(Vec::len), Some(0), "{issues:#}");
+}

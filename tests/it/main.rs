@@ -28,6 +28,7 @@ mod scenarios_multi;
 mod scenarios_promotion;
 mod scenarios_protected;
 mod scenarios_sprints;
+mod scenarios_staging;
 mod scenarios_tiers;
 mod security;
 #[path = "../../crates/convoy-core/tests/it/support/mod.rs"]

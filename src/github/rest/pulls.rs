@@ -82,7 +82,7 @@ impl Pull {
             .as_ref()
             .and_then(|h| h.repo.as_ref())
             .and_then(|r| r.full_name.as_deref())
-            .is_some_and(|h| h != repo.as_str())
+            .is_some_and(|h| !h.eq_ignore_ascii_case(repo.as_str()))
     }
 
     /// The head branch's name.

@@ -63,6 +63,7 @@ pub fn settle(
     record_merge_answers(&mut m, executed, decision.at);
     record_switched_methods(&mut m, executed, decision.at);
     record_refused_dispatches(&mut m, executed, decision.at);
+    record_kept_staging(&mut m, executed, decision.at);
     // A call that was not posted is planned again by the next decision.
     for e in executed {
         if let (Action::Comment { marker, .. }, false) = (
@@ -154,6 +155,58 @@ fn record_refused_dispatches(
             detail: format!("{what} refused by GitHub: {reason}"),
         });
     }
+}
+
+/// Records a staging branch that a rule (a protected staging) kept from following the shipped
+/// merge: history `staging_kept`, once per repo. Shipping then does not wait for that move.
+fn record_kept_staging(m: &mut ReleaseManifest, executed: &[action::Executed], at: Timestamp) {
+    for e in executed {
+        let (
+            Action::UpdateBranch {
+                repo,
+                branch,
+                force: false,
+                ..
+            },
+            action::ActionOutcome::Refused { reason },
+        ) = (&e.planned.action, &e.outcome)
+        else {
+            continue;
+        };
+        let Some(r) = m
+            .repos
+            .iter()
+            .find(|r| &r.name == repo && &r.staging == branch)
+        else {
+            continue;
+        };
+        if staging_kept(m, repo) {
+            continue;
+        }
+        let detail = format!(
+            "{} {} refuses updates ({reason}): it keeps its commits, and the next release brings it up to date through its {} → {} pull request",
+            r.name, r.staging, r.rc_branch, r.staging
+        );
+        m.history.push(HistoryEntry {
+            at,
+            actor: "convoy".to_owned(),
+            event: HistoryEvent::StagingKept,
+            from: None,
+            to: Some(repo.to_string()),
+            detail,
+        });
+    }
+}
+
+/// Whether a rule kept `repo`'s staging from following the shipped merge (history
+/// `staging_kept` names the repo in `to`).
+pub(crate) fn staging_kept(m: &ReleaseManifest, repo: &crate::model::ids::RepoName) -> bool {
+    m.history.iter().any(|h| {
+        h.event == HistoryEvent::StagingKept
+            && h.to
+                .as_deref()
+                .is_some_and(|t| crate::model::ids::RepoName::parse(t).is_ok_and(|n| &n == repo))
+    })
 }
 
 /// Records GitHub's "not yet", "waiting for a review" and "no" to promotion merges on the repos

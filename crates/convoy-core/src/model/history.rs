@@ -38,6 +38,9 @@ open_enum! {
         StagingMoved => "staging_moved",
         /// Staging is held by another release.
         StagingHeld => "staging_held",
+        /// After shipping, a rule refused moving a repo's staging to the shipped merge (a
+        /// protected staging): it keeps its commits until the next release promotes into it.
+        StagingKept => "staging_kept",
         /// A repo's staging branch holds its RC head.
         RepoStaged => "repo_staged",
         /// A repo merged into its base branch.

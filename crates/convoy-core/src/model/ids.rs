@@ -60,8 +60,50 @@ macro_rules! string_id {
 ///
 /// Owner: 1–39 letters, digits or hyphens, not starting or ending with a hyphen. Name: 1–100
 /// letters, digits, `.`, `_` or `-`, and not `.` or `..`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// GitHub's owner and repository names are case-insensitive (`Acme/API` and `acme/api` are one
+/// repository; GitHub answers with the canonical `full_name`). So a `RepoName` keeps the text
+/// it was parsed from — it displays, serializes and builds URLs with it, so a manifest
+/// round-trips byte for byte — while equality, hashing and ordering ignore ASCII case: the name
+/// `convoy.json` writes and the name GitHub answers with are equal, whichever case each uses.
+#[derive(Debug, Clone)]
 pub struct RepoName(String);
+
+impl RepoName {
+    /// The bytes equality, hashing and ordering look at: the text, ASCII-lowercased.
+    fn folded(&self) -> impl Iterator<Item = u8> + '_ {
+        self.0.bytes().map(|b| b.to_ascii_lowercase())
+    }
+}
+
+impl PartialEq for RepoName {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.eq_ignore_ascii_case(&other.0)
+    }
+}
+
+impl Eq for RepoName {}
+
+impl std::hash::Hash for RepoName {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        for b in self.folded() {
+            state.write_u8(b);
+        }
+        state.write_u8(0xff);
+    }
+}
+
+impl Ord for RepoName {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.folded().cmp(other.folded())
+    }
+}
+
+impl PartialOrd for RepoName {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
 
 impl RepoName {
     /// Parses `owner/name`.
@@ -268,7 +310,10 @@ string_id!(
 );
 
 /// An issue or pull request in a repository: `owner/repo#N`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+///
+/// Equal, hashed and ordered by its repository (whose case does not count, see [`RepoName`])
+/// and number; it displays as it was written.
+#[derive(Debug, Clone)]
 pub struct IssueRef {
     text: String,
     repo: RepoName,
@@ -315,6 +360,33 @@ impl IssueRef {
     /// The issue number.
     pub fn number(&self) -> IssueNumber {
         self.number
+    }
+}
+
+impl PartialEq for IssueRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.repo == other.repo && self.number == other.number
+    }
+}
+
+impl Eq for IssueRef {}
+
+impl std::hash::Hash for IssueRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.repo.hash(state);
+        self.number.hash(state);
+    }
+}
+
+impl Ord for IssueRef {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (&self.repo, self.number).cmp(&(&other.repo, other.number))
+    }
+}
+
+impl PartialOrd for IssueRef {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -458,104 +530,4 @@ string_id!(
 );
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn release_ids_follow_git_ref_rules() {
-        for ok in ["2026.12.0", "demo-1", "r_1", "A"] {
-            assert!(ReleaseId::parse(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            "../x",
-            "a..b",
-            "x.lock",
-            "has space",
-            "-x",
-            ".x",
-            "x.",
-            "a/b",
-            "a~b",
-            "a^b",
-            "a:b",
-            "a?b",
-            "a*b",
-            "a[b",
-            "a\\b",
-            "a@{b",
-            "tab\tx",
-            "nl\nx",
-        ] {
-            assert!(ReleaseId::parse(bad).is_err(), "{bad:?} accepted");
-        }
-        assert!(ReleaseId::parse(&"x".repeat(64)).is_ok());
-        assert!(ReleaseId::parse(&"x".repeat(65)).is_err());
-    }
-
-    #[test]
-    fn release_id_errors_say_what_to_fix() {
-        let e = ReleaseId::parse("a..b").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "`a..b` is not a valid release id: it holds `..`, which git refuses in a branch name"
-        );
-        let e = ReleaseId::parse("nl\nx").unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "`nl\u{fffd}x` is not a valid release id: it holds the control character U+000A"
-        );
-    }
-
-    #[test]
-    fn repo_names() {
-        let r = RepoName::parse("acme/api.v2").unwrap();
-        assert_eq!((r.owner(), r.name()), ("acme", "api.v2"));
-        for bad in ["acme", "/api", "acme/", "-a/b", "a b/c", "a/..", "a/b/c"] {
-            assert!(RepoName::parse(bad).is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn shas_issue_refs_branches_logins() {
-        let sha = Sha::parse(&"AB".repeat(20)).unwrap();
-        assert_eq!(sha.as_str(), "ab".repeat(20));
-        assert_eq!(sha.short(), "abababa");
-        assert!(Sha::parse("abc").is_err());
-        let i = IssueRef::parse("acme/api#12").unwrap();
-        assert_eq!((i.repo().as_str(), i.number().get()), ("acme/api", 12));
-        for bad in [
-            "acme/api",
-            "acme/api#0",
-            "acme/api#x",
-            "api#3",
-            "acme/api#+3",
-        ] {
-            assert!(IssueRef::parse(bad).is_err(), "{bad}");
-        }
-        assert!(BranchName::parse("rc/2026.12.0").is_ok());
-        for bad in [
-            "rc//x",
-            "rc/x.lock",
-            "a..b",
-            "/x",
-            "x/",
-            "a b",
-            ".x",
-            "rc/.x",
-        ] {
-            assert!(BranchName::parse(bad).is_err(), "{bad}");
-        }
-        assert!(Login::parse("convoy-bot[bot]").unwrap().is_bot());
-        assert!(!Login::parse("alice").unwrap().is_bot());
-        assert!(Login::parse("a b").is_err());
-    }
-
-    #[test]
-    fn identifiers_round_trip_through_json() {
-        let r: RepoName = serde_json::from_str("\"acme/api\"").unwrap();
-        assert_eq!(serde_json::to_string(&r).unwrap(), "\"acme/api\"");
-        let e = serde_json::from_str::<ReleaseId>("\"x.lock\"").unwrap_err();
-        assert!(e.to_string().contains("ends with `.lock`"), "{e}");
-    }
-}
+mod tests;

@@ -10,6 +10,7 @@
 //! go of staging. A staging that someone moved meanwhile is left alone.
 
 use crate::lifecycle::action::{Action, Landed};
+use crate::lifecycle::decision::staging_kept;
 use crate::lifecycle::draft::Draft;
 use crate::model::config::MergeMethod;
 use crate::model::history::HistoryEvent;
@@ -71,12 +72,19 @@ pub(super) fn staging_reconciled(
     r: &ReleaseRepo,
     shipped: &crate::model::ids::Sha,
 ) -> bool {
-    let staging = d.o.head(&r.name, &r.staging);
+    let Some(staging) = d.o.head(&r.name, &r.staging) else {
+        // Gone: "automatically delete head branches" deleted it after the staging → base merge;
+        // the next release creates it again from the base.
+        return true;
+    };
+    if staging == shipped || staging_kept(&d.m, &r.name) {
+        // Holding the shipped commit, or kept by a rule (history `staging_kept`: the next
+        // release's RC → staging pull request brings it up to date).
+        return true;
+    }
     match d.m.merge_method(r) {
-        MergeMethod::Merge => staging == Some(shipped),
-        MergeMethod::Squash | MergeMethod::Rebase => {
-            staging == Some(shipped) || staging != r.shas.staged.as_ref()
-        }
+        MergeMethod::Merge => false,
+        MergeMethod::Squash | MergeMethod::Rebase => Some(staging) != r.shas.staged.as_ref(),
     }
 }
 
@@ -87,6 +95,12 @@ pub(super) fn plan_realign_staging(d: &mut Draft<'_>, r: &ReleaseRepo, after: Ve
     let Some(shipped) = r.shas.shipped.clone() else {
         return;
     };
+    let staging = d.o.head(&r.name, &r.staging);
+    if staging.is_none() || staging_kept(&d.m, &r.name) {
+        // Deleted after the merge, or a rule keeps it: nothing to move (see
+        // [`staging_reconciled`]).
+        return;
+    }
     let method = d.m.merge_method(r);
     if method == MergeMethod::Merge {
         d.act(
@@ -101,8 +115,7 @@ pub(super) fn plan_realign_staging(d: &mut Draft<'_>, r: &ReleaseRepo, after: Ve
         );
         return;
     }
-    let staging = d.o.head(&r.name, &r.staging);
-    if staging.is_none() || staging != r.shas.staged.as_ref() {
+    if staging != r.shas.staged.as_ref() {
         return;
     }
     d.act(

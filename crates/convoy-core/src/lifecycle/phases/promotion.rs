@@ -14,10 +14,11 @@ use crate::model::manifest::{Phase, RepoState};
 use crate::model::marker::Marker;
 use crate::model::numbers::PullNumber;
 
-/// The commit status convoy sets on promotion pull request heads: pending while the pull
-/// request waits for its dependencies, success when convoy merges it (the validated SHA for a
-/// ship), failure while it conflicts. Branch protection can require it so that only convoy's
-/// validated SHAs merge.
+/// The commit status convoy sets on promotion pull request heads: pending, naming the
+/// dependencies it waits for, while any of them has not merged (even one convoy is merging in
+/// the same run: its merge may be refused); success only when convoy is about to merge it, once
+/// its dependencies merged (the validated SHA for a ship); failure while it conflicts. Branch
+/// protection can require it so that only convoy's validated SHAs merge, in dependency order.
 pub const RELEASE_STATUS: &str = "convoy/release";
 
 pub(super) fn sync_staging(d: &mut Draft<'_>) {
@@ -210,6 +211,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
         }
         let mut after = Vec::new();
         let mut deps_ready = true;
+        let mut unmerged: Vec<String> = Vec::new();
         for dep in d.graph.dependencies_of(&name).cloned().collect::<Vec<_>>() {
             let dep_done = d.m.repo(&dep).is_some_and(|x| match kind {
                 Promotion::Staging => x.state == RepoState::Staged,
@@ -218,6 +220,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
             if dep_done {
                 continue;
             }
+            unmerged.push(dep.to_string());
             match merging.iter().find(|(n, _)| n == &dep) {
                 Some((_, id)) => after.push(*id),
                 None => deps_ready = false,
@@ -299,26 +302,33 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                 );
             }
             Some(pr) => {
-                if !deps_ready {
-                    let waiting: Vec<String> = d
-                        .graph
-                        .dependencies_of(&name)
-                        .map(ToString::to_string)
-                        .collect();
+                // Pending while a dependency has not merged, even one merging in this plan:
+                // its merge may be refused, and a person must not merge this one first.
+                if !unmerged.is_empty() {
                     d.act(
                         Action::SetCommitStatus {
                             repo: r.name.clone(),
                             sha: pin.clone(),
                             context: RELEASE_STATUS.to_owned(),
                             state: StatusState::Pending,
-                            description: format!("merges after {}", waiting.join(", ")),
+                            description: status_line(&format!(
+                                "waits for {} to merge into {}",
+                                unmerged.join(", "),
+                                if kind == Promotion::Staging {
+                                    "staging"
+                                } else {
+                                    "their base"
+                                }
+                            )),
                         },
-                        format!("{}#{} waits for its dependencies", r.name, pr.number),
+                        format!("{}#{} waits for {}", r.name, pr.number, unmerged.join(", ")),
                         vec![],
                     );
+                }
+                if !deps_ready {
                     d.wait(
                         Owner::Ci,
-                        format!("{} to merge after its dependencies", r.name),
+                        format!("{} to merge after {}", r.name, unmerged.join(", ")),
                     );
                     continue;
                 }
@@ -344,6 +354,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                     Promotion::Staging => format!("convoy promotes {} to {base}", pin.short()),
                     Promotion::Ship => format!("validated on {}; convoy ships it", pin.short()),
                 };
+                // Success only once every dependency merged: `after` their merges.
                 let status = d.act(
                     Action::SetCommitStatus {
                         repo: r.name.clone(),
@@ -353,7 +364,7 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                         description,
                     },
                     format!("{}#{} may merge", r.name, pr.number),
-                    vec![],
+                    after.clone(),
                 );
                 after.extend(status);
                 let method = d.m.merge_method(&r);
@@ -372,6 +383,18 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                 }
             }
         }
+    }
+}
+
+/// A commit status description within GitHub's 140 characters.
+fn status_line(text: &str) -> String {
+    const MAX: usize = 140;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(MAX - 1).collect();
+        cut.push('…');
+        cut
     }
 }
 
