@@ -216,8 +216,17 @@ pub async fn play_in(
         if !run.manifest.phase.is_active() {
             bail!("the release ended in {}", run.manifest.phase.as_str());
         }
-        if world == World::Protected && protected::act(&ci, &bob, say).await? {
-            continue;
+        if world == World::Protected {
+            let mut acts = Vec::new();
+            if protected::act(&ci, &bob, &mut |line| acts.push(line)).await? {
+                if let Some(d) = run.decisions.last() {
+                    say_waits(&d.waits, say);
+                }
+                for line in acts {
+                    say(line);
+                }
+                continue;
+            }
         }
         idle += 1;
         let last_waits = run

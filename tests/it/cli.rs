@@ -511,3 +511,20 @@ fn demo_ships_under_every_directive() {
         );
     }
 }
+
+/// `convoy demo --protected` ships in a protected organisation: CI reports the required check
+/// through the statuses API, a reviewer approves the pull request a required review holds, the
+/// squash-only repository merges by squash, and nothing is escalated.
+#[test]
+fn demo_ships_in_a_protected_organisation() {
+    let (code, out, err) = convoy(&["demo", "--protected"]);
+    assert_eq!(code, 0, "{err}\n{out}");
+    assert!(out.contains("in a protected organisation"), "{out}");
+    assert!(out.contains("  ci: `ci` passes on acme/schema#"), "{out}");
+    assert!(out.contains("  bob approves acme/api#"), "{out}");
+    assert!(!out.contains("Needs a human"), "{out}");
+    assert!(
+        out.contains("every base branch holds its validated merge, tagged vdemo-1"),
+        "{out}"
+    );
+}
