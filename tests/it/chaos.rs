@@ -2,7 +2,8 @@
 //! `r1` (3 repos, two tiers, e2e flaky on even seeds) under the `auto` directive with seeded
 //! random faults on 10–20 % of convoy's requests (5xx, responses lost after the request was
 //! carried out, secondary rate limits with `retry-after`, 409 on contents writes, latency
-//! spikes), and one crash: a random run is dropped after a random number of requests, as if the
+//! spikes, and a protected organisation's transient answers: 405 "Base branch was modified" on
+//! merges, `mergeable: null` on pull request reads), and one crash: a random run is dropped after a random number of requests, as if the
 //! process exited there.
 //!
 //! After every run: the stored manifest is schema-valid and its history extends the previous
@@ -49,7 +50,9 @@ async fn play_seed(seed: u64) -> Result<(), String> {
     s.bot
         .put(
             "/_sandbox/chaos",
-            &json!({"seed": seed, "rate": rate, "token": "t-bot", "retry_after": 0}),
+            // `protected`: also the transient answers of a protected organisation ("Base branch
+            // was modified" on merges, `mergeable: null` on pull request reads).
+            &json!({"seed": seed, "rate": rate, "token": "t-bot", "retry_after": 0, "protected": true}),
         )
         .await
         .map_err(|e| e.to_string())?;
