@@ -3,7 +3,8 @@
 //! random faults on 10–20 % of convoy's requests (5xx, responses lost after the request was
 //! carried out, secondary rate limits with `retry-after`, 409 on contents writes, latency
 //! spikes, and a protected organisation's transient answers: 405 "Base branch was modified" on
-//! merges, `mergeable: null` on pull request reads), and one crash: a random run is dropped after a random number of requests, as if the
+//! merges, `mergeable: null` on pull request reads), acme/api's main requiring an approving
+//! review that bob gives late, and one crash: a random run is dropped after a random number of requests, as if the
 //! process exited there.
 //!
 //! After every run: the stored manifest is schema-valid and its history extends the previous
@@ -23,7 +24,7 @@ use std::sync::{Arc, Mutex};
 use convoy::model::ids::RepoName;
 use convoy::model::manifest::{Conclusion, HistoryEntry, Phase, RunKind};
 use scenario::invariants::{MEMBERS, invariants};
-use scenario::{Outcome, Scenario, seed_with};
+use scenario::{Outcome, Scenario, seed_repo, seed_with};
 use serde_json::{Value, json};
 
 fn replay(seed: u64) -> String {
@@ -42,7 +43,22 @@ fn mix(seed: u64, salt: u64) -> u64 {
 }
 
 async fn play_seed(seed: u64) -> Result<(), String> {
-    let mut s = Scenario::start(seed_with(|_| {}, |_| {})).await;
+    // acme/api's main requires an approving review, and bob gives it late (after 0–3 rounds).
+    let mut s = Scenario::start(seed_with(
+        |c| {
+            for r in c["repos"].as_array_mut().into_iter().flatten() {
+                if r["name"] == "acme/api" {
+                    r["reviewers"] = json!(["bob"]);
+                }
+            }
+        },
+        |s| {
+            seed_repo(s, "acme/api")["protection"] =
+                json!({"main": {"required_approving_reviews": 1}})
+        },
+    ))
+    .await;
+    s.review_after = Some((mix(seed, 4) % 4) as usize);
     let rate = 0.10 + (mix(seed, 1) % 11) as f64 / 100.0;
     let crash_run = (mix(seed, 2) % 60) as usize;
     let crash_after = mix(seed, 3) % 10;
@@ -81,6 +97,13 @@ async fn play_seed(seed: u64) -> Result<(), String> {
     let chaos = s.get("/_sandbox/chaos").await;
     if m.phase != Phase::Shipped {
         return Err(format!("ended in {}", m.phase.as_str()));
+    }
+    if !m
+        .history
+        .iter()
+        .any(|h| h.event == convoy::model::history::HistoryEvent::ReviewAwaited)
+    {
+        return Err("acme/api's ship merge never waited for its review".to_owned());
     }
     // Every staging → main merge was of a SHA e2e passed on.
     let validated: Vec<(RepoName, String)> = m

@@ -59,6 +59,9 @@ pub struct Scenario {
     pub after_run: Option<AfterRun>,
     /// When above 1, every event is handled by this many runs at once ([`Scenario::race`]).
     pub racers: usize,
+    /// A reviewer who answers late: while convoy waits for an approving review,
+    /// [`Scenario::drive_until`] lets this many rounds of time pass before bob approves.
+    pub review_after: Option<usize>,
 }
 
 /// A check run after every run; returns violations.
@@ -103,6 +106,7 @@ impl Scenario {
             started: 0,
             after_run: None,
             racers: 1,
+            review_after: None,
         }
     }
 
