@@ -214,13 +214,14 @@ impl Runner<'_> {
             return Ok(Vec::new());
         }
         // Everything else (schedule, pull requests, pushes, runs, comments) reconciles every
-        // active release: each decides for itself whether the event concerns it.
+        // active release, and a rolled-back one whose reverts have not all merged: each decides
+        // for itself whether the event concerns it.
         let ids = self.store.list(self.gh).await?;
         let loaded = try_join_all(ids.iter().map(|id| self.store.load(self.gh, id))).await?;
         Ok(loaded
             .into_iter()
             .flatten()
-            .filter(|s| s.manifest.phase.is_active())
+            .filter(|s| s.manifest.wants_runs())
             .map(|s| s.manifest.id)
             .collect())
     }

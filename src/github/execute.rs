@@ -82,7 +82,7 @@ pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> V
 /// "not yet": the next run tries again, nothing is escalated. Missing approving reviews are a
 /// wait for people ([`ActionOutcome::NeedsReview`]). Everything else needs a person; the reason
 /// then says what they must do. A 409 (the head moved) fails the merge.
-fn merge_outcome(refusal: &MergeRefusal, message: &str) -> Option<ActionOutcome> {
+pub(super) fn merge_outcome(refusal: &MergeRefusal, message: &str) -> Option<ActionOutcome> {
     let waiting = |reason: String| Some(ActionOutcome::Waiting { reason });
     let refused = |advice: &str| {
         Some(ActionOutcome::Refused {

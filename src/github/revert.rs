@@ -8,6 +8,7 @@ use super::client::{GhError, GitHub};
 use super::facts;
 use super::lookup::open_pull;
 use super::methods::{MergeAnswer, merge_allowed};
+use super::rest::MergeError;
 use crate::lifecycle::action::{ActionOutcome, Landed};
 use crate::lifecycle::observed::PullState;
 use crate::model::config::MergeMethod;
@@ -152,16 +153,29 @@ pub async fn revert_merge(gh: &GitHub, r: &Revert<'_>) -> Result<ActionOutcome, 
                 .unwrap_or(PullNumber::new(0))
         }
     };
-    match merge_allowed(&api, number, &revert_sha, method)
-        .await
-        .map_err(GhError::from)?
-    {
-        MergeAnswer::Merged(_) => Ok(ActionOutcome::Done {
+    match merge_allowed(&api, number, &revert_sha, method).await {
+        Ok(MergeAnswer::Merged(_)) => Ok(ActionOutcome::Done {
             detail: Some(format!("reverted in #{number}")),
         }),
-        MergeAnswer::Switched { method, reason, .. } => {
+        Ok(MergeAnswer::Switched { method, reason, .. }) => {
             Ok(ActionOutcome::MergedInstead { method, reason })
         }
+        // The base's protection answers the revert as it answers a promotion: checks not yet
+        // reported and reviews are waits (the revert is planned on every run until it merged),
+        // anything else is a refusal saying what a person must do.
+        Err(MergeError::Refused { refusal, error }) => {
+            let message = error.message().unwrap_or_default().to_owned();
+            match super::execute::merge_outcome(&refusal, &message) {
+                Some(ActionOutcome::NeedsReview { reason }) => Ok(ActionOutcome::Waiting {
+                    reason: format!(
+                        "{reason} (the revert {repo}#{number} needs an approving review by someone with write access)"
+                    ),
+                }),
+                Some(outcome) => Ok(outcome),
+                None => Err(error),
+            }
+        }
+        Err(MergeError::Failed(error)) => Err(error),
     }
 }
 

@@ -308,3 +308,112 @@ async fn strict_checks_update_the_branch_and_validate_the_new_head() {
         .unwrap();
     assert_eq!(main, shipped.as_str());
 }
+
+/// A rollback in a repo whose base requires an approving review: the revert pull request waits
+/// for one (a wait saying so, not a failed action), and reverts once bob approves it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revert_waits_for_its_required_review() {
+    let protection = json!({"required_approving_reviews": 1});
+    let seed = protected_api(protection, |c| {
+        for r in c["repos"].as_array_mut().into_iter().flatten() {
+            if r["name"] == "acme/api" {
+                r["reviewers"] = json!(["bob"]);
+            }
+        }
+    });
+    let mut s = Scenario::start(seed).await;
+    s.review_after = Some(0);
+    s.create("r1", "directive=auto").await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped);
+    // The rollback button (a comment on the closed tracking issue of a shipped release is not
+    // routed yet).
+    s.dispatch("alice", "rollback", "r1", "").await;
+    for _ in 0..3 {
+        s.tick().await;
+    }
+    let api_reverts: Vec<&ActionOutcome> = s
+        .runs
+        .iter()
+        .flat_map(|r| &r.executed)
+        .filter(|e| {
+            matches!(&e.planned.action, Action::RevertMerge { repo, .. } if repo.as_str() == "acme/api")
+        })
+        .map(|e| &e.outcome)
+        .collect();
+    assert!(
+        !api_reverts.is_empty(),
+        "{:#?}",
+        s.runs
+            .iter()
+            .flat_map(|r| &r.executed)
+            .map(|e| format!(
+                "{} {}: {}",
+                e.planned.action.kind(),
+                e.planned.action.target(),
+                e.outcome
+            ))
+            .collect::<Vec<_>>()
+            .iter()
+            .rev()
+            .take(25)
+            .collect::<Vec<_>>()
+    );
+    for o in &api_reverts {
+        assert!(
+            matches!(o, ActionOutcome::Waiting { reason } if reason.contains("needs an approving review")),
+            "{o:?}"
+        );
+    }
+    let m = s.manifest("r1").await;
+    assert_ne!(
+        m.repo(&repo("acme/api")).unwrap().state,
+        RepoState::Reverted
+    );
+    // bob approves the revert: it merges on the next run.
+    let open = s
+        .get("/repos/acme/api/pulls?state=open&head=acme:convoy/revert-r1&base=main")
+        .await;
+    let n = open[0]["number"]
+        .as_u64()
+        .expect("the revert pull request is open");
+    let a = s
+        .bob
+        .post(
+            &format!("/repos/acme/api/pulls/{n}/reviews"),
+            &json!({"event": "APPROVE"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.status, 200);
+    s.deliver().await;
+    for _ in 0..3 {
+        s.tick().await;
+    }
+    let m = s.manifest("r1").await;
+    assert_eq!(m.phase, Phase::RolledBack);
+    let reverted = s.get(&format!("/repos/acme/api/pulls/{n}")).await;
+    assert_eq!(
+        reverted["merged"],
+        true,
+        "{:#?}",
+        s.runs
+            .iter()
+            .flat_map(|r| &r.executed)
+            .map(|e| format!(
+                "{} {}: {}",
+                e.planned.action.kind(),
+                e.planned.action.target(),
+                e.outcome
+            ))
+            .collect::<Vec<_>>()
+            .iter()
+            .rev()
+            .take(12)
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        m.repo(&repo("acme/api")).unwrap().state,
+        RepoState::Reverted
+    );
+}

@@ -613,6 +613,19 @@ impl ReleaseManifest {
         self.policy.tiers.iter().find(|t| &t.name == name)
     }
 
+    /// Whether runs that are not about this release by name (the schedule, pull requests,
+    /// pushes, runs, comments) still reconcile it: while it is active, and after a rollback
+    /// while a repo that shipped is not reverted yet (its revert pull request may wait for a
+    /// required review or check, and is retried on every run until it merged).
+    pub fn wants_runs(&self) -> bool {
+        self.phase.is_active()
+            || (self.phase == Phase::RolledBack
+                && self
+                    .repos
+                    .iter()
+                    .any(|r| r.shas.shipped.is_some() && r.state != RepoState::Reverted))
+    }
+
     /// When the current phase was (last) entered: the time of the latest history entry that
     /// entered it ([`HistoryEntry::entered`]), or the creation time when none did.
     pub fn phase_entered_at(&self) -> Timestamp {
