@@ -104,6 +104,8 @@ impl<'a> Draft<'a> {
             return;
         }
         self.m.phase = to;
+        // A new end (a rollback after shipping) gets its own final summary.
+        self.m.summed_up = false;
         self.log(
             actor,
             HistoryEvent::PhaseChanged,

@@ -285,6 +285,7 @@ impl ReleaseManifest {
             approvals: Vec::new(),
             escalations: Vec::new(),
             handled_comments: Vec::new(),
+            summed_up: false,
             history: vec![HistoryEntry {
                 at: req.now,
                 actor: req.actor.to_string(),

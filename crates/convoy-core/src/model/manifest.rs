@@ -72,6 +72,10 @@ pub struct ReleaseManifest {
     /// never carried out twice (the latest 500).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub handled_comments: Vec<u64>,
+    /// Whether the final summary of the ended release was planned (set in the decision that
+    /// plans it, so of two runs at once only the one whose manifest write lands posts it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub summed_up: bool,
     /// What happened, oldest first. Append-only.
     #[serde(default)]
     pub history: Vec<HistoryEntry>,

@@ -180,16 +180,23 @@ pub(super) fn plan_tracking_issue(d: &mut Draft<'_>) {
         return;
     };
     let control = d.m.control_repo.clone();
-    let comment = d.act(
-        Action::Comment {
-            repo: control.clone(),
-            issue,
-            marker: Marker::Ended(d.m.phase).content(),
-            body: text,
-        },
-        "sum the release up",
-        upsert.into_iter().collect(),
-    );
+    // Planned once, in the decision that records it as planned: that decision changes the
+    // manifest, so of two runs at once only the one whose write lands posts the summary.
+    let comment = if d.m.summed_up {
+        None
+    } else {
+        d.m.summed_up = true;
+        d.act(
+            Action::Comment {
+                repo: control.clone(),
+                issue,
+                marker: Marker::Ended(d.m.phase).content(),
+                body: text,
+            },
+            "sum the release up",
+            upsert.into_iter().collect(),
+        )
+    };
     let reason = if d.m.phase == Phase::Shipped {
         CloseReason::Completed
     } else {
