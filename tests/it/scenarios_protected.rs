@@ -309,6 +309,24 @@ async fn strict_checks_update_the_branch_and_validate_the_new_head() {
     assert_eq!(main, shipped.as_str());
 }
 
+/// The last `n` actions the runs executed, newest first, for a failure message.
+fn recent_actions(s: &Scenario, n: usize) -> Vec<String> {
+    let all: Vec<String> = s
+        .runs
+        .iter()
+        .flat_map(|r| &r.executed)
+        .map(|e| {
+            format!(
+                "{} {}: {}",
+                e.planned.action.kind(),
+                e.planned.action.target(),
+                e.outcome
+            )
+        })
+        .collect();
+    all.into_iter().rev().take(n).collect()
+}
+
 /// A rollback in a repo whose base requires an approving review: the revert pull request waits
 /// for one (a wait saying so, not a failed action), and reverts once bob approves it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -341,24 +359,7 @@ async fn a_revert_waits_for_its_required_review() {
         })
         .map(|e| &e.outcome)
         .collect();
-    assert!(
-        !api_reverts.is_empty(),
-        "{:#?}",
-        s.runs
-            .iter()
-            .flat_map(|r| &r.executed)
-            .map(|e| format!(
-                "{} {}: {}",
-                e.planned.action.kind(),
-                e.planned.action.target(),
-                e.outcome
-            ))
-            .collect::<Vec<_>>()
-            .iter()
-            .rev()
-            .take(25)
-            .collect::<Vec<_>>()
-    );
+    assert!(!api_reverts.is_empty(), "{:#?}", recent_actions(&s, 25));
     for o in &api_reverts {
         assert!(
             matches!(o, ActionOutcome::Waiting { reason } if reason.contains("needs an approving review")),
@@ -393,25 +394,7 @@ async fn a_revert_waits_for_its_required_review() {
     let m = s.manifest("r1").await;
     assert_eq!(m.phase, Phase::RolledBack);
     let reverted = s.get(&format!("/repos/acme/api/pulls/{n}")).await;
-    assert_eq!(
-        reverted["merged"],
-        true,
-        "{:#?}",
-        s.runs
-            .iter()
-            .flat_map(|r| &r.executed)
-            .map(|e| format!(
-                "{} {}: {}",
-                e.planned.action.kind(),
-                e.planned.action.target(),
-                e.outcome
-            ))
-            .collect::<Vec<_>>()
-            .iter()
-            .rev()
-            .take(12)
-            .collect::<Vec<_>>()
-    );
+    assert_eq!(reverted["merged"], true, "{:#?}", recent_actions(&s, 12));
     assert_eq!(
         m.repo(&repo("acme/api")).unwrap().state,
         RepoState::Reverted
