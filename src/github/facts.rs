@@ -40,6 +40,7 @@ pub fn pull(repo: &RepoName, p: &Pull) -> Option<ObservedPull> {
         },
         conflict_files: Vec::new(),
         body: p.body.clone().unwrap_or_default(),
+        approvals: Vec::new(),
     })
 }
 

@@ -3,7 +3,9 @@
 //!
 //! Per member repo: one `matching-refs/heads/` request gives every branch head; during
 //! development, staging and shipping one pulls list gives the pull requests (a pull request's
-//! `mergeable` needs its own GET, made only for open promotion pull requests). Per release: the
+//! `mergeable` needs its own GET, made only for open promotion pull requests). Under
+//! `reviews.approve_ship`, validation reads the pull requests too, the reviews of the open
+//! staging → base ones, and the control-repo permission of their approvers. Per release: the
 //! tracking issue, the runs still in flight, the releases of shipped repos, and the permission of
 //! whoever gave a command.
 
@@ -11,13 +13,15 @@ use futures::future::try_join_all;
 
 use super::client::{GhError, GitHub};
 use super::facts;
+use super::rest;
 use super::rest::issues::Comment;
 use crate::lifecycle::observed::{
-    Observed, ObservedBranch, ObservedComment, ObservedIssue, ObservedMergeMethods,
-    ObservedPermission, ObservedPull, ObservedRelease, ObservedRun, PullState,
+    Observed, ObservedApproval, ObservedBranch, ObservedComment, ObservedIssue,
+    ObservedMergeMethods, ObservedPermission, ObservedPull, ObservedRelease, ObservedRun,
+    PullState,
 };
 use crate::model::config::Permission;
-use crate::model::ids::{Login, RepoName};
+use crate::model::ids::{Login, RepoName, Sha};
 use crate::model::manifest::{Phase, ReleaseManifest, ReleaseRepo, RunStatus};
 use crate::model::numbers::{IssueNumber, RunId};
 use crate::signal::Signal;
@@ -32,15 +36,22 @@ pub async fn observe(
     signal: &Signal,
 ) -> Result<Observed, GhError> {
     let phase = m.phase;
-    // Validation looks at branch heads and runs only: no pull requests needed.
-    let want_pulls = matches!(
-        phase,
-        Phase::Development | Phase::Staging | Phase::Shipping | Phase::Aborted | Phase::RolledBack
-    );
+    // Validation looks at branch heads and runs only: no pull requests needed, unless approving
+    // reviews on the staging → base pull requests can open the ship gate.
+    let ship_reviews = phase == Phase::Validation && m.policy.reviews.approve_ship;
+    let want_pulls = ship_reviews
+        || matches!(
+            phase,
+            Phase::Development
+                | Phase::Staging
+                | Phase::Shipping
+                | Phase::Aborted
+                | Phase::RolledBack
+        );
     let repos = try_join_all(
         m.repos
             .iter()
-            .map(|r| observe_repo(gh, m, &r.name, want_pulls)),
+            .map(|r| observe_repo(gh, m, &r.name, want_pulls, ship_reviews)),
     );
     let runs = try_join_all(
         m.tier_runs
@@ -83,6 +94,9 @@ pub async fn observe(
         o.comments = comments;
     }
     o.permissions = permission.into_iter().collect();
+    if ship_reviews {
+        observe_reviewer_permissions(gh, m, &mut o).await?;
+    }
     o.issues.extend(tasks);
     o.merge_methods = methods.into_iter().flatten().collect();
     Ok(o)
@@ -151,6 +165,7 @@ async fn observe_repo(
     m: &ReleaseManifest,
     repo: &RepoName,
     want_pulls: bool,
+    ship_reviews: bool,
 ) -> Result<(Vec<ObservedBranch>, Vec<ObservedPull>), GhError> {
     let api = gh.repo(repo);
     let heads = api.branch_heads();
@@ -193,10 +208,51 @@ async fn observe_repo(
                 pull.conflict_files =
                     conflict_files(gh, repo, base_sha, pull.head_sha.as_str()).await?;
             }
+            if ship_reviews && release_repo.is_some_and(|r| pull.base == r.base) {
+                pull.approvals = approvals(&api.reviews(pull.number).await?);
+            }
         }
         out.push(pull);
     }
     Ok((branches, out))
+}
+
+/// The approvals standing on a pull request, from its reviews.
+fn approvals(reviews: &[rest::reviews::Review]) -> Vec<ObservedApproval> {
+    rest::reviews::standing_approvals(reviews)
+        .into_iter()
+        .filter_map(|(by, commit)| {
+            Some(ObservedApproval {
+                by: Login::parse(&by).ok()?,
+                commit: Sha::parse(&commit).ok()?,
+            })
+        })
+        .collect()
+}
+
+/// The control-repo permission of everyone whose approving review could open the ship gate
+/// (`reviews.approve_ship`) and who is not a listed approver, unless already read this run.
+async fn observe_reviewer_permissions(
+    gh: &GitHub,
+    m: &ReleaseManifest,
+    o: &mut Observed,
+) -> Result<(), GhError> {
+    let mut logins: Vec<Login> = o
+        .pulls
+        .iter()
+        .flat_map(|p| p.approvals.iter().map(|a| a.by.clone()))
+        .filter(|l| !m.policy.approvers.users.contains(l) && o.permission(l).is_none())
+        .collect();
+    logins.sort();
+    logins.dedup();
+    let read = try_join_all(logins.iter().map(|l| permission_of(gh, &m.control_repo, l))).await?;
+    o.permissions.extend(
+        logins
+            .into_iter()
+            .zip(read)
+            .map(|(login, permission)| ObservedPermission { login, permission }),
+    );
+    Ok(())
 }
 
 /// The files a conflicting pull request most likely conflicts in: those changed on both sides

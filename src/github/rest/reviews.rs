@@ -1,8 +1,9 @@
 //! What a protected branch asks of a pull request before it merges: reviews requested from
 //! people, and a head brought up to date with its base (strict required checks).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
+use super::de;
 use super::repo::Repo;
 use crate::github::client::GhError;
 use crate::model::ids::{Login, Sha};
@@ -18,7 +19,63 @@ struct UpdateBranch<'a> {
     expected_head_sha: &'a str,
 }
 
+/// A review on a pull request, with the fields convoy reads.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Review {
+    /// Who reviewed.
+    #[serde(deserialize_with = "de::lenient")]
+    pub user: Option<Reviewer>,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED` or `PENDING`.
+    #[serde(deserialize_with = "de::lenient")]
+    pub state: Option<String>,
+    /// The head commit the review was given on.
+    #[serde(deserialize_with = "de::lenient")]
+    pub commit_id: Option<String>,
+}
+
+/// The account that reviewed.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct Reviewer {
+    /// Its login.
+    #[serde(deserialize_with = "de::lenient")]
+    pub login: Option<String>,
+}
+
+/// The approvals standing on a pull request: each reviewer's latest review that counts
+/// (approving or requesting changes; comments change nothing), kept when it approves, as
+/// `(login, commit)`.
+pub fn standing_approvals(reviews: &[Review]) -> Vec<(String, String)> {
+    let mut latest: Vec<(String, &Review)> = Vec::new();
+    for r in reviews {
+        let Some(login) = r.user.as_ref().and_then(|u| u.login.clone()) else {
+            continue;
+        };
+        if !matches!(
+            r.state.as_deref(),
+            Some("APPROVED" | "CHANGES_REQUESTED" | "DISMISSED")
+        ) {
+            continue;
+        }
+        latest.retain(|(l, _)| l != &login);
+        latest.push((login, r));
+    }
+    latest
+        .into_iter()
+        .filter(|(_, r)| r.state.as_deref() == Some("APPROVED"))
+        .filter_map(|(l, r)| Some((l, r.commit_id.clone()?)))
+        .collect()
+}
+
 impl Repo<'_> {
+    /// `GET /repos/{o}/{r}/pulls/{number}/reviews`: the reviews, oldest first (three pages at
+    /// most: a promotion pull request gathers a handful).
+    pub async fn reviews(&self, number: PullNumber) -> Result<Vec<Review>, GhError> {
+        let list = self.get_all(&format!("/pulls/{number}/reviews"), 3).await?;
+        Ok(de::objects(list))
+    }
+
     /// `POST /repos/{o}/{r}/pulls/{number}/requested_reviewers`: asks `reviewers` to review.
     /// GitHub keeps a request already made; asking again notifies nobody twice.
     pub async fn request_reviewers(
@@ -44,5 +101,36 @@ impl Repo<'_> {
         self.put(&format!("/pulls/{number}/update-branch"), &body)
             .await
             .map(drop)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn review(login: &str, state: &str, commit: &str) -> Review {
+        Review {
+            user: Some(Reviewer {
+                login: Some(login.to_owned()),
+            }),
+            state: Some(state.to_owned()),
+            commit_id: Some(commit.to_owned()),
+        }
+    }
+
+    #[test]
+    fn each_reviewers_latest_verdict_counts_and_comments_change_nothing() {
+        let reviews = [
+            review("bob", "APPROVED", "a1"),
+            review("carol", "APPROVED", "a1"),
+            review("carol", "CHANGES_REQUESTED", "a2"),
+            review("bob", "COMMENTED", "a2"),
+            review("dave", "APPROVED", "a1"),
+            review("dave", "DISMISSED", "a1"),
+        ];
+        assert_eq!(
+            standing_approvals(&reviews),
+            vec![("bob".to_owned(), "a1".to_owned())]
+        );
     }
 }

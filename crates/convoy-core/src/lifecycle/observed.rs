@@ -243,6 +243,20 @@ pub struct ObservedPull {
     /// The body (for issue links and `Depends-On:` lines).
     #[serde(default)]
     pub body: String,
+    /// Approving reviews standing on it (each reviewer's latest review, when it approves), read
+    /// only where an approval can open a gate (`reviews.approve_ship`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub approvals: Vec<ObservedApproval>,
+}
+
+/// An approving review on a pull request: who gave it, on which head.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedApproval {
+    /// The reviewer.
+    pub by: Login,
+    /// The head commit the review approved.
+    pub commit: Sha,
 }
 
 /// A workflow run.

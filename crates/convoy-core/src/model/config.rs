@@ -69,6 +69,12 @@ pub struct ReviewPolicy {
     #[serde(default = "default_escalate_hours")]
     #[schemars(range(min = 1, max = 2160))]
     pub escalate_after_hours: u32,
+    /// Where the ship gate waits for a person (`careful`): open every staging → base pull
+    /// request as soon as the validation tiers pass, and let approving reviews from approvers
+    /// on all of them, at the staged heads, open the gate (as `/convoy ship` does). Default
+    /// `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub approve_ship: bool,
 }
 
 impl Default for ReviewPolicy {
@@ -76,6 +82,7 @@ impl Default for ReviewPolicy {
         ReviewPolicy {
             remind_every_hours: default_remind_hours(),
             escalate_after_hours: default_escalate_hours(),
+            approve_ship: false,
         }
     }
 }

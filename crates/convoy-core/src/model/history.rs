@@ -32,6 +32,9 @@ open_enum! {
         MergeMethod => "merge_method",
         /// A promotion pull request waits for the approving reviews its base requires.
         ReviewAwaited => "review_awaited",
+        /// Approving reviews on every staging → base pull request opened the ship gate
+        /// (`reviews.approve_ship`).
+        ReviewsApproved => "reviews_approved",
         /// An RC branch moved after its repo was promoted.
         RcMoved => "rc_moved",
         /// A staging branch moved while its repo was staged.

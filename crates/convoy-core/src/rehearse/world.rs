@@ -196,6 +196,7 @@ impl World {
             merge_commit_sha: None,
             conflict_files: Vec::new(),
             body: body.to_owned(),
+            approvals: Vec::new(),
         });
         Ok(number)
     }

@@ -11,6 +11,7 @@ mod exclusive;
 mod methods;
 mod promotion;
 mod protected;
+mod ship_reviews;
 mod undo;
 
 pub use carry::RELEASE_CONTEXT;
@@ -77,13 +78,15 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
                 );
             } else if tiers::all_passed(d, TierPhase::Staging)
                 && tiers::all_passed(d, TierPhase::Validation)
-                && d.exit_gate_open()
             {
-                d.set_phase(
-                    Phase::Shipping,
-                    "convoy",
-                    "every required tier passed on the staged SHAs",
-                );
+                ship_reviews::open_gate(d);
+                if d.exit_gate_open() {
+                    d.set_phase(
+                        Phase::Shipping,
+                        "convoy",
+                        "every required tier passed on the staged SHAs",
+                    );
+                }
             }
         }
         Phase::Shipping => {
@@ -124,7 +127,10 @@ pub(super) fn plan(d: &mut Draft<'_>) {
             // A staging head that moved during validation invalidates the staging tiers too.
             tiers::plan(d, TierPhase::Staging);
             tiers::plan(d, TierPhase::Validation);
-            if tiers::all_passed(d, TierPhase::Validation) && !d.exit_gate_open() {
+            if tiers::all_passed(d, TierPhase::Validation)
+                && !d.exit_gate_open()
+                && !ship_reviews::plan(d)
+            {
                 d.wait(
                     Owner::Human,
                     "an approver to approve shipping: `/convoy ship` or `/convoy approve`",
