@@ -232,12 +232,36 @@ impl GitHub {
             .map_or_else(|| url.to_owned(), str::to_owned)
     }
 
+    /// PUT `body` to `path` (a write), taking the statuses in `accept` as answers too: for
+    /// endpoints whose refusals carry data (`merge-async` answers 409 with the existing
+    /// request's UUID, 400 with why it cannot merge).
+    pub async fn put_accepting(
+        &self,
+        path: &str,
+        body: &Value,
+        accept: &[u16],
+    ) -> Result<Answer, GhError> {
+        self.send_accepting(Method::Put, path, Some(body), accept)
+            .await
+    }
+
     /// Sends one request with the retry policy of its kind.
     pub async fn send(
         &self,
         method: Method,
         path: &str,
         body: Option<&Value>,
+    ) -> Result<Answer, GhError> {
+        self.send_accepting(method, path, body, &[]).await
+    }
+
+    /// [`GitHub::send`], taking the statuses in `accept` as answers.
+    async fn send_accepting(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        accept: &[u16],
     ) -> Result<Answer, GhError> {
         let what = format!("{} {path}", method.as_str());
         let read = method == Method::Get;
@@ -249,7 +273,7 @@ impl GitHub {
                     what: what.clone(),
                     message: e.to_string(),
                 })?;
-                self.once(method, path, body, &what).await
+                self.once(method, path, body, &what, accept).await
             } else {
                 let mut last = self.last_write.lock().await;
                 if let Some(at) = *last {
@@ -258,7 +282,7 @@ impl GitHub {
                         tokio::time::sleep(self.cfg.write_gap - since).await;
                     }
                 }
-                let r = self.once(method, path, body, &what).await;
+                let r = self.once(method, path, body, &what, accept).await;
                 *last = Some(Instant::now());
                 r
             };
@@ -308,6 +332,7 @@ impl GitHub {
         path: &str,
         body: Option<&Value>,
         what: &str,
+        accept: &[u16],
     ) -> Result<Answer, Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let sent = match method {
@@ -336,7 +361,7 @@ impl GitHub {
         } else {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
-        if (200..300).contains(&status) {
+        if (200..300).contains(&status) || accept.contains(&status) {
             return Ok(Answer {
                 status,
                 body,

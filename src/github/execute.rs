@@ -101,7 +101,7 @@ pub(super) fn merge_outcome(refusal: &MergeRefusal, message: &str) -> Option<Act
             "make `{check}` pass on the pull request's head: re-run it, or fix the cause with a commit on the head branch, which is then validated again"
         )),
         MergeRefusal::MergeQueueRequired => refused(
-            "convoy cannot merge through a merge queue yet: let convoy's App bypass the merge-queue rule of this branch, or remove the rule for the release; merging it through the queue by hand would not pin the validated SHA",
+            "convoy puts the pull request in the branch's merge queue itself, pinned to the validated SHA; this refusal stands only where it could not",
         ),
         MergeRefusal::MergeMethodNotAllowed { method } => refused(&format!(
             "the repository does not allow `{}`: allow it in the repository's settings, or set `ship.merge_method` to a method it allows",
@@ -190,6 +190,12 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             sha,
             method,
         } => merge(gh, repo, *number, sha, *method).await,
+        Action::EnqueuePullRequest {
+            repo,
+            number,
+            sha,
+            method,
+        } => enqueue(gh, repo, *number, sha, *method, None).await,
         Action::RequestReviewers {
             repo,
             number,
@@ -410,6 +416,15 @@ async fn merge(
                 refusal: MergeRefusal::BaseModified,
                 ..
             }) if attempts < 2 => tokio::time::sleep(MERGEABLE_PAUSE).await,
+            // The branch takes changes only through its merge queue: enqueue instead, and
+            // the release learns it for the next merges.
+            Err(MergeError::Refused {
+                refusal: MergeRefusal::MergeQueueRequired,
+                ..
+            }) => {
+                let branch = pr.base_branch().unwrap_or_default().to_owned();
+                return enqueue(gh, repo, number, sha, method, Some(branch)).await;
+            }
             Err(MergeError::Refused { refusal, error }) => {
                 return match merge_outcome(&refusal, error.message().unwrap_or_default()) {
                     Some(outcome) => Ok(outcome),
@@ -419,6 +434,36 @@ async fn merge(
             Err(MergeError::Failed(error)) => return Err(error),
         }
     }
+}
+
+/// Puts pull request `number` in its base's merge queue, pinned to `sha`
+/// ([`Action::EnqueuePullRequest`]); `learnt` names the branch when GitHub's refusal of a plain
+/// merge told convoy it has a queue. Already merged is done; a pull request GitHub says cannot
+/// merge (closed, a draft, a head that moved) is refused with its words.
+async fn enqueue(
+    gh: &GitHub,
+    repo: &RepoName,
+    number: PullNumber,
+    sha: &Sha,
+    method: MergeMethod,
+    learnt: Option<String>,
+) -> Result<ActionOutcome, GhError> {
+    use super::rest::merge_queue::AsyncMerge;
+    Ok(
+        match gh.repo(repo).enqueue_pull(number, sha, method).await? {
+            AsyncMerge::Queued { uuid } => ActionOutcome::Enqueued { uuid, learnt },
+            AsyncMerge::Merged { sha: Some(commit) } => done(format!(
+                "merged as {}",
+                commit.chars().take(7).collect::<String>()
+            )),
+            AsyncMerge::Merged { sha: None } => ActionOutcome::AlreadyDone,
+            AsyncMerge::Failed { message } => ActionOutcome::Refused {
+                reason: format!(
+                    "{message} (GitHub will not put it in the merge queue; a person must remove the cause it names)"
+                ),
+            },
+        },
+    )
 }
 
 /// Extra reads of a pull request whose `mergeable` is still `null` before a merge.

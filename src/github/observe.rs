@@ -7,7 +7,8 @@
 //! `reviews.approve_ship`, validation reads the pull requests too, the reviews of the open
 //! staging → base ones, and the control-repo permission of their approvers. Per release: the
 //! tracking issue, the runs still in flight, the releases of shipped repos, and the permission of
-//! whoever gave a command.
+//! whoever gave a command; and, for a promotion pull request convoy put in a merge queue, where
+//! its request stands (by its UUID).
 
 use futures::future::try_join_all;
 
@@ -17,7 +18,7 @@ use super::rest;
 use super::rest::issues::Comment;
 use crate::lifecycle::observed::{
     Observed, ObservedApproval, ObservedBranch, ObservedComment, ObservedIssue,
-    ObservedMergeMethods, ObservedPermission, ObservedPull, ObservedRelease, ObservedRun,
+    ObservedMergeMethods, ObservedPermission, ObservedQueued, QueueState, ObservedPull, ObservedRelease, ObservedRun,
     PullState,
 };
 use crate::model::config::Permission;
@@ -73,14 +74,20 @@ pub async fn observe(
             })
             .map(|r| observe_merge_methods(gh, r)),
     );
-    let (repos, runs, releases, issue, permission, tasks, methods) = futures::try_join!(
+    let queued = try_join_all(m.repos.iter().filter_map(|r| {
+        let q = r.queued.as_ref()?;
+        let uuid = q.uuid.clone()?;
+        Some(observe_queued(gh, &r.name, q.pull, uuid))
+    }));
+    let (repos, runs, releases, issue, permission, tasks, methods, queued) = futures::try_join!(
         repos,
         runs,
         releases,
         observe_tracking_issue(gh, m),
         observe_permission(gh, m, signal),
         observe_shipped_tasks(gh, m),
-        async { Ok(methods.await) }
+        async { Ok(methods.await) },
+        queued
     )?;
     let mut o = Observed::default();
     for (branches, pulls) in repos {
@@ -99,6 +106,7 @@ pub async fn observe(
     }
     o.issues.extend(tasks);
     o.merge_methods = methods.into_iter().flatten().collect();
+    o.queued = queued;
     Ok(o)
 }
 
@@ -124,6 +132,27 @@ async fn observe_shipped_tasks(
     Ok(try_join_all(reads).await?.into_iter().flatten().collect())
 }
 
+/// Where a merge convoy put in a merge queue stands, by its UUID.
+async fn observe_queued(
+    gh: &GitHub,
+    repo: &RepoName,
+    pull: crate::model::numbers::PullNumber,
+    uuid: String,
+) -> Result<ObservedQueued, GhError> {
+    use rest::merge_queue::AsyncMerge;
+    let state = match gh.repo(repo).async_merge(pull, &uuid).await? {
+        None => QueueState::Unknown,
+        Some(AsyncMerge::Queued { .. }) => QueueState::Queued,
+        Some(AsyncMerge::Merged { .. }) => QueueState::Merged,
+        Some(AsyncMerge::Failed { message }) => QueueState::Failed { message },
+    };
+    Ok(ObservedQueued {
+        repo: repo.clone(),
+        uuid,
+        state,
+    })
+}
+
 /// What `r`'s repository allows its pull requests to merge with: its settings and the rules of
 /// its staging and base branches (three reads, made once per release: the decision records the
 /// method in the manifest). A read that fails leaves the repo out; the next run asks again.
@@ -146,17 +175,26 @@ async fn observe_merge_methods(gh: &GitHub, r: &ReleaseRepo) -> Option<ObservedM
             .iter()
             .any(super::rest::repos::BranchRule::requires_linear_history)
     };
+    let queue = |rules: &[super::rest::repos::BranchRule]| {
+        rules
+            .iter()
+            .any(super::rest::repos::BranchRule::requires_merge_queue)
+    };
     let mut linear_history = Vec::new();
-    if linear(&staging) {
-        linear_history.push(r.staging.clone());
-    }
-    if linear(&base) {
-        linear_history.push(r.base.clone());
+    let mut merge_queue = Vec::new();
+    for (branch, rules) in [(&r.staging, &staging), (&r.base, &base)] {
+        if linear(rules) {
+            linear_history.push(branch.clone());
+        }
+        if queue(rules) {
+            merge_queue.push(branch.clone());
+        }
     }
     Some(ObservedMergeMethods {
         repo: r.name.clone(),
         allowed: repository.merge_methods(),
         linear_history,
+        merge_queue,
     })
 }
 

@@ -8,7 +8,7 @@ use super::client::{GhError, GitHub};
 use super::facts;
 use super::lookup::open_pull;
 use super::methods::{MergeAnswer, merge_allowed};
-use super::rest::MergeError;
+use super::rest::{MergeError, MergeRefusal};
 use crate::lifecycle::action::{ActionOutcome, Landed};
 use crate::lifecycle::observed::PullState;
 use crate::model::config::MergeMethod;
@@ -163,6 +163,29 @@ pub async fn revert_merge(gh: &GitHub, r: &Revert<'_>) -> Result<ActionOutcome, 
         // The base's protection answers the revert as it answers a promotion: checks not yet
         // reported and reviews are waits (the revert is planned on every run until it merged),
         // anything else is a refusal saying what a person must do.
+        // A base with a merge queue: the revert goes through it, pinned; each run asks again
+        // (GitHub answers a repeated request with the one it has) until it merged.
+        Err(MergeError::Refused {
+            refusal: MergeRefusal::MergeQueueRequired,
+            ..
+        }) => {
+            use super::rest::merge_queue::AsyncMerge;
+            Ok(match api.enqueue_pull(number, &revert_sha, method).await? {
+                AsyncMerge::Queued { .. } => ActionOutcome::Waiting {
+                    reason: format!(
+                        "the revert {repo}#{number} is in {branch}'s merge queue; convoy looks again on its next run"
+                    ),
+                },
+                AsyncMerge::Merged { .. } => ActionOutcome::Done {
+                    detail: Some(format!("reverted in #{number} through the merge queue")),
+                },
+                AsyncMerge::Failed { message } => ActionOutcome::Refused {
+                    reason: format!(
+                        "{message} (the revert {repo}#{number} cannot go through {branch}'s merge queue; a person must remove the cause GitHub names)"
+                    ),
+                },
+            })
+        }
         Err(MergeError::Refused { refusal, error }) => {
             let message = error.message().unwrap_or_default().to_owned();
             match super::execute::merge_outcome(&refusal, &message) {

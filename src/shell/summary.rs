@@ -371,6 +371,7 @@ fn outcome(o: &ActionOutcome) -> String {
             method.as_str(),
             escape(reason)
         ),
+        ActionOutcome::Enqueued { .. } => "🚦 in the merge queue".to_owned(),
         ActionOutcome::Failed { error } => format!("❌ failed: {}", escape(error)),
     }
 }

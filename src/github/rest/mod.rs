@@ -18,6 +18,7 @@ pub mod git;
 pub mod installations;
 pub mod issues;
 pub mod merge;
+pub mod merge_queue;
 pub mod path;
 pub mod pulls;
 pub mod refs;

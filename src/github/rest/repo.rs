@@ -64,6 +64,20 @@ impl<'a> Repo<'a> {
         self.gh.put(&url, &request_body(&url, body)?).await
     }
 
+    /// PUT `body` to `tail`, taking the statuses in `accept` as answers
+    /// ([`GitHub::put_accepting`](crate::github::client::GitHub::put_accepting)).
+    pub(super) async fn put_accepting(
+        &self,
+        tail: &str,
+        body: &impl Serialize,
+        accept: &[u16],
+    ) -> Result<Answer, GhError> {
+        let url = self.url(tail);
+        self.gh
+            .put_accepting(&url, &request_body(&url, body)?, accept)
+            .await
+    }
+
     /// PATCH `tail` with `body`.
     pub(super) async fn patch(&self, tail: &str, body: &impl Serialize) -> Result<Answer, GhError> {
         let url = self.url(tail);

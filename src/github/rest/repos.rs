@@ -56,6 +56,11 @@ impl BranchRule {
     pub fn requires_linear_history(&self) -> bool {
         self.kind.as_deref() == Some("required_linear_history")
     }
+
+    /// Whether the rule makes the branch take changes only through its merge queue.
+    pub fn requires_merge_queue(&self) -> bool {
+        self.kind.as_deref() == Some("merge_queue")
+    }
 }
 
 /// A collaborator's permission on a repository.

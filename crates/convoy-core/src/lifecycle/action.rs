@@ -69,6 +69,20 @@ pub enum Action {
         /// The merge method.
         method: MergeMethod,
     },
+    /// Put a pull request in its base's merge queue, pinned to the head SHA that passed
+    /// (`merge-async` with `merge_action: "merge_queue"`); the queue merges it once its checks
+    /// pass on the merge group. Succeeds only when it merged; queued is
+    /// [`ActionOutcome::Enqueued`].
+    EnqueuePullRequest {
+        /// The repository.
+        repo: RepoName,
+        /// The pull request.
+        number: PullNumber,
+        /// The head SHA it must still have.
+        sha: Sha,
+        /// The merge method asked for (the queue's own method may prevail).
+        method: MergeMethod,
+    },
     /// Close a pull request without merging.
     ClosePullRequest {
         /// The repository.
@@ -294,6 +308,7 @@ impl Action {
             | Action::DeleteBranch { repo, .. }
             | Action::OpenPullRequest { repo, .. }
             | Action::MergePullRequest { repo, .. }
+            | Action::EnqueuePullRequest { repo, .. }
             | Action::ClosePullRequest { repo, .. }
             | Action::DispatchWorkflow { repo, .. }
             | Action::CancelRun { repo, .. }
@@ -324,6 +339,9 @@ impl Action {
                 repo, head, base, ..
             } => format!("{repo} {head} → {base}"),
             Action::MergePullRequest {
+                repo, number, sha, ..
+            }
+            | Action::EnqueuePullRequest {
                 repo, number, sha, ..
             } => format!("{repo}#{number} @ {}", sha.short()),
             Action::ClosePullRequest { repo, number } => format!("{repo}#{number}"),
@@ -382,6 +400,7 @@ impl Action {
             Action::DeleteBranch { .. } => "delete_branch",
             Action::OpenPullRequest { .. } => "open_pull_request",
             Action::MergePullRequest { .. } => "merge_pull_request",
+            Action::EnqueuePullRequest { .. } => "enqueue_pull_request",
             Action::ClosePullRequest { .. } => "close_pull_request",
             Action::DispatchWorkflow { .. } => "dispatch_workflow",
             Action::CancelRun { .. } => "cancel_run",
@@ -411,7 +430,8 @@ impl Action {
             Action::OpenPullRequest {
                 repo, head, base, ..
             } => o.open_pull(repo, head, base).is_some(),
-            Action::MergePullRequest { repo, number, .. } => o
+            Action::MergePullRequest { repo, number, .. }
+            | Action::EnqueuePullRequest { repo, number, .. } => o
                 .pull(repo, *number)
                 .is_some_and(|p| p.state == PullState::Merged),
             Action::ClosePullRequest { repo, number } => o
@@ -556,6 +576,15 @@ pub enum ActionOutcome {
         /// GitHub's refusal of the planned method.
         reason: String,
     },
+    /// In a merge queue (just added, or already there): not merged yet, so nothing planned
+    /// `after` it goes ahead; the release follows the request by its UUID across runs.
+    Enqueued {
+        /// GitHub's UUID for the request (absent when GitHub only says it is in the queue).
+        uuid: Option<String>,
+        /// The branch whose queue it is in, when the queue was learnt from GitHub's refusal of
+        /// a plain merge.
+        learnt: Option<String>,
+    },
     /// Attempted and failed; the next run will try again.
     Failed {
         /// The error, as a sentence.
@@ -579,6 +608,7 @@ impl std::fmt::Display for ActionOutcome {
             ActionOutcome::MergedInstead { method, reason } => {
                 write!(f, "done: merged with {} ({reason})", method.as_str())
             }
+            ActionOutcome::Enqueued { .. } => f.write_str("in the merge queue"),
             ActionOutcome::Failed { error } => write!(f, "failed: {error}"),
         }
     }

@@ -262,8 +262,14 @@ fn retry(
         Phase::Validation => Some(crate::model::config::TierPhase::Validation),
         _ => None,
     };
+    let requeued = if tier.is_none() && !all {
+        super::phases::retry_ejected(&mut d.m)
+    } else {
+        0
+    };
     let mut count = 0;
-    for r in &mut d.m.tier_runs {
+    let tiers_phase = matches!(d.m.phase, Phase::Staging | Phase::Validation);
+    for r in d.m.tier_runs.iter_mut().filter(|_| tiers_phase) {
         let matches_tier = tier.is_none_or(|t| &r.tier == t) && (!all || Some(r.phase) == phase);
         let settled = r.status == RunStatus::Completed;
         let failed = !r.conclusion.is_some_and(Conclusion::passed);
@@ -272,12 +278,21 @@ fn retry(
             count += 1;
         }
     }
-    if count == 0 {
+    if count == 0 && requeued == 0 {
         return Err(Refusal::NoFinishedRun {
             tier: tier.cloned(),
         });
     }
-    Ok(Some(format!("set {count} run(s) aside to run again")))
+    let mut did = Vec::new();
+    if count > 0 {
+        did.push(format!("set {count} run(s) aside to run again"));
+    }
+    if requeued > 0 {
+        did.push(format!(
+            "put {requeued} pull request(s) back in their merge queue"
+        ));
+    }
+    Ok(Some(did.join("; ")))
 }
 
 /// Stops the release (`abort`, `rollback`); the command table has checked the phase.

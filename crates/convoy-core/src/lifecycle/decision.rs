@@ -61,6 +61,7 @@ pub fn settle(
 ) -> ReleaseManifest {
     let mut m = decision.manifest.clone();
     record_merge_answers(&mut m, executed, decision.at);
+    record_queued(&mut m, executed, decision.at);
     record_switched_methods(&mut m, executed, decision.at);
     record_refused_dispatches(&mut m, executed, decision.at);
     record_kept_staging(&mut m, executed, decision.at);
@@ -230,7 +231,9 @@ fn record_merge_answers(m: &mut ReleaseManifest, executed: &[action::Executed], 
             // Not requested: the next decision asks again.
             w.requested = false;
         }
-        let Action::MergePullRequest { repo, number, .. } = &e.planned.action else {
+        let (Action::MergePullRequest { repo, number, .. }
+        | Action::EnqueuePullRequest { repo, number, .. }) = &e.planned.action
+        else {
             continue;
         };
         let Some(r) = m.repos.iter_mut().find(|r| &r.name == repo) else {
@@ -301,6 +304,65 @@ fn record_merge_answers(m: &mut ReleaseManifest, executed: &[action::Executed], 
                         detail: format!("{name}: {note}"),
                     });
                 }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// Records a pull request GitHub put in a merge queue: the UUID to follow it by, and, when a
+/// plain merge was refused for it, that its branch takes changes only through its queue.
+fn record_queued(m: &mut ReleaseManifest, executed: &[action::Executed], at: Timestamp) {
+    for e in executed {
+        let action::ActionOutcome::Enqueued { uuid, learnt } = &e.outcome else {
+            continue;
+        };
+        let (Action::MergePullRequest {
+            repo, number, sha, ..
+        }
+        | Action::EnqueuePullRequest {
+            repo, number, sha, ..
+        }) = &e.planned.action
+        else {
+            continue;
+        };
+        let Some(r) = m.repos.iter_mut().find(|r| &r.name == repo) else {
+            continue;
+        };
+        let learnt = learnt
+            .as_deref()
+            .and_then(|b| crate::model::ids::BranchName::parse(b).ok());
+        if let Some(branch) = &learnt
+            && !r.merge_queue.contains(branch)
+        {
+            r.merge_queue.push(branch.clone());
+            let detail = format!(
+                "{}: `{branch}` takes changes only through its merge queue (GitHub refused a plain merge of #{number}); convoy enqueues its pull requests, pinned",
+                r.name
+            );
+            m.history.push(HistoryEntry {
+                at,
+                actor: "convoy".to_owned(),
+                event: HistoryEvent::MergeMethod,
+                from: None,
+                to: Some("merge_queue".to_owned()),
+                detail,
+            });
+        }
+        let follows = r.queued.as_ref().is_some_and(|q| q.pull == *number && &q.sha == sha);
+        match (r.queued.as_mut(), learnt) {
+            (Some(q), _) if follows && uuid.is_some() => q.uuid = uuid.clone(),
+            (Some(_), _) if follows => {}
+            (_, Some(branch)) => {
+                r.queued = Some(crate::model::manifest::QueuedMerge {
+                    pull: *number,
+                    branch,
+                    sha: sha.clone(),
+                    uuid: uuid.clone(),
+                    since: at,
+                    ejections: 0,
+                    reason: None,
+                });
             }
             _ => {}
         }

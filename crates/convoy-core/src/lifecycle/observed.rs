@@ -53,6 +53,9 @@ pub struct Observed {
     /// repos whose method the manifest does not record yet.
     #[serde(default)]
     pub merge_methods: Vec<ObservedMergeMethods>,
+    /// Where the merges convoy put in merge queues stand (read by their UUIDs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queued: Vec<ObservedQueued>,
 }
 
 /// Where people read GitHub: the server's address and the branch the manifests are kept on. Not
@@ -144,6 +147,39 @@ pub struct ObservedMergeMethods {
     /// Its branches (of staging and base) whose rules require linear history.
     #[serde(default)]
     pub linear_history: Vec<BranchName>,
+    /// Its branches (of staging and base) whose rules require a merge queue.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge_queue: Vec<BranchName>,
+}
+
+/// Where a merge convoy put in a merge queue stands
+/// (`GET /repos/{o}/{r}/pulls/{n}/merge-async/{uuid}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ObservedQueued {
+    /// The repository.
+    pub repo: RepoName,
+    /// The request's UUID.
+    pub uuid: String,
+    /// What GitHub says.
+    pub state: QueueState,
+}
+
+/// What GitHub says of a queued merge.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum QueueState {
+    /// Requested, or waiting in the queue.
+    Queued,
+    /// Merged (the pull request shows it merged too).
+    Merged,
+    /// The queue removed it or it cannot merge: GitHub's reason.
+    Failed {
+        /// GitHub's message.
+        message: String,
+    },
+    /// GitHub no longer knows the request (results are kept 24 hours).
+    Unknown,
 }
 
 impl ObservedMergeMethods {
@@ -430,6 +466,14 @@ impl Observed {
             .iter()
             .find(|p| &p.login == login)
             .map(|p| p.permission)
+    }
+
+    /// What GitHub says of the queued merge `uuid` of `repo`, when read this run.
+    pub fn queue_state(&self, repo: &RepoName, uuid: &str) -> Option<&QueueState> {
+        self.queued
+            .iter()
+            .find(|q| &q.repo == repo && q.uuid == uuid)
+            .map(|q| &q.state)
     }
 
     /// The issue holding `marker`'s tag in its body.

@@ -213,6 +213,8 @@ impl ReleaseManifest {
                 merge_method: r.merge_method,
                 reviewers: r.reviewers.clone(),
                 review: None,
+                merge_queue: Vec::new(),
+                queued: None,
             })
             .collect();
 

@@ -35,6 +35,9 @@ open_enum! {
         /// Approving reviews on every staging → base pull request opened the ship gate
         /// (`reviews.approve_ship`).
         ReviewsApproved => "reviews_approved",
+        /// A merge queue removed a promotion pull request convoy put in it (GitHub's reason in
+        /// the detail).
+        QueueEjected => "queue_ejected",
         /// An RC branch moved after its repo was promoted.
         RcMoved => "rc_moved",
         /// A staging branch moved while its repo was staged.

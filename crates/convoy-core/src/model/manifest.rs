@@ -210,6 +210,39 @@ pub struct ReleaseRepo {
     /// The review a promotion pull request waits for, while it does (state `awaiting_review`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<ReviewWait>,
+    /// This repo's branches (staging, base) that take changes only through their merge queue:
+    /// read once from their rules, or learnt from GitHub's refusal of a plain merge.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub merge_queue: Vec<BranchName>,
+    /// The promotion pull request convoy put in a merge queue, until it lands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queued: Option<QueuedMerge>,
+}
+
+/// A promotion pull request in its branch's merge queue, followed across runs by the UUID
+/// GitHub gave the request (`GET …/merge-async/{uuid}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QueuedMerge {
+    /// The pull request.
+    pub pull: PullNumber,
+    /// The branch whose queue it is in.
+    pub branch: BranchName,
+    /// The head it was enqueued at (the validated SHA; GitHub cancels the merge if it moves).
+    pub sha: Sha,
+    /// GitHub's UUID for the request, once it answered (absent: ask again; GitHub answers a
+    /// repeated request with the existing UUID).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub uuid: Option<String>,
+    /// When convoy (last) enqueued it.
+    pub since: Timestamp,
+    /// How many times the queue removed it (a failed check on the merge group); convoy
+    /// enqueues again once, then calls a human.
+    #[serde(default)]
+    pub ejections: u32,
+    /// Why the queue last removed it, in GitHub's words.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 /// A promotion pull request GitHub will not merge until it has approving reviews.

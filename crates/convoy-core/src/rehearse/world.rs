@@ -317,6 +317,9 @@ impl World {
             }
             Action::MergePullRequest {
                 repo, number, sha, ..
+            }
+            | Action::EnqueuePullRequest {
+                repo, number, sha, ..
             } => {
                 self.merge_pull(repo, *number, Some(sha))?;
             }

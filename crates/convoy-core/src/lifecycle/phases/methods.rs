@@ -54,6 +54,11 @@ pub(super) fn sync_merge_methods(d: &mut Draft<'_>) {
             )
         };
         d.m.repos[i].merge_method = Some(chosen);
+        for branch in &seen.merge_queue {
+            if !d.m.repos[i].merge_queue.contains(branch) {
+                d.m.repos[i].merge_queue.push(branch.clone());
+            }
+        }
         d.log(
             "convoy",
             HistoryEvent::MergeMethod,
@@ -161,6 +166,7 @@ mod tests {
             } else {
                 Vec::new()
             },
+            merge_queue: Vec::new(),
         }
     }
 

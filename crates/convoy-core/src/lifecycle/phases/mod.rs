@@ -11,10 +11,12 @@ mod exclusive;
 mod methods;
 mod promotion;
 mod protected;
+mod queue;
 mod ship_reviews;
 mod undo;
 
 pub use carry::RELEASE_CONTEXT;
+pub(crate) use queue::retry_ejected;
 
 use super::action::{Action, CloseReason};
 use super::draft::Draft;

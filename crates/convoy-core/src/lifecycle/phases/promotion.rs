@@ -2,6 +2,7 @@
 //! tags, releases and the staging fast-forward.
 
 use super::protected;
+use super::queue;
 use crate::lifecycle::action::Action;
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::markdown;
@@ -163,6 +164,7 @@ enum Promotion {
 /// Plans the pull requests of one promotion for every repo not done yet: open when missing,
 /// merge (pinned) once the repo's dependencies are done or merge in this same plan.
 fn promote(d: &mut Draft<'_>, kind: Promotion) {
+    queue::forget_landed(d);
     let mut merging: Vec<(RepoName, usize)> = Vec::new();
     let shipped_any = d.m.repos.iter().any(|r| r.shas.shipped.is_some());
     // A ship pull request that must be brought up to date gets a new head, which is validated
@@ -367,6 +369,10 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                     after.clone(),
                 );
                 after.extend(status);
+                if queue::required(&r, &base) {
+                    queue::through_queue(d, &r, pr.number, &base, &pin, after);
+                    continue;
+                }
                 let method = d.m.merge_method(&r);
                 let id = d.act(
                     Action::MergePullRequest {
