@@ -39,11 +39,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         name: "retry",
         verb: "retry",
         usage: "/convoy retry [tier]",
-        does: "run failed tiers again, and put back in its merge queue a pull request the queue removed",
+        does: "run failed tiers again",
         phases: &[Staging, Validation, Shipping],
-        rule: "failed tiers are run again only during staging and validation, and pull requests a merge queue removed only during staging and shipping",
+        rule: "retry works during staging and validation (failed tiers) and shipping (pull requests a merge queue removed)",
         instead: "",
-        offered: &[Staging, Validation, Shipping],
+        // Shipping accepts it only for pull requests a merge queue removed, which their
+        // escalation names; tiers are not run again there, so it is not offered.
+        offered: &[Staging, Validation],
     },
     CommandSpec {
         name: "defer",
