@@ -675,17 +675,20 @@ mod tests {
 
     #[test]
     fn refusals_say_what_a_person_must_do() {
-        let queue = "Changes must be made through the merge queue.";
+        let linear = "This branch must not contain merge commits.";
         let Some(ActionOutcome::Refused { reason }) =
-            merge_outcome(&MergeRefusal::classify(queue), queue)
+            merge_outcome(&MergeRefusal::classify(linear), linear)
         else {
-            panic!("the merge queue is a refusal");
+            panic!("linear history is a refusal");
         };
-        assert!(
-            reason.contains("cannot merge through a merge queue yet"),
-            "{reason}"
-        );
+        assert!(reason.contains("`squash` or `rebase`"), "{reason}");
         assert!(reason.contains("bypass"), "{reason}");
-        assert!(!reason.contains("retries by itself"), "{reason}");
+        for text in [linear, "Changes must be made through the merge queue."] {
+            let outcome = merge_outcome(&MergeRefusal::classify(text), text);
+            assert!(
+                !format!("{outcome:?}").contains("retries by itself"),
+                "{outcome:?}"
+            );
+        }
     }
 }

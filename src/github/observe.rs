@@ -18,8 +18,8 @@ use super::rest;
 use super::rest::issues::Comment;
 use crate::lifecycle::observed::{
     Observed, ObservedApproval, ObservedBranch, ObservedComment, ObservedIssue,
-    ObservedMergeMethods, ObservedPermission, ObservedQueued, QueueState, ObservedPull, ObservedRelease, ObservedRun,
-    PullState,
+    ObservedMergeMethods, ObservedPermission, ObservedPull, ObservedQueued, ObservedRelease,
+    ObservedRun, PullState, QueueState,
 };
 use crate::model::config::Permission;
 use crate::model::ids::{Login, RepoName, Sha};

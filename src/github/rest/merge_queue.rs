@@ -67,9 +67,7 @@ fn read(answer: &Answer) -> AsyncMerge {
                 .message
                 .unwrap_or_else(|| "GitHub did not say why".to_owned()),
         },
-        Some("pending" | "enqueued") => AsyncMerge::Queued {
-            uuid: details.uuid,
-        },
+        Some("pending" | "enqueued") => AsyncMerge::Queued { uuid: details.uuid },
         _ if answer.status >= 400 => AsyncMerge::Failed {
             message: details
                 .message

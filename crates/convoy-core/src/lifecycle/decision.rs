@@ -349,7 +349,10 @@ fn record_queued(m: &mut ReleaseManifest, executed: &[action::Executed], at: Tim
                 detail,
             });
         }
-        let follows = r.queued.as_ref().is_some_and(|q| q.pull == *number && &q.sha == sha);
+        let follows = r
+            .queued
+            .as_ref()
+            .is_some_and(|q| q.pull == *number && &q.sha == sha);
         match (r.queued.as_mut(), learnt) {
             (Some(q), _) if follows && uuid.is_some() => q.uuid = uuid.clone(),
             (Some(_), _) if follows => {}
