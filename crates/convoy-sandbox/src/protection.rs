@@ -325,6 +325,17 @@ mod tests {
             ]
         );
         assert!(BranchProtection::default().rules_json().is_empty());
+        let squash = BranchProtection {
+            merge_queue: true,
+            merge_queue_method: QueueMergeMethod::Squash,
+            ..Default::default()
+        };
+        assert_eq!(
+            squash.rules_json()[0]["parameters"]["merge_method"],
+            "SQUASH"
+        );
+        assert_eq!(QueueMergeMethod::default().as_str(), "merge");
+        assert_eq!(QueueMergeMethod::Rebase.as_str(), "rebase");
         let p = BranchProtection {
             bypass: vec!["convoy-bot".into()],
             ..p
