@@ -171,22 +171,19 @@ pub fn merge_groups_awaiting_checks(events: &[Value], repo: &str) -> Vec<MergeGr
     groups
 }
 
-/// Acts as CI for the merge groups of `repo`: drains the webhook deliveries once, and on every
-/// merge group awaiting checks posts the commit status `decide` returns for it (`success`,
-/// `failure`, `error`, `pending`; `None` reports nothing) with `context`, as `octo`'s user.
-/// Returns the drained deliveries (for the test to inspect) and the groups reported on.
-/// Statuses can move the queue (merge, eject, rebuild): call it again for the groups that
-/// produces.
-pub async fn act_as_merge_group_ci(
+/// Acts as CI on deliveries already drained (a harness that drains `GET /_sandbox/events`
+/// itself passes them here): on every merge group of `repo` awaiting checks in `events`, posts
+/// the commit status `decide` returns for it (`success`, `failure`, `error`, `pending`; `None`
+/// reports nothing) with `context`, as `octo`'s user. Returns the groups reported on.
+pub async fn report_merge_group_checks(
     octo: &Octocrab,
+    events: &[Value],
     repo: &str,
     context: &str,
     decide: impl Fn(&MergeGroup) -> Option<&'static str>,
-) -> (Vec<Value>, Vec<MergeGroup>) {
-    let events = call(octo, "GET", "/_sandbox/events", None).await.body;
-    let events = events.as_array().cloned().unwrap_or_default();
+) -> Vec<MergeGroup> {
     let mut reported = Vec::new();
-    for g in merge_groups_awaiting_checks(&events, repo) {
+    for g in merge_groups_awaiting_checks(events, repo) {
         let Some(state) = decide(&g) else { continue };
         let a = call(
             octo,
@@ -202,5 +199,21 @@ pub async fn act_as_merge_group_ci(
         );
         reported.push(g);
     }
+    reported
+}
+
+/// Acts as CI for the merge groups of `repo`: drains the webhook deliveries once
+/// (`GET /_sandbox/events`) and reports on them with [`report_merge_group_checks`]. Returns the
+/// drained deliveries (for the test to inspect) and the groups reported on. Statuses can move
+/// the queue (merge, eject, rebuild): call it again for the groups that produces.
+pub async fn act_as_merge_group_ci(
+    octo: &Octocrab,
+    repo: &str,
+    context: &str,
+    decide: impl Fn(&MergeGroup) -> Option<&'static str>,
+) -> (Vec<Value>, Vec<MergeGroup>) {
+    let events = call(octo, "GET", "/_sandbox/events", None).await.body;
+    let events = events.as_array().cloned().unwrap_or_default();
+    let reported = report_merge_group_checks(octo, &events, repo, context, decide).await;
     (events, reported)
 }
