@@ -17,6 +17,7 @@ workflow_run$requested workflow_run$in_progress workflow_run$completed
 pull_request$opened pull_request$synchronize pull_request$closed pull_request$edited pull_request$reopened
 issues$opened issues$edited issues$closed issues$reopened issues$milestoned issues$demilestoned
 issue_comment$created issue_comment$edited check_run$created check_run$completed
+pull_request$enqueued pull_request$dequeued merge_group$checks_requested merge_group$destroyed
 """.split()
 
 

@@ -14,7 +14,21 @@ const WEBHOOKS: &str = include_str!("../fixtures/openapi/webhook-subset.json");
 
 #[tokio::test]
 async fn event_payloads_match_webhook_schemas() {
-    let sandbox = Sandbox::start(Seed::demo(), None).await.unwrap();
+    let mut seed = Seed::demo();
+    let web = seed
+        .repos
+        .iter_mut()
+        .find(|r| r.name == "acme/web")
+        .unwrap();
+    web.protection.insert(
+        "main".into(),
+        convoy::sandbox::protection::BranchProtection {
+            required_checks: vec!["ci".into()],
+            merge_queue: true,
+            ..Default::default()
+        },
+    );
+    let sandbox = Sandbox::start(seed, None).await.unwrap();
     let octo = client(&sandbox.url(), "t-bot");
 
     // Pull request lifecycle (push, opened, synchronize, edited, closed, reopened, closed+merged).
@@ -147,6 +161,8 @@ async fn event_payloads_match_webhook_schemas() {
     )
     .await;
 
+    merge_queue(&octo).await;
+
     let events = call(&octo, "GET", "/_sandbox/events", None).await.body;
     let spec: Value = serde_json::from_str(WEBHOOKS).unwrap();
     let wanted: BTreeSet<String> = spec["events"]
@@ -203,4 +219,70 @@ async fn event_payloads_match_webhook_schemas() {
         failures.len(),
         failures.join("\n")
     );
+}
+
+/// The merge queue of acme/web's `main`: two pull requests queued (`enqueued`, `checks_requested`),
+/// the first group failing (`destroyed` `dequeued`, `dequeued`, `destroyed` `invalidated`), the
+/// rebuilt second group passing (`destroyed` `merged`).
+async fn merge_queue(octo: &octocrab::Octocrab) {
+    let mut numbers = Vec::new();
+    for branch in ["queue/a", "queue/b"] {
+        push(
+            octo,
+            "acme/web",
+            branch,
+            json!({format!("{branch}.txt"): "q\n"}),
+            "q",
+        )
+        .await;
+        let body = json!({"title": branch, "head": branch, "base": "main"});
+        let pr = call(octo, "POST", "/repos/acme/web/pulls", Some(body)).await;
+        let n = pr.body["number"].as_u64().unwrap();
+        let a = call(
+            octo,
+            "PUT",
+            &format!("/repos/acme/web/pulls/{n}/merge-async"),
+            Some(json!({})),
+        )
+        .await;
+        assert_eq!(a.status, 202);
+        numbers.push(n);
+    }
+    // Acting as CI without draining the deliveries: the groups' refs name their pull requests.
+    let group = |n: u64| async move {
+        let refs = call(
+            octo,
+            "GET",
+            "/repos/acme/web/git/matching-refs/heads/gh-readonly-queue/",
+            None,
+        )
+        .await;
+        let found = refs
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["ref"].as_str().unwrap().contains(&format!("/pr-{n}-")))
+            .map(|r| r["object"]["sha"].as_str().unwrap().to_owned());
+        found.unwrap()
+    };
+    for (n, state) in [(numbers[0], "failure"), (numbers[1], "success")] {
+        let sha = group(n).await;
+        let body = json!({"state": state, "context": "ci"});
+        call(
+            octo,
+            "POST",
+            &format!("/repos/acme/web/statuses/{sha}"),
+            Some(body),
+        )
+        .await;
+    }
+    let pr = call(
+        octo,
+        "GET",
+        &format!("/repos/acme/web/pulls/{}", numbers[1]),
+        None,
+    )
+    .await;
+    assert_eq!(pr.body["merged"], true);
 }

@@ -13,9 +13,11 @@ pub mod faults;
 pub mod gate;
 pub mod git;
 pub mod json;
+pub mod merge;
 pub mod middleware;
 pub mod ops;
 pub mod protection;
+pub mod queue;
 pub mod routes;
 pub mod runs;
 pub mod seed;
@@ -263,6 +265,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
             protection: sr.protections(),
             statuses: Vec::new(),
             releases: Vec::new(),
+            queues: BTreeMap::new(),
             created: now,
             pushed: now,
         };

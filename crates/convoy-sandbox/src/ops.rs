@@ -29,9 +29,24 @@ pub fn committer_ident(time: i64) -> Ident {
     }
 }
 
-/// Points `refname` at `new` (or deletes it with `None`), in memory and in git, and emits the
-/// `push` event and `pull_request.synchronize` for open pull requests whose head moved.
+/// Points `refname` at `new` (or deletes it with `None`), in memory and in git, emits the
+/// `push` event and `pull_request.synchronize` for open pull requests whose head moved, then
+/// lets the repository's merge queues catch up (a moved head leaves its queue, a moved base
+/// rebuilds the groups).
 pub async fn set_ref(
+    base: &str,
+    st: &mut State,
+    key: &str,
+    refname: &str,
+    new: Option<&str>,
+    sender: &str,
+) -> Result<()> {
+    move_ref(base, st, key, refname, new, sender).await?;
+    super::queue::reconcile(base, st, key).await
+}
+
+/// [`set_ref`] without the merge queues: what the queue itself uses to move refs.
+pub async fn move_ref(
     base: &str,
     st: &mut State,
     key: &str,
@@ -198,7 +213,7 @@ pub async fn pull_facts(st: &mut State, key: &str, number: u64) -> Result<PullFa
     let head = p.head_sha.clone();
     let base_sha = r.branch(&p.base_ref).cloned();
     let base_ref = p.base_ref.clone();
-    let (open, merged) = (i.state == "open", p.merged);
+    let (open, merged, draft) = (i.state == "open", p.merged, p.draft);
     let mut facts = PullFacts {
         mergeable_state: "unknown".to_owned(),
         ..PullFacts::default()
@@ -222,7 +237,9 @@ pub async fn pull_facts(st: &mut State, key: &str, number: u64) -> Result<PullFa
                     .protection
                     .get(&base_ref)
                     .is_some_and(|p| p.strict && !p.required_checks.is_empty());
-                facts.mergeable_state = if behind && strict {
+                facts.mergeable_state = if draft {
+                    "draft".to_owned()
+                } else if behind && strict {
                     "behind".to_owned()
                 } else if ["merge", "squash", "rebase"]
                     .iter()

@@ -91,9 +91,13 @@ pub struct BranchProtection {
     /// No merge commits may land on the branch. Default: false.
     #[serde(default)]
     pub linear_history: bool,
-    /// Changes land only through the branch's merge queue. Default: false.
+    /// Changes land only through the branch's merge queue: the plain merge is refused and
+    /// `PUT …/pulls/{n}/merge-async` queues the pull request. Default: false.
     #[serde(default)]
     pub merge_queue: bool,
+    /// How the merge queue lands pull requests (its rule's `merge_method`). Default: `merge`.
+    #[serde(default)]
+    pub merge_queue_method: QueueMergeMethod,
     /// Changes only through pull requests: ref updates, deletions and contents writes are
     /// refused (422 on the refs API, 409 on the contents API). Default: false.
     #[serde(default)]
@@ -102,6 +106,39 @@ pub struct BranchProtection {
     /// and for pushes). Default: none.
     #[serde(default)]
     pub bypass: Vec<String>,
+}
+
+/// How a merge queue lands a pull request: the merge method of its group commit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum QueueMergeMethod {
+    /// A merge commit (the default).
+    #[default]
+    Merge,
+    /// One squashed commit.
+    Squash,
+    /// The head's commits replayed on the base.
+    Rebase,
+}
+
+impl QueueMergeMethod {
+    /// `merge`, `squash` or `rebase`: the REST API's word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Merge => "merge",
+            Self::Squash => "squash",
+            Self::Rebase => "rebase",
+        }
+    }
+
+    /// `MERGE`, `SQUASH` or `REBASE`: the ruleset's word.
+    pub fn rule_word(self) -> &'static str {
+        match self {
+            Self::Merge => "MERGE",
+            Self::Squash => "SQUASH",
+            Self::Rebase => "REBASE",
+        }
+    }
 }
 
 /// GitHub's text for a ref update refused by a pull-request-only branch.
@@ -204,7 +241,7 @@ impl BranchProtection {
                 "grouping_strategy": "ALLGREEN",
                 "max_entries_to_build": 5,
                 "max_entries_to_merge": 5,
-                "merge_method": "MERGE",
+                "merge_method": self.merge_queue_method.rule_word(),
                 "min_entries_to_merge": 1,
                 "min_entries_to_merge_wait_minutes": 5,
             }}));
@@ -288,6 +325,17 @@ mod tests {
             ]
         );
         assert!(BranchProtection::default().rules_json().is_empty());
+        let squash = BranchProtection {
+            merge_queue: true,
+            merge_queue_method: QueueMergeMethod::Squash,
+            ..Default::default()
+        };
+        assert_eq!(
+            squash.rules_json()[0]["parameters"]["merge_method"],
+            "SQUASH"
+        );
+        assert_eq!(QueueMergeMethod::default().as_str(), "merge");
+        assert_eq!(QueueMergeMethod::Rebase.as_str(), "rebase");
         let p = BranchProtection {
             bypass: vec!["convoy-bot".into()],
             ..p

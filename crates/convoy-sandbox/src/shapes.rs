@@ -299,7 +299,7 @@ pub fn pull(base: &str, st: &State, r: &Repo, i: &Issue, facts: Option<&PullFact
         "_links": links,
         "author_association": association(st, r, &i.user),
         "auto_merge": null,
-        "draft": false,
+        "draft": p.draft,
     });
     if let Some(f) = facts {
         let extra = json!({

@@ -125,6 +125,8 @@ pub struct Repo {
     pub statuses: Vec<Status>,
     /// Releases, oldest first.
     pub releases: Vec<Release>,
+    /// Merge queues: base branch → its entries, first to merge first.
+    pub queues: BTreeMap<String, Vec<crate::queue::Entry>>,
     /// Creation time.
     pub created: i64,
     /// Last push time.
@@ -208,6 +210,8 @@ pub struct Pull {
     pub base_ref: String,
     /// The head commit (last known, kept after the branch is deleted).
     pub head_sha: String,
+    /// Whether it is a draft (drafts cannot be merged).
+    pub draft: bool,
     /// Whether it was merged.
     pub merged: bool,
     /// The merge (or squash/rebase result) commit.

@@ -42,6 +42,15 @@ async fn responses_and_requests_match_github_openapi() {
             ..Default::default()
         },
     );
+    api.branches.insert("queue".into(), "main".into());
+    api.protection.insert(
+        "queue".into(),
+        convoy::sandbox::protection::BranchProtection {
+            required_checks: vec!["ci".into()],
+            merge_queue: true,
+            ..Default::default()
+        },
+    );
     let sandbox = Sandbox::start(seed, None).await.unwrap();
     let octo = client(&sandbox.url(), "t-bot");
     let spec: Value = serde_json::from_str(SUBSET).unwrap();
@@ -61,6 +70,7 @@ async fn responses_and_requests_match_github_openapi() {
     issues::issues_and_comments(&mut c, r, n).await;
     repos::collaborators_and_releases(&mut c, r).await;
     protected::protection_and_reviews(&mut c, r).await;
+    protected::merge_queue(&mut c, r).await;
 
     let all: BTreeSet<String> = c.spec["operations"]
         .as_object()

@@ -1,5 +1,6 @@
 //! Conformance of what protected organisations use: branch protection, the rules that apply to
-//! a branch, reviews, review requests and `update-branch`, on acme/api's protected `prod`.
+//! a branch, reviews, review requests and `update-branch`, on acme/api's protected `prod`; the
+//! merge queue of acme/api's `queue`.
 
 use crate::sandbox_support;
 
@@ -121,4 +122,90 @@ pub(super) async fn protection_and_reviews(c: &mut Checker, r: &str) {
         202,
     )
     .await;
+}
+
+/// A pull request into `queue` (which requires a merge queue and `ci`) queued by `merge-async`,
+/// asked again (409), polled while queued, merged once CI passes its merge group, asked again
+/// (200 `merged`); a draft refused (400).
+pub(super) async fn merge_queue(c: &mut Checker, r: &str) {
+    let head = sandbox_support::push(
+        &c.octo,
+        "acme/api",
+        "feat/queued",
+        json!({"queued.txt": "q\n"}),
+        "queued",
+    )
+    .await;
+    let pr = c
+        .ex(
+            "pulls/create",
+            "POST",
+            &format!("{r}/pulls"),
+            Some(json!({"title": "queued", "head": "feat/queued", "base": "queue"})),
+            201,
+        )
+        .await;
+    let n = pr["number"].as_u64().unwrap();
+    let path = format!("{r}/pulls/{n}/merge-async");
+    let body = json!({"merge_action": "merge_queue", "sha": head, "merge_method": "merge"});
+    let accepted = c
+        .ex("pulls/merge-async", "PUT", &path, Some(body), 202)
+        .await;
+    let uuid = accepted["details"]["uuid"].as_str().unwrap().to_owned();
+    let again = c
+        .ex("pulls/merge-async", "PUT", &path, Some(json!({})), 409)
+        .await;
+    assert_eq!(again["details"]["uuid"], uuid.as_str());
+    let result = format!("{path}/{uuid}");
+    let queued = c
+        .ex("pulls/get-merge-async-result", "GET", &result, None, 200)
+        .await;
+    assert_eq!(queued["status"], "enqueued");
+    // CI reports on the merge group, found by its ref.
+    let refs = c
+        .ex(
+            "git/list-matching-refs",
+            "GET",
+            &format!("{r}/git/matching-refs/heads/gh-readonly-queue/queue/pr-{n}-"),
+            None,
+            200,
+        )
+        .await;
+    let group = refs[0]["object"]["sha"].as_str().unwrap().to_owned();
+    c.ex(
+        "repos/create-commit-status",
+        "POST",
+        &format!("{r}/statuses/{group}"),
+        Some(json!({"state": "success", "context": "ci"})),
+        201,
+    )
+    .await;
+    let done = c
+        .ex("pulls/get-merge-async-result", "GET", &result, None, 200)
+        .await;
+    assert_eq!(done["details"]["sha"], group.as_str());
+    c.ex("pulls/merge-async", "PUT", &path, Some(json!({})), 200)
+        .await;
+
+    sandbox_support::push(
+        &c.octo,
+        "acme/api",
+        "feat/draft",
+        json!({"draft.txt": "d\n"}),
+        "draft",
+    )
+    .await;
+    let draft = c
+        .ex(
+            "pulls/create",
+            "POST",
+            &format!("{r}/pulls"),
+            Some(json!({"title": "draft", "head": "feat/draft", "base": "queue", "draft": true})),
+            201,
+        )
+        .await;
+    let d = draft["number"].as_u64().unwrap();
+    let path = format!("{r}/pulls/{d}/merge-async");
+    c.ex("pulls/merge-async", "PUT", &path, Some(json!({})), 400)
+        .await;
 }

@@ -5,5 +5,6 @@ mod events;
 mod faults;
 mod http;
 mod issues;
+mod merge_queue;
 mod protected_org;
 mod protection;

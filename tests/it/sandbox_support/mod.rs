@@ -122,3 +122,98 @@ pub fn serve_convoy(args: &[&std::ffi::OsStr]) -> (std::process::Child, String) 
         .to_owned();
     (child, url)
 }
+
+/// A merge group CI was asked to check (`merge_group` `checks_requested`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MergeGroup {
+    /// `owner/name` of the repository.
+    pub repo: String,
+    /// The pull request it merges (from `head_ref`, `…/pr-{n}-{sha}`).
+    pub number: u64,
+    /// The group commit: where CI reports.
+    pub head_sha: String,
+    /// `refs/heads/gh-readonly-queue/{base}/pr-{n}-{base_sha}`.
+    pub head_ref: String,
+    /// The group's parent (the base's tip or the group ahead).
+    pub base_sha: String,
+}
+
+/// The merge groups of `repo` awaiting checks in drained deliveries (`GET /_sandbox/events`):
+/// each `merge_group` `checks_requested` not followed by a `destroyed` of the same group.
+pub fn merge_groups_awaiting_checks(events: &[Value], repo: &str) -> Vec<MergeGroup> {
+    let mut groups: Vec<MergeGroup> = Vec::new();
+    for e in events
+        .iter()
+        .filter(|e| e["name"] == "merge_group" && e["repo"] == repo)
+    {
+        let g = &e["payload"]["merge_group"];
+        let head_sha = g["head_sha"].as_str().unwrap_or_default().to_owned();
+        match e["payload"]["action"].as_str() {
+            Some("checks_requested") => {
+                let head_ref = g["head_ref"].as_str().unwrap_or_default().to_owned();
+                let number = head_ref
+                    .rsplit_once("/pr-")
+                    .and_then(|(_, rest)| rest.split('-').next())
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or(0);
+                groups.push(MergeGroup {
+                    repo: repo.to_owned(),
+                    number,
+                    head_sha,
+                    head_ref,
+                    base_sha: g["base_sha"].as_str().unwrap_or_default().to_owned(),
+                });
+            }
+            Some("destroyed") => groups.retain(|x| x.head_sha != head_sha),
+            _ => {}
+        }
+    }
+    groups
+}
+
+/// Acts as CI on deliveries already drained (a harness that drains `GET /_sandbox/events`
+/// itself passes them here): on every merge group of `repo` awaiting checks in `events`, posts
+/// the commit status `decide` returns for it (`success`, `failure`, `error`, `pending`; `None`
+/// reports nothing) with `context`, as `octo`'s user. Returns the groups reported on.
+pub async fn report_merge_group_checks(
+    octo: &Octocrab,
+    events: &[Value],
+    repo: &str,
+    context: &str,
+    decide: impl Fn(&MergeGroup) -> Option<&'static str>,
+) -> Vec<MergeGroup> {
+    let mut reported = Vec::new();
+    for g in merge_groups_awaiting_checks(events, repo) {
+        let Some(state) = decide(&g) else { continue };
+        let a = call(
+            octo,
+            "POST",
+            &format!("/repos/{repo}/statuses/{}", g.head_sha),
+            Some(serde_json::json!({"state": state, "context": context})),
+        )
+        .await;
+        assert_eq!(
+            a.status, 201,
+            "status on merge group {}: {:?}",
+            g.head_ref, a.body
+        );
+        reported.push(g);
+    }
+    reported
+}
+
+/// Acts as CI for the merge groups of `repo`: drains the webhook deliveries once
+/// (`GET /_sandbox/events`) and reports on them with [`report_merge_group_checks`]. Returns the
+/// drained deliveries (for the test to inspect) and the groups reported on. Statuses can move
+/// the queue (merge, eject, rebuild): call it again for the groups that produces.
+pub async fn act_as_merge_group_ci(
+    octo: &Octocrab,
+    repo: &str,
+    context: &str,
+    decide: impl Fn(&MergeGroup) -> Option<&'static str>,
+) -> (Vec<Value>, Vec<MergeGroup>) {
+    let events = call(octo, "GET", "/_sandbox/events", None).await.body;
+    let events = events.as_array().cloned().unwrap_or_default();
+    let reported = report_merge_group_checks(octo, &events, repo, context, decide).await;
+    (events, reported)
+}

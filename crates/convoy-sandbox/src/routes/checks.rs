@@ -82,6 +82,8 @@ pub async fn create_status(
         repo.statuses.push(status);
     }
     webhooks::emit(&app.base, &mut st, &k, "status", &c.login, payload);
+    // A required check reported on a merge group moves its queue.
+    crate::queue::reconcile(&app.base, &mut st, &k).await?;
     Ok(reply(StatusCode::CREATED, body))
 }
 
@@ -270,6 +272,7 @@ pub async fn create_check(
         &c.login,
         json!({"action": "created", "check_run": body}),
     );
+    crate::queue::reconcile(&app.base, &mut st, &k).await?;
     Ok(reply(StatusCode::CREATED, body))
 }
 
@@ -328,6 +331,7 @@ pub async fn update_check(
             &c.login,
             json!({"action": action, "check_run": body}),
         );
+        crate::queue::reconcile(&app.base, &mut st, &k).await?;
     }
     Ok(reply(StatusCode::OK, body))
 }

@@ -9,9 +9,9 @@ use serde_json::json;
 
 use super::common::{Shared, authorize, parse, reply};
 use crate::error::{ApiError, ApiResult};
-use crate::git::MergeOutcome;
+use crate::merge::{self, Landing};
 use crate::middleware::Caller;
-use crate::ops::{self, author_ident, committer_ident};
+use crate::ops;
 use crate::seed::Permission;
 use crate::shapes;
 use crate::state::{Issue, Pull};
@@ -73,7 +73,6 @@ struct CreatePull {
     #[serde(default)]
     body: Option<String>,
     #[serde(default)]
-    #[allow(dead_code)]
     draft: Option<bool>,
     #[serde(default)]
     #[allow(dead_code)]
@@ -159,6 +158,7 @@ pub async fn create(
             head_ref: head,
             base_ref: req.base,
             head_sha,
+            draft: req.draft.unwrap_or(false),
             merged: false,
             merge_commit_sha: None,
             merged_at: None,
@@ -308,6 +308,8 @@ pub async fn update(
         if action == "reopened" {
             crate::runs::on_pull_request(&app.base, &mut st, &k, n, &c.login).await?;
         }
+        // Closed or retargeted while queued: it leaves the queue.
+        crate::queue::reconcile(&app.base, &mut st, &k).await?;
     }
     Ok(reply(StatusCode::OK, pr))
 }
@@ -372,6 +374,12 @@ pub async fn merge_pull(
     if p.merged || issue.state != "open" {
         return Err(not_mergeable());
     }
+    if p.draft {
+        return Err(ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Pull Request is still a draft",
+        ));
+    }
     if req
         .sha
         .as_ref()
@@ -398,112 +406,20 @@ pub async fn merge_pull(
     if let Some((status, text)) = st.merge_refusal(&k, n, login, method, behind) {
         return Err(ApiError::new(status, text));
     }
-    let MergeOutcome::Clean(tree) = git.merge_tree(&base_sha, &p.head_sha, None).await? else {
+    let how = Landing {
+        method,
+        title: req.commit_title.as_deref(),
+        message: req.commit_message.as_deref(),
+        login,
+    };
+    let Some((new_sha, now)) = merge::land_commit(st, &k, n, &base_sha, &how).await? else {
         return Err(not_mergeable());
     };
-    let now = st.now();
-    let owner = st.repos[&k].owner.clone();
-    let merger = author_ident(login, now);
-    let web = committer_ident(now);
-    let new_sha = match method {
-        "merge" => {
-            let title = req
-                .commit_title
-                .clone()
-                .unwrap_or_else(|| format!("Merge pull request #{n} from {owner}/{}", p.head_ref));
-            let message = format!(
-                "{title}\n\n{}",
-                req.commit_message
-                    .clone()
-                    .unwrap_or_else(|| issue.title.clone())
-            );
-            git.commit_tree(
-                &tree,
-                &[&base_sha, &p.head_sha],
-                message.trim_end(),
-                &merger,
-                &web,
-            )
-            .await?
-        }
-        "squash" => {
-            let title = req
-                .commit_title
-                .clone()
-                .unwrap_or_else(|| format!("{} (#{n})", issue.title));
-            let message = format!(
-                "{title}\n\n{}",
-                req.commit_message.clone().unwrap_or_default()
-            );
-            git.commit_tree(
-                &tree,
-                &[&base_sha],
-                message.trim_end(),
-                &author_ident(&issue.user, now),
-                &web,
-            )
-            .await?
-        }
-        "rebase" => {
-            let mut onto = base_sha.clone();
-            for sha in git.commits_between(&base_sha, &p.head_sha).await? {
-                let info = st.commit(&k, &sha).await?;
-                let parent = info.parents.first().cloned().unwrap_or_default();
-                let MergeOutcome::Clean(t) = git.merge_tree(&onto, &sha, Some(&parent)).await?
-                else {
-                    return Err(not_mergeable());
-                };
-                onto = git
-                    .commit_tree(&t, &[&onto], &info.message, &info.author, &web)
-                    .await?;
-            }
-            onto
-        }
-        // Checked above: merge, squash and rebase are the only methods that get here.
-        _ => return Err(not_mergeable()),
-    };
     let base_ref = format!("refs/heads/{}", p.base_ref);
-    ops::set_ref(base, st, &k, &base_ref, Some(&new_sha), login).await?;
-    if let Some(i) = st
-        .repos
-        .get_mut(&k)
-        .and_then(|repo| repo.issues.get_mut(&n))
-    {
-        i.state = "closed".into();
-        i.closed = Some(now);
-        i.updated = now;
-        if let Some(pm) = i.pull.as_mut() {
-            pm.merged = true;
-            pm.merged_at = Some(now);
-            pm.merge_commit_sha = Some(new_sha.clone());
-            pm.merged_by = Some(login.to_owned());
-        }
-    }
-    let pr = ops::pull_json(base, st, &k, n).await?;
-    let payload = json!({"action": "closed", "number": n, "pull_request": pr});
-    webhooks::emit(base, st, &k, "pull_request", login, payload);
-    delete_merged_head(base, st, &k, &p.head_ref, login).await?;
+    ops::move_ref(base, st, &k, &base_ref, Some(&new_sha), login).await?;
+    merge::record_merged(base, st, &k, n, &new_sha, login, now).await?;
+    // Once it is recorded as merged: a queued pull request merged past its queue leaves it,
+    // and the groups of the moved base are rebuilt.
+    crate::queue::reconcile(base, st, &k).await?;
     Ok(new_sha)
-}
-
-/// "Automatically delete head branches": after a merge, GitHub deletes the head branch unless
-/// it is the default branch or protected.
-async fn delete_merged_head(
-    base: &str,
-    st: &mut crate::state::State,
-    k: &str,
-    head: &str,
-    login: &str,
-) -> ApiResult<()> {
-    let repo = &st.repos[k];
-    let refname = format!("refs/heads/{head}");
-    if !repo.settings.delete_branch_on_merge
-        || head == repo.default_branch
-        || repo.protection.get(head).is_some_and(|p| p.is_protected())
-        || !repo.refs.contains_key(&refname)
-    {
-        return Ok(());
-    }
-    ops::set_ref(base, st, k, &refname, None, login).await?;
-    Ok(())
 }
