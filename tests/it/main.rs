@@ -27,6 +27,7 @@ mod scenarios_methods;
 mod scenarios_multi;
 mod scenarios_promotion;
 mod scenarios_protected;
+mod scenarios_queue;
 mod scenarios_ship_reviews;
 mod scenarios_sprints;
 mod scenarios_staging;

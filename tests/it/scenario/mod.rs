@@ -17,6 +17,7 @@ pub use seed::{seed_repo, seed_with};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use crate::sandbox_support::MergeGroup;
 use convoy::demo::sandbox_client;
 use convoy::github::GitHub;
 use convoy::github::store::ManifestStore;
@@ -62,6 +63,10 @@ pub struct Scenario {
     /// A reviewer who answers late: while convoy waits for an approving review,
     /// [`Scenario::drive_until`] lets this many rounds of time pass before bob approves.
     pub review_after: Option<usize>,
+    /// CI for merge groups: the commit status (`ci`) posted on each merge group a queue asks to
+    /// check, as the repository's CI would (`None` in the result: nothing reported). `None`:
+    /// nobody checks merge groups.
+    pub merge_group_ci: Option<MergeGroupCi>,
 }
 
 /// A check run after every run; returns violations.
@@ -107,6 +112,7 @@ impl Scenario {
             after_run: None,
             racers: 1,
             review_after: None,
+            merge_group_ci: None,
         }
     }
 
@@ -233,6 +239,9 @@ impl Scenario {
         self.runs.extend(runs);
     }
 }
+
+/// Decides the commit status CI reports on a merge group ([`Scenario::merge_group_ci`]).
+pub type MergeGroupCi = Box<dyn FnMut(&MergeGroup) -> Option<&'static str> + Send + Sync>;
 
 /// Every tier run passes.
 pub fn pass(_: &TierRun) -> Outcome {

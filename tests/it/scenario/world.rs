@@ -37,6 +37,7 @@ impl Scenario {
             if events.is_empty() {
                 return n;
             }
+            self.check_merge_groups(&events).await;
             for e in events {
                 n += 1;
                 self.handle(e["name"].as_str().unwrap(), &e["payload"])
@@ -44,6 +45,33 @@ impl Scenario {
             }
         }
         panic!("events kept coming");
+    }
+
+    /// Acts as CI on the merge groups the drained `events` ask to check
+    /// ([`Scenario::merge_group_ci`]), posting the `ci` status as bob.
+    async fn check_merge_groups(&mut self, events: &[Value]) {
+        let Some(ci) = self.merge_group_ci.as_mut() else {
+            return;
+        };
+        let mut repos: Vec<String> = events
+            .iter()
+            .filter(|e| e["name"] == "merge_group")
+            .filter_map(|e| e["repo"].as_str().map(str::to_owned))
+            .collect();
+        repos.sort();
+        repos.dedup();
+        for repo in repos {
+            for g in crate::sandbox_support::merge_groups_awaiting_checks(events, &repo) {
+                let Some(state) = ci(&g) else { continue };
+                self.bob
+                    .post(
+                        &format!("/repos/{repo}/statuses/{}", g.head_sha),
+                        &json!({"state": state, "context": "ci"}),
+                    )
+                    .await
+                    .unwrap();
+            }
+        }
     }
 
     /// The scheduled safety-net run.
