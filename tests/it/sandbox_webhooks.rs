@@ -14,7 +14,16 @@ const WEBHOOKS: &str = include_str!("../fixtures/openapi/webhook-subset.json");
 
 #[tokio::test]
 async fn event_payloads_match_webhook_schemas() {
-    let sandbox = Sandbox::start(Seed::demo(), None).await.unwrap();
+    let mut seed = Seed::demo();
+    seed.teams.push(convoy::sandbox::seed::SeedTeam {
+        org: "acme".into(),
+        slug: "release".into(),
+        name: Some("Release".into()),
+        description: None,
+        members: vec!["alice".into()],
+        permission: convoy::sandbox::seed::Permission::Write,
+    });
+    let sandbox = Sandbox::start(seed, None).await.unwrap();
     let octo = client(&sandbox.url(), "t-bot");
 
     // Pull request lifecycle (push, opened, synchronize, edited, closed, reopened, closed+merged).
@@ -41,6 +50,16 @@ async fn event_payloads_match_webhook_schemas() {
         "wh 2",
     )
     .await;
+    // Review requests of a user and of a team (`requested_team`); the team stays requested in
+    // the pull request of every later event.
+    let asked = call(
+        &octo,
+        "POST",
+        &format!("/repos/acme/api/pulls/{}/requested_reviewers", pr.number),
+        Some(json!({"reviewers": ["bob"], "team_reviewers": ["release"]})),
+    )
+    .await;
+    assert_eq!(asked.status, 201, "{:#}", asked.body);
     pulls
         .update(pr.number)
         .title("Webhooks!")
