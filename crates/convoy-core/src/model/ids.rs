@@ -552,7 +552,13 @@ impl Reviewer {
         let Some((org, slug)) = s.split_once('/') else {
             return Login::parse(s)
                 .map(|_| Reviewer(s.to_owned()))
-                .map_err(|e| IdError::new(KIND, s, format!("{}, or a team as `org/team-slug`", e.reason)));
+                .map_err(|e| {
+                    IdError::new(
+                        KIND,
+                        s,
+                        format!("{}, or a team as `org/team-slug`", e.reason),
+                    )
+                });
         };
         let org_ok = Login::parse(org).is_ok_and(|l| !l.is_bot());
         if !org_ok {

@@ -67,7 +67,12 @@ pub fn check_config(config: &Config) -> Vec<Problem> {
 
     check_tiers(&mut p, "/tiers", &config.tiers, &members);
     for (i, r) in config.repos.iter().enumerate() {
-        check_reviewers(&mut p, &format!("/repos/{i}/reviewers"), &r.name, &r.reviewers);
+        check_reviewers(
+            &mut p,
+            &format!("/repos/{i}/reviewers"),
+            &r.name,
+            &r.reviewers,
+        );
     }
     if let Some(fix) = &config.auto_fix {
         check_workflow_file(&mut p, "/auto_fix/workflow", &fix.workflow);
