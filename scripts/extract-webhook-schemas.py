@@ -15,6 +15,7 @@ EVENTS = """
 push$event workflow_dispatch$event repository_dispatch$event status$event
 workflow_run$requested workflow_run$in_progress workflow_run$completed
 pull_request$opened pull_request$synchronize pull_request$closed pull_request$edited pull_request$reopened
+pull_request$review_requested
 issues$opened issues$edited issues$closed issues$reopened issues$milestoned issues$demilestoned
 issue_comment$created issue_comment$edited check_run$created check_run$completed
 pull_request$enqueued pull_request$dequeued merge_group$checks_requested merge_group$destroyed

@@ -214,3 +214,36 @@ async fn bad_seeds_and_names_are_refused() {
     .await;
     assert_eq!(bad_push.status, 422);
 }
+
+#[tokio::test]
+async fn seeded_teams_follow_the_schema_and_name_seeded_members() {
+    let schema: Value =
+        serde_json::from_str(&std::fs::read_to_string(SCHEMA_PATH).unwrap()).unwrap();
+    let v = jsonschema::validator_for(&schema).unwrap();
+    let team = json!({"org": "acme", "slug": "release", "name": "Release",
+                      "members": ["alice"], "permission": "write"});
+    let seed = json!({"users": [{"login": "alice"}], "teams": [team]});
+    assert!(v.is_valid(&seed));
+    assert!(!v.is_valid(&json!({"teams": [{"org": "acme", "slug": "r", "colour": "red"}]})));
+    assert!(
+        Sandbox::start(Seed::from_json(&seed.to_string()).unwrap(), None)
+            .await
+            .is_ok()
+    );
+    for (members, slug, why) in [
+        (json!(["zed"]), "release", "member zed is not a seeded user"),
+        (
+            json!([]),
+            "Release",
+            "the slug lowercase letters, digits and hyphens",
+        ),
+    ] {
+        let seed = json!({"users": [{"login": "alice"}],
+                          "teams": [{"org": "acme", "slug": slug, "members": members}]});
+        let err = Sandbox::start(Seed::from_json(&seed.to_string()).unwrap(), None)
+            .await
+            .err()
+            .unwrap();
+        assert!(format!("{err:#}").contains(why), "{err:#}");
+    }
+}

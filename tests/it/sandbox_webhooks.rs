@@ -28,6 +28,14 @@ async fn event_payloads_match_webhook_schemas() {
             ..Default::default()
         },
     );
+    seed.teams.push(convoy::sandbox::seed::SeedTeam {
+        org: "acme".into(),
+        slug: "release".into(),
+        name: Some("Release".into()),
+        description: None,
+        members: vec!["alice".into()],
+        permission: convoy::sandbox::seed::Permission::Write,
+    });
     let sandbox = Sandbox::start(seed, None).await.unwrap();
     let octo = client(&sandbox.url(), "t-bot");
 
@@ -55,6 +63,16 @@ async fn event_payloads_match_webhook_schemas() {
         "wh 2",
     )
     .await;
+    // Review requests of a user and of a team (`requested_team`); the team stays requested in
+    // the pull request of every later event.
+    let asked = call(
+        &octo,
+        "POST",
+        &format!("/repos/acme/api/pulls/{}/requested_reviewers", pr.number),
+        Some(json!({"reviewers": ["bob"], "team_reviewers": ["release"]})),
+    )
+    .await;
+    assert_eq!(asked.status, 201, "{:#}", asked.body);
     pulls
         .update(pr.number)
         .title("Webhooks!")

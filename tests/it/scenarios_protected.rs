@@ -1,8 +1,8 @@
 //! Promotion in a protected organisation, through the sandbox: required checks (named or
 //! counted) are a wait, strict checks update the branch and validate the new head again,
 //! transient refusals ("Base branch was modified", `mergeable: null`) are retried and never
-//! escalated or rolled back, required reviews are a normal wait (requested, reminded, escalated
-//! only after a timeout).
+//! escalated or rolled back, required reviews are a normal wait (requested — from people or a
+//! team — reminded, escalated only after a timeout).
 
 use crate::scenario;
 
@@ -221,6 +221,87 @@ async fn a_required_review_is_a_normal_wait() {
     let m = s.drive_until("r1", Phase::Shipped, pass).await;
     assert_eq!(m.phase, Phase::Shipped);
     assert!(open_escalations(&m).is_empty(), "{:#?}", m.escalations);
+    assert!(m.repos.iter().all(|r| r.review.is_none()));
+}
+
+/// acme/api's main requires one approving review; `repos[].reviewers` names the team
+/// `acme/release` (seeded, with alice). convoy asks the team once (GitHub shows it in
+/// `requested_teams`, not as a person), the tracking issue names `@acme/release`, and alice's
+/// approval answers the team's request and ships the release.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_team_is_asked_to_review_and_a_members_approval_ships() {
+    let seed = seed_with(
+        |c| {
+            let api = c["repos"]
+                .as_array_mut()
+                .unwrap()
+                .iter_mut()
+                .find(|r| r["name"] == "acme/api")
+                .unwrap();
+            api["reviewers"] = json!(["acme/release"]);
+        },
+        |s| {
+            seed_repo(s, "acme/api")["protection"] =
+                json!({"main": {"required_approving_reviews": 1}});
+            s["teams"] = json!([{"org": "acme", "slug": "release", "name": "Release",
+                                 "members": ["alice"], "permission": "write"}]);
+        },
+    );
+    let mut s = Scenario::start(seed).await;
+    s.create("r1", "directive=auto").await;
+    s.drive_until("r1", Phase::Shipping, pass).await;
+    s.tick().await;
+    s.tick().await;
+    let m = s.manifest("r1").await;
+    let api = m.repo(&repo("acme/api")).unwrap();
+    assert_eq!(api.state, RepoState::AwaitingReview, "{:?}", api.note);
+    assert!(api.review.as_ref().is_some_and(|w| w.requested));
+    let number = api.prs.ship.unwrap();
+    calm(&s, &m);
+    // The team is asked once, as a team.
+    let asked: Vec<String> = s
+        .runs
+        .iter()
+        .flat_map(|r| &r.executed)
+        .filter_map(|e| match &e.planned.action {
+            Action::RequestReviewers { reviewers, .. } => Some(format!("{reviewers:?}")),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(asked, [r#"[Reviewer("acme/release")]"#], "{asked:?}");
+    let pull = s.pull("acme/api", number).await;
+    assert_eq!(pull["requested_teams"][0]["slug"], "release", "{pull:#}");
+    assert_eq!(pull["requested_reviewers"], json!([]), "{pull:#}");
+    // The tracking issue names the team (its `@` does not ping: a zero-width space follows it).
+    let issue = m.tracking_issue.unwrap();
+    let body = s.get(&format!("/repos/acme/control/issues/{issue}")).await["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(body.contains("acme/release to review acme/api#"), "{body}");
+    assert!(
+        body.contains("approving review from @\u{200b}acme/release"),
+        "{body}"
+    );
+
+    // alice, a member, approves the head: the team's request is answered, the release ships.
+    let alice = convoy::demo::sandbox_client(&s.url, "t-alice").unwrap();
+    let head = pull["head"]["sha"].clone();
+    alice
+        .post(
+            &format!("/repos/acme/api/pulls/{number}/reviews"),
+            &json!({"event": "APPROVE", "commit_id": head}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.pull("acme/api", number).await["requested_teams"],
+        json!([])
+    );
+    s.deliver().await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped);
+    calm(&s, &m);
     assert!(m.repos.iter().all(|r| r.review.is_none()));
 }
 

@@ -23,6 +23,7 @@ pub mod runs;
 pub mod seed;
 pub mod shapes;
 pub mod state;
+pub mod teams;
 pub mod webhooks;
 pub mod workflow;
 
@@ -138,6 +139,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         clock: EPOCH,
         next_id: 1000,
         users: seed.users.clone(),
+        teams: seed.teams.clone(),
         repos: BTreeMap::new(),
         runs: BTreeMap::new(),
         check_runs: BTreeMap::new(),
@@ -157,6 +159,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
             bail!("seed users {} and another share a token", u.login);
         }
     }
+    teams::check(&seed.teams, &seed.users)?;
     let first_user = seed
         .users
         .first()

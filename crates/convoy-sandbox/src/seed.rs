@@ -12,6 +12,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::protection::{BranchProtection, Protections, RepoSettings};
+pub use crate::teams::SeedTeam;
 
 /// Everything a sandbox starts with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -23,6 +24,10 @@ pub struct Seed {
     /// Repositories, created in order. Default: none.
     #[serde(default)]
     pub repos: Vec<SeedRepo>,
+    /// Teams of organisations: members, and the permission they give on the organisation's
+    /// repositories. Default: none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<SeedTeam>,
 }
 
 /// A user (or bot) of the sandbox.
@@ -362,6 +367,7 @@ impl Seed {
                 api,
                 repo("acme/web", files(&[("README.md", "# web\n")]), true),
             ],
+            teams: Vec::new(),
         }
     }
 }

@@ -293,7 +293,7 @@ pub fn pull(base: &str, st: &State, r: &Repo, i: &Issue, facts: Option<&PullFact
         "assignee": null,
         "assignees": [],
         "requested_reviewers": p.requested_reviewers.iter().map(|l| user(base, st, l)).collect::<Vec<_>>(),
-        "requested_teams": [],
+        "requested_teams": p.requested_teams.iter().filter_map(|s| crate::teams::json(base, st, &r.owner, s)).collect::<Vec<_>>(),
         "head": side(&p.head_ref, &p.head_sha),
         "base": side(&p.base_ref, &base_sha),
         "_links": links,

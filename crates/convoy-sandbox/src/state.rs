@@ -76,6 +76,8 @@ pub struct State {
     pub next_id: u64,
     /// Seeded users.
     pub users: Vec<SeedUser>,
+    /// Seeded teams (see [`crate::teams`]).
+    pub teams: Vec<super::teams::SeedTeam>,
     /// Repositories by lower-cased `owner/name`.
     pub repos: BTreeMap<String, Repo>,
     /// Workflow runs by id.
@@ -224,6 +226,8 @@ pub struct Pull {
     pub reviews: Vec<Review>,
     /// Users asked to review and not yet reviewing.
     pub requested_reviewers: Vec<String>,
+    /// Slugs of the teams (of the repository's owner) asked to review, until a member reviews.
+    pub requested_teams: Vec<String>,
     /// Reads left that answer `mergeable: null` (see [`State::mergeable_lag`]).
     pub unknown_reads: u32,
 }
@@ -469,9 +473,11 @@ impl State {
             .iter()
             .find(|(k, _)| k.eq_ignore_ascii_case(full_name))
             .map(|(_, p)| *p);
-        exact
+        let own = exact
             .or_else(|| user.permissions.get("*").copied())
-            .unwrap_or(Permission::None)
+            .unwrap_or(Permission::None);
+        let org = full_name.split_once('/').map_or("", |(o, _)| o);
+        own.max(super::teams::permission(self, login, org))
     }
 
     /// Records an event for delivery.

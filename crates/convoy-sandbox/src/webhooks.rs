@@ -25,6 +25,10 @@ fn webhook_form(name: &str, v: &mut Value) {
                     *v = shapes::webhook_repo(std::mem::take(v));
                     return;
                 }
+                if crate::teams::is_team(o) {
+                    crate::teams::webhook_team(o);
+                    return;
+                }
                 o.values_mut().for_each(walk);
             }
             Value::Array(items) => items.iter_mut().for_each(walk),

@@ -6,12 +6,30 @@ use serde::{Deserialize, Serialize};
 use super::de;
 use super::repo::Repo;
 use crate::github::client::GhError;
-use crate::model::ids::{Login, Sha};
+use crate::model::ids::{self, Sha};
 use crate::model::numbers::PullNumber;
 
+/// The body of `POST …/requested_reviewers`: logins, and team slugs without their organisation
+/// (GitHub takes teams of the repository's own organisation only).
 #[derive(Serialize)]
 struct Reviewers<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     reviewers: Vec<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    team_reviewers: Vec<&'a str>,
+}
+
+impl<'a> Reviewers<'a> {
+    /// Splits convoy's reviewers into GitHub's two lists.
+    fn of(reviewers: &'a [ids::Reviewer]) -> Self {
+        Reviewers {
+            reviewers: reviewers.iter().filter_map(ids::Reviewer::login).collect(),
+            team_reviewers: reviewers
+                .iter()
+                .filter_map(|r| r.team().map(|(_, slug)| slug))
+                .collect(),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -76,16 +94,15 @@ impl Repo<'_> {
         Ok(de::objects(list))
     }
 
-    /// `POST /repos/{o}/{r}/pulls/{number}/requested_reviewers`: asks `reviewers` to review.
+    /// `POST /repos/{o}/{r}/pulls/{number}/requested_reviewers`: asks `reviewers` to review,
+    /// people by login (`reviewers`) and teams by slug (`team_reviewers`), in one request.
     /// GitHub keeps a request already made; asking again notifies nobody twice.
     pub async fn request_reviewers(
         &self,
         number: PullNumber,
-        reviewers: &[Login],
+        reviewers: &[ids::Reviewer],
     ) -> Result<(), GhError> {
-        let body = Reviewers {
-            reviewers: reviewers.iter().map(Login::as_str).collect(),
-        };
+        let body = Reviewers::of(reviewers);
         self.post(&format!("/pulls/{number}/requested_reviewers"), &body)
             .await
             .map(drop)
@@ -116,6 +133,23 @@ mod tests {
             state: Some(state.to_owned()),
             commit_id: Some(commit.to_owned()),
         }
+    }
+
+    #[test]
+    fn logins_and_team_slugs_go_in_one_request() {
+        let who: Vec<ids::Reviewer> = ["bob", "acme/release", "carol", "acme/api-owners"]
+            .iter()
+            .map(|s| ids::Reviewer::parse(s).unwrap())
+            .collect();
+        assert_eq!(
+            serde_json::to_value(Reviewers::of(&who)).unwrap(),
+            serde_json::json!({"reviewers": ["bob", "carol"], "team_reviewers": ["release", "api-owners"]})
+        );
+        let team = [ids::Reviewer::parse("acme/release").unwrap()];
+        assert_eq!(
+            serde_json::to_value(Reviewers::of(&team)).unwrap(),
+            serde_json::json!({"team_reviewers": ["release"]})
+        );
     }
 
     #[test]

@@ -51,6 +51,14 @@ async fn responses_and_requests_match_github_openapi() {
             ..Default::default()
         },
     );
+    seed.teams.push(convoy::sandbox::seed::SeedTeam {
+        org: "acme".into(),
+        slug: "release".into(),
+        name: Some("Release".into()),
+        description: Some("Ships releases".into()),
+        members: vec!["alice".into()],
+        permission: convoy::sandbox::seed::Permission::Write,
+    });
     let sandbox = Sandbox::start(seed, None).await.unwrap();
     let octo = client(&sandbox.url(), "t-bot");
     let spec: Value = serde_json::from_str(SUBSET).unwrap();

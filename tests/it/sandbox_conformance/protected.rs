@@ -1,6 +1,6 @@
 //! Conformance of what protected organisations use: branch protection, the rules that apply to
-//! a branch, reviews, review requests and `update-branch`, on acme/api's protected `prod`; the
-//! merge queue of acme/api's `queue`.
+//! a branch, reviews, review requests (of users and of a team) and `update-branch`, on
+//! acme/api's protected `prod`; the merge queue of acme/api's `queue`.
 
 use crate::sandbox_support;
 
@@ -73,6 +73,32 @@ pub(super) async fn protection_and_reviews(c: &mut Checker, r: &str) {
         201,
     )
     .await;
+    // A team (`requested_teams` in GitHub's team shapes: `team` in the answer and in lists,
+    // `team-simple` in a pull request read).
+    let asked = c
+        .ex(
+            "pulls/request-reviewers",
+            "POST",
+            &format!("{r}/pulls/{n}/requested_reviewers"),
+            Some(json!({"team_reviewers": ["release"]})),
+            201,
+        )
+        .await;
+    assert_eq!(asked["requested_teams"][0]["slug"], "release");
+    let pull = c
+        .ex("pulls/get", "GET", &format!("{r}/pulls/{n}"), None, 200)
+        .await;
+    assert_eq!(pull["requested_teams"][0]["name"], "Release");
+    let open = c
+        .ex(
+            "pulls/list",
+            "GET",
+            &format!("{r}/pulls?base=prod"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(open[0]["requested_teams"][0]["slug"], "release");
     // (Its 422 has no documented body; the flow tests check its text.)
     c.ex(
         "pulls/create-review",

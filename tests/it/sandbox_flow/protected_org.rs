@@ -207,6 +207,91 @@ async fn required_reviews_count_approvals_of_the_head_by_writers() {
 }
 
 #[tokio::test]
+async fn teams_of_the_owner_are_asked_to_review_and_a_members_review_answers() {
+    let main = BranchProtection {
+        required_approving_reviews: 1,
+        ..Default::default()
+    };
+    let mut seed = seed_with("acme/web", RepoSettings::default(), main);
+    let team = |org: &str, slug: &str, member: &str| convoy::sandbox::seed::SeedTeam {
+        org: org.into(),
+        slug: slug.into(),
+        name: Some(format!("{slug} team")),
+        description: None,
+        members: vec![member.into()],
+        permission: convoy::sandbox::seed::Permission::Write,
+    };
+    // alice has no permission of her own on acme/web: her team gives her write.
+    seed.teams = vec![
+        team("acme", "release", "alice"),
+        team("platform", "qa", "bob"),
+    ];
+    let sandbox = Sandbox::start(seed, None).await.unwrap();
+    let bot = client(&sandbox.url(), "t-bot");
+    let alice = client(&sandbox.url(), "t-alice");
+    let (n, _) = open_pull(&bot, "feat/team").await;
+    let ask = |teams: Value| {
+        let bot = bot.clone();
+        async move {
+            call(
+                &bot,
+                "POST",
+                &format!("/repos/acme/web/pulls/{n}/requested_reviewers"),
+                Some(json!({"team_reviewers": teams})),
+            )
+            .await
+        }
+    };
+    // A team of another organisation, or none at all: GitHub's collaborator refusal.
+    for slug in ["qa", "ghost"] {
+        assert_eq!(
+            refused(&ask(json!([slug])).await),
+            (
+                422,
+                "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the acme/web repository."
+            )
+        );
+    }
+    call(&bot, "GET", "/_sandbox/events", None).await; // drain
+    let a = ask(json!(["Release"])).await;
+    assert_eq!(a.status, 201, "{:#}", a.body);
+    let requested = &a.body["requested_teams"];
+    assert_eq!(requested.as_array().map(Vec::len), Some(1), "{requested:#}");
+    assert_eq!(requested[0]["slug"], "release");
+    assert_eq!(requested[0]["name"], "release team");
+    assert_eq!(requested[0]["permission"], "push");
+    assert!(
+        requested[0]["html_url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/orgs/acme/teams/release"))
+    );
+    // Asked once, one event; asking again changes nothing and sends nothing.
+    assert_eq!(ask(json!(["release"])).await.status, 201);
+    let events = call(&bot, "GET", "/_sandbox/events", None).await.body;
+    let asked: Vec<&Value> = events
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["payload"]["action"] == "review_requested")
+        .collect();
+    assert_eq!(asked.len(), 1, "{events:#}");
+    assert_eq!(asked[0]["payload"]["requested_team"]["slug"], "release");
+    assert!(asked[0]["payload"].get("requested_reviewer").is_none());
+    // alice, a member, approves: the team's request is answered and the merge goes through.
+    let a = call(
+        &alice,
+        "POST",
+        &format!("/repos/acme/web/pulls/{n}/reviews"),
+        Some(json!({"event": "APPROVE"})),
+    )
+    .await;
+    assert_eq!(a.status, 200, "{:#}", a.body);
+    let pull = call(&bot, "GET", &format!("/repos/acme/web/pulls/{n}"), None).await;
+    assert_eq!(pull.body["requested_teams"], json!([]));
+    assert_eq!(merge(&bot, n, "merge").await.status, 200);
+}
+
+#[tokio::test]
 async fn strict_checks_stay_expected_until_the_branch_is_updated() {
     let main = BranchProtection {
         required_checks: vec!["ci".into(), "lint".into()],

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::observed::{Observed, PullState, StatusState};
 use crate::model::config::MergeMethod;
-use crate::model::ids::{BranchName, Login, RepoName, Sha};
+use crate::model::ids::{BranchName, RepoName, Reviewer, Sha};
 use crate::model::numbers::{IssueNumber, PullNumber, RunId};
 
 /// One thing to do on GitHub.
@@ -225,14 +225,14 @@ pub enum Action {
         /// The new base branch.
         base: BranchName,
     },
-    /// Ask people to review a pull request (`POST …/pulls/{n}/requested_reviewers`).
+    /// Ask people and teams to review a pull request (`POST …/pulls/{n}/requested_reviewers`).
     RequestReviewers {
         /// The repository.
         repo: RepoName,
         /// The pull request.
         number: PullNumber,
-        /// Their logins.
-        reviewers: Vec<Login>,
+        /// Their logins, and teams as `org/team-slug`.
+        reviewers: Vec<Reviewer>,
     },
     /// Bring a pull request's head branch up to date with its base
     /// (`PUT …/pulls/{n}/update-branch`, pinned: GitHub refuses if the head is no longer

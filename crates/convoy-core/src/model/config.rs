@@ -7,7 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use super::ids::{BranchName, Login, ReleaseId, RepoName, TierName};
+use super::ids::{BranchName, Login, ReleaseId, RepoName, Reviewer, TierName};
 
 /// The whole `convoy.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -126,11 +126,12 @@ pub struct RepoConfig {
     /// `ship.merge_method` when the repository allows it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_method: Option<MergeMethod>,
-    /// Logins convoy asks (once) to review its promotion pull requests when the branch they
-    /// merge into requires approving reviews. Default: none (GitHub's CODEOWNERS requests, if
-    /// any; convoy then only waits and reminds).
+    /// People (`bob`) and teams of the repository's organisation (`acme/release`) convoy asks
+    /// (once) to review its promotion pull requests when the branch they merge into requires
+    /// approving reviews. Default: none (GitHub's CODEOWNERS requests, if any; convoy then only
+    /// waits and reminds).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reviewers: Vec<Login>,
+    pub reviewers: Vec<Reviewer>,
 }
 
 fn default_base() -> BranchName {

@@ -529,5 +529,93 @@ string_id!(
     })
 );
 
+/// Who convoy may ask to review a pull request: a person by login (`bob`) or a team of an
+/// organisation as `org/team-slug` (`acme/release`), the way GitHub spells a team in a mention.
+///
+/// The login form is a [`Login`]; the team form is an organisation login (without `[bot]`), `/`,
+/// and the team's slug: 1–100 lowercase letters, digits or hyphens (the team's name as its URL
+/// spells it). It displays and serializes as written, so `@{reviewer}` mentions either kind.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Reviewer(String);
+
+impl Reviewer {
+    /// Parses a login or an `org/team-slug`.
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        const KIND: &str = "reviewer";
+        if let Some(rest) = s.strip_prefix('@') {
+            return Err(IdError::new(
+                KIND,
+                s,
+                format!("write it without the `@`, as `{rest}`"),
+            ));
+        }
+        let Some((org, slug)) = s.split_once('/') else {
+            return Login::parse(s)
+                .map(|_| Reviewer(s.to_owned()))
+                .map_err(|e| {
+                    IdError::new(
+                        KIND,
+                        s,
+                        format!("{}, or a team as `org/team-slug`", e.reason),
+                    )
+                });
+        };
+        let org_ok = Login::parse(org).is_ok_and(|l| !l.is_bot());
+        if !org_ok {
+            return Err(IdError::new(
+                KIND,
+                s,
+                "a team is `org/team-slug`, and the organisation before `/` must be a GitHub login (1 to 39 letters, digits or hyphens)",
+            ));
+        }
+        let slug_ok = !slug.is_empty()
+            && slug.len() <= 100
+            && slug
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if !slug_ok {
+            let hint = if slug.chars().any(|c| c.is_ascii_uppercase()) && !slug.contains(' ') {
+                format!("; did you mean `{org}/{}`?", slug.to_ascii_lowercase())
+            } else {
+                String::new()
+            };
+            return Err(IdError::new(
+                KIND,
+                s,
+                format!(
+                    "a team slug has 1 to 100 lowercase letters, digits or hyphens, as in the team's URL (`github.com/orgs/{org}/teams/<slug>`){hint}"
+                ),
+            ));
+        }
+        Ok(Reviewer(s.to_owned()))
+    }
+
+    /// The reviewer as written: `bob` or `acme/release`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The person's login, when this reviewer is one.
+    pub fn login(&self) -> Option<&str> {
+        (!self.0.contains('/')).then_some(self.0.as_str())
+    }
+
+    /// The team's organisation and slug, when this reviewer is a team: `("acme", "release")`.
+    pub fn team(&self) -> Option<(&str, &str)> {
+        self.0.split_once('/')
+    }
+}
+
+string_id!(
+    Reviewer,
+    "Reviewer",
+    json_schema!({
+        "type": "string",
+        "description": "A GitHub login such as `bob`, or a team of the repository's organisation as `org/team-slug` such as `acme/release`.",
+        "pattern": "^(?:[A-Za-z0-9-]{1,39}(\\[bot\\])?|[A-Za-z0-9-]{1,39}/[a-z0-9-]{1,100})$",
+        "examples": ["bob", "acme/release"]
+    })
+);
+
 #[cfg(test)]
 mod tests;

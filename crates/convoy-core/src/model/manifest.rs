@@ -15,7 +15,7 @@ use super::config::{
     Approvers, AutoFix, Directive, Escalation, MergeMethod, ReviewPolicy, ShipPolicy, TierConfig,
     TierPhase,
 };
-use super::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Sha, TierName};
+use super::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Reviewer, Sha, TierName};
 use super::numbers::{IssueNumber, PullNumber, RunId};
 use super::time::Timestamp;
 
@@ -204,9 +204,10 @@ pub struct ReleaseRepo {
     /// when GitHub refuses it. Absent until known (then `ship.merge_method` is used).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub merge_method: Option<MergeMethod>,
-    /// Who convoy asks to review its promotion pull requests (`repos[].reviewers`).
+    /// Who convoy asks to review its promotion pull requests (`repos[].reviewers`): logins and
+    /// `org/team-slug` teams.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub reviewers: Vec<Login>,
+    pub reviewers: Vec<Reviewer>,
     /// The review a promotion pull request waits for, while it does (state `awaiting_review`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review: Option<ReviewWait>,

@@ -1,12 +1,13 @@
 //! Checks no JSON Schema can express: duplicates, names that must refer to member repos,
-//! templates that must render to valid git names, and an acyclic dependency graph.
+//! templates that must render to valid git names, an acyclic dependency graph, and review teams
+//! of the repository's own organisation.
 
 use std::collections::BTreeMap;
 
 use super::problem::{Problem, pointer_push, quote};
 use crate::graph::DependencyGraph;
 use crate::model::config::{Config, TierConfig, rc_branch_for, tag_for};
-use crate::model::ids::{ReleaseId, RepoName};
+use crate::model::ids::{ReleaseId, RepoName, Reviewer};
 use crate::model::manifest::{ReleaseManifest, SCHEMA_VERSION};
 
 /// Semantic checks of a parsed `convoy.json`.
@@ -65,6 +66,14 @@ pub fn check_config(config: &Config) -> Vec<Problem> {
     }
 
     check_tiers(&mut p, "/tiers", &config.tiers, &members);
+    for (i, r) in config.repos.iter().enumerate() {
+        check_reviewers(
+            &mut p,
+            &format!("/repos/{i}/reviewers"),
+            &r.name,
+            &r.reviewers,
+        );
+    }
     if let Some(fix) = &config.auto_fix {
         check_workflow_file(&mut p, "/auto_fix/workflow", &fix.workflow);
     }
@@ -338,6 +347,26 @@ fn check_tiers(
                     ));
                 }
             }
+        }
+    }
+}
+
+/// GitHub asks only teams of the repository's own organisation to review its pull requests.
+fn check_reviewers(p: &mut Vec<Problem>, at: &str, repo: &RepoName, reviewers: &[Reviewer]) {
+    for (k, reviewer) in reviewers.iter().enumerate() {
+        let Some((org, slug)) = reviewer.team() else {
+            continue;
+        };
+        if !org.eq_ignore_ascii_case(repo.owner()) {
+            let owner = repo.owner();
+            p.push(Problem::new(
+                format!("{at}/{k}"),
+                format!(
+                    "{} cannot review {}: GitHub asks only teams of the repository's own organisation (`{owner}`), and this is a team of `{org}`; name a team of `{owner}` (such as `{owner}/{slug}`) or its members' logins",
+                    quote(reviewer.as_str()),
+                    quote(repo.as_str()),
+                ),
+            ));
         }
     }
 }

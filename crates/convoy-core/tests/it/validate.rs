@@ -234,3 +234,18 @@ fn positions_name_the_line_and_column_of_the_value() {
         Some(Position { line: 3, col: 1 })
     );
 }
+
+#[test]
+fn a_review_team_of_another_organisation_is_refused() {
+    // GitHub asks only teams of the repository's own organisation: `acme/api` can be reviewed by
+    // `acme/release`, not by `platform/release`. Logins and `acme` teams pass.
+    let text = config_with(|v| {
+        v["repos"][1]["reviewers"] = json!(["api-lead", "acme/release", "platform/release"]);
+        v["repos"][3]["reviewers"] = json!(["Acme/web-owners"]);
+    });
+    let mut report = lines(&config_problems(&text));
+    // A reviewer that is neither a login nor a team is refused by the schema.
+    let text = config_with(|v| v["repos"][1]["reviewers"] = json!(["@acme/release"]));
+    report.push_str(&lines(&config_problems(&text)));
+    insta::assert_snapshot!("review_team_of_another_organisation", report);
+}

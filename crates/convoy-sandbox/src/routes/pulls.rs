@@ -165,6 +165,7 @@ pub async fn create(
             merged_by: None,
             reviews: Vec::new(),
             requested_reviewers: Vec::new(),
+            requested_teams: Vec::new(),
             unknown_reads: st.mergeable_lag,
         }),
     };

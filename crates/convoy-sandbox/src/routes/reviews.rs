@@ -1,6 +1,6 @@
 //! Reviews and branch updates of pull requests: `POST`/`GET …/pulls/{n}/reviews`,
-//! `POST …/pulls/{n}/requested_reviewers`, `PUT …/pulls/{n}/update-branch`, with the
-//! `pull_request_review` and `pull_request` `review_requested` events GitHub sends.
+//! `POST …/pulls/{n}/requested_reviewers` (users and teams), `PUT …/pulls/{n}/update-branch`,
+//! with the `pull_request_review` and `pull_request` `review_requested` events GitHub sends.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -17,6 +17,7 @@ use crate::ops::{self, author_ident, committer_ident};
 use crate::seed::Permission;
 use crate::shapes;
 use crate::state::Review;
+use crate::teams;
 use crate::webhooks;
 
 /// The open pull request `n` of repository `k`: its head, base and author.
@@ -86,6 +87,17 @@ pub async fn create(
         ));
     }
     let commit_id = req.commit_id.unwrap_or(head_sha);
+    // A member's review answers the requests of the reviewer's teams.
+    let owner = st.repos[&k].owner.clone();
+    let answered: Vec<String> = st.repos[&k].issues[&n]
+        .pull
+        .iter()
+        .flat_map(|p| &p.requested_teams)
+        .filter(|slug| {
+            teams::find(&st, &owner, slug).is_some_and(|t| teams::is_member(t, &c.login))
+        })
+        .cloned()
+        .collect();
     let id = st.id();
     let now = st.now();
     let review = Review {
@@ -106,6 +118,7 @@ pub async fn create(
         if state != "PENDING" {
             p.requested_reviewers
                 .retain(|l| !l.eq_ignore_ascii_case(&c.login));
+            p.requested_teams.retain(|slug| !answered.contains(slug));
         }
     }
     let v = shapes::review(&app.base, &st, &st.repos[&k], n, &review);
@@ -156,7 +169,8 @@ pub struct RequestReviewers {
 }
 
 /// `POST /repos/{owner}/{repo}/pulls/{number}/requested_reviewers`: 201 with the pull request;
-/// 422 for the author or someone who is not a collaborator (the sandbox has no teams).
+/// 422 for the author, someone who is not a collaborator, or a team slug that names no team of
+/// the repository's owner with access to it.
 pub async fn request_reviewers(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
@@ -181,12 +195,24 @@ pub async fn request_reviewers(
         .reviewers
         .iter()
         .any(|l| st.user(l).is_none() || st.permission(l, &full) < Permission::Read);
-    if outsider || !req.team_reviewers.is_empty() {
+    let owner = st.repos[&k].owner.clone();
+    let no_team = req
+        .team_reviewers
+        .iter()
+        .any(|slug| teams::find(&st, &owner, slug).is_none_or(|t| t.permission < Permission::Read));
+    if outsider || no_team {
         return Err(ApiError::unprocessable(format!(
             "Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the {full} repository."
         )));
     }
+    // Teams are kept by their seeded slug, whatever case the request used.
+    let slugs: Vec<String> = req
+        .team_reviewers
+        .iter()
+        .filter_map(|s| teams::find(&st, &owner, s).map(|t| t.slug.clone()))
+        .collect();
     let mut added = Vec::new();
+    let mut added_teams = Vec::new();
     if let Some(p) = st
         .repos
         .get_mut(&k)
@@ -199,11 +225,22 @@ pub async fn request_reviewers(
                 added.push(login.clone());
             }
         }
+        for slug in slugs {
+            if !p.requested_teams.contains(&slug) {
+                p.requested_teams.push(slug.clone());
+                added_teams.push(slug);
+            }
+        }
     }
     let pr = ops::pull_json(&app.base, &mut st, &k, n).await?;
     for login in added {
         let reviewer = crate::json::user(&app.base, &st, &login);
         let payload = json!({"action": "review_requested", "number": n, "requested_reviewer": reviewer, "pull_request": pr});
+        webhooks::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
+    }
+    for slug in added_teams {
+        let team = teams::json(&app.base, &st, &owner, &slug);
+        let payload = json!({"action": "review_requested", "number": n, "requested_team": team, "pull_request": pr});
         webhooks::emit(&app.base, &mut st, &k, "pull_request", &c.login, payload);
     }
     let repo = &st.repos[&k];

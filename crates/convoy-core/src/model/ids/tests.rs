@@ -125,3 +125,72 @@ fn identifiers_round_trip_through_json() {
     let e = serde_json::from_str::<ReleaseId>("\"x.lock\"").unwrap_err();
     assert!(e.to_string().contains("ends with `.lock`"), "{e}");
 }
+
+#[test]
+fn reviewers_are_logins_or_teams_of_an_organisation() {
+    let bob = Reviewer::parse("bob").unwrap();
+    assert_eq!((bob.login(), bob.team()), (Some("bob"), None));
+    let team = Reviewer::parse("acme/release").unwrap();
+    assert_eq!(
+        (team.login(), team.team()),
+        (None, Some(("acme", "release")))
+    );
+    assert_eq!(team.to_string(), "acme/release");
+    assert_eq!(format!("@{team}"), "@acme/release");
+    for ok in [
+        "alice",
+        "Api-Lead",
+        "convoy-bot[bot]",
+        "acme/release-2",
+        "Acme/api-owners",
+        "a/b",
+    ] {
+        assert!(Reviewer::parse(ok).is_ok(), "{ok}");
+    }
+    for bad in [
+        "",
+        "a b",
+        "acme/",
+        "/release",
+        "acme/Release",
+        "acme/release team",
+        "acme/release_team",
+        "acme/release/x",
+        "acme[bot]/release",
+        "a_b/release",
+        "@acme/release",
+        "@bob",
+    ] {
+        assert!(Reviewer::parse(bad).is_err(), "{bad}");
+    }
+    assert!(Reviewer::parse(&format!("acme/{}", "x".repeat(101))).is_err());
+    assert!(Reviewer::parse(&"x".repeat(40)).is_err());
+}
+
+#[test]
+fn a_bad_reviewer_says_what_to_write() {
+    let e = |s: &str| Reviewer::parse(s).unwrap_err().to_string();
+    assert_eq!(
+        e("@acme/release"),
+        "`@acme/release` is not a valid reviewer: write it without the `@`, as `acme/release`"
+    );
+    assert_eq!(
+        e("acme/Release"),
+        "`acme/Release` is not a valid reviewer: a team slug has 1 to 100 lowercase letters, \
+         digits or hyphens, as in the team's URL (`github.com/orgs/acme/teams/<slug>`); did you \
+         mean `acme/release`?"
+    );
+    assert_eq!(
+        e("a b"),
+        "`a b` is not a valid reviewer: a GitHub login has 1 to 39 letters, digits or hyphens, \
+         or a team as `org/team-slug`"
+    );
+}
+
+#[test]
+fn reviewers_of_old_manifests_load_as_logins() {
+    let old: Vec<Reviewer> = serde_json::from_str(r#"["bob", "api-lead"]"#).unwrap();
+    assert!(old.iter().all(|r| r.login().is_some()));
+    let e = serde_json::from_str::<Vec<Reviewer>>(r#"["acme/Release"]"#).unwrap_err();
+    assert!(e.to_string().contains("did you mean `acme/release`"), "{e}");
+}
