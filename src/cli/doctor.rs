@@ -171,11 +171,24 @@ pub(super) fn run(args: &DoctorArgs) -> Result<ExitCode, CliError> {
     Ok(exit_code(&report))
 }
 
-/// Whether the Action is asked for `doctor` (the `command` input).
+/// Whether the Action is asked for `doctor`: the `command` input, or, without it, the
+/// `command` of a `workflow_dispatch` (the control workflow's *Run workflow* button).
 pub(super) fn wanted(env: &WorkflowEnv) -> bool {
-    env.command
-        .as_deref()
-        .is_some_and(|c| c.trim().eq_ignore_ascii_case("doctor"))
+    let is_doctor = |c: &str| c.trim().eq_ignore_ascii_case("doctor");
+    if let Some(command) = &env.command {
+        return is_doctor(command);
+    }
+    env.event_name == "workflow_dispatch"
+        && std::fs::read(&env.event_path)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok())
+            .and_then(|payload| {
+                payload
+                    .pointer("/inputs/command")
+                    .and_then(serde_json::Value::as_str)
+                    .map(is_doctor)
+            })
+            .unwrap_or(false)
 }
 
 fn annotate(message: &str) {

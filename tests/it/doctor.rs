@@ -60,21 +60,37 @@ async fn doctor(dir: &Path, url: &str, extra: &[&str]) -> Output {
     run(cmd).await
 }
 
-/// `convoy run` as the Actions runner calls it, with `command: doctor`.
-async fn action_doctor(dir: &Path, url: &str) -> (Output, String) {
+/// `convoy run` as the Actions runner calls it: with `command: doctor`, or (`button`) for the
+/// control workflow's *Run workflow* button with `doctor` chosen.
+async fn action_doctor(dir: &Path, url: &str, button: bool) -> (Output, String) {
     let summary = dir.join("summary");
+    let event = dir.join("event.json");
+    let payload = serde_json::json!({
+        "inputs": {"command": "doctor", "release": "", "args": "", "dry_run": "false"},
+        "sender": {"login": "alice", "type": "User"},
+    });
+    std::fs::write(&event, payload.to_string()).unwrap();
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_convoy"));
     cmd.arg("run")
         .env_clear()
         .env("GITHUB_EVENT_NAME", "workflow_dispatch")
-        .env("GITHUB_EVENT_PATH", "/dev/null")
+        .env(
+            "GITHUB_EVENT_PATH",
+            if button {
+                event.as_path()
+            } else {
+                Path::new("/dev/null")
+            },
+        )
         .env("GITHUB_REPOSITORY", "acme/control")
         .env("GITHUB_API_URL", url)
         .env("GITHUB_ACTOR", "alice")
         .env("GITHUB_STEP_SUMMARY", &summary)
         .env("INPUT_TOKEN", "t-bot")
-        .env("INPUT_COMMAND", "doctor")
         .env("INPUT_CONFIG", "convoy.json");
+    if !button {
+        cmd.env("INPUT_COMMAND", "doctor");
+    }
     let out = run(cmd).await;
     let summary = std::fs::read_to_string(&summary).unwrap_or_default();
     (out, summary)
@@ -239,7 +255,7 @@ async fn the_action_writes_the_doctors_report_to_the_step_summary() {
         .await
         .unwrap();
     let dir = scratch("action-protected");
-    let (out, summary) = action_doctor(&dir, &sandbox.url()).await;
+    let (out, summary) = action_doctor(&dir, &sandbox.url(), false).await;
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout.starts_with("::add-mask::t-bot\n"),
@@ -258,9 +274,16 @@ async fn the_action_writes_the_doctors_report_to_the_step_summary() {
         "{summary}"
     );
 
+    // Nothing was written: no push, issue or pull request made a webhook delivery.
+    let gh = convoy::demo::sandbox_client(&sandbox.url(), "t-bot").unwrap();
+    assert_eq!(
+        gh.get("/_sandbox/events").await.unwrap(),
+        serde_json::json!([])
+    );
+
     let broken = Sandbox::start(broken_seed(), None).await.unwrap();
     let dir = scratch("action-broken");
-    let (out, summary) = action_doctor(&dir, &broken.url()).await;
+    let (out, summary) = action_doctor(&dir, &broken.url(), false).await;
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout
@@ -281,6 +304,12 @@ async fn the_action_writes_the_doctors_report_to_the_step_summary() {
         summary.contains("| **blocker** | access | GitHub answers 404"),
         "{summary}"
     );
+
+    // The control workflow's button with `doctor` chosen: the same report, nothing changed.
+    let dir = scratch("action-button");
+    let (out, button_summary) = action_doctor(&dir, &broken.url(), true).await;
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert_eq!(button_summary, summary);
 }
 
 #[test]
