@@ -64,8 +64,8 @@ pub enum CliCommand {
         github_output: Option<String>,
     },
     /// Before the first release: what the token can see and do in every repository of
-    /// convoy.json, what convoy will do with each rule there, and what will stop a release, with
-    /// the fix. Exit 2 when something will.
+    /// convoy.json, what convoy will do with each rule there, and what would stop a release,
+    /// with the fix (exit 2 then). Changes nothing.
     Doctor(doctor::DoctorArgs),
     /// Check a config and/or manifests: schema, types and semantic checks, every problem of a
     /// file in one run. Without arguments: `./convoy.json`.

@@ -145,10 +145,10 @@ fn judge_repo(scope: &Scope, r: &RepoScope, f: &RepoFacts) -> Vec<Finding> {
         Read::Failed(message) => {
             return vec![Finding::blocker(
                 "access",
-                format!("GitHub did not answer: {message}"),
+                format!("reading it failed: {message}"),
                 "doctor could not check this repository",
                 format!(
-                    "run convoy doctor again; if it keeps failing, check the token's access to {name}"
+                    "check the token (a 401 or 403 names it) and its access to {name}, then run convoy doctor again"
                 ),
             )];
         }

@@ -102,14 +102,32 @@ fn plain(text: &str) -> String {
         .collect()
 }
 
-/// Text for a markdown table cell: one line, no HTML, no table break, no mention.
+/// Text for a markdown table cell: one line, no HTML, no table break, no mention. Code spans
+/// (between backticks) are kept as they are, but for `|`: inside them nothing renders, and
+/// entities would show as written. With an odd number of backticks every backtick becomes `'`
+/// and everything is escaped.
 fn cell(text: &str) -> String {
-    plain(text)
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('|', "\\|")
-        .replace('@', "@\u{200b}")
+    let mut text = plain(text);
+    if text.matches('`').count() % 2 == 1 {
+        text = text.replace('`', "'");
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut in_code = false;
+    for c in text.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '|' => out.push_str("\\|"),
+            '&' if !in_code => out.push_str("&amp;"),
+            '<' if !in_code => out.push_str("&lt;"),
+            '>' if !in_code => out.push_str("&gt;"),
+            '@' if !in_code => out.push_str("@\u{200b}"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -153,6 +171,11 @@ mod tests {
         assert!(t.ends_with("1 blocker will stop a release: fix it and run convoy doctor again. 1 note says how convoy adapts.\n"), "{t}");
         let m = markdown(&r);
         assert!(m.contains("\\| &lt;b&gt;@\u{200b}team x"), "{m}");
+        assert_eq!(
+            cell("`rc/<id>` <b> | `a|b`"),
+            "`rc/<id>` &lt;b&gt; \\| `a\\|b`"
+        );
+        assert_eq!(cell("`odd <b>"), "'odd &lt;b&gt;");
         assert!(m.contains("| **blocker** |"), "{m}");
         let j: serde_json::Value = serde_json::from_str(&json(&r)).unwrap();
         assert_eq!(j["repos"][0]["findings"][0]["severity"], "blocker");
