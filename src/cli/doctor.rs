@@ -88,12 +88,14 @@ fn state_branch(name: Option<&str>, source: &str) -> Result<Option<BranchName>, 
     .transpose()
 }
 
-/// The client and what is known of its token: a token as given, or one minted for the App.
+/// The client and what is known of its token: a token as given, or one minted for the App
+/// (masked first when `in_action`: the runner does not know that secret).
 async fn connect(
     api_url: &str,
     token: Option<&str>,
     app: Option<(u64, &str)>,
     control: &RepoName,
+    in_action: bool,
 ) -> Result<(GitHub, TokenFacts), CliError> {
     let (token, facts) = match (app, token) {
         (Some((app_id, key)), _) => {
@@ -101,7 +103,9 @@ async fn connect(
                 .await
                 .map_err(CliError::Failure)?;
             // A minted token is a new secret: mask it before anything else can print it.
-            out!("{}", mask(&Secret::new(grant.token.as_str())));
+            if in_action {
+                out!("{}", mask(&Secret::new(grant.token.as_str())));
+            }
             (
                 grant.token,
                 TokenFacts::App {
@@ -159,7 +163,8 @@ pub(super) fn run(args: &DoctorArgs) -> Result<ExitCode, CliError> {
     let app = args.app_id.zip(key.as_deref());
     let runtime = runtime()?;
     let report = runtime.block_on(async {
-        let (gh, token) = connect(&args.api_url, args.token.as_deref(), app, &control).await?;
+        let (gh, token) =
+            connect(&args.api_url, args.token.as_deref(), app, &control, false).await?;
         let file = crate::shell::inputs::DEFAULT_CONFIG;
         Ok::<_, CliError>(examine(&gh, &token, &config, &control, state.as_ref(), Some(file)).await)
     })?;
@@ -205,7 +210,7 @@ pub(super) fn action(env: &WorkflowEnv) -> Result<ExitCode, CliError> {
             .as_ref()
             .map(|a| (a.app_id, a.private_key.expose()));
         let token = env.token.as_ref().map(Secret::expose);
-        let (gh, token) = connect(&env.api_url, token, app, &env.control_repo).await?;
+        let (gh, token) = connect(&env.api_url, token, app, &env.control_repo, true).await?;
         let store = ManifestStore {
             repo: env.control_repo.clone(),
             branch: env.state_branch.clone(),

@@ -362,10 +362,10 @@ fn member_findings(
     match &base.branch {
         Read::Found(_) => out.push(Finding::fine(
             base_subject,
-            if default == Some(&m.base) {
-                "exists; the default branch".to_owned()
-            } else {
-                "exists".to_owned()
+            match default {
+                Some(d) if d == &m.base => "exists; the default branch".to_owned(),
+                Some(d) => format!("exists; the default branch is {}", code(d.as_str())),
+                None => "exists".to_owned(),
             },
             format!(
                 "convoy cuts {} from it and ships the release to it",

@@ -329,3 +329,57 @@ fn doctor_checks_the_inputs_convoy_dispatches_tiers_with() {
     }
     assert!(seen > 0, "the rehearsal dispatches tiers");
 }
+
+/// With the App's id and key, doctor knows the installation's permissions: they come with the
+/// installation convoy mints its token for (a stand-in for GitHub's App endpoints).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn minting_for_the_app_gives_the_installations_permissions() {
+    use axum::Router;
+    use axum::routing::{get, post};
+    let dir = scratch("app");
+    let key_path = dir.join("key.pem");
+    let generated = std::process::Command::new("openssl")
+        .args(["genrsa", "-out"])
+        .arg(&key_path)
+        .arg("2048")
+        .output();
+    if !generated.is_ok_and(|o| o.status.success()) {
+        eprintln!("skipped: `openssl genrsa` is not available to make a test App key");
+        return;
+    }
+    let key = std::fs::read_to_string(&key_path).unwrap();
+    let permissions = serde_json::json!({"contents": "write", "pull_requests": "write", "workflows": "read", "metadata": "read"});
+    let installation =
+        serde_json::json!({"id": 7, "account": {"login": "acme"}, "permissions": permissions});
+    let app = Router::new()
+        .route(
+            "/repos/acme/control/installation",
+            get(move || async move { axum::Json(installation) }),
+        )
+        .route(
+            "/app/installations/7/access_tokens",
+            post(|| async {
+                (
+                    axum::http::StatusCode::CREATED,
+                    axum::Json(serde_json::json!({"token": "ghs_doctor", "expires_at": "2099-01-01T00:00:00Z", "permissions": {"contents": "write"}})),
+                )
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    let control = convoy::model::ids::RepoName::parse("acme/control").unwrap();
+    let grant = convoy::github::app::installation_grant(&url, 12345, &key, &control)
+        .await
+        .unwrap();
+    server.abort();
+    assert_eq!(grant.token, "ghs_doctor");
+    assert_eq!(grant.permissions["workflows"], "read");
+    assert_eq!(grant.permissions["pull_requests"], "write");
+    assert!(
+        !format!("{grant:?}").contains("ghs_doctor"),
+        "Debug hides the token"
+    );
+}
