@@ -6,7 +6,8 @@
 //! (`GET …/branches/{b}` and `GET …/rules/branches/{b}`), each workflow it dispatches (the
 //! Contents API on the workflow's ref) and the control repo's config file; then each ruleset
 //! that restricts those branches (`GET …/rulesets/{id}`, for whether the token bypasses it).
-//! A member costs five requests (plus its rulesets), a tier repo one plus one per workflow.
+//! A member costs five requests (plus its rulesets), a tier repo one plus one per workflow; an
+//! installation token, whose permissions `GET /repos` leaves out, one more for all of them.
 //! Nothing here fails the whole report: a failed read becomes a fact ([`Read::Failed`]), a 404
 //! a missing one.
 
@@ -28,9 +29,48 @@ use crate::doctor::workflow;
 use crate::model::config::MergeMethod;
 use crate::model::ids::BranchName;
 
-/// Reads every repository of `scope`, in parallel.
+/// Reads every repository of `scope`, in parallel. Where `GET /repos` shows no permissions (it
+/// leaves them out for an installation token), they are read once for all repositories from
+/// `GET /installation/repositories`.
 pub async fn read(gh: &GitHub, scope: &Scope) -> Vec<RepoFacts> {
-    join_all(scope.repos.iter().map(|r| read_repo(gh, r))).await
+    let mut facts = join_all(scope.repos.iter().map(|r| read_repo(gh, r))).await;
+    let unknown = |f: &RepoFacts| matches!(&f.repository, Read::Found(s) if s.access.is_none());
+    if !facts.iter().any(unknown) {
+        return facts;
+    }
+    let reached = match gh.installation_repositories().await {
+        Ok(list) => list,
+        Err(e) => {
+            tracing::info!("the token's permissions per repository are not shown: {e}");
+            return facts;
+        }
+    };
+    for f in facts.iter_mut() {
+        if let Read::Found(seen) = &mut f.repository
+            && seen.access.is_none()
+        {
+            seen.access = reached
+                .iter()
+                .find(|r| {
+                    r.full_name
+                        .as_deref()
+                        .is_some_and(|n| n.eq_ignore_ascii_case(f.repo.as_str()))
+                })
+                .and_then(|r| r.permissions)
+                .map(access);
+        }
+    }
+    facts
+}
+
+fn access(p: super::rest::checkup::Permissions) -> Access {
+    Access {
+        admin: p.admin,
+        maintain: p.maintain,
+        push: p.push,
+        triage: p.triage,
+        pull: p.pull,
+    }
 }
 
 fn failed<T>(e: &GhError) -> Read<T> {
@@ -104,13 +144,7 @@ fn seen(o: RepoOverview) -> RepoSeen {
             .default_branch
             .as_deref()
             .and_then(|b| BranchName::parse(b).ok()),
-        access: o.permissions.map(|p| Access {
-            admin: p.admin,
-            maintain: p.maintain,
-            push: p.push,
-            triage: p.triage,
-            pull: p.pull,
-        }),
+        access: o.permissions.map(access),
         allowed_methods: o.settings.merge_methods(),
         delete_branch_on_merge: o.delete_branch_on_merge.unwrap_or(false),
         archived: o.archived.unwrap_or(false),

@@ -383,3 +383,33 @@ async fn minting_for_the_app_gives_the_installations_permissions() {
         "Debug hides the token"
     );
 }
+
+/// `GET /repos` leaves the permissions out for an installation token: doctor then reads them
+/// once for every repository from `GET /installation/repositories` (played here by faults that
+/// answer as GitHub does for such a token).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_installation_tokens_permissions_come_from_its_repository_list() {
+    let sandbox = convoy::demo::start_sandbox(None).await.unwrap();
+    let url = sandbox.url();
+    let gh = convoy::demo::sandbox_client(&url, "t-bot").unwrap();
+    let repo = serde_json::json!({"full_name": "acme/api", "default_branch": "main",
+        "allow_merge_commit": true, "allow_squash_merge": true, "allow_rebase_merge": true});
+    for fault in [
+        serde_json::json!({"method": "GET", "path": "/repos/acme/api", "status": 200, "body": repo}),
+        serde_json::json!({"method": "GET", "path": "/installation/repositories", "status": 200,
+            "body": {"total_count": 1, "repositories": [
+                {"full_name": "acme/api", "permissions": {"admin": false, "maintain": false, "push": true, "triage": true, "pull": true}}]}}),
+    ] {
+        gh.post("/_sandbox/faults", &fault).await.unwrap();
+    }
+    let dir = scratch("installation");
+    let out = doctor(&dir, &url, &[]).await;
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(
+            "acme/api (member)\n  ok       access: the token can see and write to it (write access)"
+        ),
+        "{}",
+        out.stdout
+    );
+}

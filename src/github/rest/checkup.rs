@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::repo::Repo;
 use super::repos::Repository;
 use super::{de, path};
-use crate::github::client::GhError;
+use crate::github::client::{GhError, GitHub};
 use crate::model::ids::BranchName;
 
 /// A repository with what the token may do there.
@@ -137,6 +137,30 @@ pub struct Ruleset {
     /// `always`, `pull_requests_only`, `never` or `exempt`: whether the caller bypasses it.
     #[serde(deserialize_with = "de::lenient")]
     pub current_user_can_bypass: Option<String>,
+}
+
+/// A repository an installation token reaches, with the token's permissions there.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct ReachedRepo {
+    /// `owner/name`.
+    #[serde(deserialize_with = "de::lenient")]
+    pub full_name: Option<String>,
+    /// The token's permissions.
+    #[serde(deserialize_with = "de::lenient")]
+    pub permissions: Option<Permissions>,
+}
+
+impl GitHub {
+    /// `GET /installation/repositories` (up to 10 pages): the repositories an installation token
+    /// reaches, with its permissions on each (`GET /repos` leaves them out for such a token).
+    /// Any other token gets a refusal.
+    pub async fn installation_repositories(&self) -> Result<Vec<ReachedRepo>, GhError> {
+        let items = self
+            .get_all("/installation/repositories", Some("repositories"), 10)
+            .await?;
+        Ok(de::objects(items))
+    }
 }
 
 impl Repo<'_> {
