@@ -8,7 +8,8 @@
 //! - `convoy-sandbox` (re-exported as [`sandbox`]): a GitHub stand-in over real git repositories
 //!   for the tests and the demo; it imports nothing of convoy.
 //! - `convoy` (this crate): the GitHub client ([`github`]), the [`runner`] that drives one run,
-//!   the GitHub Actions shell ([`shell`]), the [`cli`] and the [`demo`]. (An "action" is always
+//!   the GitHub Actions shell ([`shell`]), the [`cli`], the [`demo`] and [`doctor`] (what a
+//!   release will meet in each repository). (An "action" is always
 //!   a planned GitHub mutation, [`lifecycle::action::Action`].)
 //!
 //! The path of one run is visible in the module names: a GitHub event → [`event`] → [`signal`]
@@ -23,6 +24,7 @@ pub use convoy_sandbox as sandbox;
 pub mod cli;
 pub mod clock;
 pub mod demo;
+pub mod doctor;
 pub mod github;
 pub mod runner;
 pub mod shell;

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::{help, play};
+use super::{doctor, help, play};
 
 /// convoy ships one release across many GitHub repositories as a unit.
 #[derive(Debug, Parser)]
@@ -63,6 +63,10 @@ pub enum CliCommand {
         #[arg(long, value_name = "NAME")]
         github_output: Option<String>,
     },
+    /// Before the first release: what the token can see and do in every repository of
+    /// convoy.json, what convoy will do with each rule there, and what would stop a release,
+    /// with the fix (exit 2 then). Changes nothing.
+    Doctor(doctor::DoctorArgs),
     /// Check a config and/or manifests: schema, types and semantic checks, every problem of a
     /// file in one run. Without arguments: `./convoy.json`.
     Validate {

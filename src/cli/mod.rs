@@ -15,6 +15,7 @@ macro_rules! out {
 
 mod args;
 mod demo;
+mod doctor;
 mod error;
 mod help;
 mod inspect;
@@ -78,6 +79,7 @@ pub fn main() -> ExitCode {
             format,
             github_output: github_output.as_deref(),
         }),
+        CliCommand::Doctor(args) => doctor::run(&args),
         CliCommand::Validate {
             config,
             manifests,

@@ -31,6 +31,9 @@ pub(super) fn run() -> Result<ExitCode, CliError> {
     for secret in env.secrets() {
         out!("{}", mask(secret));
     }
+    if super::doctor::wanted(&env) {
+        return super::doctor::action(&env);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

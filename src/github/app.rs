@@ -5,6 +5,8 @@
 //! installation is the one on the control repo's owner; member repos must belong to the same
 //! installation.
 
+use std::collections::BTreeMap;
+
 use anyhow::Context as _;
 use octocrab::Octocrab;
 use octocrab::models::{AppId, InstallationId};
@@ -19,6 +21,36 @@ pub async fn installation_token(
     private_key_pem: &str,
     repo: &RepoName,
 ) -> anyhow::Result<String> {
+    Ok(installation_grant(api_url, app_id, private_key_pem, repo)
+        .await?
+        .token)
+}
+
+/// An installation token and the permissions the installation grants.
+pub struct Grant {
+    /// The token.
+    pub token: String,
+    /// Permission name → `read` or `write`, as the installation shows them.
+    pub permissions: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for Grant {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Grant")
+            .field("token", &"***")
+            .field("permissions", &self.permissions)
+            .finish()
+    }
+}
+
+/// Mints an installation token for the App installed on `repo`'s owner, with the permissions
+/// the installation grants (for `convoy doctor`).
+pub async fn installation_grant(
+    api_url: &str,
+    app_id: u64,
+    private_key_pem: &str,
+    repo: &RepoName,
+) -> anyhow::Result<Grant> {
     let key = octocrab::EncodingKey::from_rsa_pem(private_key_pem.as_bytes())
         .context("the `private-key` input is not an RSA private key in PEM form")?;
     let app = Octocrab::builder()
@@ -35,5 +67,8 @@ pub async fn installation_token(
         .installation_and_token(InstallationId(id))
         .await
         .context("minting an installation token")?;
-    Ok(secrecy::ExposeSecret::expose_secret(&token).to_owned())
+    Ok(Grant {
+        token: secrecy::ExposeSecret::expose_secret(&token).to_owned(),
+        permissions: installation.permissions.unwrap_or_default(),
+    })
 }

@@ -4,11 +4,12 @@
 //!
 //! Layers: [`client`] is the transport; [`rest`] the typed operations on it (the only code that
 //! reads GitHub's answers); [`facts`] turns answers into the lifecycle's observed facts; the
-//! rest ([`observe`], [`others`], [`execute`], [`revert`], [`methods`], [`store`], [`sprint`], [`app`]) use
-//! those.
+//! rest ([`observe`], [`others`], [`execute`], [`revert`], [`methods`], [`store`], [`sprint`], [`app`],
+//! and [`doctor`], which reads what `convoy doctor` judges) use those.
 
 pub mod app;
 pub mod client;
+pub mod doctor;
 pub mod error;
 pub mod execute;
 pub mod facts;

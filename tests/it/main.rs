@@ -8,6 +8,7 @@ mod chaos;
 mod cli;
 mod doc_links;
 mod docs;
+mod doctor;
 mod e2e_sandbox;
 mod github_client;
 mod hostile;

@@ -14,6 +14,9 @@ pub struct Installation {
     /// Its id.
     #[serde(deserialize_with = "de::lenient")]
     pub id: Option<u64>,
+    /// The permissions granted to the installation (`contents` → `write`, …).
+    #[serde(deserialize_with = "de::lenient")]
+    pub permissions: Option<std::collections::BTreeMap<String, String>>,
 }
 
 /// `GET /repos/{o}/{r}/installation`: the installation of the App (whose client `app` is) on

@@ -11,6 +11,7 @@
 //! (`gh.repo(&name).pull(number)`); [`installations`] works on an App client instead.
 
 pub mod actions;
+pub mod checkup;
 pub mod compare;
 pub mod contents;
 pub mod de;

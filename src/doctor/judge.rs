@@ -1,0 +1,1088 @@
+//! Facts → findings: what convoy will do with each rule and setting GitHub showed, and what will
+//! stop a release, with the fix. Pure: no I/O, no clock.
+
+use std::collections::BTreeSet;
+
+use super::facts::{
+    BranchFacts, BranchSeen, Bypass, Read, RepoFacts, RepoSeen, Rules, TokenFacts, WorkflowFacts,
+};
+use super::finding::{Finding, RepoReport, Report};
+use super::scope::{MemberRole, RepoScope, Scope, WorkflowRole};
+use crate::model::config::MergeMethod;
+use crate::model::ids::BranchName;
+
+/// GitHub's limit on the inputs of a `workflow_dispatch` trigger.
+const MAX_DISPATCH_INPUTS: usize = 25;
+
+/// Judges what was read: one report, the token's findings first, then each repository's in the
+/// scope's order. A repository without facts counts as not read.
+pub fn judge(scope: &Scope, token: &TokenFacts, facts: &[RepoFacts]) -> Report {
+    let repos = scope
+        .repos
+        .iter()
+        .map(|r| {
+            let findings = match facts.iter().find(|f| f.repo == r.repo) {
+                Some(f) => judge_repo(scope, r, f),
+                None => vec![Finding::blocker(
+                    "access",
+                    "not read",
+                    "doctor could not check this repository",
+                    "run convoy doctor again",
+                )],
+            };
+            RepoReport {
+                repo: r.repo.clone(),
+                roles: r.roles(),
+                findings,
+            }
+        })
+        .collect();
+    Report::new(judge_token(scope, token), repos)
+}
+
+/// A value from GitHub or a file, quoted as code: one line, at most 80 characters, no backtick
+/// that could close the span.
+pub fn code(value: &str) -> String {
+    let mut s: String = value
+        .chars()
+        .take(80)
+        .map(|c| match c {
+            '`' => '\'',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    if value.chars().count() > 80 {
+        s.push('…');
+    }
+    format!("`{s}`")
+}
+
+fn list(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn codes<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
+    list(&items.into_iter().map(code).collect::<Vec<_>>())
+}
+
+fn method_names(methods: &[MergeMethod]) -> String {
+    list(
+        &methods
+            .iter()
+            .map(|m| m.as_str().to_owned())
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The permissions a repository's parts need, as the App's settings name them.
+fn needed_permissions(r: &RepoScope) -> String {
+    let mut names: Vec<&str> = Vec::new();
+    if r.control.is_some() || r.member.is_some() {
+        names.push("Contents");
+    }
+    if r.member.is_some() {
+        names.push("Pull requests");
+    }
+    if r.control.is_some() || r.member.is_some() {
+        names.push("Issues");
+    }
+    if r.member.is_some() {
+        names.push("Commit statuses");
+    }
+    if !r.workflows.is_empty() {
+        names.push("Actions");
+    }
+    let names: Vec<String> = names.into_iter().map(str::to_owned).collect();
+    format!("{}: read and write", list(&names))
+}
+
+/// What convoy cannot do in a repository it cannot use, per part.
+fn consequences(r: &RepoScope, rc_branch: &str) -> String {
+    let mut out = Vec::new();
+    if r.control.is_some() {
+        out.push("read convoy.json, write release manifests or keep the tracking issue".to_owned());
+    }
+    if r.member.is_some() {
+        out.push(format!(
+            "cut {}, promote or ship this repository",
+            code(rc_branch)
+        ));
+    }
+    if !r.workflows.is_empty() {
+        let labels: Vec<String> = r
+            .workflows
+            .iter()
+            .flat_map(|w| &w.uses)
+            .map(|u| u.label.clone())
+            .collect();
+        out.push(format!("dispatch {}", list(&labels)));
+    }
+    format!("convoy cannot {}", list(&out))
+}
+
+fn judge_repo(scope: &Scope, r: &RepoScope, f: &RepoFacts) -> Vec<Finding> {
+    let name = &r.repo;
+    let seen = match &f.repository {
+        Read::Missing => {
+            let mut fix = format!(
+                "install the convoy App on {name} (or add {name} to the token's repositories), and check the name in convoy.json"
+            );
+            if r.control.is_some() {
+                fix.push_str(" (`control_repo`, or the workflow's repository)");
+            }
+            return vec![Finding::blocker(
+                "access",
+                format!("GitHub answers 404: the token cannot see {name}, or it does not exist"),
+                consequences(r, &scope.rc_branch),
+                fix,
+            )];
+        }
+        Read::Failed(message) => {
+            return vec![Finding::blocker(
+                "access",
+                format!("reading it failed: {message}"),
+                "doctor could not check this repository",
+                format!(
+                    "check the token (a 401 or 403 names it) and its access to {name}, then run convoy doctor again"
+                ),
+            )];
+        }
+        Read::Found(seen) => seen,
+    };
+    let mut out = Vec::new();
+    access(r, seen, scope, &mut out);
+    if r.control.is_some() {
+        control(r, seen, f, &mut out);
+    }
+    if let Some(member) = &r.member {
+        member_findings(scope, r, member, seen, f, &mut out);
+    }
+    for w in &r.workflows {
+        workflow(r, w, seen, &f.workflows, &mut out);
+    }
+    out
+}
+
+fn access(r: &RepoScope, seen: &RepoSeen, scope: &Scope, out: &mut Vec<Finding>) {
+    let name = &r.repo;
+    if seen.archived {
+        out.push(Finding::blocker(
+            "access",
+            format!("{name} is archived (read-only)"),
+            format!(
+                "GitHub refuses every write there: {}",
+                consequences(r, &scope.rc_branch)
+            ),
+            format!("unarchive {name}, or remove it from convoy.json"),
+        ));
+        return;
+    }
+    match seen.access {
+        Some(a) if a.push => out.push(Finding::fine(
+            "access",
+            format!("the token can see and write to it ({} access)", a.level()),
+            "convoy can act here",
+        )),
+        Some(a) => out.push(Finding::blocker(
+            "access",
+            format!("the token has {} access only", a.level()),
+            consequences(r, &scope.rc_branch),
+            format!(
+                "give the convoy App (or the token) {} on {name}",
+                needed_permissions(r)
+            ),
+        )),
+        None => out.push(Finding::note(
+            "access",
+            "GitHub does not show the token's permission on this repository",
+            "convoy learns it at its first write here; a permission missing then stops that write",
+            Some(format!(
+                "check that the App's installation (or the token) covers {name} with {}",
+                needed_permissions(r)
+            )),
+        )),
+    }
+}
+
+fn control(r: &RepoScope, seen: &RepoSeen, f: &RepoFacts, out: &mut Vec<Finding>) {
+    let name = &r.repo;
+    let Some(role) = &r.control else {
+        return;
+    };
+    if seen.has_issues == Some(false) {
+        out.push(Finding::blocker(
+            "issues",
+            format!("issues are disabled in {name}"),
+            "convoy shows each release in a tracking issue there and takes `/convoy` commands on it: it cannot create one",
+            format!("enable Issues in {name} (Settings → General → Features)"),
+        ));
+    }
+    let state = role
+        .state_branch
+        .clone()
+        .or_else(|| seen.default_branch.clone());
+    let where_ = match (&role.state_branch, &state) {
+        (Some(b), _) => format!("the state branch {}", code(b.as_str())),
+        (None, Some(b)) => format!("the default branch {}", code(b.as_str())),
+        (None, None) => "the default branch".to_owned(),
+    };
+    match (&f.config_file, &role.config_file) {
+        (Some(Read::Found(())), Some(file)) => out.push(Finding::fine(
+            code(file),
+            format!("on {where_}"),
+            "the Action reads the config there",
+        )),
+        (Some(Read::Missing), Some(file)) => out.push(Finding::note(
+            code(file),
+            format!("not found on {where_}"),
+            "the Action reads the config from the control repo (its `config` input, default `convoy.json`); without it every run stops",
+            Some(format!(
+                "commit convoy.json to {name} on {where_}, or name its path with the Action's `config` input"
+            )),
+        )),
+        (Some(Read::Failed(message)), Some(file)) => out.push(Finding::note(
+            code(file),
+            format!("could not be read: {message}"),
+            "the Action reads the config from the control repo",
+            None,
+        )),
+        _ => {}
+    }
+    let Some(branch) = state else {
+        return;
+    };
+    let Some(facts) = f.branches.get(&branch) else {
+        return;
+    };
+    let subject = format!("{}: manifests", code(branch.as_str()));
+    if role.state_branch.is_some() && facts.branch == Read::Missing {
+        out.push(Finding::blocker(
+            subject,
+            format!("{} does not exist in {name}", code(branch.as_str())),
+            "convoy writes releases/<id>/manifest.json to the state branch: every write fails",
+            format!(
+                "create {} in {name} from its default branch",
+                code(branch.as_str())
+            ),
+        ));
+        return;
+    }
+    match &facts.rules {
+        Read::Found(rules) => {
+            let refuses = rules.refuses_pushes() || !rules.required_checks.is_empty();
+            if refuses && !rules.bypass.pushes() {
+                let why = if rules.refuses_pushes() {
+                    "takes changes only through pull requests"
+                } else {
+                    "requires status checks on every commit pushed to it"
+                };
+                let unknown = if rules.bypass == Bypass::Unknown {
+                    " (whether the token may bypass the rule does not show)"
+                } else {
+                    ""
+                };
+                out.push(Finding::blocker(
+                    subject,
+                    format!("{} {why}{unknown}", code(branch.as_str())),
+                    "convoy writes releases/<id>/manifest.json straight to it: GitHub refuses the write (\"Repository rule violations found\") and every run stops",
+                    "create a branch no rule protects (for instance `convoy-state`) and give it to convoy as the `state-branch` input (check it with `convoy doctor --state-branch convoy-state`), or add the convoy App to the rule's bypass list",
+                ));
+            } else if refuses {
+                out.push(Finding::fine(
+                    subject,
+                    format!(
+                        "{} is protected; the token bypasses the rule",
+                        code(branch.as_str())
+                    ),
+                    "convoy writes releases/<id>/manifest.json to it",
+                ));
+            } else {
+                out.push(Finding::fine(
+                    subject,
+                    format!(
+                        "no rule keeps convoy from writing to {}",
+                        code(branch.as_str())
+                    ),
+                    "convoy writes releases/<id>/manifest.json to it, with compare-and-swap",
+                ));
+            }
+        }
+        Read::Missing => {}
+        Read::Failed(message) => out.push(Finding::note(
+            subject,
+            format!("its rules could not be read: {message}"),
+            "convoy stops with GitHub's refusal if a rule keeps it from writing manifests",
+            None,
+        )),
+    }
+}
+
+/// The rules of a branch, with what classic protection shows folded in.
+fn effective_rules(b: &BranchFacts) -> Rules {
+    let mut rules = b.rules.found().cloned().unwrap_or_default();
+    if let Some(seen) = b.branch.found() {
+        rules
+            .required_checks
+            .extend(seen.classic_checks.iter().cloned());
+        rules.strict |= seen.classic_strict;
+    }
+    rules
+}
+
+/// Whether classic branch protection applies that the rules endpoint does not show.
+fn classic_only(b: &BranchFacts) -> bool {
+    let rules_shown = b.rules.found().is_some_and(Rules::any);
+    b.branch.found().is_some_and(|s: &BranchSeen| s.protected) && !rules_shown
+}
+
+fn member_findings(
+    scope: &Scope,
+    r: &RepoScope,
+    m: &MemberRole,
+    seen: &RepoSeen,
+    f: &RepoFacts,
+    out: &mut Vec<Finding>,
+) {
+    let name = &r.repo;
+    let none = BranchFacts {
+        branch: Read::Failed("not read".to_owned()),
+        rules: Read::Failed("not read".to_owned()),
+    };
+    let base = f.branches.get(&m.base).unwrap_or(&none);
+    let staging = f.branches.get(&m.staging).unwrap_or(&none);
+    let default = seen.default_branch.as_ref();
+
+    // The base branch.
+    let base_subject = format!("{} (base)", code(m.base.as_str()));
+    match &base.branch {
+        Read::Found(_) => out.push(Finding::fine(
+            base_subject,
+            match default {
+                Some(d) if d == &m.base => "exists; the default branch".to_owned(),
+                Some(d) => format!("exists; the default branch is {}", code(d.as_str())),
+                None => "exists".to_owned(),
+            },
+            format!(
+                "convoy cuts {} from it and ships the release to it",
+                code(&scope.rc_branch)
+            ),
+        )),
+        Read::Missing => out.push(Finding::blocker(
+            base_subject,
+            format!("{} does not exist in {name}", code(m.base.as_str())),
+            format!(
+                "convoy cuts {} from it and ships to it: the release cannot start",
+                code(&scope.rc_branch)
+            ),
+            format!(
+                "create {} in {name}, or set `repos[].base` in convoy.json to the branch {name} releases to{}",
+                code(m.base.as_str()),
+                default.map_or_else(String::new, |d| format!(
+                    " (its default branch is {})",
+                    code(d.as_str())
+                ))
+            ),
+        )),
+        Read::Failed(message) => out.push(Finding::note(
+            base_subject,
+            format!("could not be read: {message}"),
+            "convoy needs it to cut the RC branch and to ship",
+            None,
+        )),
+    }
+
+    // The staging branch.
+    let staging_subject = format!("{} (staging)", code(m.staging.as_str()));
+    match &staging.branch {
+        Read::Found(_) => out.push(Finding::fine(
+            staging_subject,
+            "exists",
+            format!(
+                "convoy merges {} into it, then it into {}",
+                code(&scope.rc_branch),
+                code(m.base.as_str())
+            ),
+        )),
+        Read::Missing => out.push(Finding::note(
+            staging_subject,
+            format!("{} does not exist yet", code(m.staging.as_str())),
+            format!(
+                "convoy creates it from {} when the release enters staging",
+                code(m.base.as_str())
+            ),
+            None,
+        )),
+        Read::Failed(message) => out.push(Finding::note(
+            staging_subject,
+            format!("could not be read: {message}"),
+            "convoy creates it when missing",
+            None,
+        )),
+    }
+
+    let method = merge_method(scope, r, m, seen, base, staging, out);
+    rules_of(scope, r, m, &m.base, base, true, out);
+    rules_of(scope, r, m, &m.staging, staging, false, out);
+    if let Some(method) = method {
+        staging_resets(r, m, staging, method, out);
+    }
+    if seen.delete_branch_on_merge {
+        out.push(Finding::note(
+            "automatically delete head branches",
+            format!("{name} deletes a merged pull request's head branch"),
+            format!(
+                "GitHub deletes {} once it has shipped to {}: convoy does not wait for it and creates it again from {} for the next release",
+                code(m.staging.as_str()),
+                code(m.base.as_str()),
+                code(m.base.as_str())
+            ),
+            None,
+        ));
+    }
+}
+
+/// The merge method convoy will use for the repo (the finding says which and why); `None` when
+/// none is left.
+fn merge_method(
+    scope: &Scope,
+    r: &RepoScope,
+    m: &MemberRole,
+    seen: &RepoSeen,
+    base: &BranchFacts,
+    staging: &BranchFacts,
+    out: &mut Vec<Finding>,
+) -> Option<MergeMethod> {
+    let name = &r.repo;
+    let rules = [(&m.base, base), (&m.staging, staging)];
+    let mut allowed: Vec<MergeMethod> = seen.allowed_methods.clone();
+    let mut why: Vec<String> = Vec::new();
+    let settings = if seen.allowed_methods.len() == MergeMethod::ALL.len() {
+        "its settings allow merge, squash and rebase".to_owned()
+    } else {
+        format!(
+            "its settings allow {}",
+            if seen.allowed_methods.is_empty() {
+                "no merge method".to_owned()
+            } else {
+                format!("only {}", method_names(&seen.allowed_methods))
+            }
+        )
+    };
+    why.push(settings);
+    for (branch, facts) in rules {
+        if let Some(Rules {
+            allowed_methods: Some(methods),
+            ..
+        }) = facts.rules.found()
+            && methods.len() < MergeMethod::ALL.len()
+        {
+            allowed.retain(|x| methods.contains(x));
+            why.push(format!(
+                "the rules of {} allow only {}",
+                code(branch.as_str()),
+                method_names(methods)
+            ));
+        }
+    }
+    let linear: Vec<String> = rules
+        .iter()
+        .filter(|(_, facts)| facts.rules.found().is_some_and(|x| x.linear_history))
+        .map(|(b, _)| code(b.as_str()))
+        .collect();
+    if !linear.is_empty() {
+        allowed.retain(|x| *x != MergeMethod::Merge);
+        why.push(format!("{} requires linear history", list(&linear)));
+    }
+    let seen_text = list(&why);
+    let Some(first) = MergeMethod::ALL.into_iter().find(|x| allowed.contains(x)) else {
+        out.push(Finding::blocker(
+            "merge method",
+            seen_text,
+            "no merge method is left for convoy: GitHub refuses every promotion merge",
+            format!(
+                "allow squash or rebase merges in {name}'s settings (Settings → General → Pull Requests), or lift the rule that forbids them"
+            ),
+        ));
+        return None;
+    };
+    let (chosen, source) = match m.merge_method {
+        Some(wanted) if allowed.contains(&wanted) => (wanted, "`repos[].merge_method`".to_owned()),
+        Some(wanted) => {
+            // The executor switches a refused method to an allowed one, squash first.
+            let instead = [MergeMethod::Squash, MergeMethod::Rebase, MergeMethod::Merge]
+                .into_iter()
+                .find(|x| allowed.contains(x))
+                .unwrap_or(first);
+            out.push(Finding::note(
+                "merge method",
+                format!("{seen_text}; convoy.json sets {}", wanted.as_str()),
+                format!(
+                    "GitHub refuses the first merge by {}; convoy then merges by {} and records it",
+                    wanted.as_str(),
+                    instead.as_str()
+                ),
+                Some(format!(
+                    "set `repos[].merge_method` of {name} to {} in convoy.json",
+                    instead.as_str()
+                )),
+            ));
+            return Some(instead);
+        }
+        None if allowed.contains(&scope.preferred_method) => {
+            (scope.preferred_method, "`ship.merge_method`".to_owned())
+        }
+        None => (first, "the first method it allows".to_owned()),
+    };
+    let text = format!(
+        "convoy merges promotion and revert pull requests by {} ({source})",
+        chosen.as_str()
+    );
+    if chosen == MergeMethod::Merge {
+        out.push(Finding::fine("merge method", seen_text, text));
+    } else {
+        out.push(Finding::note(
+            "merge method",
+            seen_text,
+            format!(
+                "{text}; after each release it resets {} to the shipped commit, since {} holds the release under new SHAs",
+                code(m.staging.as_str()),
+                code(m.base.as_str())
+            ),
+            None,
+        ));
+    }
+    Some(chosen)
+}
+
+/// The findings about the rules of `branch` (`is_base`: the base, else staging).
+fn rules_of(
+    scope: &Scope,
+    r: &RepoScope,
+    m: &MemberRole,
+    branch: &BranchName,
+    facts: &BranchFacts,
+    is_base: bool,
+    out: &mut Vec<Finding>,
+) {
+    let b = code(branch.as_str());
+    let into = if is_base {
+        format!("{} → {b}", code(m.staging.as_str()))
+    } else {
+        format!("{} → {b}", code(&scope.rc_branch))
+    };
+    if facts.branch == Read::Missing {
+        return;
+    }
+    if let Read::Failed(message) = &facts.rules {
+        out.push(Finding::note(
+            format!("{b}: rules"),
+            format!("could not be read: {message}"),
+            "convoy meets the rules as GitHub answers its merges",
+            None,
+        ));
+        return;
+    }
+    let rules = effective_rules(facts);
+    let bypass = rules.bypass.merges();
+    let mut any = false;
+    if rules.required_reviews > 0 || rules.code_owner_reviews {
+        any = true;
+        let who = match (rules.required_reviews, rules.code_owner_reviews) {
+            (0, _) => "a code owner's approving review".to_owned(),
+            (1, false) => "1 approving review".to_owned(),
+            (n, false) => format!("{n} approving reviews"),
+            (1, true) => "1 approving review, by a code owner".to_owned(),
+            (n, true) => format!("{n} approving reviews, one by a code owner"),
+        };
+        let subject = format!("{b}: required reviews");
+        if bypass {
+            out.push(Finding::fine(
+                subject,
+                format!("{who} required; the token bypasses the rule"),
+                "convoy merges without waiting for reviews",
+            ));
+        } else {
+            let asks = if m.reviewers.is_empty() {
+                "relies on GitHub's review requests (CODEOWNERS)".to_owned()
+            } else {
+                let names: Vec<String> = m.reviewers.iter().map(|l| l.to_string()).collect();
+                format!("asks {} once", list(&names))
+            };
+            let fix = (m.reviewers.is_empty() && !rules.code_owner_reviews).then(|| {
+                format!(
+                    "name who reviews release pull requests of {} in `repos[].reviewers` of convoy.json, so convoy asks them",
+                    r.repo
+                )
+            });
+            out.push(Finding::note(
+                subject,
+                format!("{who} required on each pull request into {b}"),
+                format!(
+                    "the {into} pull request waits for it: convoy {asks}, reminds every {} h and calls the escalation after {} h; it merges on the first run after the approval",
+                    scope.reviews.remind_every_hours, scope.reviews.escalate_after_hours
+                ),
+                fix,
+            ));
+        }
+    }
+    if !rules.required_checks.is_empty() {
+        any = true;
+        let checks = codes(rules.required_checks.iter().map(String::as_str));
+        let strict = if rules.strict {
+            "; strict: the head must be up to date"
+        } else {
+            ""
+        };
+        let subject = format!("{b}: required checks");
+        if bypass {
+            out.push(Finding::fine(
+                subject,
+                format!("{checks} must pass{strict}; the token bypasses the rule"),
+                "convoy merges without waiting for the checks",
+            ));
+        } else {
+            let behind = if rules.strict {
+                "; a pull request behind the branch is brought up to date (`update-branch`) and its tiers run again on the new head"
+            } else {
+                ""
+            };
+            out.push(Finding::note(
+                subject,
+                format!("{checks} must pass{strict}"),
+                format!(
+                    "the {into} pull request waits for them; a failing check blocks the repo until someone fixes it{behind}"
+                ),
+                Some(format!(
+                    "make sure {checks} {} on pull requests into {b}: convoy's pull requests come from the App, so they start workflows",
+                    if rules.required_checks.len() == 1 { "runs" } else { "run" }
+                )),
+            ));
+        }
+    }
+    if rules.merge_queue {
+        any = true;
+        let subject = format!("{b}: merge queue");
+        if bypass {
+            out.push(Finding::fine(
+                subject,
+                "changes land through a merge queue; the token bypasses the rule",
+                "convoy merges directly, pinned to the validated SHA",
+            ));
+        } else {
+            out.push(Finding::blocker(
+                subject,
+                "changes land only through a merge queue",
+                format!(
+                    "GitHub refuses convoy's pinned merge of the {into} pull request (\"Changes must be made through the merge queue.\"); convoy cannot merge through a queue and escalates"
+                ),
+                format!(
+                    "add the convoy App to the bypass list of the rule that requires the merge queue on {b} in {}",
+                    r.repo
+                ),
+            ));
+        }
+    }
+    if rules.linear_history {
+        any = true;
+        out.push(Finding::note(
+            format!("{b}: linear history"),
+            "no merge commits may land on it",
+            "convoy merges by squash or rebase there (see merge method)",
+            None,
+        ));
+    }
+    if is_base && rules.refuses_pushes() {
+        any = true;
+        out.push(Finding::fine(
+            format!("{b}: pull requests only"),
+            "changes land only through pull requests",
+            "convoy changes it only through pull requests (promotions and reverts)",
+        ));
+    }
+    if !is_base && rules.refuses_force() {
+        // Judged with the merge method (`staging_resets`).
+        any = true;
+    }
+    if classic_only(facts) {
+        out.push(Finding::note(
+            format!("{b}: classic protection"),
+            "protected by classic branch protection, whose settings beyond required checks need admin rights to read",
+            "convoy meets them as GitHub answers: reviews and checks are waits, a refused merge method is switched, a merge queue or restricted pushes stop it",
+            None,
+        ));
+        return;
+    }
+    if !any {
+        out.push(Finding::fine(
+            format!("{b}: rules"),
+            "no rule applies",
+            format!("convoy merges the {into} pull request as soon as it is mergeable"),
+        ));
+    }
+}
+
+/// Whether convoy can reset (force-move) the staging branch, as abort, rollback and a squash or
+/// rebase ship need.
+fn staging_resets(
+    r: &RepoScope,
+    m: &MemberRole,
+    staging: &BranchFacts,
+    method: MergeMethod,
+    out: &mut Vec<Finding>,
+) {
+    let rules = effective_rules(staging);
+    let classic = classic_only(staging);
+    if !(rules.refuses_force() || classic) {
+        return;
+    }
+    let s = code(m.staging.as_str());
+    let subject = format!("{s}: forced updates");
+    let refusal = if rules.refuses_pushes() {
+        "takes changes only through pull requests"
+    } else if rules.no_force_push {
+        "refuses force pushes"
+    } else {
+        "is under classic branch protection, which refuses force pushes unless allowed"
+    };
+    if rules.bypass.pushes() {
+        out.push(Finding::fine(
+            subject,
+            format!("{s} {refusal}; the token bypasses the rule"),
+            "convoy can reset it on abort and rollback and after a squash or rebase ship",
+        ));
+        return;
+    }
+    let unknown = if rules.bypass == Bypass::Unknown {
+        " (whether the token may bypass it does not show)"
+    } else {
+        ""
+    };
+    let fix = format!(
+        "let the convoy App force-push to {s} of {}: in a ruleset, add the App to the bypass list; under classic protection, Allow force pushes → Specify who can force push → the App",
+        r.repo
+    );
+    if method == MergeMethod::Merge {
+        let after_ship = if rules.refuses_pushes() {
+            ", and after shipping convoy fast-forwards it to the shipped merge"
+        } else {
+            ""
+        };
+        out.push(Finding::note(
+            subject,
+            format!("{s} {refusal}{unknown}"),
+            format!(
+                "abort and rollback reset {s} to where it was before the release{after_ship}: GitHub refuses that, so {s} keeps the release's commits until the next release's promotion pull request brings it up to date"
+            ),
+            Some(fix),
+        ));
+        return;
+    }
+    let convoy = format!(
+        "{} ships by {}: after each release convoy resets {s} to the shipped commit; GitHub refuses it, {s} keeps the release's commits, and the next release's promotion into {s} conflicts wherever both releases change the same lines (abort and rollback cannot reset it either)",
+        r.repo,
+        method.as_str()
+    );
+    if matches!(rules.bypass, Bypass::Never | Bypass::PullRequests) {
+        out.push(Finding::blocker(
+            subject,
+            format!("{s} {refusal}, and the token may not bypass it"),
+            convoy,
+            fix,
+        ));
+    } else {
+        out.push(Finding::note(
+            subject,
+            format!("{s} {refusal}{unknown}"),
+            convoy,
+            Some(fix),
+        ));
+    }
+}
+
+fn workflow(
+    r: &RepoScope,
+    w: &WorkflowRole,
+    seen: &RepoSeen,
+    facts: &[WorkflowFacts],
+    out: &mut Vec<Finding>,
+) {
+    let name = &r.repo;
+    let path = format!(".github/workflows/{}", w.file);
+    let subject = code(&path);
+    let on = match (&w.git_ref, &seen.default_branch) {
+        (Some(b), _) => format!("the tier's ref {}", code(b.as_str())),
+        (None, Some(b)) => format!("the default branch {}", code(b.as_str())),
+        (None, None) => "the default branch".to_owned(),
+    };
+    let labels: Vec<String> = w.uses.iter().map(|u| u.label.clone()).collect();
+    let labels = list(&labels);
+    let is_auto_fix = w.uses.iter().any(|u| u.label == "auto-fix");
+    let example = if is_auto_fix {
+        "examples/workflows/auto-fix.yml"
+    } else {
+        "examples/workflows/e2e-tier.yml"
+    };
+    let field = if is_auto_fix && w.uses.len() == 1 {
+        "`auto_fix.workflow`"
+    } else {
+        "`tiers[].workflow`"
+    };
+    let fact = facts
+        .iter()
+        .find(|x| x.file == w.file && x.git_ref == w.git_ref);
+    let file = match fact.map(|x| &x.read) {
+        Some(Read::Found(Ok(file))) => file,
+        Some(Read::Found(Err(why))) => {
+            out.push(Finding::blocker(
+                subject,
+                format!("does not read as a workflow: {why}"),
+                format!("GitHub cannot run it: convoy cannot dispatch {labels}"),
+                format!("fix {path} in {name} (actionlint shows where)"),
+            ));
+            return;
+        }
+        Some(Read::Missing) => {
+            out.push(Finding::blocker(
+                subject,
+                format!("not found on {on}"),
+                format!(
+                    "convoy dispatches {labels} with it: GitHub refuses the dispatch (404) and nothing runs"
+                ),
+                format!(
+                    "add the workflow to {name} as {path} on {on} (start from {example}), or correct {field} in convoy.json"
+                ),
+            ));
+            return;
+        }
+        Some(Read::Failed(message)) => {
+            out.push(Finding::blocker(
+                subject,
+                format!("could not be read: {message}"),
+                "doctor could not check it",
+                "run convoy doctor again",
+            ));
+            return;
+        }
+        None => return,
+    };
+    let Some(declared) = &file.dispatch else {
+        let sends: BTreeSet<&str> = w
+            .uses
+            .iter()
+            .flat_map(|u| u.sends.iter().copied())
+            .collect();
+        out.push(Finding::blocker(
+            subject,
+            "has no `workflow_dispatch` trigger",
+            format!(
+                "convoy starts {labels} with a workflow_dispatch: GitHub refuses it (422) and nothing runs"
+            ),
+            format!(
+                "add `workflow_dispatch:` under `on:` in {path} of {name}, declaring the inputs {} (as {example} does)",
+                codes(sends)
+            ),
+        ));
+        return;
+    };
+    let mut fine = true;
+    let undeclared: BTreeSet<&str> = w
+        .uses
+        .iter()
+        .flat_map(|u| u.sends.iter().copied())
+        .filter(|i| !declared.contains_key(*i))
+        .collect();
+    if !undeclared.is_empty() {
+        fine = false;
+        out.push(Finding::blocker(
+            subject.clone(),
+            format!("does not declare the input(s) {}", codes(undeclared.iter().copied())),
+            format!(
+                "convoy sends them with every dispatch of {labels}: GitHub refuses a dispatch with an input the workflow does not declare (422 \"Unexpected inputs provided\")"
+            ),
+            format!(
+                "declare {} under `on.workflow_dispatch.inputs` in {path} (type: string), as {example} does",
+                codes(undeclared.iter().copied())
+            ),
+        ));
+    }
+    for u in &w.uses {
+        let unsent: Vec<&str> = declared
+            .iter()
+            .filter(|(k, d)| d.required && !d.has_default && !u.sends.contains(&k.as_str()))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if !unsent.is_empty() {
+            fine = false;
+            out.push(Finding::blocker(
+                subject.clone(),
+                format!(
+                    "requires the input(s) {}, which convoy does not send for {}",
+                    codes(unsent.iter().copied()),
+                    u.label
+                ),
+                format!(
+                    "GitHub refuses the dispatch of {} (422 \"Required input … not provided\")",
+                    u.label
+                ),
+                format!(
+                    "give {} a default, or make it optional (`required: false`)",
+                    codes(unsent.iter().copied())
+                ),
+            ));
+        }
+    }
+    if declared.len() > MAX_DISPATCH_INPUTS {
+        fine = false;
+        out.push(Finding::blocker(
+            subject.clone(),
+            format!("declares {} inputs", declared.len()),
+            format!(
+                "GitHub refuses a workflow_dispatch of a workflow with more than {MAX_DISPATCH_INPUTS} inputs"
+            ),
+            format!("declare at most {MAX_DISPATCH_INPUTS} inputs in {path}"),
+        ));
+    }
+    if !file.run_name_has_correlation_id() {
+        fine = false;
+        let seen = match &file.run_name {
+            Some(run_name) => format!(
+                "its `run-name` {} does not mention the `correlation_id` input",
+                code(run_name)
+            ),
+            None => "has no `run-name`: each run's title is the workflow's name".to_owned(),
+        };
+        out.push(Finding::blocker(
+            subject.clone(),
+            seen,
+            format!(
+                "convoy finds the run of a dispatch of {labels} by the correlation id in its title (when GitHub does not return the run's id, and after an interrupted run): it would not find the run and would dispatch again"
+            ),
+            format!(
+                "add `run-name: \"{} ${{{{ inputs.correlation_id }}}}\"` to {path} (as {example} does)",
+                w.file.trim_end_matches(".yml").trim_end_matches(".yaml")
+            ),
+        ));
+    }
+    if fine {
+        let sends: BTreeSet<&str> = w
+            .uses
+            .iter()
+            .flat_map(|u| u.sends.iter().copied())
+            .collect();
+        out.push(Finding::fine(
+            subject,
+            format!(
+                "on {on}: dispatchable, declares {}, and its `run-name` carries the correlation id",
+                codes(sends)
+            ),
+            format!("convoy dispatches {labels} with it"),
+        ));
+    }
+}
+
+/// What the token needs, by the App's permission names, and what for.
+fn token_needs(scope: &Scope) -> Vec<(&'static str, &'static str, &'static str)> {
+    let control = scope.repos.iter().any(|r| r.control.is_some());
+    let member = scope.repos.iter().any(|r| r.member.is_some());
+    let workflows = scope.repos.iter().any(|r| !r.workflows.is_empty());
+    let mut needs = Vec::new();
+    if control || member {
+        needs.push((
+            "contents",
+            "Contents",
+            "manifests, RC and staging branches, merges, tags and releases",
+        ));
+        needs.push((
+            "issues",
+            "Issues",
+            "the tracking issue, replies, labels, sprint tasks",
+        ));
+    }
+    if member {
+        needs.push((
+            "pull_requests",
+            "Pull requests",
+            "promotion and revert pull requests",
+        ));
+        needs.push((
+            "statuses",
+            "Commit statuses",
+            "`convoy/depends-on` and `convoy/release`",
+        ));
+    }
+    if workflows {
+        needs.push((
+            "actions",
+            "Actions",
+            "dispatching tiers, cancelling runs past their timeout",
+        ));
+    }
+    needs
+}
+
+fn judge_token(scope: &Scope, token: &TokenFacts) -> Vec<Finding> {
+    let workflows_why = "GitHub refuses to merge a promotion pull request that changes files under `.github/workflows/` without the Workflows permission";
+    match token {
+        TokenFacts::Given => vec![Finding::note(
+            "Workflows permission",
+            "the token was given as it is: its Workflows permission cannot be checked (only an installation token convoy mints from `app-id` and `private-key` shows its permissions)",
+            workflows_why,
+            Some(
+                "if releases may change workflow files, give the App (or token) Workflows: read and write (actions/create-github-app-token: `permission-workflows: write`)".to_owned(),
+            ),
+        )],
+        TokenFacts::App { permissions } => {
+            let mut out = Vec::new();
+            let level = |key: &str| permissions.get(key).map(String::as_str);
+            let mut granted = Vec::new();
+            for (key, title, what) in token_needs(scope) {
+                match level(key) {
+                    Some("write" | "admin") => granted.push(title.to_owned()),
+                    other => out.push(Finding::blocker(
+                        format!("App permission: {title}"),
+                        format!(
+                            "the App's installation has {title}: {}",
+                            other.unwrap_or("none")
+                        ),
+                        format!("convoy needs {title}: read and write for {what}"),
+                        format!(
+                            "in the App's settings (Permissions & events) set {title} to Read and write, then approve the new permissions on the installation"
+                        ),
+                    )),
+                }
+            }
+            if !granted.is_empty() {
+                out.insert(
+                    0,
+                    Finding::fine(
+                        "App permissions",
+                        format!("the App's installation grants {}: read and write", list(&granted)),
+                        "convoy can do what a release needs",
+                    ),
+                );
+            }
+            match level("workflows") {
+                Some("write") => out.push(Finding::fine(
+                    "Workflows permission",
+                    "the App's installation grants Workflows: read and write",
+                    "releases may change files under `.github/workflows/`",
+                )),
+                other => out.push(Finding::note(
+                    "Workflows permission",
+                    format!("the App's installation has Workflows: {}", other.unwrap_or("none")),
+                    workflows_why,
+                    Some("if releases may change workflow files, give the App Workflows: read and write".to_owned()),
+                )),
+            }
+            out
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
