@@ -674,16 +674,16 @@ fn rules_of(
                 "convoy merges directly, pinned to the validated SHA",
             ));
         } else {
-            out.push(Finding::blocker(
+            out.push(Finding::note(
                 subject,
                 "changes land only through a merge queue",
                 format!(
-                    "GitHub refuses convoy's pinned merge of the {into} pull request (\"Changes must be made through the merge queue.\"); convoy cannot merge through a queue and escalates"
+                    "convoy puts the {into} pull request in the queue itself (`merge-async`), pinned to the validated SHA, once its dependencies merged, and follows it until the queue merges it; a pull request the queue removes is enqueued once more, then a person is called with GitHub's reason"
                 ),
-                format!(
-                    "add the convoy App to the bypass list of the rule that requires the merge queue on {b} in {}",
+                Some(format!(
+                    "make sure the checks {b} requires run on merge groups: add `merge_group:` to the `on:` of the workflows in {} that report them",
                     r.repo
-                ),
+                )),
             ));
         }
     }
@@ -712,7 +712,7 @@ fn rules_of(
         out.push(Finding::note(
             format!("{b}: classic protection"),
             "protected by classic branch protection, whose settings beyond required checks need admin rights to read",
-            "convoy meets them as GitHub answers: reviews and checks are waits, a refused merge method is switched, a merge queue or restricted pushes stop it",
+            "convoy meets them as GitHub answers: reviews and checks are waits, a refused merge method is switched, a merge queue is joined, restricted pushes stop it",
             None,
         ));
         return;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::model::config::{Config, MergeMethod, ReviewPolicy};
-use crate::model::ids::{BranchName, Login, RepoName};
+use crate::model::ids::{BranchName, RepoName, Reviewer};
 
 /// The inputs convoy sends every tier dispatch (`docs/release-strategy.md`, "Inputs sent").
 pub const TIER_INPUTS: [&str; 5] = ["release", "tier", "attempt", "correlation_id", "refs"];
@@ -63,7 +63,7 @@ pub struct MemberRole {
     /// `repos[].merge_method`, when the config sets one.
     pub merge_method: Option<MergeMethod>,
     /// `repos[].reviewers`.
-    pub reviewers: Vec<Login>,
+    pub reviewers: Vec<Reviewer>,
 }
 
 /// A workflow convoy dispatches: a tier's or the auto-fix's (one file may serve several).

@@ -288,7 +288,7 @@ fn merge_methods_adapt_and_stop_only_when_none_is_left() {
 }
 
 #[test]
-fn required_reviews_and_checks_are_waits_and_a_merge_queue_is_a_blocker() {
+fn required_reviews_and_checks_are_waits_and_a_merge_queue_is_joined() {
     let with_rules = |rules: Rules| {
         let facts = world(|f| {
             member(f).branches.insert(branch("main"), ruled(rules));
@@ -322,13 +322,15 @@ fn required_reviews_and_checks_are_waits_and_a_merge_queue_is_a_blocker() {
         merge_queue: true,
         ..Rules::default()
     });
-    let b = blockers(&queue);
-    assert_eq!(b.len(), 1);
+    assert!(blockers(&queue).is_empty(), "{queue:#?}");
+    let q = with_subject(&queue, "`main`: merge queue");
+    assert!(q[0].is_note());
     assert!(
-        b[0].convoy
-            .contains("Changes must be made through the merge queue.")
+        q[0].convoy.contains("pinned to the validated SHA"),
+        "{}",
+        q[0].convoy
     );
-    assert!(b[0].fix().unwrap().contains("bypass list"));
+    assert!(q[0].fix().unwrap().contains("`merge_group:`"));
 
     let bypassed = with_rules(Rules {
         merge_queue: true,
