@@ -29,7 +29,7 @@ pub(super) fn run(
         "convoy demo: release demo-1 of acme/schema ← acme/api ← acme/web under the {} directive{}",
         directive.as_str(),
         if protected {
-            ", in a protected organisation (required checks, a required review, squash only, a protected staging)"
+            ", in a protected organisation (required checks, a required review, squash only, a merge queue, a protected staging)"
         } else {
             ""
         }

@@ -320,6 +320,14 @@ fn report(run: &ReleaseRun, say: &mut (dyn FnMut(String) + Send)) {
             say(format!("phase: {} → {}", from.as_str(), to.as_str()));
         }
         for e in round.executed {
+            if matches!(e.outcome, ActionOutcome::Enqueued { .. }) {
+                say(format!(
+                    "    {} {} — {}",
+                    e.planned.action.kind(),
+                    e.planned.action.target(),
+                    e.outcome
+                ));
+            }
             if let ActionOutcome::Done { detail } = &e.outcome
                 && e.planned.action.kind() != "upsert_tracking_issue"
             {

@@ -4,10 +4,12 @@
 //! - `acme/schema`: `main` requires the `ci` check, strict (branches up to date); `staging`
 //!   takes changes only through pull requests, which need `ci` too.
 //! - `acme/api`: `main` requires one approving review by someone with write access.
-//! - `acme/web`: squash merges only, head branches deleted after merge.
+//! - `acme/web`: squash merges only, head branches deleted after merge; `main` takes changes
+//!   only through its merge queue (squashing), which requires `ci` on each merge group.
 //!
 //! CI (`ci-bot`) reports `ci` on every open pull request's head that a required check waits
-//! for, through the statuses API; a reviewer (`bob`) approves the promotion pull requests that
+//! for, and on every merge group a queue builds (its `gh-readonly-queue/…` branch), through the
+//! statuses API; a reviewer (`bob`) approves the promotion pull requests that
 //! a required review holds, through the reviews API. Neither knows convoy: they act on what
 //! GitHub shows, as the people and CI of a real organisation would.
 
@@ -16,7 +18,7 @@ use serde_json::{Value, json};
 
 use crate::github::client::GitHub;
 use crate::sandbox::Seed;
-use crate::sandbox::protection::{BranchProtection, RepoSettings};
+use crate::sandbox::protection::{BranchProtection, QueueMergeMethod, RepoSettings};
 use crate::sandbox::seed::{Permission, SeedUser, UserKind};
 
 /// The member repositories the protected world protects.
@@ -67,6 +69,15 @@ pub fn seed() -> anyhow::Result<Seed> {
                     delete_branch_on_merge: true,
                     ..RepoSettings::default()
                 };
+                repo.protection.insert(
+                    "main".to_owned(),
+                    BranchProtection {
+                        required_checks: vec!["ci".to_owned()],
+                        merge_queue: true,
+                        merge_queue_method: QueueMergeMethod::Squash,
+                        ..BranchProtection::default()
+                    },
+                );
             }
             _ => {}
         }
@@ -82,6 +93,7 @@ pub async fn act(
 ) -> anyhow::Result<bool> {
     let mut acted = false;
     for repo in MEMBERS {
+        acted |= check_merge_groups(ci, repo, say).await?;
         let pulls = ci.get(&format!("/repos/{repo}/pulls?state=open")).await?;
         for pr in pulls.as_array().into_iter().flatten() {
             let number = pr
@@ -118,6 +130,52 @@ pub async fn act(
                 say(format!("  bob approves {repo}#{number} ({})", short(&head)));
                 acted = true;
             }
+        }
+    }
+    Ok(acted)
+}
+
+/// CI on merge groups: reports the checks the queue's branch requires on every merge group of
+/// `repo` that waits for them (each group is a `gh-readonly-queue/{base}/pr-{n}-{sha}` branch).
+async fn check_merge_groups(
+    ci: &GitHub,
+    repo: &str,
+    say: &mut (dyn FnMut(String) + Send),
+) -> anyhow::Result<bool> {
+    let refs = ci
+        .get(&format!(
+            "/repos/{repo}/git/matching-refs/heads/gh-readonly-queue/"
+        ))
+        .await?;
+    let mut acted = false;
+    for r in refs.as_array().into_iter().flatten() {
+        let (Some(name), Some(sha)) = (str_at(r, &["ref"]), str_at(r, &["object", "sha"])) else {
+            continue;
+        };
+        let Some((base, group)) = name
+            .strip_prefix("refs/heads/gh-readonly-queue/")
+            .and_then(|rest| rest.rsplit_once("/pr-"))
+        else {
+            continue;
+        };
+        let number = group.split('-').next().unwrap_or_default();
+        let rules = ci
+            .get(&format!("/repos/{repo}/rules/branches/{base}"))
+            .await?;
+        for context in required_checks(&rules) {
+            if reported(ci, repo, &sha, &context).await? {
+                continue;
+            }
+            ci.post(
+                &format!("/repos/{repo}/statuses/{sha}"),
+                &json!({"state": "success", "context": context, "description": "the merge group builds and passes"}),
+            )
+            .await?;
+            say(format!(
+                "  ci: `{context}` passes on {repo}'s merge group for #{number} ({})",
+                short(&sha)
+            ));
+            acted = true;
         }
     }
     Ok(acted)

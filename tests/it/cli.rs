@@ -514,7 +514,8 @@ fn demo_ships_under_every_directive() {
 
 /// `convoy demo --protected` ships in a protected organisation: CI reports the required check
 /// through the statuses API, a reviewer approves the pull request a required review holds, the
-/// squash-only repository merges by squash, and nothing is escalated.
+/// squash-only repository ships through its merge queue (CI checks the merge group), and
+/// nothing is escalated.
 #[test]
 fn demo_ships_in_a_protected_organisation() {
     let (code, out, err) = convoy(&["demo", "--protected"]);
@@ -522,6 +523,21 @@ fn demo_ships_in_a_protected_organisation() {
     assert!(out.contains("in a protected organisation"), "{out}");
     assert!(out.contains("  ci: `ci` passes on acme/schema#"), "{out}");
     assert!(out.contains("  bob approves acme/api#"), "{out}");
+    assert!(out.contains("    enqueue_pull_request acme/web#"), "{out}");
+    assert!(
+        out.contains("  ci: `ci` passes on acme/web's merge group for #"),
+        "{out}"
+    );
+    // The pull request the queue took was never merged directly.
+    let queued = out
+        .split("enqueue_pull_request acme/web#")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap();
+    assert!(
+        !out.contains(&format!("merge_pull_request acme/web#{queued} ")),
+        "{out}"
+    );
     assert!(!out.contains("Needs a human"), "{out}");
     assert!(
         out.contains("every base branch holds its validated merge, tagged vdemo-1"),
