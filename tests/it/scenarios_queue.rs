@@ -254,3 +254,43 @@ async fn an_ejection_is_retried_once_then_escalated_with_githubs_reason() {
             .any(|h| h.event == HistoryEvent::CommandRetry)
     );
 }
+
+/// acme/api's `staging` takes changes only through a merge queue: its RC → staging pull request
+/// is enqueued, pinned to the RC head, and the release stages, validates and ships.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promotion_into_a_queued_staging_goes_through_its_queue() {
+    let seed = seed_with(
+        |_| {},
+        |s| {
+            seed_repo(s, "acme/api")["protection"] =
+                json!({"staging": {"merge_queue": true, "required_checks": ["ci"]}});
+        },
+    );
+    let mut s = Scenario::start(seed).await;
+    s.merge_group_ci = Some(Box::new(|_| Some("success")));
+    s.create("r1", "directive=auto").await;
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    assert_eq!(m.phase, Phase::Shipped, "{:#?}", s.waits("r1"));
+    assert!(open_escalations(&m).is_empty(), "{:#?}", m.escalations);
+    let api = m.repo(&repo("acme/api")).unwrap();
+    assert_eq!(api.merge_queue.len(), 1);
+    assert_eq!(api.merge_queue[0].as_str(), "staging");
+    let staging_pr = api.prs.staging.unwrap();
+    let log = request_log(&s).await;
+    assert!(
+        log.contains(&format!(
+            "PUT /repos/acme/api/pulls/{staging_pr}/merge-async"
+        )),
+        "{log:#?}"
+    );
+    assert!(
+        !log.contains(&format!("PUT /repos/acme/api/pulls/{staging_pr}/merge")),
+        "{log:#?}"
+    );
+    let pull = s.pull("acme/api", staging_pr).await;
+    assert_eq!(pull["merged"], true);
+    assert_eq!(
+        pull["head"]["sha"].as_str(),
+        api.shas.rc_head.as_ref().map(|x| x.as_str())
+    );
+}
