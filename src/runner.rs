@@ -215,13 +215,21 @@ impl Runner<'_> {
         }
         // Everything else (schedule, pull requests, pushes, runs, comments) reconciles every
         // active release, and a rolled-back one whose reverts have not all merged: each decides
-        // for itself whether the event concerns it.
+        // for itself whether the event concerns it. A comment on the tracking issue of a release
+        // that has ended (shipped, aborted, rolled back) reaches that release too, so a command
+        // valid there (`rollback` after shipping) is obeyed and any other gets a reply.
         let ids = self.store.list(self.gh).await?;
         let loaded = try_join_all(ids.iter().map(|id| self.store.load(self.gh, id))).await?;
+        let on_tracking_issue = |m: &crate::model::manifest::ReleaseManifest| match signal {
+            Signal::Comment(c) => {
+                c.repo == m.control_repo && m.tracking_issue == Some(c.issue) && !c.author_is_bot
+            }
+            _ => false,
+        };
         Ok(loaded
             .into_iter()
             .flatten()
-            .filter(|s| s.manifest.wants_runs())
+            .filter(|s| s.manifest.wants_runs() || on_tracking_issue(&s.manifest))
             .map(|s| s.manifest.id)
             .collect())
     }

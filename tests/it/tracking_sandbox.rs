@@ -219,3 +219,52 @@ async fn escalations_during_validation_do_not_offer_defer() {
         replies[0]
     );
 }
+
+/// Commands on the tracking issue of a release that has shipped: `/convoy approve` gets a reply
+/// saying why not (nothing changes), and `/convoy rollback` by an approver rolls it back — from
+/// a comment, as from the button.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_on_a_shipped_releases_tracking_issue_are_answered_and_obeyed() {
+    let mut s = crate::scenario::Scenario::demo().await;
+    s.create("r1", "directive=auto").await;
+    let m = s
+        .drive_until("r1", Phase::Shipped, crate::scenario::pass)
+        .await;
+    assert_eq!(m.phase, Phase::Shipped);
+    let issue = m.tracking_issue.unwrap();
+
+    s.say("r1", "alice", "/convoy approve").await;
+    let after = s.manifest("r1").await;
+    assert_eq!(after.phase, Phase::Shipped);
+    let comments = s.comments("acme/control", issue).await;
+    let reply = comments
+        .iter()
+        .rev()
+        .find(|c| c.contains("cannot approve"))
+        .unwrap_or_else(|| panic!("a reply to the approve: {comments:#?}"));
+    assert!(reply.contains("shipped"), "{reply}");
+
+    s.say("r1", "alice", "/convoy rollback").await;
+    let m = s
+        .drive_until("r1", Phase::RolledBack, crate::scenario::pass)
+        .await;
+    for _ in 0..4 {
+        s.tick().await;
+    }
+    let m2 = s.manifest("r1").await;
+    assert_eq!(m2.phase, Phase::RolledBack, "{:#?}", m.history);
+    assert!(
+        m2.history
+            .iter()
+            .any(|h| h.event == convoy::model::history::HistoryEvent::CommandRollback),
+        "{:#?}",
+        m2.history
+    );
+    assert!(
+        m2.repos
+            .iter()
+            .all(|r| r.state == convoy::model::manifest::RepoState::Reverted),
+        "{:#?}",
+        m2.repos
+    );
+}
