@@ -1,6 +1,8 @@
 //! Facts → findings: what convoy will do with each rule and setting GitHub showed, and what will
 //! stop a release, with the fix. Pure: no I/O, no clock.
 
+mod text;
+
 use std::collections::BTreeSet;
 
 use super::facts::{
@@ -10,6 +12,8 @@ use super::finding::{Finding, RepoReport, Report};
 use super::scope::{MemberRole, RepoScope, Scope, WorkflowRole};
 use crate::model::config::MergeMethod;
 use crate::model::ids::BranchName;
+pub use text::code;
+use text::{codes, list, method_names};
 
 /// GitHub's limit on the inputs of a `workflow_dispatch` trigger.
 const MAX_DISPATCH_INPUTS: usize = 25;
@@ -38,45 +42,6 @@ pub fn judge(scope: &Scope, token: &TokenFacts, facts: &[RepoFacts]) -> Report {
         })
         .collect();
     Report::new(judge_token(scope, token), repos)
-}
-
-/// A value from GitHub or a file, quoted as code: one line, at most 80 characters, no backtick
-/// that could close the span.
-pub fn code(value: &str) -> String {
-    let mut s: String = value
-        .chars()
-        .take(80)
-        .map(|c| match c {
-            '`' => '\'',
-            c if c.is_control() => ' ',
-            c => c,
-        })
-        .collect();
-    if value.chars().count() > 80 {
-        s.push('…');
-    }
-    format!("`{s}`")
-}
-
-fn list(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
-}
-
-fn codes<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
-    list(&items.into_iter().map(code).collect::<Vec<_>>())
-}
-
-fn method_names(methods: &[MergeMethod]) -> String {
-    list(
-        &methods
-            .iter()
-            .map(|m| m.as_str().to_owned())
-            .collect::<Vec<_>>(),
-    )
 }
 
 /// The permissions a repository's parts need, as the App's settings name them.
