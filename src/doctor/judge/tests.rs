@@ -1,11 +1,11 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::doctor::facts::{Access, WorkflowFacts};
+use crate::doctor::facts::{Access, BranchSeen, WorkflowFacts};
 use crate::doctor::scope::scope;
 use crate::doctor::workflow;
 use crate::model::config::Config;
-use crate::model::ids::RepoName;
+use crate::model::ids::{BranchName, RepoName};
 
 const CONFIG: &str = r#"{
   "control_repo": "acme/control",
