@@ -5,16 +5,18 @@ mod access;
 mod control;
 mod dispatch;
 mod rules;
+mod staging;
 mod text;
 mod token;
 
-use super::facts::{BranchFacts, Bypass, Read, RepoFacts, RepoSeen, Rules, TokenFacts};
+use super::facts::{BranchFacts, Read, RepoFacts, RepoSeen, Rules, TokenFacts};
 use super::finding::{Finding, RepoReport, Report};
 use super::scope::{MemberRole, RepoScope, Scope};
 use crate::model::config::MergeMethod;
 use control::control;
 use dispatch::workflow;
-use rules::{classic_only, effective_rules, rules_of};
+use rules::rules_of;
+use staging::staging_resets;
 pub use text::code;
 use text::{list, method_names};
 use token::judge_token;
@@ -283,84 +285,6 @@ fn merge_method(
         ));
     }
     Some(chosen)
-}
-
-/// Whether convoy can reset (force-move) the staging branch, as abort, rollback and a squash or
-/// rebase ship need.
-fn staging_resets(
-    r: &RepoScope,
-    m: &MemberRole,
-    staging: &BranchFacts,
-    method: MergeMethod,
-    out: &mut Vec<Finding>,
-) {
-    let rules = effective_rules(staging);
-    let classic = classic_only(staging);
-    if !(rules.refuses_force() || classic) {
-        return;
-    }
-    let s = code(m.staging.as_str());
-    let subject = format!("{s}: forced updates");
-    let refusal = if rules.refuses_pushes() {
-        "takes changes only through pull requests"
-    } else if rules.no_force_push {
-        "refuses force pushes"
-    } else {
-        "is under classic branch protection, which refuses force pushes unless allowed"
-    };
-    if rules.bypass.pushes() {
-        out.push(Finding::fine(
-            subject,
-            format!("{s} {refusal}; the token bypasses the rule"),
-            "convoy can reset it on abort and rollback and after a squash or rebase ship",
-        ));
-        return;
-    }
-    let unknown = if rules.bypass == Bypass::Unknown {
-        " (whether the token may bypass it does not show)"
-    } else {
-        ""
-    };
-    let fix = format!(
-        "let the convoy App force-push to {s} of {}: in a ruleset, add the App to the bypass list; under classic protection, Allow force pushes → Specify who can force push → the App",
-        r.repo
-    );
-    if method == MergeMethod::Merge {
-        let after_ship = if rules.refuses_pushes() {
-            ", and after shipping convoy fast-forwards it to the shipped merge"
-        } else {
-            ""
-        };
-        out.push(Finding::note(
-            subject,
-            format!("{s} {refusal}{unknown}"),
-            format!(
-                "abort and rollback reset {s} to where it was before the release{after_ship}: GitHub refuses that, so {s} keeps the release's commits until the next release's promotion pull request brings it up to date"
-            ),
-            Some(fix),
-        ));
-        return;
-    }
-    let convoy = format!(
-        "{} ships by {}: after each release convoy resets {s} to the shipped commit; GitHub refuses it, {s} keeps the release's commits, and the next release's promotion into {s} conflicts wherever both releases change the same lines (abort and rollback cannot reset it either)",
-        r.repo,
-        method.as_str()
-    );
-    if matches!(rules.bypass, Bypass::Never | Bypass::PullRequests) {
-        out.push(Finding::blocker(
-            subject,
-            format!("{s} {refusal}, and the token may not bypass it"),
-            convoy,
-            fix,
-        ));
-    } else {
-        out.push(Finding::note(
-            subject,
-            format!("{s} {refusal}{unknown}"),
-            convoy,
-            Some(fix),
-        ));
-    }
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::doctor::facts::{Access, BranchSeen, WorkflowFacts};
+use crate::doctor::facts::{Access, BranchSeen, Bypass, WorkflowFacts};
 use crate::doctor::scope::scope;
 use crate::doctor::workflow;
 use crate::model::config::Config;
