@@ -1,10 +1,12 @@
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::doctor::facts::{Access, BranchSeen, Bypass, WorkflowFacts};
+use crate::doctor::facts::{
+    Access, BranchFacts, BranchSeen, Bypass, Read, RepoSeen, Rules, WorkflowFacts,
+};
 use crate::doctor::scope::scope;
 use crate::doctor::workflow;
-use crate::model::config::Config;
+use crate::model::config::{Config, MergeMethod};
 use crate::model::ids::{BranchName, RepoName};
 
 const CONFIG: &str = r#"{
