@@ -1,5 +1,10 @@
 //! Facts → findings: what convoy will do with each rule and setting GitHub showed, and what will
 //! stop a release, with the fix. Pure: no I/O, no clock.
+//!
+//! This is the entry point, [`judge`]: the token's findings (`token`), then per repository its
+//! access (`access`) and the parts it plays: control repo (`control`), member (`member`,
+//! with its branches' rules in `rules` and staging resets in `staging`), and the workflows
+//! convoy dispatches there (`dispatch`). `text` quotes and lists what findings name.
 
 mod access;
 mod control;

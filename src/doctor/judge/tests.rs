@@ -1,3 +1,5 @@
+//! Unit tests of the judgement: facts built by hand, the findings they make.
+
 use std::collections::BTreeMap;
 
 use super::*;
