@@ -1,11 +1,15 @@
+//! Unit tests of the judgement: facts built by hand, the findings they make.
+
 use std::collections::BTreeMap;
 
 use super::*;
-use crate::doctor::facts::{Access, WorkflowFacts};
+use crate::doctor::facts::{
+    Access, BranchFacts, BranchSeen, Bypass, Read, RepoSeen, Rules, WorkflowFacts,
+};
 use crate::doctor::scope::scope;
 use crate::doctor::workflow;
-use crate::model::config::Config;
-use crate::model::ids::RepoName;
+use crate::model::config::{Config, MergeMethod};
+use crate::model::ids::{BranchName, RepoName};
 
 const CONFIG: &str = r#"{
   "control_repo": "acme/control",
