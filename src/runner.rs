@@ -182,6 +182,15 @@ impl Runner<'_> {
             }
             return Ok(vec![self.reconcile(&id, &Signal::Schedule).await?]);
         }
+        // A forwarded event names an object; what it says is read from GitHub.
+        let read;
+        let signal = match signal {
+            Signal::Forwarded(hint) => {
+                read = crate::github::forwarded::resolve(self.gh, hint).await?;
+                &read
+            }
+            other => other,
+        };
         let mut runs = Vec::new();
         for id in self.route(signal).await? {
             runs.push(self.reconcile(&id, signal).await?);

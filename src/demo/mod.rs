@@ -7,6 +7,7 @@
 //! events the world plays its part: developers land the sprint's issues on the RC branches, the
 //! E2E runs pass, and (careful) an approver comments `/convoy approve` on the tracking issue.
 
+pub mod forward;
 pub mod protected;
 
 use std::path::PathBuf;
@@ -21,11 +22,13 @@ use crate::lifecycle::action::ActionOutcome;
 use crate::lifecycle::{Owner, Wait};
 use crate::model::config::Directive;
 use crate::model::ids::{ReleaseId, RepoName};
-use crate::model::manifest::{Phase, ReleaseManifest, RunStatus};
-use crate::model::numbers::RunId;
+use crate::model::manifest::{Phase, ReleaseManifest, RunStatus, TierRun};
 use crate::model::time::Timestamp;
 use crate::runner::{Clock, ReleaseRun, Runner};
 use crate::sandbox::{Sandbox, Seed};
+
+/// The demo's control repository.
+const CONTROL_REPO: &str = "acme/control";
 
 /// The demo's seed: users, the control repo (with `convoy.json`), the E2E repo and the members.
 pub const SEED: &str = include_str!("seed.json");
@@ -176,17 +179,15 @@ pub async fn play_in(
     for _ in 0..400 {
         if pending.is_empty() {
             let drained = bot.get("/_sandbox/events").await?;
-            pending = drained
-                .as_array()
-                .into_iter()
-                .flatten()
-                .filter_map(|e| {
-                    Some((
-                        e.get("name")?.as_str()?.to_owned(),
-                        e.get("payload")?.clone(),
-                    ))
-                })
-                .collect();
+            for delivery in drained.as_array().into_iter().flatten() {
+                if let Some(event) = deliver_as_github(&bot, CONTROL_REPO, delivery).await? {
+                    pending.push(event);
+                }
+            }
+            if pending.is_empty() && !drained.as_array().is_none_or(Vec::is_empty) {
+                // Only forwarded hints (or nothing for convoy) this time: drain again.
+                continue;
+            }
         }
         if !pending.is_empty() {
             for (name, payload) in std::mem::take(&mut pending) {
@@ -250,7 +251,7 @@ pub async fn play_in(
         let runs = pending_runs(&run.manifest);
         if !runs.is_empty() {
             say_waits(last_waits, say);
-            complete_runs(&bot, &runs).await?;
+            complete_runs(&bot, CONTROL_REPO, run.manifest.id.as_str(), &runs).await?;
             say("  e2e: the dispatched tier runs pass".to_owned());
         } else if waits.contains(&Owner::Developers) {
             say_waits(last_waits, say);
@@ -353,17 +354,24 @@ fn say_waits(waits: &[Wait], say: &mut (dyn FnMut(String) + Send)) {
 }
 
 /// The tier runs convoy is waiting for (dispatched, not completed).
-fn pending_runs(m: &ReleaseManifest) -> Vec<RunId> {
+fn pending_runs(m: &ReleaseManifest) -> Vec<TierRun> {
     m.tier_runs
         .iter()
-        .filter(|r| r.status != RunStatus::Completed)
-        .filter_map(|r| r.run_id)
+        .filter(|r| r.status != RunStatus::Completed && r.run_id.is_some())
+        .cloned()
         .collect()
 }
 
-/// The E2E workflows run: each run starts and passes.
-async fn complete_runs(bot: &GitHub, runs: &[RunId]) -> anyhow::Result<()> {
-    for id in runs {
+/// The E2E workflows run: each run starts and passes, and its last job reports to the control
+/// repo (`convoy.tier-completed`, as `examples/workflows/e2e-tier.yml` does).
+async fn complete_runs(
+    bot: &GitHub,
+    control: &str,
+    release: &str,
+    runs: &[TierRun],
+) -> anyhow::Result<()> {
+    for r in runs {
+        let Some(id) = r.run_id else { continue };
         bot.post(&format!("/_sandbox/runs/{id}/start"), &json!({}))
             .await
             .ok();
@@ -372,8 +380,68 @@ async fn complete_runs(bot: &GitHub, runs: &[RunId]) -> anyhow::Result<()> {
             &json!({"conclusion": "success"}),
         )
         .await?;
+        report_tier(bot, control, release, r, "success").await?;
     }
     Ok(())
+}
+
+/// The callback a tier workflow's last job sends to the control repo.
+pub async fn report_tier(
+    bot: &GitHub,
+    control: &str,
+    release: &str,
+    run: &TierRun,
+    conclusion: &str,
+) -> anyhow::Result<()> {
+    bot.post(
+        &format!("/repos/{control}/dispatches"),
+        &json!({
+            "event_type": "convoy.tier-completed",
+            "client_payload": {
+                "release": release,
+                "tier": run.tier.as_str(),
+                "correlation_id": run.correlation_id,
+                "run_id": run.run_id.map(|id| id.to_string()),
+                "conclusion": conclusion,
+            }
+        }),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Delivers a drained webhook delivery as GitHub would ([`forward`]): the control repo's own
+/// events are returned to be handled; a member repository's workflow forwards a hint as a
+/// `repository_dispatch` (which comes back in the next drain); the rest reaches no workflow.
+pub async fn deliver_as_github(
+    bot: &GitHub,
+    control: &str,
+    delivery: &Value,
+) -> anyhow::Result<Option<(String, Value)>> {
+    let name = delivery
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let repo = delivery
+        .get("repo")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let payload = delivery.get("payload").cloned().unwrap_or(Value::Null);
+    match forward::MemberWorkflow::default().route(control, name, repo, &payload) {
+        forward::Routed::Control => Ok(Some((name.to_owned(), payload))),
+        forward::Routed::Dispatch {
+            event_type,
+            client_payload,
+        } => {
+            bot.post(
+                &format!("/repos/{control}/dispatches"),
+                &json!({"event_type": event_type, "client_payload": client_payload}),
+            )
+            .await?;
+            Ok(None)
+        }
+        forward::Routed::Dropped => Ok(None),
+    }
 }
 
 /// Developers land each open task: a commit on a branch, a pull request into the RC branch that

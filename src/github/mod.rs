@@ -4,7 +4,7 @@
 //!
 //! Layers: [`client`] is the transport; [`rest`] the typed operations on it (the only code that
 //! reads GitHub's answers); [`facts`] turns answers into the lifecycle's observed facts; the
-//! rest ([`observe`], [`others`], [`execute`], [`revert`], [`methods`], [`store`], [`sprint`], [`app`],
+//! rest ([`observe`], [`others`], [`forwarded`], [`execute`], [`revert`], [`methods`], [`store`], [`sprint`], [`app`],
 //! and [`doctor`], which reads what `convoy doctor` judges) use those.
 
 pub mod app;
@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod error;
 pub mod execute;
 pub mod facts;
+pub mod forwarded;
 pub mod lookup;
 pub mod methods;
 pub mod observe;

@@ -15,7 +15,7 @@ use convoy::lifecycle::Action;
 use convoy::model::config::Directive;
 use convoy::model::numbers::RunId;
 use convoy::sandbox::workflow;
-use convoy::signal::{Command, CommandSource, Signal};
+use convoy::signal::{Command, CommandSignal, CommandSource, Signal};
 use serde_norway::Value;
 use support::*;
 
@@ -242,6 +242,8 @@ fn the_control_example_has_every_command_and_dispatch_type() {
     let mut types: BTreeSet<String> = commands.iter().map(|c| format!("convoy.{c}")).collect();
     types.insert("convoy.task-completed".to_owned());
     types.insert("convoy.tier-completed".to_owned());
+    types.insert("convoy.comment".to_owned());
+    types.insert("convoy.issue".to_owned());
     assert_eq!(strings(&on["repository_dispatch"]["types"]), types);
     assert_eq!(strings(&on["issue_comment"]["types"]).len(), 1);
     assert_eq!(on["schedule"][0]["cron"], "*/15 * * * *");
@@ -310,3 +312,55 @@ fn the_create_keys_are_documented_where_args_are_typed() {
 }
 
 mod install;
+
+/// The member workflow listens to what `convoy::demo::forward` (the demo's and the tests'
+/// delivery) forwards, and what it sends is what convoy reads: `convoy.status`, and the
+/// `convoy.comment` / `convoy.issue` hints, which carry where to look and nothing else.
+#[test]
+fn the_member_example_forwards_what_convoy_reads() {
+    let doc = yaml(MEMBER);
+    let events: BTreeSet<String> = keys(on(&doc));
+    let expected: BTreeSet<String> = [
+        "pull_request",
+        "pull_request_review",
+        "issue_comment",
+        "issues",
+        "status",
+        "check_suite",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(events, expected);
+    let script = doc["jobs"]["forward"]["steps"][1]["run"].as_str().unwrap();
+    for kind in ["convoy.status", "convoy.comment", "convoy.issue"] {
+        assert!(script.contains(&format!("event_type={kind}")), "{kind}");
+    }
+    // What each hint becomes when it reaches the control repo.
+    let dispatch = |kind: &str, payload: serde_json::Value| {
+        let event = serde_json::json!({"action": kind, "client_payload": payload, "sender": {"login": "convoy[bot]"}, "repository": {"full_name": "acme/control"}});
+        parse_event("repository_dispatch", event.to_string().as_bytes()).unwrap()
+    };
+    assert!(matches!(
+        dispatch(
+            "convoy.comment",
+            serde_json::json!({"repo": "acme/api", "comment_id": 7})
+        ),
+        Signal::Forwarded(convoy::signal::Forwarded::Comment { comment_id: 7, .. })
+    ));
+    assert!(matches!(
+        dispatch(
+            "convoy.issue",
+            serde_json::json!({"repo": "acme/api", "issue": 12})
+        ),
+        Signal::Forwarded(convoy::signal::Forwarded::Issue { .. })
+    ));
+    assert!(matches!(
+        dispatch("convoy.status", serde_json::json!({})),
+        Signal::Command(CommandSignal {
+            command: Command::Status,
+            release: None,
+            ..
+        })
+    ));
+}

@@ -36,6 +36,16 @@ pub struct Issue {
     /// Whether the issues API shows a pull request here (it has a `pull_request` field).
     #[serde(rename = "pull_request", deserialize_with = "de::present")]
     pub is_pull_request: bool,
+    /// The milestone it is in (`null` when none).
+    #[serde(deserialize_with = "de::lenient")]
+    pub milestone: Option<Milestone>,
+}
+
+impl Issue {
+    /// The title of the milestone it is in, if any.
+    pub fn milestone_title(&self) -> Option<&str> {
+        self.milestone.as_ref().and_then(|m| m.title.as_deref())
+    }
 }
 
 /// A label on an issue: an object with a `name` (as GitHub answers), or a bare name (as some
@@ -89,6 +99,9 @@ pub struct Comment {
     /// The author's relation to the repository (`OWNER`, `MEMBER`, `COLLABORATOR`, …).
     #[serde(deserialize_with = "de::lenient")]
     pub author_association: Option<String>,
+    /// The API URL of the issue or pull request it is on (`…/issues/{number}`).
+    #[serde(deserialize_with = "de::lenient")]
+    pub issue_url: Option<String>,
 }
 
 /// A GitHub account, as an author.
@@ -98,9 +111,24 @@ pub struct User {
     /// `User` or `Bot`.
     #[serde(rename = "type", deserialize_with = "de::lenient")]
     pub kind: Option<String>,
+    /// The login.
+    #[serde(deserialize_with = "de::lenient")]
+    pub login: Option<String>,
 }
 
 impl Comment {
+    /// The number of the issue or pull request it is on, from `issue_url`.
+    pub fn issue_number(&self) -> Option<IssueNumber> {
+        let n: u64 = self
+            .issue_url
+            .as_deref()?
+            .rsplit('/')
+            .next()?
+            .parse()
+            .ok()?;
+        Some(IssueNumber::new(n))
+    }
+
     /// Whether it was posted through a GitHub App.
     pub fn via_app(&self) -> bool {
         self.performed_via_github_app.is_some()
@@ -238,6 +266,14 @@ impl Repo<'_> {
         )
         .await
         .map(drop)
+    }
+
+    /// `GET /repos/{o}/{r}/issues/comments/{id}`: one comment; `None` when it does not exist.
+    pub async fn issue_comment(&self, id: u64) -> Result<Option<Comment>, GhError> {
+        Ok(self
+            .get_opt(&format!("/issues/comments/{id}"))
+            .await?
+            .map(de::object))
     }
 
     /// `GET /repos/{o}/{r}/issues/{number}/comments` (up to 10 pages).

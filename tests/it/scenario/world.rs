@@ -38,10 +38,18 @@ impl Scenario {
                 return n;
             }
             self.check_merge_groups(&events).await;
+            // As GitHub delivers: the control repo's events to its workflow; a member
+            // repository's through its convoy workflow's forwarded hint (back in the next drain).
             for e in events {
+                let Some((name, payload)) =
+                    convoy::demo::deliver_as_github(&self.bob, "acme/control", &e)
+                        .await
+                        .unwrap()
+                else {
+                    continue;
+                };
                 n += 1;
-                self.handle(e["name"].as_str().unwrap(), &e["payload"])
-                    .await;
+                self.handle(&name, &payload).await;
             }
         }
         panic!("events kept coming");
@@ -182,7 +190,13 @@ impl Scenario {
                 )
                 .await
             {
-                Ok(_) => n += 1,
+                Ok(_) => {
+                    n += 1;
+                    // The tier workflow's last job reports to the control repo.
+                    convoy::demo::report_tier(&self.bob, "acme/control", id, run, conclusion)
+                        .await
+                        .unwrap();
+                }
                 // Already over on GitHub (convoy cancelled it past its timeout, say) while the
                 // manifest has not caught up: nothing left to finish.
                 Err(convoy::github::client::GhError::Conflict { .. }) => {}

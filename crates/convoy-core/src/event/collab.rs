@@ -6,7 +6,8 @@ use super::chatops;
 use super::error::{EventError, de};
 use super::payload;
 use super::read::{action, ignored, ignored_action};
-use crate::model::ids::{Login, Sha};
+use crate::model::ids::{Login, RepoName, Sha};
+use crate::model::numbers::IssueNumber;
 use crate::signal::{
     Command, CommentSignal, IssueChange, PullRequestAction, PullRequestSignal, ReviewState, Signal,
 };
@@ -116,9 +117,31 @@ pub fn issue_comment(v: &Value) -> Result<Signal, EventError> {
     }
     let p: payload::IssueCommentEvent = de(v)?;
     let body = p.comment.body.unwrap_or_default();
-    let lines = chatops::command_lines(&body);
+    let author_is_bot = p.comment.user.kind.as_deref() == Some("Bot");
+    Ok(comment_signal(
+        p.repository.full_name,
+        p.issue.number,
+        p.comment.id,
+        p.comment.user.login,
+        author_is_bot,
+        &body,
+    ))
+}
+
+/// The signal a comment makes: its `/convoy` lines as commands (at most
+/// `MAX_COMMANDS_PER_COMMENT`, the rest answered with one error), or `Ignored` without any. A
+/// comment by a bot (`type: Bot`, or a `…[bot]` login) is marked so and never run.
+pub fn comment_signal(
+    repo: RepoName,
+    issue: IssueNumber,
+    comment_id: u64,
+    author: Login,
+    author_is_bot: bool,
+    body: &str,
+) -> Signal {
+    let lines = chatops::command_lines(body);
     if lines.is_empty() {
-        return Ok(ignored("comment has no /convoy command".to_owned()));
+        return ignored("comment has no /convoy command".to_owned());
     }
     let mut commands: Vec<Result<Command, String>> = lines
         .iter()
@@ -132,16 +155,15 @@ pub fn issue_comment(v: &Value) -> Result<Signal, EventError> {
             lines.len() - MAX_COMMANDS_PER_COMMENT
         )));
     }
-    let author: Login = p.comment.user.login;
-    let author_is_bot = p.comment.user.kind.as_deref() == Some("Bot") || author.is_bot();
-    Ok(Signal::Comment(CommentSignal {
-        repo: p.repository.full_name,
-        issue: p.issue.number,
-        comment_id: p.comment.id,
+    let author_is_bot = author_is_bot || author.is_bot();
+    Signal::Comment(CommentSignal {
+        repo,
+        issue,
+        comment_id,
         author,
         author_is_bot,
         commands,
-    }))
+    })
 }
 
 /// The `issues` event: an issue edited, milestoned or demilestoned.

@@ -10,7 +10,7 @@ use super::payload;
 use super::read::{action, clip, ignored};
 use super::{ci, collab};
 use crate::model::ids::ReleaseId;
-use crate::signal::{Command, CommandSignal, CommandSource, Signal};
+use crate::signal::{Command, CommandSignal, CommandSource, Forwarded, Signal};
 
 /// Dispatches on the event name.
 pub fn signal(name: &str, v: &Value) -> Result<Signal, EventError> {
@@ -127,6 +127,26 @@ fn repository_dispatch(v: &Value) -> Result<Signal, EventError> {
                 conclusion: c.conclusion.into(),
             })
         }
+        "convoy.comment" | "convoy.issue" => {
+            let p: payload::ForwardedHint = de(v)?;
+            let c = p.client_payload;
+            let missing = |field: &str| EventError::InvalidField {
+                field: format!("/client_payload/{field}"),
+                reason: format!("`{kind}` names the {field} to read"),
+            };
+            let hint = if kind == "convoy.comment" {
+                Forwarded::Comment {
+                    repo: c.repo,
+                    comment_id: c.comment_id.ok_or_else(|| missing("comment_id"))?,
+                }
+            } else {
+                Forwarded::Issue {
+                    repo: c.repo,
+                    number: c.issue.ok_or_else(|| missing("issue"))?,
+                }
+            };
+            Ok(Signal::Forwarded(hint))
+        }
         other => match other.strip_prefix("convoy.") {
             Some(name) if COMMAND_NAMES.contains(&name) => {
                 let p: payload::RepositoryDispatchCommand = de(v)?;
@@ -148,7 +168,7 @@ fn repository_dispatch(v: &Value) -> Result<Signal, EventError> {
             }
             Some(name) => Ok(ignored(format!(
                 "`repository_dispatch` type `convoy.{}` is not a convoy command; expected \
-                 convoy.task-completed, convoy.tier-completed or convoy.<command> with one of {}",
+                 convoy.task-completed, convoy.tier-completed, convoy.comment, convoy.issue or convoy.<command> with one of {}",
                 clip(name),
                 COMMAND_NAMES.join(", ")
             ))),

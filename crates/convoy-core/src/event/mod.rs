@@ -38,6 +38,7 @@ use serde_json::Value;
 use crate::signal::Signal;
 
 pub use chatops::{parse_command_line, parse_create_args};
+pub use collab::comment_signal;
 pub use error::EventError;
 
 /// Turns a GitHub Actions event into a [`Signal`].

@@ -97,6 +97,27 @@ pub struct TaskCompletedPayload {
     pub task: IssueRef,
 }
 
+/// `repository_dispatch` `convoy.comment` or `convoy.issue`: a member repository's workflow
+/// names an object there.
+#[derive(Debug, Deserialize)]
+pub struct ForwardedHint {
+    /// Where to look.
+    pub client_payload: ForwardedHintPayload,
+}
+
+/// `client_payload` of `convoy.comment` / `convoy.issue`.
+#[derive(Debug, Deserialize)]
+pub struct ForwardedHintPayload {
+    /// The repository the event happened in.
+    pub repo: RepoName,
+    /// The comment (`convoy.comment`).
+    #[serde(default)]
+    pub comment_id: Option<u64>,
+    /// The issue (`convoy.issue`).
+    #[serde(default)]
+    pub issue: Option<IssueNumber>,
+}
+
 /// `repository_dispatch` `convoy.tier-completed`.
 #[derive(Debug, Deserialize)]
 pub struct TierCompleted {

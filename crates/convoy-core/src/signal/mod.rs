@@ -121,10 +121,35 @@ pub enum Signal {
     },
     /// The scheduled safety-net run: reconcile every active release.
     Schedule,
+    /// A member repository's workflow forwarded an event that happened there (GitHub delivers
+    /// a repository's events only to its own workflows): a hint naming the object, whose facts
+    /// convoy reads from GitHub itself before deciding anything
+    /// ([`Forwarded`]; the runner turns it into the signal those facts make).
+    Forwarded(Forwarded),
     /// A well-formed event that concerns no release (wrong action, a bot's comment, a tag push…).
     Ignored {
         /// Why it was ignored, for the log.
         reason: String,
+    },
+}
+
+/// What a member repository's workflow forwards: only where to look, never the facts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Forwarded {
+    /// A comment was written (`convoy.comment`): convoy reads its body, author and issue.
+    Comment {
+        /// Where it was written.
+        repo: RepoName,
+        /// The comment's id.
+        comment_id: u64,
+    },
+    /// An issue's milestone changed (`convoy.issue`): convoy reads the issue's milestone.
+    Issue {
+        /// Where the issue lives.
+        repo: RepoName,
+        /// Its number.
+        number: IssueNumber,
     },
 }
 
@@ -276,6 +301,8 @@ pub enum IssueChange {
         /// The milestone's title.
         milestone: String,
     },
+    /// In no milestone now (read from GitHub, when the event does not say which one it left).
+    NoMilestone,
 }
 
 /// A workflow run event.

@@ -424,6 +424,23 @@ pub async fn create_comment(
     Ok(reply(StatusCode::CREATED, v))
 }
 
+/// `GET /repos/{owner}/{repo}/issues/comments/{comment_id}`
+pub async fn get_comment(
+    State(app): State<Shared>,
+    Extension(c): Extension<Caller>,
+    Path((o, r, id)): Path<(String, String, u64)>,
+) -> ApiResult {
+    let st = app.state.lock().await;
+    let k = authorize(&st, &c, &o, &r, Permission::Read)?;
+    let comment = st
+        .comments
+        .get(&id)
+        .filter(|x| x.repo == k)
+        .ok_or_else(ApiError::not_found)?;
+    let v = shapes::comment(&app.base, &st, &st.repos[&k], comment);
+    Ok(reply(StatusCode::OK, v))
+}
+
 /// `PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}`
 pub async fn update_comment(
     State(app): State<Shared>,

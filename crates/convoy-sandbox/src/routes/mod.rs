@@ -102,7 +102,9 @@ pub fn router(app: Shared) -> Router {
         )
         .route(
             "/issues/comments/{id}",
-            patch(issues::update_comment).post(issues::update_comment),
+            get(issues::get_comment)
+                .patch(issues::update_comment)
+                .post(issues::update_comment),
         )
         .route(
             "/issues/comments/{id}/reactions",

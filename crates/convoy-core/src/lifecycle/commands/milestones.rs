@@ -1,8 +1,8 @@
 //! Milestone changes on task issues. A release's tasks are the issues of its sprints
 //! (`sprints`, milestone titles), so an issue that leaves them leaves the release:
 //!
-//! - demilestoned from one of the sprints, or milestoned into a milestone that is not one of
-//!   them → its task is deferred, exactly as `/convoy defer` would (a merged task is reverted on
+//! - demilestoned from one of the sprints, milestoned into a milestone that is not one of them,
+//!   or found in no milestone (a forwarded hint read from GitHub) → its task is deferred, exactly as `/convoy defer` would (a merged task is reverted on
 //!   the RC branch; an open pull request gets a failing `convoy/release` status and a comment);
 //! - milestoned into one of the sprints while not yet a task → it becomes a planned task;
 //! - after development, a milestone change changes nothing and is only noted.
@@ -37,6 +37,11 @@ pub(super) fn apply(
                 format!("moved to {milestone}"),
             )
         }
+        IssueChange::NoMilestone => (
+            !d.m.sprints.is_empty(),
+            false,
+            "taken out of its milestone".to_owned(),
+        ),
         IssueChange::Edited => return,
     };
     let issue = IssueRef::new(repo.clone(), number);
