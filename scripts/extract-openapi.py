@@ -3,8 +3,9 @@
 
 Usage: scripts/extract-openapi.py [PATH/TO/rest-api.github.com.json] > tests/fixtures/openapi/github-subset.json
 
-Source: GitHub's REST API OpenAPI 3 description (npm package @octokit/openapi 23.0.2,
-generated/api.github.com.json, MIT licensed). Output layout:
+Source: GitHub's REST API OpenAPI 3 description, published by GitHub in the repository
+github/rest-api-description and republished as the npm package @octokit/openapi (version 23.0.2,
+file generated/api.github.com.json, MIT licensed). Output layout:
   {"source": ..., "definitions": {component-name: schema},
    "operations": {operationId: {"method", "path", "request": schema|null, "responses": {code: schema}}}}
 Every `$ref` points into `#/definitions/...`; OpenAPI 3.0 `nullable: true` is translated into

@@ -1,11 +1,17 @@
 #!/usr/bin/env python3
 """Copy the webhook examples convoy parses into tests/fixtures/webhooks/.
 
-Source: @octokit/webhooks-examples 7.6.1 (MIT), file `api.github.com/index.json`, kept in the
-shared reference folder as `webhook-examples.api.github.com.json`: a list of
-{name, description, actions, properties, examples}.
+Sources (MIT, (c) GitHub / the Octokit contributors), each a list of
+{name, description, actions, properties, examples}:
 
-Usage: scripts/extract-webhook-fixtures.py [PATH-TO-webhook-examples.api.github.com.json]
+- GitHub.com: `api.github.com/index.json` of the npm package `@octokit/webhooks-examples` 7.6.1
+  (https://unpkg.com/@octokit/webhooks-examples@7.6.1/api.github.com/index.json), written to
+  tests/fixtures/webhooks/;
+- GitHub Enterprise Server 3.5: `payload-examples/ghes-35/index.json` of the repository
+  https://github.com/octokit/webhooks at tag v7.6.1, written with `--into ghes-3.5` to
+  tests/fixtures/webhooks/ghes-3.5/.
+
+Usage: scripts/extract-webhook-fixtures.py PATH/TO/index.json [--into SUBFOLDER]
 
 Each example becomes `<event>.<action>.json` (the first example of that action),
 `<event>.<action>-2.json`, `-3`, … for the next ones, or `<event>.<n>.json` (n from 1) for events
@@ -18,8 +24,8 @@ import json
 import os
 import sys
 
-# The events convoy turns into signals (see src/event/mod.rs). `schedule` has no webhook
-# example; tests build its payload inline.
+# The events convoy turns into signals (see crates/convoy-core/src/event/mod.rs). `schedule` has
+# no webhook example; tests build its payload inline.
 EVENTS = [
     "workflow_dispatch",
     "repository_dispatch",
@@ -35,17 +41,26 @@ EVENTS = [
     "milestone",
 ]
 
+USAGE = (
+    "usage: scripts/extract-webhook-fixtures.py PATH/TO/index.json [--into SUBFOLDER]"
+    " (api.github.com/index.json of the npm package @octokit/webhooks-examples 7.6.1, or"
+    " payload-examples/ghes-35/index.json of octokit/webhooks v7.6.1 with --into ghes-3.5)"
+)
 
 
 def main() -> int:
-    if len(sys.argv) < 2:
-        sys.exit(
-            "usage: scripts/extract-webhook-fixtures.py PATH/TO/api.github.com/index.json"
-            " (the examples of the npm package @octokit/webhooks-examples 7.6.1)"
-        )
-    source = sys.argv[1]
+    args = sys.argv[1:]
+    into = None
+    if len(args) == 3 and args[1] == "--into":
+        into = args[2]
+        args = args[:1]
+    if len(args) != 1 or (into is not None and ("/" in into or into.startswith("."))):
+        sys.exit(USAGE)
+    source = args[0]
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out_dir = os.path.join(root, "tests", "fixtures", "webhooks")
+    if into is not None:
+        out_dir = os.path.join(out_dir, into)
     os.makedirs(out_dir, exist_ok=True)
 
     with open(source, encoding="utf-8") as f:
@@ -59,7 +74,7 @@ def main() -> int:
     written = 0
     for event in EVENTS:
         entry = by_name.get(event)
-        if entry is None:
+        if entry is None or not entry.get("examples"):
             print(f"warning: no examples for `{event}`", file=sys.stderr)
             continue
         seen = {}

@@ -11,7 +11,7 @@ use crate::github::client::{GhError, GitHub};
 use crate::github::execute::execute;
 use crate::github::observe::observe;
 use crate::github::others::{observe_task_pulls, staging_holders};
-use crate::github::sprint::gather_sprint_tasks;
+use crate::github::sprint::{gather_sprint_tasks, read_unnamed_milestone};
 use crate::github::store::{ManifestStore, StoreError, Stored};
 use crate::lifecycle::action::{ActionOutcome, Executed};
 use crate::lifecycle::{Decision, WebLinks, decide, settle};
@@ -183,14 +183,17 @@ impl Runner<'_> {
             return Ok(vec![self.reconcile(&id, &Signal::Schedule).await?]);
         }
         // A forwarded event names an object; what it says is read from GitHub.
-        let read;
+        let forwarded;
         let signal = match signal {
             Signal::Forwarded(hint) => {
-                read = crate::github::forwarded::resolve(self.gh, hint).await?;
-                &read
+                forwarded = crate::github::forwarded::resolve(self.gh, hint).await?;
+                &forwarded
             }
             other => other,
         };
+        // A `demilestoned` that names no milestone: what the issue holds now, read once.
+        let read = read_unnamed_milestone(self.gh, signal).await?;
+        let signal = read.as_ref().unwrap_or(signal);
         let mut runs = Vec::new();
         for id in self.route(signal).await? {
             runs.push(self.reconcile(&id, signal).await?);

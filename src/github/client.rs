@@ -377,13 +377,16 @@ impl GitHub {
             404 => Failure::Final(GhError::NotFound { what }),
             409 => Failure::Final(GhError::Conflict { what, message }),
             405 => Failure::Final(GhError::NotAllowed { what, message }),
-            422 => Failure::Final(GhError::Unprocessable { what, message }),
             400 => Failure::Final(GhError::BadRequest { what, message }),
-            401 | 403 => Failure::Final(GhError::Denied {
-                what,
+            // A refusal that names a permission says which to grant.
+            401 | 403 | 422 => Failure::Final(GhError::refused(
                 status,
+                what,
                 message,
-            }),
+                headers
+                    .get("x-accepted-github-permissions")
+                    .and_then(|v| v.to_str().ok()),
+            )),
             s if s >= 500 => Failure::Retryable(GhError::Server {
                 what,
                 status,

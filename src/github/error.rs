@@ -1,6 +1,8 @@
 //! [`GhError`]: why a GitHub request failed, as the transport classifies GitHub's answer.
 //! Callers branch on the variants; the typed REST layer refines some (a merge's refusal).
 
+use super::permission::Grant;
+
 /// Why a request failed. Callers branch on these.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum GhError {
@@ -52,6 +54,19 @@ pub enum GhError {
         /// GitHub's message.
         message: String,
     },
+    /// 401, 403 or 422 whose words name a permission the token lacks (the workflows refusal,
+    /// "Resource not accessible by integration", …; [`super::permission`]): what to grant.
+    #[error("{what}: {status}: {message}; {grant}")]
+    PermissionMissing {
+        /// `METHOD path`.
+        what: String,
+        /// 401, 403 or 422.
+        status: u16,
+        /// GitHub's message.
+        message: String,
+        /// What to grant.
+        grant: Grant,
+    },
     /// Rate-limited for longer than convoy waits in one run.
     #[error("{what}: rate limited; GitHub asks to wait {seconds} s")]
     RateLimited {
@@ -89,6 +104,38 @@ pub enum GhError {
 }
 
 impl GhError {
+    /// The error of a 401, 403 or 422 answer that is not a rate limit:
+    /// [`GhError::PermissionMissing`] when GitHub's `message` (or its
+    /// `X-Accepted-GitHub-Permissions` header, `accepted`) names a permission convoy can place
+    /// for the request `what`, else [`GhError::Unprocessable`] (422) or [`GhError::Denied`].
+    pub fn refused(status: u16, what: String, message: String, accepted: Option<&str>) -> GhError {
+        if let Some(grant) = super::permission::grant(&what, &message, accepted) {
+            return GhError::PermissionMissing {
+                what,
+                status,
+                message,
+                grant,
+            };
+        }
+        if status == 422 {
+            GhError::Unprocessable { what, message }
+        } else {
+            GhError::Denied {
+                what,
+                status,
+                message,
+            }
+        }
+    }
+
+    /// What to grant convoy's token, when GitHub refused for want of a permission.
+    pub fn grant(&self) -> Option<&Grant> {
+        match self {
+            GhError::PermissionMissing { grant, .. } => Some(grant),
+            _ => None,
+        }
+    }
+
     /// GitHub's message, for the errors that carry one.
     pub fn message(&self) -> Option<&str> {
         match self {
@@ -97,6 +144,7 @@ impl GhError {
             | GhError::Unprocessable { message, .. }
             | GhError::BadRequest { message, .. }
             | GhError::Denied { message, .. }
+            | GhError::PermissionMissing { message, .. }
             | GhError::Server { message, .. }
             | GhError::Transport { message, .. }
             | GhError::Unexpected { message, .. } => Some(message),
@@ -136,6 +184,7 @@ impl GhError {
                 | GhError::Unprocessable { .. }
                 | GhError::BadRequest { .. }
                 | GhError::Denied { .. }
+                | GhError::PermissionMissing { .. }
                 | GhError::RateLimited { .. }
         )
     }

@@ -113,6 +113,7 @@ pub(super) fn merge_outcome(refusal: &MergeRefusal, message: &str) -> Option<Act
         MergeRefusal::NotMergeable => refused(
             "GitHub cannot merge it: resolve the conflict on its head branch, or reopen it if it was closed",
         ),
+        MergeRefusal::PermissionMissing { grant } => refused(&grant.to_string()),
         MergeRefusal::Other(_) if reads_as_not_yet(message) => waiting(message.to_owned()),
         MergeRefusal::Other(_) => refused("a person must remove the cause GitHub names"),
         MergeRefusal::HeadMoved => None,
@@ -574,6 +575,7 @@ fn dispatch_refusal(e: &GhError, repo: &RepoName, workflow: &str) -> Option<Acti
         GhError::Unprocessable { message, .. }
         | GhError::BadRequest { message, .. }
         | GhError::Denied { message, .. } => message.clone(),
+        GhError::PermissionMissing { message, grant, .. } => format!("{message} ({grant})"),
         GhError::NotFound { .. } => {
             format!("workflow {workflow} not found in {repo}, or not visible to convoy's token")
         }

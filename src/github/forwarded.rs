@@ -46,11 +46,8 @@ pub async fn resolve(gh: &GitHub, hint: &Forwarded) -> Result<Signal, GhError> {
                     ),
                 });
             };
-            let change = match issue.milestone_title() {
-                Some(title) => IssueChange::Milestoned {
-                    milestone: title.to_owned(),
-                },
-                None => IssueChange::NoMilestone,
+            let change = IssueChange::MilestoneRead {
+                milestone: issue.milestone_title().map(str::to_owned),
             };
             Ok(Signal::Issue {
                 repo: repo.clone(),

@@ -4,8 +4,9 @@
 //!
 //! Layers: [`client`] is the transport; [`rest`] the typed operations on it (the only code that
 //! reads GitHub's answers); [`facts`] turns answers into the lifecycle's observed facts; the
-//! rest ([`observe`], [`others`], [`forwarded`], [`execute`], [`revert`], [`methods`], [`store`], [`sprint`], [`app`],
-//! and [`doctor`], which reads what `convoy doctor` judges) use those.
+//! rest ([`observe`], [`others`], [`forwarded`], [`execute`], [`revert`], [`methods`], [`store`],
+//! [`sprint`], [`app`], and [`doctor`], which reads what `convoy doctor` judges) use those;
+//! [`permission`] reads which permission a refusal asks for.
 
 pub mod app;
 pub mod client;
@@ -18,6 +19,7 @@ pub mod lookup;
 pub mod methods;
 pub mod observe;
 pub mod others;
+pub mod permission;
 pub mod rest;
 pub mod revert;
 pub mod sprint;

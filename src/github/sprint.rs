@@ -5,6 +5,9 @@
 //! closed as completed, its work already landed (it shipped with an earlier release, or went
 //! straight to the base branch, which the RC branch is cut from); closed as not planned or as a
 //! duplicate, there is no work. The release's history names the issues left out.
+//!
+//! Also here: reading the milestone an issue holds now, for an `issues` `demilestoned` event that
+//! does not name the milestone it left ([`read_unnamed_milestone`]).
 
 use super::client::{GhError, GitHub};
 use super::rest::issues::Issue;
@@ -12,6 +15,39 @@ use crate::model::config::Config;
 use crate::model::create::{CloseReason, ClosedIssue};
 use crate::model::ids::IssueRef;
 use crate::model::manifest::{ReleaseTask, TaskRole, TaskStatus};
+use crate::signal::{IssueChange, Signal};
+
+/// For an issue taken out of a milestone the event does not name
+/// ([`IssueChange::DemilestonedUnnamed`]: GitHub Enterprise Server's `demilestoned`), the signal
+/// with the milestone the issue holds now, read from GitHub with one request
+/// ([`IssueChange::MilestoneRead`]); every release that holds the issue as a task then judges
+/// it against its sprints. `None` for every other signal, and for an issue GitHub no longer
+/// has (the signal then stays as it came, and `decide` notes it).
+pub async fn read_unnamed_milestone(
+    gh: &GitHub,
+    signal: &Signal,
+) -> Result<Option<Signal>, GhError> {
+    let Signal::Issue {
+        repo,
+        number,
+        change: IssueChange::DemilestonedUnnamed,
+        actor,
+    } = signal
+    else {
+        return Ok(None);
+    };
+    let Some(issue) = gh.repo(repo).issue(*number).await? else {
+        return Ok(None);
+    };
+    Ok(Some(Signal::Issue {
+        repo: repo.clone(),
+        number: *number,
+        change: IssueChange::MilestoneRead {
+            milestone: issue.milestone.and_then(|m| m.title),
+        },
+        actor: actor.clone(),
+    }))
+}
 
 /// What the sprints' milestones hold for a new release.
 #[derive(Debug, Clone, Default)]

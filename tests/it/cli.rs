@@ -429,22 +429,62 @@ fn plan_and_repos_ask_for_the_control_repo_alike() {
     assert_eq!(plan, repos);
 }
 
+/// The webhook fixtures in `folder` (under tests/fixtures/webhooks) as (event name, path).
+fn webhook_fixtures(folder: &str) -> Vec<(String, PathBuf)> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/webhooks")
+        .join(folder);
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .map(|path| {
+            let file = path.file_name().unwrap().to_str().unwrap();
+            (file.split('.').next().unwrap().to_owned(), path)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 #[test]
 fn event_accepts_every_fixture() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/webhooks");
-    let mut n = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
+    // GitHub.com's examples, then GitHub Enterprise Server's.
+    for (folder, at_least) in [("", 100), ("ghes-3.5", 30)] {
+        let fixtures = webhook_fixtures(folder);
+        for (name, path) in &fixtures {
+            let (code, out, err) = convoy(&["event", name, path.to_str().unwrap()]);
+            assert_eq!(code, 0, "{}: {out}{err}", path.display());
         }
-        let file = path.file_name().unwrap().to_str().unwrap();
-        let name = file.split('.').next().unwrap();
-        let (code, out, err) = convoy(&["event", name, path.to_str().unwrap()]);
-        assert_eq!(code, 0, "{file}: {out}{err}");
-        n += 1;
+        assert!(
+            fixtures.len() >= at_least,
+            "only {} fixtures",
+            fixtures.len()
+        );
     }
-    assert!(n >= 100, "only {n} fixtures");
+}
+
+#[test]
+fn event_issues_accepts_every_issues_example_of_github_com_and_enterprise_server() {
+    let mut followed = 0;
+    for folder in ["", "ghes-3.5"] {
+        let examples: Vec<PathBuf> = webhook_fixtures(folder)
+            .into_iter()
+            .filter(|(name, _)| name == "issues")
+            .map(|(_, path)| path)
+            .collect();
+        assert!(!examples.is_empty(), "no issues examples in {folder:?}");
+        for path in examples {
+            let (code, out, err) = convoy(&["event", "issues", path.to_str().unwrap()]);
+            assert_eq!(code, 0, "{}: {out}{err}", path.display());
+            if out.contains("\"kind\": \"issue\"") {
+                followed += 1;
+            }
+        }
+    }
+    // edited ×3, milestoned ×2 and demilestoned ×2 on GitHub.com; edited ×2, milestoned and
+    // demilestoned on GitHub Enterprise Server.
+    assert_eq!(followed, 11);
 }
 
 #[test]

@@ -278,3 +278,141 @@ async fn dispatch_falls_back_when_refused_with(status: u16) {
         .unwrap();
     assert_eq!(runs["total_count"], 1);
 }
+
+/// GitHub's refusals that name a permission (its exact words, from issue threads of projects
+/// that met them) come back saying which permission to grant; other denials stay denials.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_for_want_of_a_permission_say_which_to_grant() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let gh = sandbox_client(&sandbox.url(), "t-bot").unwrap();
+    // Not rate limits: the sandbox's 403 is one unless the rule says how many requests remain.
+    let refuse = |method: &str, path: &str, status: u16, message: &str| {
+        json!({"method": method, "path": path, "status": status, "times": 1,
+               "body": {"message": message, "documentation_url": "https://docs.github.com/rest"},
+               "headers": {"x-ratelimit-remaining": "4999"}})
+    };
+    let faults = [
+        refuse(
+            "PUT",
+            "/repos/acme/api/pulls/1/merge",
+            403,
+            "Resource not accessible by integration",
+        ),
+        refuse(
+            "PATCH",
+            "/repos/acme/api/git/refs/heads/staging",
+            422,
+            "refusing to allow a GitHub App to create or update workflow `.github/workflows/ci.yml` without `workflows` permission",
+        ),
+        {
+            // The header names the permission the endpoint takes.
+            let mut f = refuse(
+                "POST",
+                "/repos/acme/api/statuses/*",
+                403,
+                "Resource not accessible by integration",
+            );
+            f["headers"]["x-accepted-github-permissions"] = json!("statuses=write");
+            f
+        },
+        refuse(
+            "DELETE",
+            "/repos/acme/api",
+            403,
+            "Must have admin rights to Repository.",
+        ),
+    ];
+    for f in &faults {
+        gh.post("/_sandbox/faults", f).await.unwrap();
+    }
+    let merge = gh
+        .put(
+            "/repos/acme/api/pulls/1/merge",
+            &json!({"sha": "0".repeat(40)}),
+        )
+        .await
+        .unwrap_err();
+    let refs = gh
+        .patch(
+            "/repos/acme/api/git/refs/heads/staging",
+            &json!({"sha": "0".repeat(40), "force": false}),
+        )
+        .await
+        .unwrap_err();
+    let status = gh
+        .post(
+            &format!("/repos/acme/api/statuses/{}", "0".repeat(40)),
+            &json!({"state": "success", "context": "convoy/release"}),
+        )
+        .await
+        .unwrap_err();
+    let admin = gh.delete("/repos/acme/api").await.unwrap_err();
+    for e in [&merge, &refs, &status] {
+        assert!(matches!(e, GhError::PermissionMissing { .. }), "{e}");
+    }
+    assert!(
+        matches!(admin, GhError::Denied { status: 403, .. }),
+        "{admin}"
+    );
+    let texts = [merge, refs, status, admin]
+        .map(|e| e.to_string())
+        .join("\n");
+    insta::assert_snapshot!("permission_refusals", texts);
+}
+
+/// A merge GitHub refuses for want of a permission is recorded as refused (the release records
+/// and escalates it, and tries again next run), with the permission to grant.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_merge_refused_for_a_permission_names_it() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let gh = sandbox_client(&sandbox.url(), "t-bot").unwrap();
+    let pushed = gh
+        .post(
+            "/_sandbox/repos/acme/api/commits",
+            &json!({"branch": "rc/x", "message": "Change ci", "files": {".github/workflows/ci.yml": "on: push\n"}, "author": "bob"}),
+        )
+        .await
+        .unwrap();
+    let sha = Sha::parse(pushed.body["sha"].as_str().unwrap()).unwrap();
+    let pr = gh
+        .post(
+            "/repos/acme/api/pulls",
+            &json!({"title": "rc", "head": "rc/x", "base": "main", "body": ""}),
+        )
+        .await
+        .unwrap();
+    let number = convoy::model::numbers::PullNumber::new(pr.body["number"].as_u64().unwrap());
+    gh.post(
+        "/_sandbox/faults",
+        &json!({"method": "PUT", "path": "/repos/acme/api/pulls/*/merge", "status": 403, "times": 1,
+                "body": {"message": "Resource not accessible by integration"},
+                "headers": {"x-ratelimit-remaining": "4999", "x-accepted-github-permissions": "contents=write"}}),
+    )
+    .await
+    .unwrap();
+    let merge = PlannedAction {
+        id: 0,
+        action: Action::MergePullRequest {
+            repo: RepoName::parse("acme/api").unwrap(),
+            number,
+            sha,
+            method: convoy::model::config::MergeMethod::Merge,
+        },
+        reason: "test".into(),
+        after: vec![],
+    };
+    let out = execute(&gh, std::slice::from_ref(&merge), false).await;
+    assert_eq!(
+        out[0].outcome,
+        ActionOutcome::Refused {
+            reason: "Resource not accessible by integration (grant the convoy App `Contents: write`, and `Workflows: write` if the change touches `.github/workflows/`)".into()
+        }
+    );
+    // Granted: the next run merges.
+    let again = execute(&gh, &[merge], false).await;
+    assert!(
+        matches!(again[0].outcome, ActionOutcome::Done { .. }),
+        "{:?}",
+        again[0].outcome
+    );
+}

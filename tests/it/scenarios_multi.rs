@@ -377,7 +377,7 @@ async fn a_milestone_change_defers_a_task() {
             ),
             (
                 "convoy",
-                "deferred acme/schema#3: taken out of its milestone (milestone change on acme/schema#3)"
+                "deferred acme/schema#3: moved out of its milestone (milestone change on acme/schema#3)"
             )
         ]
     );
@@ -404,7 +404,7 @@ async fn a_milestone_change_defers_a_task() {
         .flat_map(|r| r.decisions.iter())
         .flat_map(|d| d.notes.iter())
         .any(|n| {
-            n.contains("acme/web#7 was taken out of its milestone, but release r1 is in validation")
+            n.contains("acme/web#7 was moved out of its milestone, but release r1 is in validation")
         });
     assert!(noted, "the change is noted");
     assert_eq!(

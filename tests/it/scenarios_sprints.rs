@@ -1,7 +1,9 @@
 //! Sprints through the sandbox: an issue closed after its release shipped is not planned work for
 //! the next release of the same sprint (nor is one closed as not planned); `create
 //! sprints="…"` replaces the config's sprints for one release, and a sprint no member repo has
-//! is refused before anything is written.
+//! is refused before anything is written; GitHub Enterprise Server's milestone events (which
+//! name the milestone only under `issue.milestone`, or not at all) defer and add tasks by what
+//! the issue holds now.
 
 use crate::scenario;
 
@@ -189,5 +191,98 @@ async fn the_sprints_argument_replaces_the_configs_sprints_for_one_release() {
         issues(&r2),
         ["acme/schema#3", "acme/api#13", "acme/api#12", "acme/web#7"]
     );
+    assert!(s.failures.is_empty(), "{:#?}", s.failures);
+}
+
+/// bob makes the milestone `moves` (`(repo, issue, milestone title or none)`), then their events
+/// are delivered as GitHub Enterprise Server shapes them: `issues` payloads without the
+/// top-level `milestone` (its `milestoned` names the milestone only under `issue.milestone`, its
+/// `demilestoned` names none).
+async fn move_as_on_enterprise_server(s: &mut Scenario, moves: &[(&str, u64, Option<&str>)]) {
+    for (repo, number, title) in moves {
+        let milestone = match title {
+            Some(t) => {
+                let all = s.get(&format!("/repos/{repo}/milestones?state=all")).await;
+                all.as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|m| m["title"] == *t)
+                    .unwrap_or_else(|| panic!("{repo} has no milestone {t}"))["number"]
+                    .clone()
+            }
+            None => serde_json::Value::Null,
+        };
+        s.bob
+            .patch(
+                &format!("/repos/{repo}/issues/{number}"),
+                &json!({ "milestone": milestone }),
+            )
+            .await
+            .unwrap();
+    }
+    let events = s.bot.get("/_sandbox/events").await.unwrap();
+    for e in events.as_array().cloned().unwrap_or_default() {
+        let mut payload = e["payload"].clone();
+        if e["name"] == "issues" {
+            payload.as_object_mut().unwrap().remove("milestone");
+        }
+        s.race(e["name"].as_str().unwrap(), &payload, 1).await;
+    }
+    s.deliver().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn enterprise_server_milestone_events_defer_and_add_tasks_by_what_the_issue_holds_now() {
+    let mut s = Scenario::start(later_sprints()).await;
+    s.create("r1", "").await;
+    assert_eq!(
+        issues(&s.manifest("r1").await),
+        ["acme/schema#3", "acme/api#12", "acme/web#7"]
+    );
+
+    // Out of Sprint 41 (the payload does not say which): convoy reads the issue, finds no
+    // milestone, and defers the task. Into Sprint 41 (named under `issue.milestone`): a task.
+    move_as_on_enterprise_server(
+        &mut s,
+        &[("acme/api", 12, None), ("acme/api", 13, Some("Sprint 41"))],
+    )
+    .await;
+    let m = s.manifest("r1").await;
+    let status = |m: &ReleaseManifest, issue: &str| {
+        m.tasks
+            .iter()
+            .find(|t| t.issue.to_string() == issue)
+            .map(|t| t.status)
+    };
+    assert_eq!(status(&m, "acme/api#12"), Some(TaskStatus::Deferred));
+    assert_eq!(status(&m, "acme/api#13"), Some(TaskStatus::Planned));
+    let deferred = m
+        .history
+        .iter()
+        .find(|h| h.event == HistoryEvent::TaskDeferred)
+        .expect("a deferral");
+    assert_eq!(deferred.actor, "bob");
+    assert_eq!(
+        deferred.detail,
+        "deferred acme/api#12: moved out of its milestone (milestone change on acme/api#12)"
+    );
+
+    // Taken out and put back before the event is handled: the issue is in the sprint again,
+    // and the task stays.
+    move_as_on_enterprise_server(
+        &mut s,
+        &[("acme/web", 7, None), ("acme/web", 7, Some("Sprint 41"))],
+    )
+    .await;
+    let after = s.manifest("r1").await;
+    assert_eq!(status(&after, "acme/web#7"), Some(TaskStatus::Planned));
+    assert_eq!(after.tasks.len(), m.tasks.len());
+    let unread = s
+        .runs
+        .iter()
+        .flat_map(|r| r.decisions.iter())
+        .flat_map(|d| d.notes.iter())
+        .find(|n| n.contains("the event does not name"));
+    assert_eq!(unread, None, "every unnamed demilestone was read");
     assert!(s.failures.is_empty(), "{:#?}", s.failures);
 }

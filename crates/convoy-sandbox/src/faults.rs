@@ -1,5 +1,7 @@
-//! Injected faults: a matching request gets a configured status, body and `retry-after`
+//! Injected faults: a matching request gets a configured status, body, `retry-after` and headers
 //! instead of its normal answer.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -27,6 +29,11 @@ pub struct Fault {
     /// Delay before answering, to play a timeout. Default: none.
     #[serde(default)]
     pub delay_ms: Option<u64>,
+    /// Headers sent with the answer (`x-accepted-github-permissions`, …). A 403/429 rule
+    /// without `retry_after` is a rate limit unless these name `x-ratelimit-remaining`.
+    /// Default: none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub headers: BTreeMap<String, String>,
 }
 
 impl Fault {

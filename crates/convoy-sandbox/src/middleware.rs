@@ -83,6 +83,7 @@ fn chaos_fault(status: u16, retry_after: Option<u64>, message: &str) -> faults::
             serde_json::json!({"message": message, "documentation_url": "https://docs.github.com/rest"}),
         ),
         delay_ms: None,
+        headers: Default::default(),
     }
 }
 
@@ -189,11 +190,22 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
             resp.headers_mut()
                 .insert("retry-after", HeaderValue::from(secs));
         }
-        if matches!(f.status, 403 | 429) && f.retry_after.is_none() {
+        if matches!(f.status, 403 | 429)
+            && f.retry_after.is_none()
+            && !f.headers.contains_key("x-ratelimit-remaining")
+        {
             resp.headers_mut()
                 .insert("x-ratelimit-remaining", HeaderValue::from(0));
             resp.headers_mut()
                 .insert("x-ratelimit-reset", HeaderValue::from(unix_now() + 60));
+        }
+        for (name, value) in &f.headers {
+            if let (Ok(name), Ok(value)) = (
+                axum::http::HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),
+                HeaderValue::from_str(value),
+            ) {
+                resp.headers_mut().insert(name, value);
+            }
         }
         resp
     } else {

@@ -33,12 +33,12 @@ pub struct Issue {
     /// Its labels.
     #[serde(deserialize_with = "labels")]
     pub labels: Vec<Label>,
+    /// Its milestone (`null` when it has none).
+    #[serde(deserialize_with = "de::lenient")]
+    pub milestone: Option<Milestone>,
     /// Whether the issues API shows a pull request here (it has a `pull_request` field).
     #[serde(rename = "pull_request", deserialize_with = "de::present")]
     pub is_pull_request: bool,
-    /// The milestone it is in (`null` when none).
-    #[serde(deserialize_with = "de::lenient")]
-    pub milestone: Option<Milestone>,
 }
 
 impl Issue {

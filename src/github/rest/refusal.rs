@@ -5,6 +5,7 @@
 //! known to send. A text convoy does not know is kept as [`MergeRefusal::Other`].
 
 use crate::github::client::GhError;
+use crate::github::permission::Grant;
 use crate::model::config::MergeMethod;
 
 /// Why GitHub refused to merge a pull request.
@@ -54,18 +55,28 @@ pub enum MergeRefusal {
     /// The head is no longer the SHA the merge was pinned to (the 409:
     /// `Head branch was modified. Review and try the merge again.`).
     HeadMoved,
+    /// The token lacks a permission the merge needs (a 403 "Resource not accessible by
+    /// integration", or the workflows refusal of a pull request that changes
+    /// `.github/workflows/`): what to grant.
+    PermissionMissing {
+        /// What to grant.
+        grant: Grant,
+    },
     /// Any other refusal, with GitHub's text.
     Other(String),
 }
 
 impl MergeRefusal {
-    /// The refusal a failed merge request stands for: every 405, and the 409 GitHub answers when
-    /// the pinned `sha` is no longer the head. Other errors (404, 5xx, transport…) are not
-    /// refusals.
+    /// The refusal a failed merge request stands for: every 405, the 409 GitHub answers when
+    /// the pinned `sha` is no longer the head, and a refusal for want of a permission. Other
+    /// errors (404, 5xx, transport…) are not refusals.
     pub fn from_error(error: &GhError) -> Option<MergeRefusal> {
         match error {
             GhError::NotAllowed { message, .. } => Some(MergeRefusal::classify(message)),
             GhError::Conflict { .. } => Some(MergeRefusal::HeadMoved),
+            GhError::PermissionMissing { grant, .. } => Some(MergeRefusal::PermissionMissing {
+                grant: grant.clone(),
+            }),
             _ => None,
         }
     }
@@ -272,6 +283,16 @@ mod tests {
             what: "PUT /repos/acme/api/pulls/1/merge".into(),
         };
         assert_eq!(MergeRefusal::from_error(&gone), None);
+        let forbidden = GhError::refused(
+            403,
+            "PUT /repos/acme/api/pulls/1/merge".into(),
+            "Resource not accessible by integration".into(),
+            None,
+        );
+        assert!(matches!(
+            MergeRefusal::from_error(&forbidden),
+            Some(PermissionMissing { .. })
+        ));
     }
 
     #[test]

@@ -167,26 +167,32 @@ pub fn comment_signal(
 }
 
 /// The `issues` event: an issue edited, milestoned or demilestoned.
+///
+/// The milestone is read from the top-level `milestone` (GitHub.com), else, for `milestoned`,
+/// from `issue.milestone` (GitHub Enterprise Server names it only there). A `demilestoned`
+/// without a top-level milestone (GitHub Enterprise Server) is
+/// [`IssueChange::DemilestonedUnnamed`]: the issue no longer names the milestone it left.
 pub fn issues(v: &Value) -> Result<Signal, EventError> {
     let act = action(v)?;
     if !matches!(act.as_str(), "edited" | "milestoned" | "demilestoned") {
         return Ok(ignored_action("issues", &act));
     }
     let p: payload::IssuesEvent = de(v)?;
-    let change = if act == "edited" {
-        IssueChange::Edited
-    } else {
-        let milestone = p
-            .milestone
-            .ok_or_else(|| EventError::MissingField {
-                field: "/milestone".to_owned(),
-            })?
-            .title;
-        if act == "milestoned" {
+    let named = p.milestone.map(|m| m.title);
+    let change = match act.as_str() {
+        "edited" => IssueChange::Edited,
+        "milestoned" => {
+            let milestone = named
+                .or_else(|| p.issue.milestone.map(|m| m.title))
+                .ok_or_else(|| EventError::MissingField {
+                    field: "/milestone".to_owned(),
+                })?;
             IssueChange::Milestoned { milestone }
-        } else {
-            IssueChange::Demilestoned { milestone }
         }
+        _ => match named {
+            Some(milestone) => IssueChange::Demilestoned { milestone },
+            None => IssueChange::DemilestonedUnnamed,
+        },
     };
     Ok(Signal::Issue {
         repo: p.repository.full_name,

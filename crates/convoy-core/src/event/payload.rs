@@ -285,8 +285,10 @@ pub struct Comment {
 #[derive(Debug, Deserialize)]
 pub struct IssuesEvent {
     /// The issue.
-    pub issue: Numbered<IssueNumber>,
-    /// The milestone, for `milestoned` and `demilestoned`.
+    pub issue: IssueOfEvent,
+    /// The milestone set or removed, for `milestoned` and `demilestoned` on GitHub.com. GitHub
+    /// Enterprise Server leaves it out: its `milestoned` names the milestone only under
+    /// `issue.milestone`, its `demilestoned` nowhere.
     #[serde(default)]
     pub milestone: Option<Milestone>,
     /// Where it lives.
@@ -294,6 +296,16 @@ pub struct IssuesEvent {
     /// Who changed it.
     #[serde(default)]
     pub sender: Option<User>,
+}
+
+/// The issue of an `issues` event.
+#[derive(Debug, Deserialize)]
+pub struct IssueOfEvent {
+    /// Its number.
+    pub number: IssueNumber,
+    /// Its milestone after the change (`null` when it has none).
+    #[serde(default)]
+    pub milestone: Option<Milestone>,
 }
 
 /// A milestone.

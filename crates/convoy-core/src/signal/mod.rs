@@ -301,8 +301,17 @@ pub enum IssueChange {
         /// The milestone's title.
         milestone: String,
     },
-    /// In no milestone now (read from GitHub, when the event does not say which one it left).
-    NoMilestone,
+    /// Taken out of a milestone the payload does not name (GitHub Enterprise Server sends
+    /// `demilestoned` without one). The runner reads the issue from GitHub and hands `decide`
+    /// [`IssueChange::MilestoneRead`] instead; given this one, `decide` changes nothing and notes
+    /// why.
+    DemilestonedUnnamed,
+    /// The issue's milestone as read from GitHub after [`IssueChange::DemilestonedUnnamed`]:
+    /// its title, or `None` when it has none now.
+    MilestoneRead {
+        /// The milestone's title, if it has one.
+        milestone: Option<String>,
+    },
 }
 
 /// A workflow run event.

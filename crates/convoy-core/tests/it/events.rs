@@ -1,6 +1,7 @@
-//! The event edge on real webhook payloads (tests/fixtures/webhooks, from
-//! @octokit/webhooks-examples) and on hostile ones. The submodules in tests/events/ hold the
-//! error texts, the ChatOps parser and the property tests.
+//! The event edge on real webhook payloads (tests/fixtures/webhooks: GitHub.com's from
+//! @octokit/webhooks-examples, GitHub Enterprise Server's in ghes-3.5/ from octokit/webhooks) and
+//! on hostile ones. The submodules in tests/events/ hold the error texts, the ChatOps parser and
+//! the property tests.
 
 use std::path::{Path, PathBuf};
 
@@ -40,18 +41,27 @@ pub fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/webhooks")
 }
 
-/// Every fixture as (file name, event name, payload), sorted by file name.
+/// Every fixture, GitHub.com's and GitHub Enterprise Server's (in subfolders such as
+/// `ghes-3.5/`), as (file name relative to the fixtures folder, event name, payload), sorted by
+/// file name.
 pub fn all_fixtures() -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
-    for entry in std::fs::read_dir(fixtures_dir()).unwrap() {
-        let path = entry.unwrap().path();
-        let file = path.file_name().unwrap().to_string_lossy().into_owned();
-        if !file.ends_with(".json") {
-            continue;
+    let mut dirs = vec![(String::new(), fixtures_dir())];
+    while let Some((prefix, dir)) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if path.is_dir() {
+                dirs.push((format!("{prefix}{name}/"), path));
+                continue;
+            }
+            if !name.ends_with(".json") {
+                continue;
+            }
+            let event = name.split('.').next().unwrap().to_owned();
+            let value: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+            out.push((format!("{prefix}{name}"), event, value));
         }
-        let event = file.split('.').next().unwrap().to_owned();
-        let value: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-        out.push((file, event, value));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -304,6 +314,44 @@ fn workflow_run_completed_gives_its_conclusion() {
         "3484a3fb816e0859fd6e1cea078d76385ff50625"
     );
     assert_eq!(run.repo.as_str(), "octo-org/octo-repo");
+}
+
+#[test]
+fn enterprise_server_milestone_payloads_name_the_milestone_elsewhere_or_not_at_all() {
+    // GitHub Enterprise Server's `milestoned` names the milestone only under `issue.milestone`.
+    let p = fixture("ghes-3.5/issues.milestoned.json");
+    assert!(p.get("milestone").is_none() && p["issue"]["milestone"]["title"] == "v1.0");
+    let s = parse("issues", &p).unwrap();
+    assert!(matches!(
+        s,
+        Signal::Issue { number, change: IssueChange::Milestoned { ref milestone }, .. }
+            if number == IssueNumber::new(2) && milestone == "v1.0"
+    ));
+    // Its `demilestoned` names none: the runner reads the issue.
+    let p = fixture("ghes-3.5/issues.demilestoned.json");
+    assert!(p.get("milestone").is_none() && p["issue"]["milestone"].is_null());
+    let s = parse("issues", &p).unwrap();
+    assert!(matches!(
+        s,
+        Signal::Issue { number, change: IssueChange::DemilestonedUnnamed, ref actor, .. }
+            if number == IssueNumber::new(2) && actor.as_ref().is_some_and(|a| a.as_str() == "Codertocat")
+    ));
+    // The top-level milestone wins where both are there; a `milestoned` with neither is
+    // missing its milestone.
+    let mut both = fixture("issues.milestoned.json");
+    both["issue"]["milestone"]["title"] = json!("elsewhere");
+    assert!(matches!(
+        parse("issues", &both).unwrap(),
+        Signal::Issue { change: IssueChange::Milestoned { ref milestone }, .. } if milestone == "v1.0"
+    ));
+    let mut none = fixture("ghes-3.5/issues.milestoned.json");
+    none["issue"]["milestone"] = Value::Null;
+    assert_eq!(
+        parse("issues", &none).unwrap_err(),
+        EventError::MissingField {
+            field: "/milestone".into()
+        }
+    );
 }
 
 #[test]

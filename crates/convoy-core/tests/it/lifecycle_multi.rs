@@ -342,3 +342,66 @@ fn milestone_changes_defer_add_or_are_only_noted() {
         d5.notes
     );
 }
+
+#[test]
+fn a_milestone_read_after_an_unnamed_demilestone_is_judged_against_the_sprints() {
+    let (mut m, w) = developing();
+    m.sprints = vec!["Sprint 41".to_owned()];
+    let read = |milestone: Option<&str>| IssueChange::MilestoneRead {
+        milestone: milestone.map(str::to_owned),
+    };
+
+    // Unread (GitHub Enterprise Server's payload names no milestone): nothing changes, a note.
+    let d = decide(
+        &m,
+        &w.observed,
+        &milestone(IssueChange::DemilestonedUnnamed, 12),
+        t0(),
+    );
+    assert_eq!(d.manifest.tasks, m.tasks);
+    assert!(
+        d.notes
+            .iter()
+            .any(|n| n.contains("acme/api#12 was taken out of a milestone the event does not name")),
+        "{:#?}",
+        d.notes
+    );
+
+    // Read: in no milestone now → out of the sprints, deferred.
+    let d = decide(&m, &w.observed, &milestone(read(None), 12), t0());
+    assert_eq!(
+        d.manifest.task(&issue("acme/api#12")).unwrap().status,
+        TaskStatus::Deferred
+    );
+    let h = d.manifest.history.last().unwrap();
+    assert_eq!(
+        (h.actor.as_str(), &h.event),
+        ("dev", &HistoryEvent::TaskDeferred)
+    );
+    assert!(h.detail.contains("moved out of its milestone"), "{h:?}");
+
+    // Read: still (or again) in the release's sprint → nothing changes; in another → deferred.
+    let d = decide(
+        &m,
+        &w.observed,
+        &milestone(read(Some("Sprint 41")), 12),
+        t0(),
+    );
+    assert!(!d.changed, "{:#?}", d.manifest.history.last());
+    let d = decide(
+        &m,
+        &w.observed,
+        &milestone(read(Some("Sprint 42")), 12),
+        t0(),
+    );
+    assert_eq!(
+        d.manifest.task(&issue("acme/api#12")).unwrap().status,
+        TaskStatus::Deferred
+    );
+
+    // A release without sprints keeps its tasks whatever their milestones.
+    let mut no_sprints = m.clone();
+    no_sprints.sprints.clear();
+    let d = decide(&no_sprints, &w.observed, &milestone(read(None), 12), t0());
+    assert!(!d.changed);
+}

@@ -5,6 +5,9 @@
 //!   or found in no milestone (a forwarded hint read from GitHub) → its task is deferred, exactly as `/convoy defer` would (a merged task is reverted on
 //!   the RC branch; an open pull request gets a failing `convoy/release` status and a comment);
 //! - milestoned into one of the sprints while not yet a task → it becomes a planned task;
+//! - demilestoned by a payload that names no milestone (GitHub Enterprise Server): the runner
+//!   reads the issue and passes its milestone now ([`IssueChange::MilestoneRead`]), judged as a
+//!   move into that milestone, or out of every sprint when it has none;
 //! - after development, a milestone change changes nothing and is only noted.
 
 use super::deferral::defer;
@@ -29,7 +32,10 @@ pub(super) fn apply(
             false,
             format!("moved out of {milestone}"),
         ),
-        IssueChange::Milestoned { milestone } => {
+        IssueChange::Milestoned { milestone }
+        | IssueChange::MilestoneRead {
+            milestone: Some(milestone),
+        } => {
             let sprint = d.m.sprints.contains(milestone);
             (
                 !sprint && !d.m.sprints.is_empty(),
@@ -37,11 +43,20 @@ pub(super) fn apply(
                 format!("moved to {milestone}"),
             )
         }
-        IssueChange::NoMilestone => (
+        // Read from GitHub: in no milestone now, so in none of the sprints.
+        IssueChange::MilestoneRead { milestone: None } => (
             !d.m.sprints.is_empty(),
             false,
-            "taken out of its milestone".to_owned(),
+            "moved out of its milestone".to_owned(),
         ),
+        IssueChange::DemilestonedUnnamed => {
+            if d.m.task(&IssueRef::new(repo.clone(), number)).is_some() {
+                d.notes.push(format!(
+                    "{repo}#{number} was taken out of a milestone the event does not name, and its milestone now was not read from GitHub; its task is left as it is"
+                ));
+            }
+            return;
+        }
         IssueChange::Edited => return,
     };
     let issue = IssueRef::new(repo.clone(), number);
