@@ -534,7 +534,7 @@ async fn dispatch(
     inputs: &BTreeMap<String, String>,
 ) -> Result<ActionOutcome, GhError> {
     let api = gh.repo(repo);
-    let runs = api.dispatched_runs(workflow).await?;
+    let runs = api.dispatched_runs(workflow, correlation).await?;
     if let Some(run) = find_run(repo, &runs, correlation) {
         return Ok(ActionOutcome::Done {
             detail: Some(format!("adopted run {}", run.run_id)),

@@ -396,7 +396,7 @@ async fn observe_run(
     }
     Ok(find_run(
         repo,
-        &api.dispatched_runs(workflow).await?,
+        &api.dispatched_runs(workflow, correlation).await?,
         correlation,
     ))
 }
