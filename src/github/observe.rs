@@ -435,9 +435,9 @@ async fn observe_tracking_issue(
         Some(n) => gh.repo(control).issue(n).await?,
         None => {
             let marker = crate::model::marker::Marker::Release(m.id.clone()).tag();
-            let list = gh.repo(control).labelled_issues(TRACKING_LABEL).await?;
-            list.into_iter()
-                .find(|i| i.body.as_deref().is_some_and(|b| b.contains(&marker)))
+            gh.repo(control)
+                .labelled_issue_with(TRACKING_LABEL, &marker)
+                .await?
         }
     };
     let Some(issue) = issue.and_then(|i| facts::issue(control, &i)) else {

@@ -53,6 +53,25 @@ impl<'a> Repo<'a> {
         self.gh.get_all(&self.url(tail), None, max_pages).await
     }
 
+    /// GET every page (up to `max_pages`) of the list at `tail`; a 404 is `None`.
+    pub(super) async fn get_all_opt(
+        &self,
+        tail: &str,
+        max_pages: usize,
+    ) -> Result<Option<Vec<Value>>, GhError> {
+        match self.get_all(tail, max_pages).await {
+            Ok(items) => Ok(Some(items)),
+            Err(GhError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `/rules/branches/{branch}`, each part of the branch name encoded.
+    pub(super) fn rules_tail(branch: &crate::model::ids::BranchName) -> String {
+        let parts: Vec<String> = branch.as_str().split('/').map(path::enc).collect();
+        format!("/rules/branches/{}", parts.join("/"))
+    }
+
     /// GET the pages of the list at `tail` (the array under `key`, or the answer itself) until
     /// one holds an item that reads as a `T` for which `found` holds, else to the last page (up
     /// to `max_pages`): the items read.
