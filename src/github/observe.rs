@@ -216,8 +216,10 @@ enum PullList {
 /// busy repository's other pull requests never crowd the release's out of a page: during
 /// development every pull request into the RC branch (tasks, deferral reverts) and the open ones
 /// into the RC branches carried-over tasks came from; while staging, RC → staging; while
-/// shipping (and during validation under `reviews.approve_ship`), staging → base; once stopped,
-/// both promotions and, after a rollback, the release's revert pull requests.
+/// shipping (and during validation under `reviews.approve_ship`), staging → base, and RC →
+/// staging too until a repo ships; once stopped, both promotions and, after a rollback, the
+/// release's revert pull requests. A decision that moves through several phases reads these of
+/// the phase it starts in: each list that a later phase's sync needs is read with it.
 fn pull_lists(m: &ReleaseManifest, r: &ReleaseRepo, ship_reviews: bool) -> Vec<PullList> {
     let promote = PullList::Between(r.rc_branch.clone(), r.staging.clone());
     let ship = PullList::Between(r.staging.clone(), r.base.clone());
@@ -239,6 +241,11 @@ fn pull_lists(m: &ReleaseManifest, r: &ReleaseRepo, ship_reviews: bool) -> Vec<P
         }
         Phase::Staging => vec![promote],
         Phase::Validation if ship_reviews => vec![ship],
+        // Until a repo ships, a moved RC or staging branch sends the release back to staging
+        // within the same decision, which finds the merged RC → staging pull requests again.
+        Phase::Shipping if !m.repos.iter().any(|r| r.shas.shipped.is_some()) => {
+            vec![ship, promote]
+        }
         Phase::Shipping => vec![ship],
         Phase::Aborted => vec![promote, ship],
         Phase::RolledBack => {
