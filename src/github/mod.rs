@@ -13,6 +13,7 @@ pub mod doctor;
 pub mod error;
 pub mod execute;
 pub mod facts;
+mod limits;
 pub mod lookup;
 pub mod methods;
 pub mod observe;
