@@ -3,8 +3,15 @@
 //! A concrete struct around octocrab's raw request methods, with octocrab's own retries turned
 //! off and ours explicit:
 //! - reads are retried with exponential backoff and jitter on 5xx and transport errors;
-//! - 403/429 rate limits wait for `retry-after`, else `x-ratelimit-reset`, else a minute (capped
-//!   by `max_wait`), for reads and writes alike (a rate-limited request had no effect);
+//! - rate limits wait as GitHub documents: for `retry-after`, else until `x-ratelimit-reset` when
+//!   `x-ratelimit-remaining` is 0, else (a 429, or a 403 whose message says "secondary rate
+//!   limit", "abuse detection" or "rate limit exceeded") at least a minute, doubling while the
+//!   limit lasts; a wait longer than `max_wait` ends the run as [`GhError::RateLimited`]. For
+//!   reads and writes alike (a rate-limited request had no effect). Any other 401/403 ("Resource
+//!   not accessible by integration", "Must have admin rights…") is [`GhError::Denied`];
+//! - lists are read whole ([`GitHub::get_all`]): `per_page=100`, then `Link: rel="next"` to the
+//!   end, up to a bound per list; a list longer than its bound is cut there with a warning
+//!   naming it. Look-ups stop at the page that holds their answer ([`GitHub::get_until`]);
 //! - other write failures are never retried here: the executor looks for the effect first;
 //! - reads run at most `read_concurrency` at a time; writes one at a time, at least `write_gap`
 //!   apart (GitHub asks for a second between mutating requests);
@@ -21,6 +28,8 @@ use serde::Deserialize as _;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
+
+use super::limits::{RateLimit, rate_limit, secondary_wait};
 
 pub use super::error::GhError;
 
@@ -170,23 +179,45 @@ impl GitHub {
         }
     }
 
-    /// GET every page of a list (`per_page=100`), following `Link: rel="next"`, up to `max_pages`.
-    /// `key` names the array inside an object answer (`workflow_runs`), or `None` for an array.
+    /// GET every page of a list (`per_page=100` unless `path` sets it), following
+    /// `Link: rel="next"` to the end, or to `max_pages`: a list that goes on past its bound is
+    /// cut there, with a warning naming it. `key` names the array inside an object answer
+    /// (`workflow_runs`), or `None` for an array.
     pub async fn get_all(
         &self,
         path: &str,
         key: Option<&str>,
         max_pages: usize,
     ) -> Result<Vec<Value>, GhError> {
-        let sep = if path.contains('?') { '&' } else { '?' };
-        let mut url = format!("{path}{sep}per_page=100");
+        self.get_until(path, key, max_pages, |_| false).await
+    }
+
+    /// [`GitHub::get_all`] for a look-up: stops after the first page for which `found` holds
+    /// (it is given that page's items), since the rest of the list cannot change the answer.
+    pub async fn get_until(
+        &self,
+        path: &str,
+        key: Option<&str>,
+        max_pages: usize,
+        mut found: impl FnMut(&[Value]) -> bool,
+    ) -> Result<Vec<Value>, GhError> {
+        let mut url = if query_has(path, "per_page") {
+            path.to_owned()
+        } else {
+            let sep = if path.contains('?') { '&' } else { '?' };
+            format!("{path}{sep}per_page=100")
+        };
+        let max_pages = max_pages.max(1);
         let mut out = Vec::new();
-        for _ in 0..max_pages.max(1) {
+        let mut pages = 0;
+        loop {
             let answer = self.send(Method::Get, &url, None).await?;
+            pages += 1;
             let items = match key {
                 Some(k) => answer.body.get(k).cloned().unwrap_or(Value::Null),
                 None => answer.body,
             };
+            let start = out.len();
             match items {
                 Value::Array(a) => out.extend(a),
                 Value::Null => {}
@@ -197,10 +228,18 @@ impl GitHub {
                     });
                 }
             }
-            match answer.next {
-                Some(next) => url = self.relative(&next),
-                None => break,
+            if found(&out[start..]) {
+                break;
             }
+            let Some(next) = answer.next else { break };
+            if pages >= max_pages {
+                tracing::warn!(
+                    "GET {path}: the list goes on past {pages} pages; convoy read the first {} items and left the rest unread",
+                    out.len()
+                );
+                break;
+            }
+            url = self.relative(&next);
         }
         Ok(out)
     }
@@ -266,6 +305,7 @@ impl GitHub {
         let what = format!("{} {path}", method.as_str());
         let read = method == Method::Get;
         let mut attempt: u32 = 0;
+        let mut secondary: u32 = 0;
         loop {
             attempt += 1;
             let result = if read {
@@ -288,7 +328,14 @@ impl GitHub {
             };
             let wait = match result {
                 Ok(answer) => return Ok(answer),
-                Err(Failure::RateLimited(seconds)) => {
+                Err(Failure::RateLimited(limit)) => {
+                    let seconds = match limit {
+                        RateLimit::Seconds(s) => s,
+                        RateLimit::Secondary => {
+                            secondary += 1;
+                            secondary_wait(secondary)
+                        }
+                    };
                     if Duration::from_secs(seconds) > self.cfg.max_wait
                         || attempt > self.cfg.max_retries
                     {
@@ -370,8 +417,8 @@ impl GitHub {
         }
         let message = error_message(&body);
         let what = what.to_owned();
-        if let Some(seconds) = rate_limit_wait(status, &headers) {
-            return Err(Failure::RateLimited(seconds));
+        if let Some(limit) = rate_limit(status, &headers, &message) {
+            return Err(Failure::RateLimited(limit));
         }
         Err(match status {
             404 => Failure::Final(GhError::NotFound { what }),
@@ -403,30 +450,7 @@ impl GitHub {
 enum Failure {
     Retryable(GhError),
     Final(GhError),
-    RateLimited(u64),
-}
-
-/// Seconds to wait when the answer is a rate limit: 429, or 403 with a rate-limit header.
-fn rate_limit_wait(status: u16, headers: &HeaderMap) -> Option<u64> {
-    let header = |name: &str| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
-    let retry_after = header("retry-after").and_then(|v| v.parse::<u64>().ok());
-    let exhausted = header("x-ratelimit-remaining") == Some("0");
-    if status != 429 && !(status == 403 && (retry_after.is_some() || exhausted)) {
-        return None;
-    }
-    if let Some(s) = retry_after {
-        return Some(s);
-    }
-    if let Some(reset) = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()) {
-        let now = crate::clock::now().unix_seconds();
-        return Some(u64::try_from(reset - now).unwrap_or(0).max(1));
-    }
-    Some(60)
+    RateLimited(RateLimit),
 }
 
 /// The `next` URL of a `Link` header.
@@ -440,6 +464,14 @@ fn next_link(headers: &HeaderMap) -> Option<String> {
                 .trim_end_matches('>')
                 .to_owned()
         })
+    })
+}
+
+/// Whether `path`'s query sets `name`.
+fn query_has(path: &str, name: &str) -> bool {
+    path.split_once('?').is_some_and(|(_, q)| {
+        q.split('&')
+            .any(|p| p.split_once('=').map_or(p, |(k, _)| k) == name)
     })
 }
 
@@ -490,20 +522,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn rate_limits_are_read_from_headers() {
-        let mut h = HeaderMap::new();
-        assert_eq!(rate_limit_wait(403, &h), None, "a plain 403 is a denial");
-        assert_eq!(rate_limit_wait(429, &h), Some(60));
-        h.insert("retry-after", "7".parse().unwrap());
-        assert_eq!(rate_limit_wait(403, &h), Some(7));
-        let mut h = HeaderMap::new();
-        h.insert("x-ratelimit-remaining", "0".parse().unwrap());
-        h.insert("x-ratelimit-reset", "1".parse().unwrap());
-        assert_eq!(
-            rate_limit_wait(403, &h),
-            Some(1),
-            "a reset in the past waits a second"
-        );
+    fn a_path_that_sets_per_page_keeps_it() {
+        assert!(query_has("/x?state=all&per_page=50", "per_page"));
+        assert!(!query_has("/x?state=all&xper_page=50", "per_page"));
+        assert!(!query_has("/x", "per_page"));
     }
 
     #[test]

@@ -249,12 +249,9 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             description,
         } => {
             let api = gh.repo(repo);
-            let statuses = api.statuses(sha).await?;
+            let latest = api.latest_status(sha, context).await?;
             let state_word = state_word(*state);
-            // Statuses are newest first; the latest of a context is the one that counts.
-            let latest = statuses
-                .iter()
-                .find(|s| s.context.as_deref() == Some(context));
+            // The latest status of a context is the one that counts.
             if latest.is_some_and(|s| {
                 s.state.as_deref() == Some(state_word)
                     && s.description.as_deref() == Some(description)
@@ -535,7 +532,7 @@ async fn dispatch(
     inputs: &BTreeMap<String, String>,
 ) -> Result<ActionOutcome, GhError> {
     let api = gh.repo(repo);
-    let runs = api.dispatched_runs(workflow).await?;
+    let runs = api.dispatched_runs(workflow, correlation).await?;
     if let Some(run) = find_run(repo, &runs, correlation) {
         return Ok(ActionOutcome::Done {
             detail: Some(format!("adopted run {}", run.run_id)),
@@ -596,13 +593,10 @@ async fn upsert_issue(
         Some(n) => api.issue(n).await?,
         None => {
             // The body starts with the release's marker; the issue holding it is the one.
-            let marker = crate::model::marker::Marker::leading(body).map(|m| m.tag());
-            let list = api.labelled_issues(TRACKING_LABEL).await?;
-            list.into_iter().find(|i| {
-                marker
-                    .as_deref()
-                    .is_some_and(|m| i.body.as_deref().is_some_and(|b| b.contains(m)))
-            })
+            match crate::model::marker::Marker::leading(body).map(|m| m.tag()) {
+                Some(tag) => api.labelled_issue_with(TRACKING_LABEL, &tag).await?,
+                None => None,
+            }
         }
     };
     match existing.and_then(|i| facts::issue(repo, &i)) {

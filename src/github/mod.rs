@@ -15,6 +15,7 @@ pub mod error;
 pub mod execute;
 pub mod facts;
 pub mod forwarded;
+mod limits;
 pub mod lookup;
 pub mod methods;
 pub mod observe;

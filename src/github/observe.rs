@@ -2,8 +2,10 @@
 //! phase allows, reads in parallel (the client bounds how many at once).
 //!
 //! Per member repo: one `matching-refs/heads/` request gives every branch head; during
-//! development, staging and shipping one pulls list gives the pull requests (a pull request's
-//! `mergeable` needs its own GET, made only for open promotion pull requests). Under
+//! development, staging and shipping the pull requests come from lists asked for by their
+//! branches, one per phase as a rule (`pull_lists`: into the RC branch, RC → staging,
+//! staging → base), each read to its last page (a pull request's `mergeable` needs its own GET,
+//! made only for open promotion pull requests). Under
 //! `reviews.approve_ship`, validation reads the pull requests too, the reviews of the open
 //! staging → base ones, and the control-repo permission of their approvers. Per release: the
 //! tracking issue, the runs still in flight, the releases of shipped repos, and the permission of
@@ -22,7 +24,7 @@ use crate::lifecycle::observed::{
     ObservedRun, PullState, QueueState,
 };
 use crate::model::config::Permission;
-use crate::model::ids::{Login, RepoName, Sha};
+use crate::model::ids::{BranchName, Login, RepoName, Sha};
 use crate::model::manifest::{Phase, ReleaseManifest, ReleaseRepo, RunStatus};
 use crate::model::numbers::{IssueNumber, RunId};
 use crate::signal::Signal;
@@ -49,11 +51,14 @@ pub async fn observe(
                 | Phase::Aborted
                 | Phase::RolledBack
         );
-    let repos = try_join_all(
-        m.repos
-            .iter()
-            .map(|r| observe_repo(gh, m, &r.name, want_pulls, ship_reviews)),
-    );
+    let repos = try_join_all(m.repos.iter().map(|r| {
+        let lists = if want_pulls {
+            pull_lists(m, r, ship_reviews)
+        } else {
+            Vec::new()
+        };
+        observe_repo(gh, m, &r.name, lists, ship_reviews)
+    }));
     let runs = try_join_all(
         m.tier_runs
             .iter()
@@ -198,23 +203,93 @@ async fn observe_merge_methods(gh: &GitHub, r: &ReleaseRepo) -> Option<ObservedM
     })
 }
 
+/// A pull request list convoy asks GitHub for, by what it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PullList {
+    /// The pull requests into a branch (`base=`), in a state (`open`, `all`).
+    Into(BranchName, &'static str),
+    /// Every pull request from one branch into another (`head=owner:branch&base=`).
+    Between(BranchName, BranchName),
+}
+
+/// The pull request lists of `r` the phase needs, each asked for by its branches so that a
+/// busy repository's other pull requests never crowd the release's out of a page: during
+/// development every pull request into the RC branch (tasks, deferral reverts) and the open ones
+/// into the RC branches carried-over tasks came from; while staging, RC → staging; while
+/// shipping (and during validation under `reviews.approve_ship`), staging → base, and RC →
+/// staging too until a repo ships; once stopped, both promotions and, after a rollback, the
+/// release's revert pull requests. A decision that moves through several phases reads these of
+/// the phase it starts in: each list that a later phase's sync needs is read with it.
+fn pull_lists(m: &ReleaseManifest, r: &ReleaseRepo, ship_reviews: bool) -> Vec<PullList> {
+    let promote = PullList::Between(r.rc_branch.clone(), r.staging.clone());
+    let ship = PullList::Between(r.staging.clone(), r.base.clone());
+    match m.phase {
+        Phase::Development => {
+            let mut lists = vec![PullList::Into(r.rc_branch.clone(), "all")];
+            let carried = m
+                .tasks
+                .iter()
+                .filter(|t| t.repo == r.name && !t.status.is_settled())
+                .filter_map(|t| t.carried_from.as_ref())
+                .map(|from| PullList::Into(from.rc_branch.clone(), "open"));
+            for list in carried {
+                if !lists.contains(&list) {
+                    lists.push(list);
+                }
+            }
+            lists
+        }
+        Phase::Staging => vec![promote],
+        Phase::Validation if ship_reviews => vec![ship],
+        // Until a repo ships, a moved RC or staging branch sends the release back to staging
+        // within the same decision, which finds the merged RC → staging pull requests again.
+        Phase::Shipping if !m.repos.iter().any(|r| r.shas.shipped.is_some()) => {
+            vec![ship, promote]
+        }
+        Phase::Shipping => vec![ship],
+        Phase::Aborted => vec![promote, ship],
+        Phase::RolledBack => {
+            let mut lists = vec![promote, ship];
+            if r.shas.shipped.is_some() {
+                let revert = crate::lifecycle::revert_branch(&m.id);
+                lists.push(PullList::Between(revert, r.base.clone()));
+            }
+            lists
+        }
+        Phase::Planning | Phase::Validation | Phase::Shipped => Vec::new(),
+    }
+}
+
+/// Reads the pull request lists, in parallel; a pull request in two lists counts once.
+async fn read_pulls(
+    api: rest::Repo<'_>,
+    lists: &[PullList],
+) -> Result<Vec<rest::pulls::Pull>, GhError> {
+    let read = try_join_all(lists.iter().map(|list| async move {
+        match list {
+            PullList::Into(base, state) => api.pulls_into(base, state).await,
+            PullList::Between(head, base) => api.pulls_between(head, base).await,
+        }
+    }))
+    .await?;
+    let mut pulls: Vec<rest::pulls::Pull> = Vec::new();
+    for p in read.into_iter().flatten() {
+        if p.number.is_none() || !pulls.iter().any(|q| q.number == p.number) {
+            pulls.push(p);
+        }
+    }
+    Ok(pulls)
+}
+
 async fn observe_repo(
     gh: &GitHub,
     m: &ReleaseManifest,
     repo: &RepoName,
-    want_pulls: bool,
+    lists: Vec<PullList>,
     ship_reviews: bool,
 ) -> Result<(Vec<ObservedBranch>, Vec<ObservedPull>), GhError> {
     let api = gh.repo(repo);
-    let heads = api.branch_heads();
-    let pulls = async {
-        if want_pulls {
-            api.recent_pulls().await
-        } else {
-            Ok(Vec::new())
-        }
-    };
-    let (heads, pulls) = futures::try_join!(heads, pulls)?;
+    let (heads, pulls) = futures::try_join!(api.branch_heads(), read_pulls(api, &lists))?;
     let branches: Vec<ObservedBranch> = heads
         .into_iter()
         .map(|h| ObservedBranch {
@@ -328,7 +403,7 @@ async fn observe_run(
     }
     Ok(find_run(
         repo,
-        &api.dispatched_runs(workflow).await?,
+        &api.dispatched_runs(workflow, correlation).await?,
         correlation,
     ))
 }
@@ -367,9 +442,9 @@ async fn observe_tracking_issue(
         Some(n) => gh.repo(control).issue(n).await?,
         None => {
             let marker = crate::model::marker::Marker::Release(m.id.clone()).tag();
-            let list = gh.repo(control).labelled_issues(TRACKING_LABEL).await?;
-            list.into_iter()
-                .find(|i| i.body.as_deref().is_some_and(|b| b.contains(&marker)))
+            gh.repo(control)
+                .labelled_issue_with(TRACKING_LABEL, &marker)
+                .await?
         }
     };
     let Some(issue) = issue.and_then(|i| facts::issue(control, &i)) else {

@@ -111,15 +111,14 @@ pub async fn observe_task_pulls(
     Ok(())
 }
 
-/// The latest status of `context` on `sha` (statuses come newest first).
+/// The latest status of `context` on `sha`.
 async fn latest_status(
     gh: &GitHub,
     repo: &RepoName,
     sha: &Sha,
     context: &str,
 ) -> Result<Option<ObservedStatus>, GhError> {
-    let list = gh.repo(repo).statuses(sha).await?;
-    let latest = list.iter().find(|s| s.context.as_deref() == Some(context));
+    let latest = gh.repo(repo).latest_status(sha, context).await?;
     Ok(latest.and_then(|s| {
         Some(ObservedStatus {
             repo: repo.clone(),

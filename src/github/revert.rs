@@ -53,7 +53,7 @@ pub async fn revert_merge(gh: &GitHub, r: &Revert<'_>) -> Result<ActionOutcome, 
         method,
     } = *r;
     let api = gh.repo(repo);
-    let pulls = api.all_pulls(revert_branch, branch).await?;
+    let pulls = api.pulls_between(revert_branch, branch).await?;
     let merged = pulls
         .iter()
         .filter_map(|p| facts::pull(repo, p))

@@ -15,6 +15,9 @@ use crate::model::ids::{BranchName, ReleaseId, RepoName};
 use crate::model::manifest::ReleaseManifest;
 use crate::validate::{self, Problem};
 
+/// The most entries GitHub's Contents API lists of a directory.
+const DIR_LIMIT: usize = 1000;
+
 /// A manifest as stored, with the blob SHA a write must replace.
 #[derive(Debug, Clone)]
 pub struct Stored {
@@ -206,6 +209,13 @@ impl ManifestStore {
         let Some(Contents::Dir(entries)) = self.contents(gh, "releases").await? else {
             return Ok(Vec::new());
         };
+        if entries.len() >= DIR_LIMIT {
+            tracing::warn!(
+                "{}: releases/ lists {} entries, GitHub's most for a directory; releases past them are not reconciled by schedule",
+                self.repo,
+                entries.len()
+            );
+        }
         Ok(entries
             .iter()
             .filter(|e| e.kind.as_deref() == Some("dir"))

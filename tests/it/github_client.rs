@@ -416,3 +416,61 @@ async fn a_merge_refused_for_a_permission_names_it() {
         again[0].outcome
     );
 }
+
+/// GitHub's text for a secondary rate limit.
+const SECONDARY: &str = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:5A4D:B0C5:1.";
+
+/// A 403 or 429 that says only in its message that it is a secondary rate limit (no
+/// `retry-after`, no exhausted `x-ratelimit-remaining`) asks for at least a minute: beyond
+/// `max_wait` it ends the run as rate limited, not as a denial, without sleeping. A 403 whose
+/// message refuses a permission is a denial, whatever its headers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn secondary_rate_limits_are_told_from_permission_refusals() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let gh = sandbox_client(&sandbox.url(), "t-bot").unwrap();
+    let mut cfg = convoy::github::ClientConfig::new(sandbox.url(), "t-bot");
+    cfg.max_wait = Duration::from_secs(5);
+    let patient = convoy::github::GitHub::new(cfg).unwrap();
+    for (status, headers) in [(403, "none"), (429, "none"), (403, "ordinary")] {
+        gh.post(
+            "/_sandbox/faults",
+            &json!({"method": "GET", "path": "/repos/acme/web", "status": status, "times": 1,
+                    "rate_limit_headers": headers, "body": {"message": SECONDARY}}),
+        )
+        .await
+        .unwrap();
+        let (before, started) = (patient.requests(), Instant::now());
+        let err = patient.get("/repos/acme/web").await.unwrap_err();
+        assert!(
+            matches!(err, GhError::RateLimited { seconds: 60, .. }),
+            "{status} {headers}: {err}"
+        );
+        assert_eq!(patient.requests() - before, 1);
+        assert!(started.elapsed() < Duration::from_secs(5), "no sleep");
+    }
+    for message in [
+        "Resource not accessible by integration",
+        "Must have admin rights to Repository.",
+    ] {
+        gh.post(
+            "/_sandbox/faults",
+            &json!({"method": "GET", "path": "/repos/acme/web", "status": 403, "times": 1,
+                    "rate_limit_headers": "ordinary", "body": {"message": message}}),
+        )
+        .await
+        .unwrap();
+        let before = patient.requests();
+        let err = patient.get("/repos/acme/web").await.unwrap_err();
+        // A denial, never a rate limit: one that names a permission says which to grant.
+        assert!(
+            matches!(
+                &err,
+                GhError::Denied { status: 403, .. }
+                    | GhError::PermissionMissing { status: 403, .. }
+            ),
+            "{err:?}"
+        );
+        assert_eq!(err.message(), Some(message));
+        assert_eq!(patient.requests() - before, 1, "a denial is not retried");
+    }
+}

@@ -12,6 +12,7 @@ mod doctor;
 mod e2e_sandbox;
 mod github_client;
 mod hostile;
+mod lists;
 mod races;
 mod rollback_sandbox;
 mod run_help;

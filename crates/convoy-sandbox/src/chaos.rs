@@ -7,7 +7,7 @@
 //! |---|---|---|
 //! | `server_error` | 502/503/500 | no |
 //! | `lost_response` | 502 after the request was carried out (a connection dropped on the way back) | yes |
-//! | `secondary_rate_limit` | 403 with `retry-after` | no |
+//! | `secondary_rate_limit` | 403 with `retry-after`; with `bare_secondary`, 403 or 429 with only GitHub's message (no `retry-after`, no `x-ratelimit-*`) | no |
 //! | `stale_contents` | 409 on a contents write (another writer won), else a 503 | no |
 //! | `latency_spike` | the normal answer, 20–120 ms late | yes |
 //!
@@ -34,6 +34,11 @@ pub struct ChaosConfig {
     /// Seconds sent in `retry-after` on secondary rate limits. Default 0 (tests stay fast).
     #[serde(default)]
     pub retry_after: u64,
+    /// Secondary rate limits as GitHub may send them: 403 or 429 whose message alone says it
+    /// ("You have exceeded a secondary rate limit…"), without `retry-after` or any
+    /// `x-ratelimit-*` header, so a client must wait at least a minute. Default false.
+    #[serde(default)]
+    pub bare_secondary: bool,
     /// Also draw the transient answers of a protected organisation (`base_modified`,
     /// `mergeable_unknown`). Default false: the five kinds above, in the same sequence as
     /// before for a seed.
@@ -49,7 +54,8 @@ pub enum ChaosKind {
     ServerError,
     /// Applied, answered 502.
     LostResponse,
-    /// 403 with `retry-after`, not applied.
+    /// 403 with `retry-after` (or, with `bare_secondary`, 403/429 with only the message), not
+    /// applied.
     SecondaryRateLimit,
     /// 409 on contents writes, not applied.
     StaleContents,
@@ -157,6 +163,7 @@ mod tests {
             rate,
             token: Some("t-bot".to_owned()),
             retry_after: 0,
+            bare_secondary: false,
             protected: false,
         }
     }

@@ -1,5 +1,5 @@
-//! Injected faults: a matching request gets a configured status, body, `retry-after` and headers
-//! instead of its normal answer.
+//! Injected faults: a matching request gets a configured status, body, `retry-after`,
+//! `x-ratelimit-*` and other headers instead of its normal answer.
 
 use std::collections::BTreeMap;
 
@@ -29,12 +29,31 @@ pub struct Fault {
     /// Delay before answering, to play a timeout. Default: none.
     #[serde(default)]
     pub delay_ms: Option<u64>,
-    /// Headers sent with the answer (`x-accepted-github-permissions`, …). A 403/429 rule
-    /// without `retry_after` is a rate limit unless these name `x-ratelimit-remaining`.
-    /// Default: none.
+    /// Headers sent with the answer (`x-accepted-github-permissions`, …). Default: none.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub headers: BTreeMap<String, String>,
+    /// Which `x-ratelimit-*` headers the answer carries. Default: `exhausted` for a 403/429
+    /// without `retry_after` (unless `headers` names `x-ratelimit-remaining`), `ordinary`
+    /// otherwise.
+    #[serde(default)]
+    pub rate_limit_headers: Option<RateLimitHeaders>,
 }
+
+/// The `x-ratelimit-*` headers of a fault's answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RateLimitHeaders {
+    /// The primary limit used up: `x-ratelimit-remaining: 0`, a reset a minute ahead.
+    Exhausted,
+    /// Those every answer carries (`x-ratelimit-remaining: 4999`, a reset an hour ahead).
+    Ordinary,
+    /// None at all: a secondary rate limit as GitHub may answer it, which says only in its
+    /// message that it is one.
+    None,
+}
+
+/// GitHub's message for a secondary rate limit.
+pub const SECONDARY_RATE_LIMIT: &str = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID 0000:5A4D:B0C5:1.";
 
 impl Fault {
     /// Whether this rule applies to a request.
@@ -44,6 +63,20 @@ impl Fault {
             .as_deref()
             .is_none_or(|m| m == "*" || m.eq_ignore_ascii_case(method));
         method_ok && self.times != Some(0) && glob(self.path.as_bytes(), path.as_bytes())
+    }
+
+    /// The `x-ratelimit-*` headers this fault's answer carries.
+    pub fn limit_headers(&self) -> RateLimitHeaders {
+        self.rate_limit_headers.unwrap_or(
+            if matches!(self.status, 403 | 429)
+                && self.retry_after.is_none()
+                && !self.headers.contains_key("x-ratelimit-remaining")
+            {
+                RateLimitHeaders::Exhausted
+            } else {
+                RateLimitHeaders::Ordinary
+            },
+        )
     }
 }
 

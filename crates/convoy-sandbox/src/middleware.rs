@@ -84,6 +84,7 @@ fn chaos_fault(status: u16, retry_after: Option<u64>, message: &str) -> faults::
         ),
         delay_ms: None,
         headers: Default::default(),
+        rate_limit_headers: None,
     }
 }
 
@@ -124,9 +125,10 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         Ok(mut c) => {
             let fault = faults::take(&mut c.faults, &method, &path);
             let chaos = match (&fault, c.chaos.as_mut()) {
-                (None, Some(ch)) => ch
-                    .draw(bearer.as_deref(), &method, &path)
-                    .map(|k| (k, ch.below(100), ch.config.retry_after)),
+                (None, Some(ch)) => ch.draw(bearer.as_deref(), &method, &path).map(|k| {
+                    let secondary = (!ch.config.bare_secondary).then_some(ch.config.retry_after);
+                    (k, ch.below(100), secondary)
+                }),
                 _ => None,
             };
             (c.latency_ms, fault, chaos)
@@ -148,11 +150,21 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
                 ))
             }
             ChaosKind::SecondaryRateLimit => {
-                fault = Some(chaos_fault(
-                    403,
-                    Some(retry_after),
-                    "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
-                ))
+                // With a `retry-after` (the default), else bare: 403 or 429 whose message alone
+                // says what it is.
+                let mut f = chaos_fault(
+                    if retry_after.is_some() || extra % 2 == 0 {
+                        403
+                    } else {
+                        429
+                    },
+                    retry_after,
+                    faults::SECONDARY_RATE_LIMIT,
+                );
+                if retry_after.is_none() {
+                    f.rate_limit_headers = Some(faults::RateLimitHeaders::None);
+                }
+                fault = Some(f);
             }
             ChaosKind::StaleContents => {
                 fault = Some(chaos_fault(
@@ -173,6 +185,8 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
             ChaosKind::LatencySpike => tokio::time::sleep(Duration::from_millis(20 + extra)).await,
         }
     }
+    // A fault answered without any `x-ratelimit-*` header.
+    let mut bare = false;
     let mut response = if let Some(f) = fault {
         if let Some(ms) = f.delay_ms {
             tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -190,14 +204,15 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
             resp.headers_mut()
                 .insert("retry-after", HeaderValue::from(secs));
         }
-        if matches!(f.status, 403 | 429)
-            && f.retry_after.is_none()
-            && !f.headers.contains_key("x-ratelimit-remaining")
-        {
-            resp.headers_mut()
-                .insert("x-ratelimit-remaining", HeaderValue::from(0));
-            resp.headers_mut()
-                .insert("x-ratelimit-reset", HeaderValue::from(unix_now() + 60));
+        match f.limit_headers() {
+            faults::RateLimitHeaders::Exhausted => {
+                resp.headers_mut()
+                    .insert("x-ratelimit-remaining", HeaderValue::from(0));
+                resp.headers_mut()
+                    .insert("x-ratelimit-reset", HeaderValue::from(unix_now() + 60));
+            }
+            faults::RateLimitHeaders::Ordinary => {}
+            faults::RateLimitHeaders::None => bare = true,
         }
         for (name, value) in &f.headers {
             if let (Ok(name), Ok(value)) = (
@@ -248,16 +263,18 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
             .into_response();
     }
     let headers = response.headers_mut();
-    for (k, v) in [
-        ("x-ratelimit-limit", 5000),
-        ("x-ratelimit-used", 1),
-        ("x-ratelimit-reset", unix_now() + 3600),
-    ] {
-        headers.entry(k).or_insert(HeaderValue::from(v));
+    if !bare {
+        for (k, v) in [
+            ("x-ratelimit-limit", 5000),
+            ("x-ratelimit-used", 1),
+            ("x-ratelimit-reset", unix_now() + 3600),
+        ] {
+            headers.entry(k).or_insert(HeaderValue::from(v));
+        }
+        headers
+            .entry("x-ratelimit-remaining")
+            .or_insert(HeaderValue::from(4999));
     }
-    headers
-        .entry("x-ratelimit-remaining")
-        .or_insert(HeaderValue::from(4999));
     headers.insert(
         "x-github-api-version-selected",
         HeaderValue::from_static("2022-11-28"),

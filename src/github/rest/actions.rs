@@ -44,12 +44,9 @@ impl Run {
     }
 }
 
-#[derive(Default, Deserialize)]
-#[serde(default)]
-struct Runs {
-    #[serde(deserialize_with = "de::items")]
-    workflow_runs: Vec<Run>,
-}
+/// The most pages of 100 runs convoy reads of a workflow's dispatched runs: GitHub lists at
+/// most 1,000 runs for a filtered query.
+const MAX_PAGES: usize = 10;
 
 #[derive(Serialize)]
 struct Dispatch<'a> {
@@ -71,14 +68,18 @@ struct Dispatched {
 struct Empty {}
 
 impl Repo<'_> {
-    /// `GET /repos/{o}/{r}/actions/workflows/{workflow}/runs?event=workflow_dispatch&per_page=50`
-    /// (one page): the workflow's latest dispatched runs.
-    pub async fn dispatched_runs(&self, workflow: &str) -> Result<Vec<Run>, GhError> {
+    /// `GET /repos/{o}/{r}/actions/workflows/{workflow}/runs?event=workflow_dispatch`, newest
+    /// first, page by page until a run whose title holds `needle` (a correlation id), else to
+    /// the last page (GitHub lists at most 1,000 filtered runs): the runs read.
+    pub async fn dispatched_runs(&self, workflow: &str, needle: &str) -> Result<Vec<Run>, GhError> {
         let url = format!(
-            "/actions/workflows/{}/runs?event=workflow_dispatch&per_page=50",
+            "/actions/workflows/{}/runs?event=workflow_dispatch",
             path::enc(workflow)
         );
-        Ok(de::object::<Runs>(self.get(&url).await?).workflow_runs)
+        self.find_in_pages(&url, Some("workflow_runs"), MAX_PAGES, |r: &Run| {
+            r.title().is_some_and(|t| t.contains(needle))
+        })
+        .await
     }
 
     /// `GET /repos/{o}/{r}/actions/runs/{id}`; `None` when there is no such run.

@@ -176,14 +176,14 @@ impl Repo<'_> {
         Ok(self.get_opt(&url).await?.map(de::object))
     }
 
-    /// `GET /repos/{o}/{r}/rules/branches/{branch}` with each rule's parameters (first page).
+    /// `GET /repos/{o}/{r}/rules/branches/{branch}` with each rule's parameters, every page (up
+    /// to 5 of 100); none on 404.
     pub async fn branch_rule_details(
         &self,
         branch: &BranchName,
     ) -> Result<Vec<RuleDetail>, GhError> {
-        let parts: Vec<String> = branch.as_str().split('/').map(path::enc).collect();
-        let url = format!("/rules/branches/{}", parts.join("/"));
-        Ok(self.get_opt(&url).await?.map(de::list).unwrap_or_default())
+        let found = self.get_all_opt(&Repo::rules_tail(branch), 5).await?;
+        Ok(found.map(de::objects).unwrap_or_default())
     }
 
     /// `GET /repos/{o}/{r}/rulesets/{id}`; `None` on 404.

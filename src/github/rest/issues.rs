@@ -200,10 +200,17 @@ impl Repo<'_> {
         Ok(found.map(de::object))
     }
 
-    /// `GET /repos/{o}/{r}/issues?state=all&labels={label}` (up to 3 pages).
-    pub async fn labelled_issues(&self, label: &str) -> Result<Vec<Issue>, GhError> {
+    /// `GET /repos/{o}/{r}/issues?state=all&labels={label}`, newest first, page by page until
+    /// an issue whose body holds `tag`, else to the last page (up to 10 of 100): that issue.
+    pub async fn labelled_issue_with(
+        &self,
+        label: &str,
+        tag: &str,
+    ) -> Result<Option<Issue>, GhError> {
         let url = format!("/issues?state=all&labels={}", path::enc(label));
-        Ok(de::objects(self.get_all(&url, 3).await?))
+        let holds = |i: &Issue| i.body.as_deref().is_some_and(|b| b.contains(tag));
+        let read = self.find_in_pages(&url, None, 10, holds).await?;
+        Ok(read.into_iter().find(holds))
     }
 
     /// `GET /repos/{o}/{r}/issues?state=all&milestone={number}` (up to 10 pages).
@@ -306,8 +313,10 @@ impl Repo<'_> {
             .map(drop)
     }
 
-    /// `GET /repos/{o}/{r}/milestones?state=all` (up to 5 pages).
+    /// `GET /repos/{o}/{r}/milestones?state=all` (up to 10 pages).
     pub async fn milestones(&self) -> Result<Vec<Milestone>, GhError> {
-        Ok(de::objects(self.get_all("/milestones?state=all", 5).await?))
+        Ok(de::objects(
+            self.get_all("/milestones?state=all", 10).await?,
+        ))
     }
 }

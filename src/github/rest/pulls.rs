@@ -1,4 +1,8 @@
 //! Pull requests: list, get, create, close and retarget (merging is [`super::merge`]).
+//!
+//! Lists are asked for by what convoy needs (`head=owner:branch`, `base=`), never as "the
+//! latest pull requests" of a repository, where a busy repository's other pull requests would
+//! crowd the release's out; each is read to its last page (up to [`MAX_PAGES`]).
 
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -111,6 +115,10 @@ impl Pull {
     }
 }
 
+/// The most pages of 100 convoy reads of one pull request list (GitHub's filtered lists stop
+/// at 1,000 results too).
+const MAX_PAGES: usize = 10;
+
 #[derive(Serialize)]
 struct NewPull<'a> {
     title: &'a str,
@@ -151,35 +159,37 @@ impl Repo<'_> {
         Ok(de::object(self.get(&format!("/pulls/{number}")).await?))
     }
 
-    /// `GET /repos/{o}/{r}/pulls?state=open&head=…&base=…` (one page): the open pull requests
-    /// from `head` into `base`.
+    /// `GET /repos/{o}/{r}/pulls?state=open&head=…&base=…`: the open pull requests from `head`
+    /// into `base` (GitHub keeps at most one).
     pub async fn open_pulls(
         &self,
         head: &BranchName,
         base: &BranchName,
     ) -> Result<Vec<Pull>, GhError> {
         let url = format!("/pulls?state=open&{}", self.between(head, base));
-        Ok(de::list(self.get(&url).await?))
+        Ok(de::objects(self.get_all(&url, MAX_PAGES).await?))
     }
 
-    /// `GET /repos/{o}/{r}/pulls?state=all&head=…&base=…&per_page=100` (one page): every pull
-    /// request from `head` into `base`, whatever its state.
-    pub async fn all_pulls(
+    /// `GET /repos/{o}/{r}/pulls?state=all&head=…&base=…`, every page: every pull request from
+    /// `head` into `base`, whatever its state (a staging → base pair gathers one per release).
+    pub async fn pulls_between(
         &self,
         head: &BranchName,
         base: &BranchName,
     ) -> Result<Vec<Pull>, GhError> {
-        let url = format!("/pulls?state=all&{}&per_page=100", self.between(head, base));
-        Ok(de::list(self.get(&url).await?))
+        let url = format!("/pulls?state=all&{}", self.between(head, base));
+        Ok(de::objects(self.get_all(&url, MAX_PAGES).await?))
     }
 
-    /// `GET /repos/{o}/{r}/pulls?state=all&sort=updated&direction=desc` (one page of 100): the
-    /// most recently updated pull requests.
-    pub async fn recent_pulls(&self) -> Result<Vec<Pull>, GhError> {
-        let list = self
-            .get_all("/pulls?state=all&sort=updated&direction=desc", 1)
-            .await?;
-        Ok(de::objects(list))
+    /// `GET /repos/{o}/{r}/pulls?state={state}&base=…`, every page: the pull requests into
+    /// `base` (an RC branch's task pull requests), `open` or `all`.
+    pub async fn pulls_into(&self, base: &BranchName, state: &str) -> Result<Vec<Pull>, GhError> {
+        let url = format!(
+            "/pulls?state={}&base={}",
+            path::enc(state),
+            path::enc(base.as_str())
+        );
+        Ok(de::objects(self.get_all(&url, MAX_PAGES).await?))
     }
 
     /// `POST /repos/{o}/{r}/pulls`: opens a pull request; its number when GitHub gives it.

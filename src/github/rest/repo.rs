@@ -2,9 +2,10 @@
 //! to, and the raw verbs they share (paths under `/repos/{owner}/{repo}`, JSON request bodies).
 
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use super::path;
+use super::{de, path};
 use crate::github::client::{Answer, GhError, GitHub};
 use crate::model::ids::RepoName;
 
@@ -50,6 +51,44 @@ impl<'a> Repo<'a> {
         max_pages: usize,
     ) -> Result<Vec<Value>, GhError> {
         self.gh.get_all(&self.url(tail), None, max_pages).await
+    }
+
+    /// GET every page (up to `max_pages`) of the list at `tail`; a 404 is `None`.
+    pub(super) async fn get_all_opt(
+        &self,
+        tail: &str,
+        max_pages: usize,
+    ) -> Result<Option<Vec<Value>>, GhError> {
+        match self.get_all(tail, max_pages).await {
+            Ok(items) => Ok(Some(items)),
+            Err(GhError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `/rules/branches/{branch}`, each part of the branch name encoded.
+    pub(super) fn rules_tail(branch: &crate::model::ids::BranchName) -> String {
+        let parts: Vec<String> = branch.as_str().split('/').map(path::enc).collect();
+        format!("/rules/branches/{}", parts.join("/"))
+    }
+
+    /// GET the pages of the list at `tail` (the array under `key`, or the answer itself) until
+    /// one holds an item that reads as a `T` for which `found` holds, else to the last page (up
+    /// to `max_pages`): the items read.
+    pub(super) async fn find_in_pages<T: DeserializeOwned>(
+        &self,
+        tail: &str,
+        key: Option<&str>,
+        max_pages: usize,
+        found: impl Fn(&T) -> bool,
+    ) -> Result<Vec<T>, GhError> {
+        let items = self
+            .gh
+            .get_until(&self.url(tail), key, max_pages, |page| {
+                de::objects::<T>(page.to_vec()).iter().any(&found)
+            })
+            .await?;
+        Ok(de::objects(items))
     }
 
     /// POST `body` to `tail`.

@@ -92,12 +92,11 @@ impl Repo<'_> {
         Ok(de::object(self.gh.get(&path::repo(self.repo)).await?))
     }
 
-    /// `GET /repos/{o}/{r}/rules/branches/{branch}`: the ruleset rules that apply to `branch`
-    /// (first page: a branch has few); none when GitHub does not know the branch (404).
+    /// `GET /repos/{o}/{r}/rules/branches/{branch}`, every page (up to 5 of 100): the ruleset
+    /// rules that apply to `branch`; none when GitHub does not know the branch (404).
     pub async fn branch_rules(&self, branch: &BranchName) -> Result<Vec<BranchRule>, GhError> {
-        let parts: Vec<String> = branch.as_str().split('/').map(path::enc).collect();
-        let url = format!("/rules/branches/{}", parts.join("/"));
-        Ok(self.get_opt(&url).await?.map(de::list).unwrap_or_default())
+        let found = self.get_all_opt(&Repo::rules_tail(branch), 5).await?;
+        Ok(found.map(de::objects).unwrap_or_default())
     }
 
     /// `GET /repos/{o}/{r}/collaborators/{login}/permission`; `None` when GitHub does not know

@@ -87,10 +87,12 @@ pub fn standing_approvals(reviews: &[Review]) -> Vec<(String, String)> {
 }
 
 impl Repo<'_> {
-    /// `GET /repos/{o}/{r}/pulls/{number}/reviews`: the reviews, oldest first (three pages at
-    /// most: a promotion pull request gathers a handful).
+    /// `GET /repos/{o}/{r}/pulls/{number}/reviews`: the reviews, oldest first, every page (up
+    /// to 10 of 100: a promotion pull request gathers a handful).
     pub async fn reviews(&self, number: PullNumber) -> Result<Vec<Review>, GhError> {
-        let list = self.get_all(&format!("/pulls/{number}/reviews"), 3).await?;
+        let list = self
+            .get_all(&format!("/pulls/{number}/reviews"), 10)
+            .await?;
         Ok(de::objects(list))
     }
 

@@ -1,4 +1,4 @@
-//! Commit statuses: reading a commit's statuses and setting one.
+//! Commit statuses: reading the latest status of a context on a commit, and setting one.
 
 use serde::{Deserialize, Serialize};
 
@@ -40,6 +40,9 @@ pub fn state_word(state: StatusState) -> &'static str {
     }
 }
 
+/// The most pages of 100 contexts convoy reads of a combined status.
+const MAX_PAGES: usize = 10;
+
 #[derive(Serialize)]
 struct NewStatus<'a> {
     state: &'a str,
@@ -48,11 +51,19 @@ struct NewStatus<'a> {
 }
 
 impl Repo<'_> {
-    /// `GET /repos/{o}/{r}/commits/{sha}/statuses?per_page=100` (one page): the statuses of
-    /// `sha`, newest first (the first of a context is the one that counts).
-    pub async fn statuses(&self, sha: &Sha) -> Result<Vec<Status>, GhError> {
-        let url = format!("/commits/{}/statuses?per_page=100", sha.as_str());
-        Ok(de::list(self.get(&url).await?))
+    /// `GET /repos/{o}/{r}/commits/{sha}/status` (the combined status: the latest status of
+    /// each context, however many statuses were set), page by page until `context`: its latest
+    /// status, when it has one.
+    pub async fn latest_status(&self, sha: &Sha, context: &str) -> Result<Option<Status>, GhError> {
+        let url = format!("/commits/{}/status", sha.as_str());
+        let read = self
+            .find_in_pages(&url, Some("statuses"), MAX_PAGES, |s: &Status| {
+                s.context.as_deref() == Some(context)
+            })
+            .await?;
+        Ok(read
+            .into_iter()
+            .find(|s| s.context.as_deref() == Some(context)))
     }
 
     /// `POST /repos/{o}/{r}/statuses/{sha}`.

@@ -146,3 +146,66 @@ async fn faults_retry_after_and_latency() {
         json!([])
     );
 }
+
+/// A secondary rate limit as GitHub may answer it: 403 or 429 whose message alone says what
+/// it is, without `retry-after` or any `x-ratelimit-*` header; by a fault rule, or drawn by
+/// chaos with `bare_secondary`.
+#[tokio::test]
+async fn secondary_rate_limits_can_come_bare() {
+    let sandbox = Sandbox::start(Seed::demo(), None).await.unwrap();
+    let octo = client(&sandbox.url(), "t-bot");
+    let message =
+        "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.";
+    let rule = json!({"path": "/repos/acme/api", "status": 429, "times": 1,
+                      "rate_limit_headers": "none", "body": {"message": message}});
+    call(&octo, "POST", "/_sandbox/faults", Some(rule)).await;
+    let raw = call(&octo, "GET", "/repos/acme/api", None).await;
+    assert_eq!(raw.status, 429);
+    assert_eq!(raw.body["message"], message);
+    let names: Vec<&str> = raw.headers.keys().map(|k| k.as_str()).collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| *n == "retry-after" || n.starts_with("x-ratelimit-")),
+        "{names:?}"
+    );
+    // `ordinary`: the headers every answer carries, the primary limit far from used up.
+    let rule = json!({"path": "/repos/acme/api", "status": 403, "times": 1,
+                      "rate_limit_headers": "ordinary",
+                      "body": {"message": "Resource not accessible by integration"}});
+    call(&octo, "POST", "/_sandbox/faults", Some(rule)).await;
+    let raw = call(&octo, "GET", "/repos/acme/api", None).await;
+    assert_eq!(raw.status, 403);
+    assert_eq!(raw.headers.get("x-ratelimit-remaining").unwrap(), "4999");
+
+    let chaos = json!({"seed": 7, "rate": 1.0, "token": "t-bot", "bare_secondary": true});
+    assert_eq!(
+        call(&octo, "PUT", "/_sandbox/chaos", Some(chaos))
+            .await
+            .status,
+        200
+    );
+    let mut seen = 0;
+    for _ in 0..60 {
+        let raw = call(&octo, "GET", "/repos/acme/api", None).await;
+        if raw.body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("You have exceeded a secondary rate limit."))
+        {
+            seen += 1;
+            assert!(matches!(raw.status, 403 | 429), "{}", raw.status);
+            assert!(
+                raw.headers
+                    .keys()
+                    .all(|k| k != "retry-after" && !k.as_str().starts_with("x-ratelimit-")),
+                "{:?}",
+                raw.headers
+            );
+        }
+    }
+    assert!(
+        seen > 0,
+        "chaos drew no secondary rate limit in 60 requests"
+    );
+    call(&octo, "DELETE", "/_sandbox/chaos", None).await;
+}

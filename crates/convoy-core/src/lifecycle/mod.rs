@@ -33,7 +33,7 @@ pub(crate) mod tracking;
 pub use action::{Action, PlannedAction};
 pub use decision::{Decision, Wait, settle};
 pub use observed::{Observed, WebLinks};
-pub use phases::RELEASE_CONTEXT;
+pub use phases::{RELEASE_CONTEXT, revert_branch};
 pub use table::{DirectivePolicy, Owner};
 pub use tiers::{LOST_DISPATCH_MINUTES, TierVerdict, tier_results, tier_verdicts, tiers_report};
 

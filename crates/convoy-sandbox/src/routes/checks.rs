@@ -87,21 +87,33 @@ pub async fn create_status(
     Ok(reply(StatusCode::CREATED, body))
 }
 
-/// The statuses of a commit, newest first.
-pub fn statuses_for(base: &str, st: &SandboxState, k: &str, sha: &str) -> Response {
+/// Which page of a list to answer with, and how to link the others.
+pub struct Page<'a> {
+    /// `page`/`per_page` as asked.
+    pub query: &'a super::paging::PageQuery,
+    /// The sandbox's base URL.
+    pub base: &'a str,
+    /// The request's URI (its filters are kept in the links).
+    pub uri: &'a axum::http::Uri,
+}
+
+/// The statuses of a commit, newest first, a page of them.
+pub fn statuses_for(st: &SandboxState, k: &str, sha: &str, page: &Page<'_>) -> Response {
     let full = st.repos[k].full_name();
     let list: Vec<_> = st.repos[k]
         .statuses
         .iter()
         .rev()
         .filter(|s| s.sha == sha)
-        .map(|s| shapes::status(base, st, &full, s))
+        .map(|s| shapes::status(page.base, st, &full, s))
         .collect();
-    reply(StatusCode::OK, json!(list))
+    let paged = paginate(list, page);
+    paged.link(reply(StatusCode::OK, json!(paged.items)))
 }
 
-/// The combined status of a commit: the latest status per context.
-pub fn combined_for(base: &str, st: &SandboxState, k: &str, sha: &str) -> Response {
+/// The combined status of a commit: the latest status per context (newest first, a page of
+/// them; `total_count` counts every context), and the state they combine to.
+pub fn combined_for(st: &SandboxState, k: &str, sha: &str, page: &Page<'_>) -> Response {
     let repo = &st.repos[k];
     let full = repo.full_name();
     let mut latest: Vec<&Status> = Vec::new();
@@ -123,25 +135,36 @@ pub fn combined_for(base: &str, st: &SandboxState, k: &str, sha: &str) -> Respon
     let statuses: Vec<Value> = latest
         .iter()
         .map(|s| {
-            let mut v = shapes::status(base, st, &full, s);
+            let mut v = shapes::status(page.base, st, &full, s);
             if let Some(o) = v.as_object_mut() {
                 o.remove("creator");
             }
             v
         })
         .collect();
-    let ru = repo_url(base, &full);
-    reply(
+    let paged = paginate(statuses, page);
+    let ru = repo_url(page.base, &full);
+    paged.link(reply(
         StatusCode::OK,
         json!({
             "state": state,
             "sha": sha,
-            "total_count": statuses.len(),
-            "statuses": statuses,
-            "repository": json::repo(base, st, repo),
+            "total_count": paged.total,
+            "statuses": paged.items,
+            "repository": json::repo(page.base, st, repo),
             "commit_url": format!("{ru}/commits/{sha}"),
             "url": format!("{ru}/commits/{sha}/status"),
         }),
+    ))
+}
+
+fn paginate<T>(all: Vec<T>, page: &Page<'_>) -> super::paging::Paged<T> {
+    super::paging::paginate(
+        all,
+        page.query.page,
+        page.query.per_page,
+        page.base,
+        page.uri,
     )
 }
 

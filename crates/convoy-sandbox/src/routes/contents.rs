@@ -2,7 +2,7 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse as _;
 use base64::Engine;
@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 
 use super::checks;
 use super::common::{Shared, authorize, parse, reply};
+use super::paging::PageQuery;
 use crate::error::{ApiError, ApiResult};
 use crate::json::{self, repo_url};
 use crate::middleware::Caller;
@@ -320,16 +321,23 @@ async fn resolve(st: &SandboxState, k: &str, rev: &str) -> ApiResult<String> {
 pub async fn commits(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
     Path((o, r, rest)): Path<(String, String, String)>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult {
     for (suffix, which) in [("/statuses", 0), ("/status", 1), ("/check-runs", 2)] {
         if let Some(rev) = rest.strip_suffix(suffix) {
             let st = app.state.lock().await;
             let k = authorize(&st, &c, &o, &r, Permission::Read)?;
             let sha = resolve(&st, &k, rev).await?;
+            let page = checks::Page {
+                query: &q,
+                base: &app.base,
+                uri: &uri,
+            };
             return Ok(match which {
-                0 => checks::statuses_for(&app.base, &st, &k, &sha),
-                1 => checks::combined_for(&app.base, &st, &k, &sha),
+                0 => checks::statuses_for(&st, &k, &sha, &page),
+                1 => checks::combined_for(&st, &k, &sha, &page),
                 _ => checks::check_runs_for(&app.base, &st, &k, &sha),
             });
         }

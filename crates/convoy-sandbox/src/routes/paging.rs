@@ -3,6 +3,16 @@
 
 use axum::http::{HeaderValue, Uri, header::LINK};
 use axum::response::Response;
+use serde::Deserialize;
+
+/// `page`/`per_page` of a list that takes no other filter.
+#[derive(Debug, Default, Deserialize)]
+pub struct PageQuery {
+    /// Items per page (default 30, at most 100).
+    pub per_page: Option<usize>,
+    /// The page, from 1.
+    pub page: Option<usize>,
+}
 
 /// One page of items and the `Link` header to send with it.
 pub struct Paged<T> {

@@ -2,13 +2,14 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::common::{Shared, authorize, parse, reply};
+use super::paging::PageQuery;
 use crate::error::{ApiError, ApiResult};
 use crate::json;
 use crate::middleware::Caller;
@@ -83,7 +84,9 @@ fn branch_protection(base: &str, st: &crate::state::State, k: &str, name: &str) 
 pub async fn branch_rules(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
     Path((o, r, b)): Path<(String, String, String)>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult {
     let st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Read)?;
@@ -92,7 +95,8 @@ pub async fn branch_rules(
         .get(&b)
         .map(|p| p.rules_json())
         .unwrap_or_default();
-    Ok(reply(StatusCode::OK, json!(rules)))
+    let paged = super::paging::paginate(rules, q.page, q.per_page, &app.base, &uri);
+    Ok(paged.link(reply(StatusCode::OK, json!(paged.items))))
 }
 
 /// `GET /repos/{owner}/{repo}/collaborators/{username}/permission`

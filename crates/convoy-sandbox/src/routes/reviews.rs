@@ -4,12 +4,13 @@
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::json;
 
 use super::common::{Shared, authorize, parse, reply};
+use super::paging::PageQuery;
 use crate::error::{ApiError, ApiResult};
 use crate::git::MergeOutcome;
 use crate::middleware::Caller;
@@ -143,7 +144,9 @@ pub async fn create(
 pub async fn list(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
+    OriginalUri(uri): OriginalUri,
     Path((o, r, n)): Path<(String, String, u64)>,
+    Query(q): Query<PageQuery>,
 ) -> ApiResult {
     let st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Read)?;
@@ -156,7 +159,8 @@ pub async fn list(
         .filter(|rv| rv.state != "PENDING" || rv.user == c.login)
         .map(|rv| shapes::review(&app.base, &st, repo, n, rv))
         .collect();
-    Ok(reply(StatusCode::OK, json!(reviews)))
+    let paged = super::paging::paginate(reviews, q.page, q.per_page, &app.base, &uri);
+    Ok(paged.link(reply(StatusCode::OK, json!(paged.items))))
 }
 
 /// Body of `POST …/requested_reviewers`.

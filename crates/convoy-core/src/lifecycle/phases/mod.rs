@@ -17,6 +17,7 @@ mod undo;
 
 pub use carry::RELEASE_CONTEXT;
 pub(crate) use queue::retry_ejected;
+pub use undo::revert_branch;
 
 use super::action::{Action, CloseReason};
 use super::draft::Draft;

@@ -104,7 +104,7 @@ pub(super) fn sync_reverts(d: &mut Draft<'_>) {
 }
 
 /// The branch revert pull requests of a release come from.
-pub(super) fn revert_branch(id: &crate::model::ids::ReleaseId) -> BranchName {
+pub fn revert_branch(id: &crate::model::ids::ReleaseId) -> BranchName {
     BranchName::parse(&format!("convoy/revert-{id}"))
         .unwrap_or_else(|_| unreachable!("a release id is a safe ref component"))
 }
