@@ -8,7 +8,10 @@
 //! - other write failures are never retried here: the executor looks for the effect first;
 //! - reads run at most `read_concurrency` at a time; writes one at a time, at least `write_gap`
 //!   apart (GitHub asks for a second between mutating requests);
-//! - every request is counted.
+//! - every request is counted;
+//! - with GitHub App credentials ([`GitHub::with_app`]) each request goes with the installation
+//!   token of the owner in its path (`/repos/{owner}/…`; other paths: the control repo's owner),
+//!   minted on first use ([`super::tokens`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -29,7 +32,8 @@ pub use super::error::GhError;
 pub struct ClientConfig {
     /// The API root: `https://api.github.com`, `https://ghes.example.com/api/v3`, or the sandbox.
     pub api_url: String,
-    /// The token (installation, fine-grained or `GITHUB_TOKEN`).
+    /// The token (installation, fine-grained or `GITHUB_TOKEN`); unused by [`GitHub::with_app`],
+    /// which mints one per owner.
     pub token: String,
     /// Reads in flight at once.
     pub read_concurrency: usize,
@@ -113,6 +117,8 @@ pub struct Answer {
 /// The GitHub client.
 pub struct GitHub {
     octo: Octocrab,
+    /// With App credentials: the installation tokens, per owner.
+    apps: Option<super::tokens::AppTokens>,
     cfg: ClientConfig,
     reads: Semaphore,
     last_write: tokio::sync::Mutex<Option<Instant>>,
@@ -131,24 +137,67 @@ impl std::fmt::Debug for GitHub {
 impl GitHub {
     /// Builds the client. Must run inside a Tokio runtime (octocrab spawns a task).
     pub fn new(cfg: ClientConfig) -> anyhow::Result<Self> {
-        use anyhow::Context as _;
-        let octo = Octocrab::builder()
-            .base_uri(cfg.api_url.as_str())
-            .with_context(|| format!("`{}` is not a usable API URL", cfg.api_url))?
-            .personal_token(cfg.token.clone())
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .build()
-            .context("building the GitHub client")?;
+        let octo = build_octocrab(&cfg.api_url, cfg.token.clone())?;
         Ok(GitHub {
             octo,
+            apps: None,
             reads: Semaphore::new(cfg.read_concurrency.max(1)),
             last_write: tokio::sync::Mutex::new(None),
             requests: AtomicU64::new(0),
             jitter: Mutex::new(cfg.jitter_seed | 1),
             cfg,
         })
+    }
+
+    /// A client that acts with GitHub App credentials: it mints an installation token for each
+    /// owner whose repositories it is asked about, once, on first use (`cfg.token` is unused).
+    /// Must run inside a Tokio runtime.
+    pub fn with_app(cfg: ClientConfig, app: super::tokens::AppAuth) -> anyhow::Result<Self> {
+        let apps = super::tokens::AppTokens::new(&cfg.api_url, app)?;
+        let mut gh = GitHub::new(cfg)?;
+        gh.apps = Some(apps);
+        Ok(gh)
+    }
+
+    /// With App credentials, whether the App can reach `repo` (its installations, read once);
+    /// with a token, [`super::tokens::Reach::Unknown`]: only GitHub's answers tell.
+    pub async fn reach(
+        &self,
+        repo: &crate::model::ids::RepoName,
+    ) -> Result<super::tokens::Reach, GhError> {
+        match &self.apps {
+            None => Ok(super::tokens::Reach::Unknown),
+            Some(apps) => apps.reach(self, repo).await,
+        }
+    }
+
+    /// Installation tokens minted so far (0 with a token).
+    pub fn minted(&self) -> u64 {
+        self.apps
+            .as_ref()
+            .map_or(0, super::tokens::AppTokens::minted)
+    }
+
+    /// The client a request for `path` goes out with: the token's, or the installation token of
+    /// the owner in the path (minted on first use).
+    async fn client_for(&self, path: &str) -> Result<Octocrab, GhError> {
+        match &self.apps {
+            None => Ok(self.octo.clone()),
+            // Boxed: minting sends requests of its own (through `send_as`).
+            Some(apps) => Box::pin(apps.client_for(self, path)).await,
+        }
+    }
+
+    /// Sends one request with `octo` (an App's client, whose requests carry its JWT), retried as
+    /// a read, outside the queue of writes (minting a token changes nothing on GitHub).
+    pub(crate) async fn send_as(
+        &self,
+        octo: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, GhError> {
+        self.send_with(octo, method, path, body, &[], false).await
     }
 
     /// Requests sent so far (every attempt counts).
@@ -226,7 +275,7 @@ impl GitHub {
     }
 
     /// Turns an absolute URL from a `Link` header into a path under the API root.
-    fn relative(&self, url: &str) -> String {
+    pub(crate) fn relative(&self, url: &str) -> String {
         let root = self.cfg.api_url.trim_end_matches('/');
         url.strip_prefix(root)
             .map_or_else(|| url.to_owned(), str::to_owned)
@@ -263,17 +312,33 @@ impl GitHub {
         body: Option<&Value>,
         accept: &[u16],
     ) -> Result<Answer, GhError> {
+        let octo = self.client_for(path).await?;
+        self.send_with(&octo, method, path, body, accept, method != Method::Get)
+            .await
+    }
+
+    /// The retry loop of one request with `octo`; `queued` writes wait their turn and gap.
+    async fn send_with(
+        &self,
+        octo: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        accept: &[u16],
+        queued: bool,
+    ) -> Result<Answer, GhError> {
         let what = format!("{} {path}", method.as_str());
-        let read = method == Method::Get;
+        // Reads are retried, and so are the App's own requests (minting twice is harmless).
+        let read = method == Method::Get || !queued;
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            let result = if read {
+            let result = if !queued {
                 let _permit = self.reads.acquire().await.map_err(|e| GhError::Transport {
                     what: what.clone(),
                     message: e.to_string(),
                 })?;
-                self.once(method, path, body, &what, accept).await
+                self.once(octo, method, path, body, &what, accept).await
             } else {
                 let mut last = self.last_write.lock().await;
                 if let Some(at) = *last {
@@ -282,7 +347,7 @@ impl GitHub {
                         tokio::time::sleep(self.cfg.write_gap - since).await;
                     }
                 }
-                let r = self.once(method, path, body, &what, accept).await;
+                let r = self.once(octo, method, path, body, &what, accept).await;
                 *last = Some(Instant::now());
                 r
             };
@@ -328,6 +393,7 @@ impl GitHub {
 
     async fn once(
         &self,
+        octo: &Octocrab,
         method: Method,
         path: &str,
         body: Option<&Value>,
@@ -336,11 +402,11 @@ impl GitHub {
     ) -> Result<Answer, Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let sent = match method {
-            Method::Get => self.octo._get(path).await,
-            Method::Post => self.octo._post(path, body).await,
-            Method::Put => self.octo._put(path, body).await,
-            Method::Patch => self.octo._patch(path, body).await,
-            Method::Delete => self.octo._delete(path, body).await,
+            Method::Get => octo._get(path).await,
+            Method::Post => octo._post(path, body).await,
+            Method::Put => octo._put(path, body).await,
+            Method::Patch => octo._patch(path, body).await,
+            Method::Delete => octo._delete(path, body).await,
         };
         let response = sent.map_err(|e| {
             Failure::Retryable(GhError::Transport {
@@ -350,7 +416,7 @@ impl GitHub {
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = self.octo.body_to_string(response).await.map_err(|e| {
+        let text = octo.body_to_string(response).await.map_err(|e| {
             Failure::Retryable(GhError::Transport {
                 what: what.to_owned(),
                 message: e.to_string(),
@@ -395,6 +461,21 @@ impl GitHub {
             }),
         })
     }
+}
+
+/// An octocrab client for `api_url` sending `token`, with octocrab's own retries off (the
+/// transport retries). Must run inside a Tokio runtime.
+pub(crate) fn build_octocrab(api_url: &str, token: String) -> anyhow::Result<Octocrab> {
+    use anyhow::Context as _;
+    Octocrab::builder()
+        .base_uri(api_url)
+        .with_context(|| format!("`{api_url}` is not a usable API URL"))?
+        .personal_token(token)
+        .add_retry_config(RetryConfig::None)
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .build()
+        .context("building the GitHub client")
 }
 
 enum Failure {

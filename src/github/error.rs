@@ -78,6 +78,15 @@ pub enum GhError {
         /// What went wrong.
         message: String,
     },
+    /// GitHub App credentials GitHub refused, or an App not installed where it must be: the
+    /// message says what to fix.
+    #[error("{what}: {message}")]
+    App {
+        /// `METHOD path`, or the App.
+        what: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
     /// An answer convoy cannot read.
     #[error("{what}: unexpected answer: {message}")]
     Unexpected {
@@ -99,6 +108,7 @@ impl GhError {
             | GhError::Denied { message, .. }
             | GhError::Server { message, .. }
             | GhError::Transport { message, .. }
+            | GhError::App { message, .. }
             | GhError::Unexpected { message, .. } => Some(message),
             GhError::NotFound { .. } | GhError::RateLimited { .. } => None,
         }

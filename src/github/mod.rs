@@ -5,7 +5,8 @@
 //! Layers: [`client`] is the transport; [`rest`] the typed operations on it (the only code that
 //! reads GitHub's answers); [`facts`] turns answers into the lifecycle's observed facts; the
 //! rest ([`observe`], [`others`], [`execute`], [`revert`], [`methods`], [`store`], [`sprint`], [`app`],
-//! and [`doctor`], which reads what `convoy doctor` judges) use those.
+//! and [`doctor`], which reads what `convoy doctor` judges) use those. [`tokens`] holds the
+//! installation tokens per owner of a client made with GitHub App credentials.
 
 pub mod app;
 pub mod client;
@@ -21,6 +22,7 @@ pub mod rest;
 pub mod revert;
 pub mod sprint;
 pub mod store;
+pub mod tokens;
 
 pub use client::{ClientConfig, GhError, GitHub};
 /// Path building, at its old place (it lives in the typed layer, [`rest::path`]).
