@@ -77,7 +77,7 @@ enum Access {
     /// An installation, its token's client, and (for a selection) the repositories it reaches,
     /// lower-cased; `None`: all of the owner's.
     Installed {
-        octo: Octocrab,
+        octo: Box<Octocrab>,
         reached: Option<BTreeSet<String>>,
     },
 }
@@ -138,10 +138,10 @@ impl AppTokens {
     pub(crate) async fn client_for(&self, gh: &GitHub, path: &str) -> Result<Octocrab, GhError> {
         let owner = owner_of(path).unwrap_or_else(|| self.home.clone());
         if let Access::Installed { octo, .. } = self.access(gh, &owner).await? {
-            return Ok(octo);
+            return Ok(*octo);
         }
         match self.access(gh, &self.home).await? {
-            Access::Installed { octo, .. } => Ok(octo),
+            Access::Installed { octo, .. } => Ok(*octo),
             Access::NotInstalled => Err(GhError::App {
                 what: format!("the GitHub App {}", self.app_id),
                 message: format!(
@@ -240,7 +240,10 @@ impl AppTokens {
         } else {
             None
         };
-        Ok(Access::Installed { octo, reached })
+        Ok(Access::Installed {
+            octo: Box::new(octo),
+            reached,
+        })
     }
 
     /// An App request GitHub refused for its credentials (401): said with what to check.
