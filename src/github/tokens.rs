@@ -24,7 +24,6 @@ use std::sync::{Arc, Mutex};
 use anyhow::Context as _;
 use octocrab::Octocrab;
 use octocrab::models::AppId;
-use octocrab::service::middleware::retry::RetryConfig;
 use tokio::sync::OnceCell;
 
 use super::client::{GhError, GitHub, build_octocrab};
@@ -89,12 +88,17 @@ struct Listed {
     selected: bool,
 }
 
+/// How long one signed JWT is used for the App's requests (it is valid 9 minutes).
+const JWT_REUSE: std::time::Duration = std::time::Duration::from_secs(5 * 60);
+
 /// The installation tokens of one run, per owner (see the module's documentation).
 pub struct AppTokens {
     app_id: u64,
     api_url: String,
-    /// Signs a JWT per request.
-    app: Octocrab,
+    key: octocrab::EncodingKey,
+    /// A client sending one signed JWT, and when it was signed: an RSA signature per run (or
+    /// per five minutes), not per request.
+    jwt: Mutex<Option<(std::time::Instant, Octocrab)>>,
     home: String,
     on_mint: Option<MintHook>,
     installations: OnceCell<BTreeMap<String, Listed>>,
@@ -107,25 +111,44 @@ impl AppTokens {
     pub fn new(api_url: &str, auth: AppAuth) -> anyhow::Result<Self> {
         let key = octocrab::EncodingKey::from_rsa_pem(auth.private_key.as_bytes())
             .context("the `private-key` input is not an RSA private key in PEM form (GitHub's \"Generate a private key\" downloads one: paste the whole file, with its BEGIN and END lines)")?;
-        let app = Octocrab::builder()
-            .base_uri(api_url)
-            .with_context(|| format!("`{api_url}` is not a usable API URL"))?
-            .app(AppId(auth.app_id), key)
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(std::time::Duration::from_secs(10)))
-            .set_read_timeout(Some(std::time::Duration::from_secs(60)))
-            .build()
-            .context("building the GitHub App client")?;
         Ok(AppTokens {
             app_id: auth.app_id,
             api_url: api_url.to_owned(),
-            app,
+            key,
+            jwt: Mutex::new(None),
             home: auth.home.to_ascii_lowercase(),
             on_mint: auth.on_mint,
             installations: OnceCell::new(),
             owners: Mutex::new(BTreeMap::new()),
             minted: AtomicU64::new(0),
         })
+    }
+
+    /// A client authenticated as the App: a JWT (RS256, `iss` the App's id, issued a minute
+    /// back for clock drift, expiring in nine minutes), signed again after five minutes.
+    fn app(&self) -> Result<Octocrab, GhError> {
+        let mut cached = self
+            .jwt
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, octo)) = cached.as_ref()
+            && at.elapsed() < JWT_REUSE
+        {
+            return Ok(octo.clone());
+        }
+        let what = format!("the GitHub App {}", self.app_id);
+        let jwt = octocrab::auth::create_jwt(AppId(self.app_id), &self.key).map_err(|e| {
+            GhError::App {
+                what: what.clone(),
+                message: format!("signing its JWT with `private-key` failed: {e}"),
+            }
+        })?;
+        let octo = build_octocrab(&self.api_url, jwt).map_err(|e| GhError::Transport {
+            what,
+            message: format!("{e:#}"),
+        })?;
+        *cached = Some((std::time::Instant::now(), octo.clone()));
+        Ok(octo)
     }
 
     /// Tokens minted so far.
@@ -190,7 +213,7 @@ impl AppTokens {
         let listed = self
             .installations
             .get_or_try_init(|| async {
-                let all = installations::list(gh, &self.app)
+                let all = installations::list(gh, &self.app()?)
                     .await
                     .map_err(|e| self.refused(e))?;
                 Ok::<_, GhError>(
@@ -212,7 +235,7 @@ impl AppTokens {
             tracing::info!("the GitHub App {} is not installed on {owner}", self.app_id);
             return Ok(Access::NotInstalled);
         };
-        let minted = installations::mint(gh, &self.app, installation.id)
+        let minted = installations::mint(gh, &self.app()?, installation.id)
             .await
             .map_err(|e| self.refused(e))?;
         let what = format!("POST /app/installations/{}/access_tokens", installation.id);

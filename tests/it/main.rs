@@ -26,6 +26,7 @@ mod sandbox_webhooks;
 mod scenario;
 mod scenarios_methods;
 mod scenarios_multi;
+mod scenarios_owners;
 mod scenarios_promotion;
 mod scenarios_protected;
 mod scenarios_queue;

@@ -1,7 +1,6 @@
 //! GitHub App installations: which installations an App has, which one serves a repository, a
-//! token for one, and what that token reaches. Called with an App client (authenticated by the
-//! App's JWT, which octocrab signs per request) or an installation's client, through the
-//! transport of a [`GitHub`] (counted, retried).
+//! token for one, and what that token reaches. Called with an App client (sending the App's
+//! JWT) or an installation's client, through the transport of a [`GitHub`] (counted, retried).
 
 use octocrab::Octocrab;
 use serde::Deserialize;

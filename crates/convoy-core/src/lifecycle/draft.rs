@@ -134,9 +134,9 @@ impl<'a> Draft<'a> {
                 .map(|r| format!("`{r}`"))
                 .collect();
             let what = if held.len() > 1 {
-                format!("{}; {} wait for it", u.fix(), held.join(", "))
+                format!("{}; {} are held until then", u.fix(), held.join(", "))
             } else {
-                format!("{}; it waits for that", u.fix())
+                format!("{}; it is held until then", u.fix())
             };
             self.wait(Owner::Human, what);
         }

@@ -90,7 +90,7 @@ fn development_cuts_the_reachable_rcs_and_waits_for_the_fix() {
         };
         assert_eq!(r.state, expect, "{}", r.name);
     }
-    let fix = "grant the App access to `acme/api`: its installation on `acme` does not include it; `acme/api`, `acme/web` wait for it";
+    let fix = "grant the App access to `acme/api`: its installation on `acme` does not include it; `acme/api`, `acme/web` are held until then";
     assert!(
         d.waits
             .iter()
@@ -169,7 +169,7 @@ fn staging_promotes_what_does_not_depend_on_an_unreachable_repo() {
     assert!(m.escalations.is_empty(), "{:#?}", m.escalations);
     assert!(
         d.waits.iter().any(|x| x.what
-            == "install the App on `acme`: convoy cannot see `acme/api`; `acme/api`, `acme/web` wait for it"),
+            == "install the App on `acme`: convoy cannot see `acme/api`; `acme/api`, `acme/web` are held until then"),
         "{:#?}",
         d.waits
     );
