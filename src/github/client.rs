@@ -117,8 +117,9 @@ pub struct Answer {
 /// The GitHub client.
 pub struct GitHub {
     octo: Octocrab,
-    /// With App credentials: the installation tokens, per owner.
-    apps: Option<super::tokens::AppTokens>,
+    /// With App credentials: the installation tokens, per owner ([`super::tokens`], which
+    /// builds such a client).
+    pub(super) apps: Option<super::tokens::AppTokens>,
     cfg: ClientConfig,
     reads: Semaphore,
     last_write: tokio::sync::Mutex<Option<Instant>>,
@@ -147,35 +148,6 @@ impl GitHub {
             jitter: Mutex::new(cfg.jitter_seed | 1),
             cfg,
         })
-    }
-
-    /// A client that acts with GitHub App credentials: it mints an installation token for each
-    /// owner whose repositories it is asked about, once, on first use (`cfg.token` is unused).
-    /// Must run inside a Tokio runtime.
-    pub fn with_app(cfg: ClientConfig, app: super::tokens::AppAuth) -> anyhow::Result<Self> {
-        let apps = super::tokens::AppTokens::new(&cfg.api_url, app)?;
-        let mut gh = GitHub::new(cfg)?;
-        gh.apps = Some(apps);
-        Ok(gh)
-    }
-
-    /// With App credentials, whether the App can reach `repo` (its installations, read once);
-    /// with a token, [`super::tokens::Reach::Unknown`]: only GitHub's answers tell.
-    pub async fn reach(
-        &self,
-        repo: &crate::model::ids::RepoName,
-    ) -> Result<super::tokens::Reach, GhError> {
-        match &self.apps {
-            None => Ok(super::tokens::Reach::Unknown),
-            Some(apps) => apps.reach(self, repo).await,
-        }
-    }
-
-    /// Installation tokens minted so far (0 with a token).
-    pub fn minted(&self) -> u64 {
-        self.apps
-            .as_ref()
-            .map_or(0, super::tokens::AppTokens::minted)
     }
 
     /// The client a request for `path` goes out with: the token's, or the installation token of

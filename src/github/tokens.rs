@@ -26,7 +26,7 @@ use octocrab::Octocrab;
 use octocrab::models::AppId;
 use tokio::sync::OnceCell;
 
-use super::client::{GhError, GitHub, build_octocrab};
+use super::client::{ClientConfig, GhError, GitHub, build_octocrab};
 use super::rest::installations;
 use crate::model::ids::RepoName;
 
@@ -285,6 +285,32 @@ impl AppTokens {
             },
             other => other,
         }
+    }
+}
+
+impl GitHub {
+    /// A client that acts with GitHub App credentials: it mints an installation token for each
+    /// owner whose repositories it is asked about, once, on first use (`cfg.token` is unused).
+    /// Must run inside a Tokio runtime.
+    pub fn with_app(cfg: ClientConfig, app: AppAuth) -> anyhow::Result<Self> {
+        let apps = AppTokens::new(&cfg.api_url, app)?;
+        let mut gh = GitHub::new(cfg)?;
+        gh.apps = Some(apps);
+        Ok(gh)
+    }
+
+    /// With App credentials, whether the App can reach `repo` (its installations, read once);
+    /// with a token, [`Reach::Unknown`]: only GitHub's answers tell.
+    pub async fn reach(&self, repo: &crate::model::ids::RepoName) -> Result<Reach, GhError> {
+        match &self.apps {
+            None => Ok(Reach::Unknown),
+            Some(apps) => apps.reach(self, repo).await,
+        }
+    }
+
+    /// Installation tokens minted so far (0 with a token).
+    pub fn minted(&self) -> u64 {
+        self.apps.as_ref().map_or(0, AppTokens::minted)
     }
 }
 

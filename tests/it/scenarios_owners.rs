@@ -250,3 +250,65 @@ async fn an_owner_without_the_app_is_reported_and_the_rest_goes_on() {
         .await;
     assert_eq!(tag["tag_name"], m.tag.as_str());
 }
+
+/// A client acting as the fixture App (or as App `app_id`, with the fixture's key) at `url`.
+fn app_client_for(url: &str, app_id: u64, private_key: &str) -> anyhow::Result<GitHub> {
+    GitHub::with_app(
+        ClientConfig::new(url.to_owned(), String::new()),
+        AppAuth {
+            app_id,
+            private_key: private_key.to_owned(),
+            home: "acme".into(),
+            on_mint: None,
+        },
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn app_credentials_errors_say_what_to_fix() {
+    let key = test_app().private_key.unwrap();
+    let bad = app_client_for("http://127.0.0.1:1", 4242, "not a key").unwrap_err();
+    assert!(
+        format!("{bad:#}").contains("the `private-key` input is not an RSA private key"),
+        "{bad:#}"
+    );
+    // Installed on beta only: nothing runs without the control repo's owner.
+    let mut seed = two_owners(Some(json!("all")));
+    seed.apps[0].installations.retain(|i| i.account == "beta");
+    let sandbox = convoy::sandbox::Sandbox::start(seed, None).await.unwrap();
+    let url = sandbox.url();
+    let gh = app_client_for(&url, 4242, &key).unwrap();
+    let e = gh.get("/repos/acme/control").await.unwrap_err();
+    assert!(
+        e.to_string().contains(
+            "it is not installed on acme, which owns the control repo; install the App on acme"
+        ),
+        "{e}"
+    );
+    assert_eq!(
+        gh.reach(&"acme/api".parse().unwrap()).await.unwrap(),
+        convoy::github::tokens::Reach::NotInstalled
+    );
+    assert_eq!(
+        gh.reach(&"beta/mobile".parse().unwrap()).await.unwrap(),
+        convoy::github::tokens::Reach::Reachable
+    );
+    assert_eq!(gh.minted(), 1, "beta's token only");
+    // Another App's id with this key: GitHub's 401, and what to check.
+    let gh = app_client_for(&url, 4243, &key).unwrap();
+    let e = gh.get("/repos/acme/control").await.unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("A JSON web token could not be decoded")
+            && text.contains(
+                "check that `app-id` is 4243's id and `private-key` one of its private keys"
+            ),
+        "{text}"
+    );
+    // A token: nothing is known before GitHub answers.
+    let gh = convoy::demo::sandbox_client(&url, "t-bot").unwrap();
+    assert_eq!(
+        gh.reach(&"beta/mobile".parse().unwrap()).await.unwrap(),
+        convoy::github::tokens::Reach::Unknown
+    );
+}
