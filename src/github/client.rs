@@ -117,9 +117,8 @@ pub struct Answer {
 /// The GitHub client.
 pub struct GitHub {
     octo: Octocrab,
-    /// With App credentials: the installation tokens, per owner ([`super::tokens`], which
-    /// builds such a client).
-    pub(super) apps: Option<super::tokens::AppTokens>,
+    /// Where each request's client comes from, when not from the one token.
+    credentials: Option<Box<dyn Credentials>>,
     cfg: ClientConfig,
     reads: Semaphore,
     last_write: tokio::sync::Mutex<Option<Instant>>,
@@ -141,7 +140,7 @@ impl GitHub {
         let octo = build_octocrab(&cfg.api_url, cfg.token.clone())?;
         Ok(GitHub {
             octo,
-            apps: None,
+            credentials: None,
             reads: Semaphore::new(cfg.read_concurrency.max(1)),
             last_write: tokio::sync::Mutex::new(None),
             requests: AtomicU64::new(0),
@@ -150,13 +149,28 @@ impl GitHub {
         })
     }
 
-    /// The client a request for `path` goes out with: the token's, or the installation token of
-    /// the owner in the path (minted on first use).
+    /// A client whose requests go out with the clients `credentials` gives (`cfg.token` is
+    /// unused). Must run inside a Tokio runtime.
+    pub fn with_credentials(
+        cfg: ClientConfig,
+        credentials: Box<dyn Credentials>,
+    ) -> anyhow::Result<Self> {
+        let mut gh = GitHub::new(cfg)?;
+        gh.credentials = Some(credentials);
+        Ok(gh)
+    }
+
+    /// The credentials the client was built with, if not one token.
+    pub fn credentials(&self) -> Option<&dyn Credentials> {
+        self.credentials.as_deref()
+    }
+
+    /// The client a request for `path` goes out with: the token's, or the one the credentials
+    /// give (with App credentials: the installation token of the owner in the path).
     async fn client_for(&self, path: &str) -> Result<Octocrab, GhError> {
-        match &self.apps {
+        match &self.credentials {
             None => Ok(self.octo.clone()),
-            // Boxed: minting sends requests of its own (through `send_as`).
-            Some(apps) => Box::pin(apps.client_for(self, path)).await,
+            Some(c) => c.client_for(self, path).await,
         }
     }
 
@@ -433,6 +447,22 @@ impl GitHub {
             }),
         })
     }
+}
+
+/// Where each request's client comes from, for a [`GitHub`] not built with one token:
+/// [`super::tokens::AppTokens`] gives the installation token of the owner in the path. Defined
+/// here, so the transport knows nothing of who implements it.
+pub trait Credentials: Send + Sync {
+    /// The client a request for `path` goes out with; it may send requests of its own through
+    /// `gh` ([`GitHub::send_as`]), which never ask it back.
+    fn client_for<'a>(
+        &'a self,
+        gh: &'a GitHub,
+        path: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<Octocrab, GhError>>;
+
+    /// Itself, so its implementer can find its own type again.
+    fn as_any(&self) -> &dyn std::any::Any;
 }
 
 /// An octocrab client for `api_url` sending `token`, with octocrab's own retries off (the

@@ -147,6 +147,8 @@ impl GhError {
                 | GhError::BadRequest { .. }
                 | GhError::Denied { .. }
                 | GhError::RateLimited { .. }
+                // Raised before the request went out (no token for it).
+                | GhError::App { .. }
         )
     }
 }

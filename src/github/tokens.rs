@@ -26,7 +26,7 @@ use octocrab::Octocrab;
 use octocrab::models::AppId;
 use tokio::sync::OnceCell;
 
-use super::client::{ClientConfig, GhError, GitHub, build_octocrab};
+use super::client::{ClientConfig, Credentials, GhError, GitHub, build_octocrab};
 use super::rest::installations;
 use crate::model::ids::RepoName;
 
@@ -158,7 +158,7 @@ impl AppTokens {
 
     /// The client for a request to `path`: the installation token of its owner; for an owner
     /// without installation, the control repo owner's (GitHub answers 404, as it would).
-    pub(crate) async fn client_for(&self, gh: &GitHub, path: &str) -> Result<Octocrab, GhError> {
+    async fn client_of(&self, gh: &GitHub, path: &str) -> Result<Octocrab, GhError> {
         let owner = owner_of(path).unwrap_or_else(|| self.home.clone());
         if let Access::Installed { octo, .. } = self.access(gh, &owner).await? {
             return Ok(*octo);
@@ -288,21 +288,38 @@ impl AppTokens {
     }
 }
 
+impl Credentials for AppTokens {
+    fn client_for<'a>(
+        &'a self,
+        gh: &'a GitHub,
+        path: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<Octocrab, GhError>> {
+        Box::pin(self.client_of(gh, path))
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
+
 impl GitHub {
     /// A client that acts with GitHub App credentials: it mints an installation token for each
     /// owner whose repositories it is asked about, once, on first use (`cfg.token` is unused).
     /// Must run inside a Tokio runtime.
     pub fn with_app(cfg: ClientConfig, app: AppAuth) -> anyhow::Result<Self> {
         let apps = AppTokens::new(&cfg.api_url, app)?;
-        let mut gh = GitHub::new(cfg)?;
-        gh.apps = Some(apps);
-        Ok(gh)
+        GitHub::with_credentials(cfg, Box::new(apps))
+    }
+
+    /// The App's tokens, when the client was built with App credentials.
+    fn app_tokens(&self) -> Option<&AppTokens> {
+        self.credentials()?.as_any().downcast_ref()
     }
 
     /// With App credentials, whether the App can reach `repo` (its installations, read once);
     /// with a token, [`Reach::Unknown`]: only GitHub's answers tell.
     pub async fn reach(&self, repo: &crate::model::ids::RepoName) -> Result<Reach, GhError> {
-        match &self.apps {
+        match self.app_tokens() {
             None => Ok(Reach::Unknown),
             Some(apps) => apps.reach(self, repo).await,
         }
@@ -310,7 +327,7 @@ impl GitHub {
 
     /// Installation tokens minted so far (0 with a token).
     pub fn minted(&self) -> u64 {
-        self.apps.as_ref().map_or(0, AppTokens::minted)
+        self.app_tokens().map_or(0, AppTokens::minted)
     }
 }
 
