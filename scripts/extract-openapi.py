@@ -30,6 +30,8 @@ repos/create-release repos/get-release-by-tag repos/create-dispatch-event
 repos/get-branch-protection repos/get-branch-rules pulls/create-review pulls/list-reviews
 pulls/request-reviewers pulls/update-branch
 reactions/create-for-issue-comment reactions/list-for-issue-comment
+apps/list-installations apps/get-repo-installation apps/create-installation-access-token
+apps/list-repos-accessible-to-installation
 """.split()
 
 DROP = {"example", "examples", "externalDocs", "discriminator", "xml", "readOnly", "writeOnly", "deprecated"}
@@ -71,6 +73,11 @@ def main():
                 # GitHub's oneOf variants often overlap (e.g. basic-error vs
                 # repository-rule-violation-error, neither with required fields), which JSON
                 # Schema's exactly-one rule rejects; OpenAPI tools read them as anyOf.
+                out["anyOf"] = [convert(x) for x in v]
+            elif k == "allOf" and sorted(x.get("title", "") for x in v) == ["Enterprise", "Simple User"]:
+                # `apps/list-installations` inlines the installation's `account` as allOf of a
+                # user and an enterprise, where the `installation` component says anyOf: an
+                # account is one or the other.
                 out["anyOf"] = [convert(x) for x in v]
             elif k in ("allOf", "anyOf"):
                 out[k] = [convert(x) for x in v]

@@ -79,7 +79,7 @@ pub(super) fn run(args: &ReposArgs<'_>) -> Result<ExitCode, CliError> {
             let owners: BTreeSet<&str> = repos.iter().map(RepoName::owner).collect();
             if owners.len() > 1 {
                 return Err(CliError::Invalid(format!(
-                    "{}: the release's repositories belong to {} owners ({}): an installation token covers one owner; mint one token per owner, or use --format full",
+                    "{}: the release's repositories belong to {} owners ({}): an installation token covers one owner; give convoy `app-id` and `private-key` instead (it mints a token per owner), or use --format full",
                     args.config.display(),
                     owners.len(),
                     owners.into_iter().collect::<Vec<_>>().join(", ")

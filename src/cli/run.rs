@@ -14,6 +14,7 @@ use serde_json::json;
 use super::error::CliError;
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
+use crate::github::tokens::AppAuth;
 use crate::lifecycle::WebLinks;
 use crate::lifecycle::action::refused_dispatches;
 use crate::runner::{ReleaseRun, RunError, Runner};
@@ -96,33 +97,38 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
         tracing::info!("nothing to do: {reason}");
         return Ok(Vec::new());
     }
-    let token = match (&env.app, &env.token) {
-        (Some(app), _) => {
-            let token = crate::github::app::installation_token(
-                &env.api_url,
-                app.app_id,
-                app.private_key.expose(),
-                &env.control_repo,
-            )
-            .await
-            .map_err(CliError::Failure)?;
-            // A minted token is a secret the runner does not know: mask it before anything
-            // else can print it.
-            out!("{}", mask(&Secret::new(token.as_str())));
-            token
-        }
-        (None, Some(t)) => t.expose().to_owned(),
+    let mut cfg = ClientConfig::new(env.api_url.clone(), String::new());
+    if let Some(ms) = env.write_gap_ms {
+        cfg.write_gap = std::time::Duration::from_millis(ms);
+    }
+    let gh = match (&env.app, &env.token) {
+        // One installation token per owner of the release's repositories, minted on first use.
+        (Some(app), _) => GitHub::with_app(
+            cfg,
+            AppAuth {
+                app_id: app.app_id,
+                private_key: app.private_key.expose().to_owned(),
+                home: env.control_repo.owner().to_owned(),
+                // A minted token is a secret the runner does not know: masked before it is
+                // used, so nothing can print it first.
+                on_mint: Some(Box::new(|token: &str| {
+                    // A closed stdout shows the runner nothing, the token included (it is
+                    // never logged): there is nothing to mask it from.
+                    let _ = super::write_out(format_args!("{}", mask(&Secret::new(token))), false);
+                })),
+            },
+        ),
+        (None, Some(t)) => GitHub::new(ClientConfig {
+            token: t.expose().to_owned(),
+            ..cfg
+        }),
         (None, None) => {
             return Err(CliError::Invalid(
                 "no credentials: give the `token` input, or `app-id` and `private-key`".to_owned(),
             ));
         }
-    };
-    let mut cfg = ClientConfig::new(env.api_url.clone(), token);
-    if let Some(ms) = env.write_gap_ms {
-        cfg.write_gap = std::time::Duration::from_millis(ms);
     }
-    let gh = GitHub::new(cfg).map_err(CliError::Failure)?;
+    .map_err(CliError::Failure)?;
     let store = ManifestStore {
         repo: env.control_repo.clone(),
         branch: env.state_branch.clone(),
@@ -142,7 +148,11 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
             other => CliError::Failure(other.into()),
         }
     })?;
-    tracing::info!("{} requests to GitHub", gh.requests());
+    tracing::info!(
+        "{} requests to GitHub ({} installation tokens minted)",
+        gh.requests(),
+        gh.minted()
+    );
     Ok(runs)
 }
 

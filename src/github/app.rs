@@ -1,9 +1,6 @@
-//! GitHub App credentials → an installation token for the control repo's owner.
-//!
-//! `GITHUB_TOKEN` reaches only its own repository and its events start no workflows, so a
-//! release across repositories needs an App installation token (or a fine-grained token). The
-//! installation is the one on the control repo's owner; member repos must belong to the same
-//! installation.
+//! GitHub App credentials → an installation token for one repository's owner, with the
+//! permissions the installation grants: what `convoy doctor` checks. (`convoy run` mints one
+//! token per owner instead, as it goes: [`super::tokens`].)
 
 use std::collections::BTreeMap;
 
@@ -13,18 +10,6 @@ use octocrab::models::{AppId, InstallationId};
 
 use super::rest::installations::repo_installation;
 use crate::model::ids::RepoName;
-
-/// Mints an installation token for the App installed on `repo`'s owner.
-pub async fn installation_token(
-    api_url: &str,
-    app_id: u64,
-    private_key_pem: &str,
-    repo: &RepoName,
-) -> anyhow::Result<String> {
-    Ok(installation_grant(api_url, app_id, private_key_pem, repo)
-        .await?
-        .token)
-}
 
 /// An installation token and the permissions the installation grants.
 pub struct Grant {

@@ -15,7 +15,10 @@
 //! - other write failures are never retried here: the executor looks for the effect first;
 //! - reads run at most `read_concurrency` at a time; writes one at a time, at least `write_gap`
 //!   apart (GitHub asks for a second between mutating requests);
-//! - every request is counted.
+//! - every request is counted;
+//! - with GitHub App credentials ([`GitHub::with_app`]) each request goes with the installation
+//!   token of the owner in its path (`/repos/{owner}/…`; other paths: the control repo's owner),
+//!   minted on first use ([`super::tokens`]).
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -38,7 +41,8 @@ pub use super::error::GhError;
 pub struct ClientConfig {
     /// The API root: `https://api.github.com`, `https://ghes.example.com/api/v3`, or the sandbox.
     pub api_url: String,
-    /// The token (installation, fine-grained or `GITHUB_TOKEN`).
+    /// The token (installation, fine-grained or `GITHUB_TOKEN`); unused by [`GitHub::with_app`],
+    /// which mints one per owner.
     pub token: String,
     /// Reads in flight at once.
     pub read_concurrency: usize,
@@ -122,6 +126,8 @@ pub struct Answer {
 /// The GitHub client.
 pub struct GitHub {
     octo: Octocrab,
+    /// Where each request's client comes from, when not from the one token.
+    credentials: Option<Box<dyn Credentials>>,
     cfg: ClientConfig,
     reads: Semaphore,
     last_write: tokio::sync::Mutex<Option<Instant>>,
@@ -140,24 +146,53 @@ impl std::fmt::Debug for GitHub {
 impl GitHub {
     /// Builds the client. Must run inside a Tokio runtime (octocrab spawns a task).
     pub fn new(cfg: ClientConfig) -> anyhow::Result<Self> {
-        use anyhow::Context as _;
-        let octo = Octocrab::builder()
-            .base_uri(cfg.api_url.as_str())
-            .with_context(|| format!("`{}` is not a usable API URL", cfg.api_url))?
-            .personal_token(cfg.token.clone())
-            .add_retry_config(RetryConfig::None)
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .build()
-            .context("building the GitHub client")?;
+        let octo = build_octocrab(&cfg.api_url, cfg.token.clone())?;
         Ok(GitHub {
             octo,
+            credentials: None,
             reads: Semaphore::new(cfg.read_concurrency.max(1)),
             last_write: tokio::sync::Mutex::new(None),
             requests: AtomicU64::new(0),
             jitter: Mutex::new(cfg.jitter_seed | 1),
             cfg,
         })
+    }
+
+    /// A client whose requests go out with the clients `credentials` gives (`cfg.token` is
+    /// unused). Must run inside a Tokio runtime.
+    pub fn with_credentials(
+        cfg: ClientConfig,
+        credentials: Box<dyn Credentials>,
+    ) -> anyhow::Result<Self> {
+        let mut gh = GitHub::new(cfg)?;
+        gh.credentials = Some(credentials);
+        Ok(gh)
+    }
+
+    /// The credentials the client was built with, if not one token.
+    pub fn credentials(&self) -> Option<&dyn Credentials> {
+        self.credentials.as_deref()
+    }
+
+    /// The client a request for `path` goes out with: the token's, or the one the credentials
+    /// give (with App credentials: the installation token of the owner in the path).
+    async fn client_for(&self, path: &str) -> Result<Octocrab, GhError> {
+        match &self.credentials {
+            None => Ok(self.octo.clone()),
+            Some(c) => c.client_for(self, path).await,
+        }
+    }
+
+    /// Sends one request with `octo` (an App's client, whose requests carry its JWT), retried as
+    /// a read, outside the queue of writes (minting a token changes nothing on GitHub).
+    pub(crate) async fn send_as(
+        &self,
+        octo: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, GhError> {
+        self.send_with(octo, method, path, body, &[], false).await
     }
 
     /// Requests sent so far (every attempt counts).
@@ -265,7 +300,7 @@ impl GitHub {
     }
 
     /// Turns an absolute URL from a `Link` header into a path under the API root.
-    fn relative(&self, url: &str) -> String {
+    pub(crate) fn relative(&self, url: &str) -> String {
         let root = self.cfg.api_url.trim_end_matches('/');
         url.strip_prefix(root)
             .map_or_else(|| url.to_owned(), str::to_owned)
@@ -302,18 +337,34 @@ impl GitHub {
         body: Option<&Value>,
         accept: &[u16],
     ) -> Result<Answer, GhError> {
+        let octo = self.client_for(path).await?;
+        self.send_with(&octo, method, path, body, accept, method != Method::Get)
+            .await
+    }
+
+    /// The retry loop of one request with `octo`; `queued` writes wait their turn and gap.
+    async fn send_with(
+        &self,
+        octo: &Octocrab,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        accept: &[u16],
+        queued: bool,
+    ) -> Result<Answer, GhError> {
         let what = format!("{} {path}", method.as_str());
-        let read = method == Method::Get;
+        // Reads are retried, and so are the App's own requests (minting twice is harmless).
+        let read = method == Method::Get || !queued;
         let mut attempt: u32 = 0;
         let mut secondary: u32 = 0;
         loop {
             attempt += 1;
-            let result = if read {
+            let result = if !queued {
                 let _permit = self.reads.acquire().await.map_err(|e| GhError::Transport {
                     what: what.clone(),
                     message: e.to_string(),
                 })?;
-                self.once(method, path, body, &what, accept).await
+                self.once(octo, method, path, body, &what, accept).await
             } else {
                 let mut last = self.last_write.lock().await;
                 if let Some(at) = *last {
@@ -322,7 +373,7 @@ impl GitHub {
                         tokio::time::sleep(self.cfg.write_gap - since).await;
                     }
                 }
-                let r = self.once(method, path, body, &what, accept).await;
+                let r = self.once(octo, method, path, body, &what, accept).await;
                 *last = Some(Instant::now());
                 r
             };
@@ -375,6 +426,7 @@ impl GitHub {
 
     async fn once(
         &self,
+        octo: &Octocrab,
         method: Method,
         path: &str,
         body: Option<&Value>,
@@ -383,11 +435,11 @@ impl GitHub {
     ) -> Result<Answer, Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let sent = match method {
-            Method::Get => self.octo._get(path).await,
-            Method::Post => self.octo._post(path, body).await,
-            Method::Put => self.octo._put(path, body).await,
-            Method::Patch => self.octo._patch(path, body).await,
-            Method::Delete => self.octo._delete(path, body).await,
+            Method::Get => octo._get(path).await,
+            Method::Post => octo._post(path, body).await,
+            Method::Put => octo._put(path, body).await,
+            Method::Patch => octo._patch(path, body).await,
+            Method::Delete => octo._delete(path, body).await,
         };
         let response = sent.map_err(|e| {
             Failure::Retryable(GhError::Transport {
@@ -397,7 +449,7 @@ impl GitHub {
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let text = self.octo.body_to_string(response).await.map_err(|e| {
+        let text = octo.body_to_string(response).await.map_err(|e| {
             Failure::Retryable(GhError::Transport {
                 what: what.to_owned(),
                 message: e.to_string(),
@@ -445,6 +497,37 @@ impl GitHub {
             }),
         })
     }
+}
+
+/// Where each request's client comes from, for a [`GitHub`] not built with one token:
+/// [`super::tokens::AppTokens`] gives the installation token of the owner in the path. Defined
+/// here, so the transport knows nothing of who implements it.
+pub trait Credentials: Send + Sync {
+    /// The client a request for `path` goes out with; it may send requests of its own through
+    /// `gh` ([`GitHub::send_as`]), which never ask it back.
+    fn client_for<'a>(
+        &'a self,
+        gh: &'a GitHub,
+        path: &'a str,
+    ) -> futures::future::BoxFuture<'a, Result<Octocrab, GhError>>;
+
+    /// Itself, so its implementer can find its own type again.
+    fn as_any(&self) -> &dyn std::any::Any;
+}
+
+/// An octocrab client for `api_url` sending `token`, with octocrab's own retries off (the
+/// transport retries). Must run inside a Tokio runtime.
+pub(crate) fn build_octocrab(api_url: &str, token: String) -> anyhow::Result<Octocrab> {
+    use anyhow::Context as _;
+    Octocrab::builder()
+        .base_uri(api_url)
+        .with_context(|| format!("`{api_url}` is not a usable API URL"))?
+        .personal_token(token)
+        .add_retry_config(RetryConfig::None)
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .build()
+        .context("building the GitHub client")
 }
 
 enum Failure {

@@ -93,6 +93,15 @@ pub enum GhError {
         /// What went wrong.
         message: String,
     },
+    /// GitHub App credentials GitHub refused, or an App not installed where it must be: the
+    /// message says what to fix.
+    #[error("{what}: {message}")]
+    App {
+        /// `METHOD path`, or the App.
+        what: String,
+        /// What went wrong and what to do.
+        message: String,
+    },
     /// An answer convoy cannot read.
     #[error("{what}: unexpected answer: {message}")]
     Unexpected {
@@ -147,6 +156,7 @@ impl GhError {
             | GhError::PermissionMissing { message, .. }
             | GhError::Server { message, .. }
             | GhError::Transport { message, .. }
+            | GhError::App { message, .. }
             | GhError::Unexpected { message, .. } => Some(message),
             GhError::NotFound { .. } | GhError::RateLimited { .. } => None,
         }
@@ -186,6 +196,8 @@ impl GhError {
                 | GhError::Denied { .. }
                 | GhError::PermissionMissing { .. }
                 | GhError::RateLimited { .. }
+                // Raised before the request went out (no token for it).
+                | GhError::App { .. }
         )
     }
 }

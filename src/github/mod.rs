@@ -6,7 +6,8 @@
 //! reads GitHub's answers); [`facts`] turns answers into the lifecycle's observed facts; the
 //! rest ([`observe`], [`others`], [`forwarded`], [`execute`], [`revert`], [`methods`], [`store`],
 //! [`sprint`], [`app`], and [`doctor`], which reads what `convoy doctor` judges) use those;
-//! [`permission`] reads which permission a refusal asks for.
+//! [`permission`] reads which permission a refusal asks for; [`tokens`] holds the installation
+//! tokens per owner of a client made with GitHub App credentials.
 
 pub mod app;
 pub mod client;
@@ -25,6 +26,7 @@ pub mod rest;
 pub mod revert;
 pub mod sprint;
 pub mod store;
+pub mod tokens;
 
 pub use client::{ClientConfig, GhError, GitHub};
 /// Path building, at its old place (it lives in the typed layer, [`rest::path`]).

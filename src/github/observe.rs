@@ -11,17 +11,23 @@
 //! tracking issue, the runs still in flight, the releases of shipped repos, and the permission of
 //! whoever gave a command; and, for a promotion pull request convoy put in a merge queue, where
 //! its request stands (by its UUID).
+//!
+//! A repository convoy cannot see is a fact, not a failure: one whose owner has no installation
+//! of the App, or outside the installation's selection (known from the App's credentials,
+//! [`GitHub::reach`], without a request), or whose branch heads GitHub answers 404 to, goes to
+//! [`Observed::unreachable`] and nothing else is read of it; the other reads go on.
 
-use futures::future::try_join_all;
+use futures::future::{join_all, try_join_all};
 
 use super::client::{GhError, GitHub};
 use super::facts;
 use super::rest;
 use super::rest::issues::Comment;
+use super::tokens::Reach;
 use crate::lifecycle::observed::{
     Observed, ObservedApproval, ObservedBranch, ObservedComment, ObservedIssue,
     ObservedMergeMethods, ObservedPermission, ObservedPull, ObservedQueued, ObservedRelease,
-    ObservedRun, PullState, QueueState,
+    ObservedRun, PullState, QueueState, Unreachable, UnreachableWhy,
 };
 use crate::model::config::Permission;
 use crate::model::ids::{BranchName, Login, RepoName, Sha};
@@ -51,7 +57,15 @@ pub async fn observe(
                 | Phase::Aborted
                 | Phase::RolledBack
         );
-    let repos = try_join_all(m.repos.iter().map(|r| {
+    let mut unreachable = out_of_reach(gh, m).await?;
+    let out =
+        |repo: &RepoName, unreachable: &[Unreachable]| unreachable.iter().any(|u| &u.repo == repo);
+    let members: Vec<&ReleaseRepo> = m
+        .repos
+        .iter()
+        .filter(|r| !out(&r.name, &unreachable))
+        .collect();
+    let repos = try_join_all(members.iter().map(|r| {
         let lists = if want_pulls {
             pull_lists(m, r, ship_reviews)
         } else {
@@ -62,27 +76,29 @@ pub async fn observe(
     let runs = try_join_all(
         m.tier_runs
             .iter()
-            .filter(|r| r.status != RunStatus::Completed)
+            .filter(|r| r.status != RunStatus::Completed && !out(&r.repo, &unreachable))
             .map(|r| observe_run(gh, &r.repo, r.run_id, &r.workflow, &r.correlation_id)),
     );
     let releases = try_join_all(
         m.repos
             .iter()
-            .filter(|r| r.shas.shipped.is_some())
+            .filter(|r| r.shas.shipped.is_some() && !out(&r.name, &unreachable))
             .map(|r| observe_release(gh, &r.name, &m.tag)),
     );
     let methods = futures::future::join_all(
         m.repos
             .iter()
             .filter(|r| {
-                r.merge_method.is_none() && (phase.is_active() || phase == Phase::RolledBack)
+                r.merge_method.is_none()
+                    && (phase.is_active() || phase == Phase::RolledBack)
+                    && !out(&r.name, &unreachable)
             })
             .map(|r| observe_merge_methods(gh, r)),
     );
     let queued = try_join_all(m.repos.iter().filter_map(|r| {
         let q = r.queued.as_ref()?;
         let uuid = q.uuid.clone()?;
-        Some(observe_queued(gh, &r.name, q.pull, uuid))
+        (!out(&r.name, &unreachable)).then(|| observe_queued(gh, &r.name, q.pull, uuid))
     }));
     let (repos, runs, releases, issue, permission, tasks, methods, queued) = futures::try_join!(
         repos,
@@ -90,15 +106,27 @@ pub async fn observe(
         releases,
         observe_tracking_issue(gh, m),
         observe_permission(gh, m, signal),
-        observe_shipped_tasks(gh, m),
+        observe_shipped_tasks(gh, m, &unreachable),
         async { Ok(methods.await) },
         queued
     )?;
     let mut o = Observed::default();
-    for (branches, pulls) in repos {
-        o.branches.extend(branches);
-        o.pulls.extend(pulls);
+    for (repo, seen) in members.into_iter().zip(repos) {
+        match seen {
+            Some((branches, pulls)) => {
+                o.branches.extend(branches);
+                o.pulls.extend(pulls);
+            }
+            None => unreachable.push(Unreachable {
+                repo: repo.name.clone(),
+                why: UnreachableWhy::NotFound,
+            }),
+        }
     }
+    for u in &unreachable {
+        tracing::warn!("{}: out of reach: {}", u.repo, u.fix());
+    }
+    o.unreachable = unreachable;
     o.runs = runs.into_iter().flatten().collect();
     o.releases = releases.into_iter().flatten().collect();
     if let Some((issue, comments)) = issue {
@@ -121,6 +149,7 @@ pub async fn observe(
 async fn observe_shipped_tasks(
     gh: &GitHub,
     m: &ReleaseManifest,
+    unreachable: &[Unreachable],
 ) -> Result<Vec<ObservedIssue>, GhError> {
     if m.phase != Phase::Shipped {
         return Ok(Vec::new());
@@ -129,6 +158,7 @@ async fn observe_shipped_tasks(
         .tasks
         .iter()
         .filter(|t| t.status == crate::model::manifest::TaskStatus::Merged)
+        .filter(|t| !unreachable.iter().any(|u| &u.repo == t.issue.repo()))
         .map(|t| async move {
             let repo = t.issue.repo();
             let issue = gh.repo(repo).issue(t.issue.number()).await?;
@@ -281,15 +311,52 @@ async fn read_pulls(
     Ok(pulls)
 }
 
+/// The repositories of the release (members, tier and auto-fix repos, those of runs in flight;
+/// not the control repo, without which nothing runs) that convoy's credentials say it cannot
+/// reach. Asking mints each owner's token, once per run ([`GitHub::reach`]).
+async fn out_of_reach(gh: &GitHub, m: &ReleaseManifest) -> Result<Vec<Unreachable>, GhError> {
+    let all = (m.repos.iter().map(|r| &r.name))
+        .chain(m.policy.tiers.iter().map(|t| &t.repo))
+        .chain(m.policy.auto_fix.iter().map(|f| &f.repo))
+        .chain(m.tier_runs.iter().map(|r| &r.repo));
+    let mut repos: Vec<&RepoName> = Vec::new();
+    for r in all {
+        if r != &m.control_repo && !repos.contains(&r) {
+            repos.push(r);
+        }
+    }
+    let reach = join_all(repos.iter().map(|r| gh.reach(r))).await;
+    let mut out = Vec::new();
+    for (repo, reach) in repos.into_iter().zip(reach) {
+        let why = match reach? {
+            Reach::NotInstalled => UnreachableWhy::NotInstalled,
+            Reach::NotSelected => UnreachableWhy::NotSelected,
+            Reach::Unknown | Reach::Reachable => continue,
+        };
+        out.push(Unreachable {
+            repo: repo.clone(),
+            why,
+        });
+    }
+    Ok(out)
+}
+
+/// A member repo's branch heads and pull requests; `None` when GitHub answers 404 to its
+/// branch heads (convoy cannot see it: reported, not a failure).
 async fn observe_repo(
     gh: &GitHub,
     m: &ReleaseManifest,
     repo: &RepoName,
     lists: Vec<PullList>,
     ship_reviews: bool,
-) -> Result<(Vec<ObservedBranch>, Vec<ObservedPull>), GhError> {
+) -> Result<Option<(Vec<ObservedBranch>, Vec<ObservedPull>)>, GhError> {
     let api = gh.repo(repo);
-    let (heads, pulls) = futures::try_join!(api.branch_heads(), read_pulls(api, &lists))?;
+    let (heads, pulls) = futures::join!(api.branch_heads(), read_pulls(api, &lists));
+    let heads = match heads {
+        Err(GhError::NotFound { .. }) => return Ok(None),
+        other => other?,
+    };
+    let pulls = pulls?;
     let branches: Vec<ObservedBranch> = heads
         .into_iter()
         .map(|h| ObservedBranch {
@@ -327,7 +394,7 @@ async fn observe_repo(
         }
         out.push(pull);
     }
-    Ok((branches, out))
+    Ok(Some((branches, out)))
 }
 
 /// The approvals standing on a pull request, from its reviews.

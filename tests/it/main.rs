@@ -28,6 +28,7 @@ mod scenario;
 mod scenarios_forwarded;
 mod scenarios_methods;
 mod scenarios_multi;
+mod scenarios_owners;
 mod scenarios_promotion;
 mod scenarios_protected;
 mod scenarios_queue;

@@ -331,15 +331,19 @@ async fn names_from_requests_never_reach_git_as_options() {
     assert!(gh.get("/repos/acme/api/git/ref/heads/main").await.is_ok());
 }
 
-/// A stand-in for GitHub's App endpoints: the installation of `acme/control` and a token for it;
-/// everything else is 404.
+/// A stand-in for GitHub's App endpoints: the App's one installation (on `acme`) and a token
+/// for it; everything else is 404.
 async fn fake_app_api(token: &'static str) -> (String, tokio::task::JoinHandle<()>) {
     use axum::Router;
     use axum::routing::{get, post};
     let app = Router::new()
         .route(
-            "/repos/acme/control/installation",
-            get(|| async { axum::Json(json!({"id": 7, "account": {"login": "acme"}})) }),
+            "/app/installations",
+            get(|| async {
+                axum::Json(
+                    json!([{"id": 7, "account": {"login": "acme"}, "repository_selection": "all"}]),
+                )
+            }),
         )
         .route(
             "/app/installations/7/access_tokens",

@@ -6,6 +6,7 @@
 //! the world: pushes, workflow runs finishing, humans commenting, faults and latency.
 //! See `docs/sandbox.md`.
 
+pub mod apps;
 pub mod chaos;
 pub mod cli;
 pub mod error;
@@ -140,6 +141,8 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         next_id: 1000,
         users: seed.users.clone(),
         teams: seed.teams.clone(),
+        apps: seed.apps.clone(),
+        minted: BTreeMap::new(),
         repos: BTreeMap::new(),
         runs: BTreeMap::new(),
         check_runs: BTreeMap::new(),
@@ -160,6 +163,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         }
     }
     teams::check(&seed.teams, &seed.users)?;
+    apps::check(&seed.apps, &seed.repos)?;
     let first_user = seed
         .users
         .first()

@@ -20,8 +20,106 @@ pub const MAX_LOG: usize = 100_000;
 /// The authenticated caller of an API request.
 #[derive(Debug, Clone)]
 pub struct Caller {
-    /// Login of the user the token belongs to.
+    /// Login of the user the token belongs to (an App's `<slug>[bot]` for its tokens).
     pub login: String,
+    /// What the token is.
+    pub via: Via,
+}
+
+/// What authenticated a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Via {
+    /// A seeded user's token: the user's permissions apply.
+    User,
+    /// An installation token: the installation's owner and repositories only.
+    Installation {
+        /// The installation.
+        id: u64,
+        /// The repositories the token was narrowed to, if it was.
+        repositories: Option<Vec<String>>,
+        /// The role its permissions imply.
+        role: crate::seed::Permission,
+    },
+    /// An App's JWT: only the App's own endpoints (`/app/…`, `…/installation`).
+    Jwt {
+        /// The App.
+        app: u64,
+    },
+}
+
+impl Caller {
+    /// The caller's role on the repository `full_name`: a user's permissions; an installation
+    /// token's role where its installation (and the token) reaches, else none; an App's JWT
+    /// reaches no repository.
+    pub fn permission(&self, st: &super::state::State, full_name: &str) -> crate::seed::Permission {
+        use crate::seed::Permission;
+        match &self.via {
+            Via::User => st.permission(&self.login, full_name),
+            Via::Installation {
+                id,
+                repositories,
+                role,
+            } => {
+                let Some((_, installation)) = st.installation(*id) else {
+                    return Permission::None;
+                };
+                let owner = full_name.split_once('/').map_or("", |(o, _)| o);
+                let narrowed = repositories
+                    .as_ref()
+                    .is_none_or(|list| list.iter().any(|r| r.eq_ignore_ascii_case(full_name)));
+                if installation.account.eq_ignore_ascii_case(owner)
+                    && installation.repositories.includes(full_name)
+                    && narrowed
+                {
+                    *role
+                } else {
+                    Permission::None
+                }
+            }
+            Via::Jwt { .. } => Permission::None,
+        }
+    }
+}
+
+/// The caller a token stands for: a seeded user, a live installation token (by the sandbox's
+/// clock), or an App's JWT (by the wall clock); else GitHub's 401 and why.
+fn authenticate(st: &super::state::State, token: &str) -> Result<Caller, ApiError> {
+    if let Some(u) = st.user_by_token(token) {
+        return Ok(Caller {
+            login: u.login.clone(),
+            via: Via::User,
+        });
+    }
+    let bad = || ApiError::new(StatusCode::UNAUTHORIZED, "Bad credentials");
+    if let Some(m) = st.minted.get(token) {
+        let Some((app, _)) = st.installation(m.installation) else {
+            return Err(bad());
+        };
+        if st.clock >= m.expires {
+            return Err(bad());
+        }
+        return Ok(Caller {
+            login: app.bot_login(),
+            via: Via::Installation {
+                id: m.installation,
+                repositories: m.repositories.clone(),
+                role: super::apps::SeedApp::role(&m.permissions),
+            },
+        });
+    }
+    if super::apps::looks_like_jwt(token) {
+        let id = super::apps::verify_jwt(&st.apps, token, unix_now())?;
+        let login = st
+            .apps
+            .iter()
+            .find(|a| a.id == id)
+            .map_or_else(String::new, super::apps::SeedApp::bot_login);
+        return Ok(Caller {
+            login,
+            via: Via::Jwt { app: id },
+        });
+    }
+    Err(bad())
 }
 
 /// Adds a weak `etag` (a hash of the body) to a 200 answer, or answers 304 Not Modified when
@@ -231,11 +329,7 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
             )),
             Some(t) => {
                 let st = app.state.lock().await;
-                st.user_by_token(&t)
-                    .map(|u| Caller {
-                        login: u.login.clone(),
-                    })
-                    .ok_or_else(|| ApiError::new(StatusCode::UNAUTHORIZED, "Bad credentials"))
+                authenticate(&st, &t)
             }
         };
         match caller {

@@ -11,6 +11,7 @@ use anyhow::{Context, Result};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+pub use crate::apps::{AccessLevel, AllRepositories, Repositories, SeedApp, SeedInstallation};
 use crate::protection::{BranchProtection, Protections, RepoSettings};
 pub use crate::teams::SeedTeam;
 
@@ -28,6 +29,11 @@ pub struct Seed {
     /// repositories. Default: none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub teams: Vec<SeedTeam>,
+    /// GitHub Apps: their keys, permissions and installations (`POST
+    /// /app/installations/{id}/access_tokens` mints tokens scoped to one installation). Default:
+    /// none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<SeedApp>,
 }
 
 /// A user (or bot) of the sandbox.
@@ -368,6 +374,7 @@ impl Seed {
                 repo("acme/web", files(&[("README.md", "# web\n")]), true),
             ],
             teams: Vec::new(),
+            apps: Vec::new(),
         }
     }
 }

@@ -78,6 +78,10 @@ pub struct State {
     pub users: Vec<SeedUser>,
     /// Seeded teams (see [`crate::teams`]).
     pub teams: Vec<super::teams::SeedTeam>,
+    /// GitHub Apps and their installations (see [`crate::apps`]).
+    pub apps: Vec<super::apps::SeedApp>,
+    /// Installation tokens minted, by token.
+    pub minted: BTreeMap<String, super::apps::Minted>,
     /// Repositories by lower-cased `owner/name`.
     pub repos: BTreeMap<String, Repo>,
     /// Workflow runs by id.
@@ -446,9 +450,30 @@ impl State {
             .find(|u| u.login.eq_ignore_ascii_case(login))
     }
 
-    /// `User` or `Bot` for a login (unknown logins are users).
+    /// `User` or `Bot` for a login (unknown logins are users; an App's `<slug>[bot]` is a bot).
     pub fn user_kind(&self, login: &str) -> UserKind {
-        self.user(login).map(|u| u.kind).unwrap_or_default()
+        match self.user(login) {
+            Some(u) => u.kind,
+            None if self.app_by_bot(login).is_some() => UserKind::Bot,
+            None => UserKind::User,
+        }
+    }
+
+    /// The App acting as `login` (`<slug>[bot]`).
+    pub fn app_by_bot(&self, login: &str) -> Option<&super::apps::SeedApp> {
+        self.apps
+            .iter()
+            .find(|a| a.bot_login().eq_ignore_ascii_case(login))
+    }
+
+    /// An App and its installation, by the installation's id.
+    pub fn installation(
+        &self,
+        id: u64,
+    ) -> Option<(&super::apps::SeedApp, &super::apps::SeedInstallation)> {
+        self.apps
+            .iter()
+            .find_map(|a| a.installations.iter().find(|i| i.id == id).map(|i| (a, i)))
     }
 
     /// A stable numeric id for a login: its seed position, or a hash for strangers.
@@ -459,7 +484,10 @@ impl State {
             .position(|u| u.login.eq_ignore_ascii_case(login))
         {
             Some(i) => 1001 + i as u64,
-            None => 900_000 + fnv(login) % 100_000,
+            None => match self.app_by_bot(login) {
+                Some(app) => 40_000_000 + app.id,
+                None => 900_000 + fnv(login) % 100_000,
+            },
         }
     }
 

@@ -8,7 +8,8 @@
 //! sends with another type reads as absent, as it always has in convoy.
 //!
 //! The operations are grouped by area, one file each, as methods of [`Repo`]
-//! (`gh.repo(&name).pull(number)`); [`installations`] works on an App client instead.
+//! (`gh.repo(&name).pull(number)`); [`installations`] works with an App's (or an installation's)
+//! client instead.
 
 pub mod actions;
 pub mod checkup;

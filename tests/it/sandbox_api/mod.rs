@@ -1,5 +1,6 @@
 //! The sandbox driven through octocrab's own methods: repos, refs, contents, commits, pulls.
 
+mod apps;
 mod checks;
 mod contents;
 mod pulls;

@@ -6,6 +6,7 @@
 //! `checker` holds the checker; the other modules hold the phases of the one walk through the
 //! API that `responses_and_requests_match_github_openapi` makes, in order.
 
+pub(crate) mod apps;
 mod checker;
 mod ci;
 mod issues;
@@ -59,6 +60,7 @@ async fn responses_and_requests_match_github_openapi() {
         members: vec!["alice".into()],
         permission: convoy::sandbox::seed::Permission::Write,
     });
+    seed.apps.push(apps::test_app());
     let sandbox = Sandbox::start(seed, None).await.unwrap();
     let octo = client(&sandbox.url(), "t-bot");
     let spec: Value = serde_json::from_str(SUBSET).unwrap();
@@ -79,6 +81,7 @@ async fn responses_and_requests_match_github_openapi() {
     repos::collaborators_and_releases(&mut c, r).await;
     protected::protection_and_reviews(&mut c, r).await;
     protected::merge_queue(&mut c, r).await;
+    apps::apps(&mut c, &sandbox.url()).await;
 
     let all: BTreeSet<String> = c.spec["operations"]
         .as_object()
@@ -124,5 +127,5 @@ fn the_checker_is_not_vacuous() {
     bad["object"]["sha"] = json!(1);
     assert!(!v.is_valid(&bad));
     let ops: BTreeMap<String, Value> = serde_json::from_value(spec["operations"].clone()).unwrap();
-    assert_eq!(ops.len(), 51);
+    assert_eq!(ops.len(), 55);
 }

@@ -67,7 +67,14 @@ pub struct Scenario {
     /// check, as the repository's CI would (`None` in the result: nothing reported). `None`:
     /// nobody checks merge groups.
     pub merge_group_ci: Option<MergeGroupCi>,
+    /// How each run connects to GitHub, as a workflow run would (given the sandbox's URL): with
+    /// App credentials, a fresh client that mints its own tokens. `None`: the bot's token, one
+    /// client for every run.
+    pub connect: Option<Connect>,
 }
+
+/// Builds the client one run acts through ([`Scenario::connect`]).
+pub type Connect = Box<dyn Fn(&str) -> GitHub + Send + Sync>;
 
 /// A check run after every run; returns violations.
 pub type AfterRun = Box<
@@ -113,6 +120,7 @@ impl Scenario {
             racers: 1,
             review_after: None,
             merge_group_ci: None,
+            connect: None,
         }
     }
 
@@ -157,8 +165,12 @@ impl Scenario {
         let n = self.started;
         self.started += 1;
         let crash_after = self.crash.filter(|(run, _)| *run == n).map(|(_, k)| k);
+        let own = self.connect.as_ref().map(|connect| connect(&self.url));
         let result = {
-            let runner = self.runner();
+            let runner = match &own {
+                Some(gh) => self.runner_for(gh),
+                None => self.runner(),
+            };
             let run = runner.handle(&signal);
             match crash_after {
                 None => Some(run.await),

@@ -57,15 +57,21 @@ impl<'a> Draft<'a> {
         DirectivePolicy::of(self.m.directive)
     }
 
-    /// Plans `action` unless its effect already holds (or the same action is already planned);
-    /// returns its id when planned.
+    /// Plans `action` unless its effect already holds (or the same action is already planned),
+    /// or its repository is out of convoy's reach this run (it would only get a 404: the
+    /// release waits for the fix instead, [`Draft::wait_for_unreachable`]); returns its id when
+    /// planned. An action not planned is never `after` another, so what depends on a held
+    /// repository waits for it, as the graph says.
     pub fn act(
         &mut self,
         action: Action,
         reason: impl Into<String>,
         after: Vec<usize>,
     ) -> Option<usize> {
-        if action.effect_holds(self.o) || self.actions.iter().any(|a| a.action == action) {
+        if action.effect_holds(self.o)
+            || self.actions.iter().any(|a| a.action == action)
+            || self.unreachable(action.repo())
+        {
             return None;
         }
         let id = self.actions.len();
@@ -76,6 +82,64 @@ impl<'a> Draft<'a> {
             after,
         });
         Some(id)
+    }
+
+    /// Whether convoy cannot see `repo` this run ([`Observed::unreachable`]).
+    pub fn unreachable(&self, repo: &RepoName) -> bool {
+        self.o.unreachable(repo).is_some()
+    }
+
+    /// The entries of the member repos convoy cannot see, to put back after `sync`: nothing was
+    /// read of them, so no absence of a branch or pull request is news about them.
+    pub fn freeze_unreachable(&self) -> Vec<(usize, crate::model::manifest::ReleaseRepo)> {
+        self.m
+            .repos
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| self.unreachable(&r.name))
+            .map(|(i, r)| (i, r.clone()))
+            .collect()
+    }
+
+    /// Puts back what [`Draft::freeze_unreachable`] kept.
+    pub fn thaw(&mut self, frozen: Vec<(usize, crate::model::manifest::ReleaseRepo)>) {
+        for (i, r) in frozen {
+            if let Some(slot) = self.m.repos.get_mut(i) {
+                *slot = r;
+            }
+        }
+    }
+
+    /// `root` and every member repo that depends on it, directly or through others, in
+    /// promotion order.
+    pub fn held_by(&self, root: &RepoName) -> Vec<RepoName> {
+        let mut held = vec![root.clone()];
+        for name in self.promotion_order() {
+            if !held.contains(&name) && self.graph.dependencies_of(&name).any(|d| held.contains(d))
+            {
+                held.push(name);
+            }
+        }
+        held
+    }
+
+    /// One wait per repository convoy cannot see, naming the fix and what it holds (the
+    /// repository and its dependents): a person must act, but nothing failed, so nothing is
+    /// escalated and no action on it is planned.
+    pub fn wait_for_unreachable(&mut self) {
+        for u in self.o.unreachable.clone() {
+            let held: Vec<String> = self
+                .held_by(&u.repo)
+                .iter()
+                .map(|r| format!("`{r}`"))
+                .collect();
+            let what = if held.len() > 1 {
+                format!("{}; {} are held until then", u.fix(), held.join(", "))
+            } else {
+                format!("{}; it is held until then", u.fix())
+            };
+            self.wait(Owner::Human, what);
+        }
     }
 
     /// Appends a history entry.

@@ -6,7 +6,9 @@
 //! 3. the phase advances while its exit criteria hold and its gate is open — [`table`] says which
 //!    gate and how each directive treats it;
 //! 4. the actions of the phase reached are planned, skipping every action whose effect already
-//!    holds — [`action`].
+//!    holds — [`action`] — and every action on a repository convoy cannot see this run
+//!    ([`Observed::unreachable`]): the release waits for the fix there, and what depends on it
+//!    waits as the dependency graph says, while the rest goes on.
 //!
 //! The result is the next manifest plus the actions, each with its reason and the actions it must
 //! wait for (waves), and what the release now waits for ([`Decision`], in `decision`, with
@@ -54,12 +56,16 @@ pub fn decide(
     commands::apply_signal(&mut d, signal);
     tiers::sync_runs(&mut d);
     for _ in 0..Phase::ALL.len() {
+        // A repo convoy cannot see this run keeps what the manifest says of it.
+        let frozen = d.freeze_unreachable();
         phases::sync(&mut d);
+        d.thaw(frozen);
         if !phases::advance(&mut d) {
             break;
         }
     }
     phases::plan(&mut d);
+    d.wait_for_unreachable();
     d.settle_escalations();
     phases::plan_tracking_issue(&mut d);
     d.finish(manifest)

@@ -56,6 +56,52 @@ pub struct Observed {
     /// Where the merges convoy put in merge queues stand (read by their UUIDs).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub queued: Vec<ObservedQueued>,
+    /// Repositories of the release convoy cannot see this run, and why: nothing was read of
+    /// them, so `decide` holds them (and what depends on them) and waits for the fix.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreachable: Vec<Unreachable>,
+}
+
+/// A repository of the release convoy cannot see: GitHub answers 404 to its token there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Unreachable {
+    /// The repository.
+    pub repo: RepoName,
+    /// Why, as far as convoy's credentials tell.
+    pub why: UnreachableWhy,
+}
+
+/// Why convoy cannot see a repository.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnreachableWhy {
+    /// convoy acts as a GitHub App that is not installed on the repository's owner (an
+    /// installation token reaches one owner only).
+    NotInstalled,
+    /// The App's installation on the owner reaches selected repositories, not this one.
+    NotSelected,
+    /// GitHub answers 404 to convoy's token: the repository does not exist, or the token cannot
+    /// see it.
+    NotFound,
+}
+
+impl Unreachable {
+    /// What a person must do, as an imperative sentence naming the owner or repository.
+    pub fn fix(&self) -> String {
+        let (repo, owner) = (&self.repo, self.repo.owner());
+        match self.why {
+            UnreachableWhy::NotInstalled => {
+                format!("install the App on `{owner}`: convoy cannot see `{repo}`")
+            }
+            UnreachableWhy::NotSelected => format!(
+                "grant the App access to `{repo}`: its installation on `{owner}` does not include it"
+            ),
+            UnreachableWhy::NotFound => format!(
+                "give convoy's token access to `{repo}`, or check its name: GitHub answers 404"
+            ),
+        }
+    }
 }
 
 /// Where people read GitHub: the server's address and the branch the manifests are kept on. Not
@@ -404,6 +450,11 @@ pub struct ObservedComment {
 }
 
 impl Observed {
+    /// Why convoy cannot see `repo` this run, when it cannot.
+    pub fn unreachable(&self, repo: &RepoName) -> Option<&Unreachable> {
+        self.unreachable.iter().find(|u| &u.repo == repo)
+    }
+
     /// The head of `branch` in `repo`.
     pub fn head(&self, repo: &RepoName, branch: &BranchName) -> Option<&Sha> {
         self.branches

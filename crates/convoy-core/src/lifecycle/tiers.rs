@@ -153,7 +153,8 @@ pub(super) fn all_passed(d: &Draft<'_>, phase: TierPhase) -> bool {
 pub(super) fn sync_runs(d: &mut Draft<'_>) {
     for i in 0..d.m.tier_runs.len() {
         let run = d.m.tier_runs[i].clone();
-        if run.status == RunStatus::Completed {
+        // Out of reach this run: nothing was read of it, so it is neither lost nor late.
+        if run.status == RunStatus::Completed || d.unreachable(&run.repo) {
             continue;
         }
         let seen =
@@ -360,6 +361,11 @@ fn dispatch(
             tier.git_ref.clone(),
         ),
     };
+    // Held until convoy can see the workflow's repository (the release waits for the fix): a
+    // dispatch recorded now would only be lost.
+    if d.unreachable(&repo) {
+        return;
+    }
     let word = if kind == RunKind::AutoFix { "fix-" } else { "" };
     // Unique per dispatch, and the same when the same decision is made again: the number of
     // runs of this kind already recorded for the tier on these SHAs (set-aside ones included).

@@ -10,6 +10,7 @@ mod lifecycle;
 mod lifecycle_failures;
 mod lifecycle_multi;
 mod lifecycle_props;
+mod lifecycle_reach;
 mod support;
 mod tracking;
 mod validate;

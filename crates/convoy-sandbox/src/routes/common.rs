@@ -17,7 +17,8 @@ use crate::state::{App, State, key};
 pub type Shared = Arc<App>;
 
 /// Checks that `caller` may act on the repository with at least `need`; returns its key.
-/// No access gives 404 (GitHub hides what you cannot see), too little gives 403.
+/// No access gives 404 (GitHub hides what you cannot see: a token of one installation gets 404
+/// on the repositories of another), too little gives 403.
 pub fn authorize(
     st: &State,
     caller: &Caller,
@@ -29,14 +30,18 @@ pub fn authorize(
     let Some(r) = st.repos.get(&k) else {
         return Err(ApiError::not_found());
     };
-    let have = st.permission(&caller.login, &r.full_name());
+    let have = caller.permission(st, &r.full_name());
     if have == Permission::None {
         return Err(ApiError::not_found());
     }
     if have < need {
+        let by = match caller.via {
+            crate::middleware::Via::User => "personal access token",
+            _ => "integration",
+        };
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
-            "Resource not accessible by personal access token",
+            format!("Resource not accessible by {by}"),
         ));
     }
     Ok(k)

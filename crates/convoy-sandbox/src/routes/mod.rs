@@ -1,6 +1,7 @@
 //! HTTP routes: GitHub REST endpoints and the `/_sandbox/` control endpoints.
 
 mod actions;
+mod apps;
 mod checks;
 mod common;
 mod contents;
@@ -115,7 +116,8 @@ pub fn router(app: Shared) -> Router {
             "/issues/{number}/labels/{name}",
             axum::routing::delete(issues::remove_label),
         )
-        .route("/milestones", get(issues::milestones));
+        .route("/milestones", get(issues::milestones))
+        .route("/installation", get(apps::repo_installation));
     let control = Router::new()
         .route("/repos/{owner}/{repo}/commits", post(control::push))
         .route(
@@ -137,6 +139,11 @@ pub fn router(app: Shared) -> Router {
                 .delete(control::clear_chaos),
         )
         .route("/compat", put(control::compat))
+        .route(
+            "/apps/{app}/installations/{account}",
+            put(apps::install).delete(apps::uninstall),
+        )
+        .route("/clock", post(apps::advance_clock))
         .route("/mergeable", put(control::mergeable_lag))
         .route(
             "/requests",
@@ -145,6 +152,12 @@ pub fn router(app: Shared) -> Router {
     Router::new()
         .route("/repos/{owner}/{repo}", get(repos::get_repo))
         .nest("/repos/{owner}/{repo}", repo)
+        .route("/app/installations", get(apps::list_installations))
+        .route(
+            "/app/installations/{id}/access_tokens",
+            post(apps::create_token),
+        )
+        .route("/installation/repositories", get(apps::accessible_repos))
         .nest("/_sandbox", control)
         .fallback(|| async { ApiError::not_found() })
         .method_not_allowed_fallback(|| async { ApiError::not_found() })

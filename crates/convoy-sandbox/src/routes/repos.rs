@@ -25,7 +25,7 @@ pub async fn get_repo(
     let st = app.state.lock().await;
     let k = authorize(&st, &c, &o, &r, Permission::Read)?;
     let mut v = json::repo(&app.base, &st, &st.repos[&k]);
-    let p = st.permission(&c.login, &st.repos[&k].full_name());
+    let p = c.permission(&st, &st.repos[&k].full_name());
     v["permissions"] = json!({
         "admin": p >= Permission::Admin, "maintain": p >= Permission::Maintain,
         "push": p >= Permission::Write, "triage": p >= Permission::Triage, "pull": p >= Permission::Read,

@@ -243,7 +243,8 @@ pub(super) fn plan_development(d: &mut Draft<'_>) {
     super::carry::plan_retargets(d);
     for i in 0..d.m.repos.len() {
         let r = d.m.repos[i].clone();
-        if r.state != RepoState::Pending {
+        // Out of reach: its base is not missing, only unseen (the release waits for the fix).
+        if r.state != RepoState::Pending || d.unreachable(&r.name) {
             continue;
         }
         let Some(base_head) = d.o.head(&r.name, &r.base).cloned() else {

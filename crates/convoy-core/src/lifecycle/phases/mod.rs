@@ -56,8 +56,11 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
             }
         }
         Phase::Development => {
+            // Staging promotes every repo and ships them together: not while one is out of
+            // reach (nor is shipping entered then, below).
             if development::development_done(d)
                 && d.exit_gate_open()
+                && d.o.unreachable.is_empty()
                 && exclusive::held(d).is_empty()
             {
                 development::enter_staging(d);
@@ -83,7 +86,7 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
                 && tiers::all_passed(d, TierPhase::Validation)
             {
                 ship_reviews::open_gate(d);
-                if d.exit_gate_open() {
+                if d.exit_gate_open() && d.o.unreachable.is_empty() {
                     d.set_phase(
                         Phase::Shipping,
                         "convoy",
