@@ -3,7 +3,7 @@
 //! (`convoy.comment`: the repository and the comment's id) and convoy reads the comment — its
 //! body and author — from GitHub. An approver's `/convoy approve` there is obeyed, anyone
 //! else's refused with a reply; a forged hint naming a comment that does not exist, or one
-//! that holds no command, changes nothing.
+//! that holds no command, changes nothing; nor does a tier result for a run convoy never dispatched.
 
 use crate::scenario;
 
@@ -116,4 +116,48 @@ async fn a_forged_hint_changes_nothing() {
     assert_eq!(after.phase, Phase::Validation);
     assert!(!after.approvals.iter().any(|a| a.gate == Gate::Ship));
     assert_eq!(after.history, m.history, "nothing was recorded");
+}
+
+/// A forged tier result: a `convoy.tier-completed` naming a correlation id convoy never
+/// dispatched changes nothing (no run of the release carries it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forged_tier_result_for_a_run_that_does_not_exist_changes_nothing() {
+    let mut s = Scenario::demo().await;
+    s.create("r1", "").await;
+    let m = s.drive_until("r1", Phase::Staging, pass).await;
+    assert_eq!(m.phase, Phase::Staging);
+    s.bob
+        .post(
+            "/repos/acme/control/dispatches",
+            &json!({"event_type": "convoy.tier-completed", "client_payload": {
+                "release": "r1", "tier": "smoke", "correlation_id": "convoy-r1-smoke-forged",
+                "run_id": "4242", "conclusion": "success"}}),
+        )
+        .await
+        .unwrap();
+    s.deliver().await;
+    let after = s.manifest("r1").await;
+    assert_eq!(after.phase, Phase::Staging);
+    // No tier passed on the forged word, and no run was taken for it.
+    assert!(
+        !after.tier_runs.iter().any(|r| r.conclusion.is_some()),
+        "{:#?}",
+        after.tier_runs
+    );
+    assert!(
+        !after
+            .tier_runs
+            .iter()
+            .any(|r| r.run_id.is_some_and(|id| id.to_string() == "4242")),
+        "{:#?}",
+        after.tier_runs
+    );
+    assert!(
+        !after
+            .tier_runs
+            .iter()
+            .any(|r| r.correlation_id == "convoy-r1-smoke-forged"),
+        "{:#?}",
+        after.tier_runs
+    );
 }
