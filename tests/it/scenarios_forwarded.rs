@@ -3,7 +3,8 @@
 //! (`convoy.comment`: the repository and the comment's id) and convoy reads the comment — its
 //! body and author — from GitHub. An approver's `/convoy approve` there is obeyed, anyone
 //! else's refused with a reply; a forged hint naming a comment that does not exist, or one
-//! that holds no command, changes nothing; nor does a tier result for a run convoy never dispatched.
+//! that holds no command, changes nothing; nor does a tier result for a run convoy never
+//! dispatched.
 
 use crate::scenario;
 
