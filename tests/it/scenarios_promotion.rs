@@ -6,8 +6,8 @@ use crate::scenario;
 
 use convoy::model::history::HistoryEvent;
 use convoy::model::ids::RepoName;
-use convoy::model::manifest::{Phase, ReleaseManifest, RepoState};
-use scenario::{Scenario, pass, seed_repo, seed_with};
+use convoy::model::manifest::{Phase, RepoState};
+use scenario::{Scenario, open_escalations, pass, seed_repo, seed_with};
 use serde_json::json;
 
 fn repo(name: &str) -> RepoName {
@@ -46,14 +46,6 @@ async fn release_status(s: &Scenario, member: &str, sha: &str) -> Option<(String
                 st["description"].as_str().unwrap_or_default().to_owned(),
             )
         })
-}
-
-fn open_escalations(m: &ReleaseManifest) -> Vec<String> {
-    m.escalations
-        .iter()
-        .filter(|e| e.resolved_at.is_none())
-        .map(|e| e.reason.clone())
-        .collect()
 }
 
 /// acme/api's RC and staging branches change the same file differently: the RC → staging pull

@@ -10,7 +10,7 @@ use convoy::lifecycle::action::{Action, ActionOutcome};
 use convoy::model::history::HistoryEvent;
 use convoy::model::ids::RepoName;
 use convoy::model::manifest::{Phase, ReleaseManifest, RepoState};
-use scenario::{Scenario, pass, seed_repo, seed_with};
+use scenario::{Scenario, open_escalations, pass, seed_repo, seed_with};
 use serde_json::{Value, json};
 
 fn repo(name: &str) -> RepoName {
@@ -27,14 +27,6 @@ fn protected_api(protection: Value, config: impl FnOnce(&mut Value)) -> convoy::
         },
         |s| seed_repo(s, "acme/api")["protection"] = json!({ "main": protection }),
     )
-}
-
-fn open_escalations(m: &ReleaseManifest) -> Vec<String> {
-    m.escalations
-        .iter()
-        .filter(|e| e.resolved_at.is_none())
-        .map(|e| e.reason.clone())
-        .collect()
 }
 
 async fn post_status(s: &Scenario, member: &str, sha: &str, context: &str) {

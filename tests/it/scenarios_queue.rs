@@ -8,8 +8,8 @@ use crate::scenario;
 
 use convoy::model::history::HistoryEvent;
 use convoy::model::ids::RepoName;
-use convoy::model::manifest::{Phase, ReleaseManifest};
-use scenario::{Scenario, pass, seed_repo, seed_with};
+use convoy::model::manifest::Phase;
+use scenario::{Scenario, open_escalations, pass, seed_repo, seed_with};
 use serde_json::{Value, json};
 
 fn repo(name: &str) -> RepoName {
@@ -48,14 +48,6 @@ async fn request_log(s: &Scenario) -> Vec<String> {
 
 fn position(log: &[String], pred: impl Fn(&str) -> bool) -> Option<usize> {
     log.iter().position(|l| pred(l))
-}
-
-fn open_escalations(m: &ReleaseManifest) -> Vec<String> {
-    m.escalations
-        .iter()
-        .filter(|e| e.resolved_at.is_none())
-        .map(|e| e.reason.clone())
-        .collect()
 }
 
 /// Two of three members require a merge queue: the release ships through both queues, in

@@ -23,7 +23,7 @@ use convoy::github::GitHub;
 use convoy::github::store::ManifestStore;
 use convoy::lifecycle::action::ActionOutcome;
 use convoy::model::ids::RepoName;
-use convoy::model::manifest::TierRun;
+use convoy::model::manifest::{ReleaseManifest, TierRun};
 use convoy::model::time::Timestamp;
 use convoy::runner::{ReleaseRun, Runner};
 use convoy::sandbox::{Sandbox, SandboxHandle, Seed};
@@ -250,6 +250,15 @@ impl Scenario {
         }
         self.runs.extend(runs);
     }
+}
+
+/// The reasons of the escalations of `m` still open.
+pub fn open_escalations(m: &ReleaseManifest) -> Vec<String> {
+    m.escalations
+        .iter()
+        .filter(|e| e.resolved_at.is_none())
+        .map(|e| e.reason.clone())
+        .collect()
 }
 
 /// Decides the commit status CI reports on a merge group ([`Scenario::merge_group_ci`]).

@@ -191,7 +191,7 @@ fn authorize(d: &Draft<'_>, cmd: &Command, actor: &Login) -> Result<(), Refusal>
     }
     if matches!(cmd, Command::Approve | Command::Promote | Command::Ship) {
         let approvers = &d.m.policy.approvers;
-        if !approvers.users.contains(actor) && perm < approvers.min_permission {
+        if !approvers.admits(actor, perm) {
             return Err(Refusal::NotApprover {
                 control,
                 min: approvers.min_permission,

@@ -251,6 +251,14 @@ pub struct Approvers {
     pub min_permission: Permission,
 }
 
+impl Approvers {
+    /// Whether `login`, holding `permission` on the control repo, may approve a gate: listed,
+    /// or holding at least `min_permission`.
+    pub fn admits(&self, login: &Login, permission: Permission) -> bool {
+        self.users.contains(login) || permission >= self.min_permission
+    }
+}
+
 impl Default for Approvers {
     fn default() -> Self {
         Approvers {

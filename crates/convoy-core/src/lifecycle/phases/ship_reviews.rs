@@ -13,6 +13,7 @@ use crate::lifecycle::draft::Draft;
 use crate::lifecycle::markdown;
 use crate::lifecycle::observed::ObservedPull;
 use crate::lifecycle::table::Owner;
+use crate::model::config::Permission;
 use crate::model::history::HistoryEvent;
 use crate::model::ids::{Login, Sha};
 use crate::model::manifest::{Approval, Gate, Phase};
@@ -30,11 +31,8 @@ fn active(d: &Draft<'_>) -> bool {
 /// Whether `login` may approve gates: listed, or holding the approvers' minimum permission on
 /// the control repo (as observed this run).
 fn is_approver(d: &Draft<'_>, login: &Login) -> bool {
-    let approvers = &d.m.policy.approvers;
-    approvers.users.contains(login)
-        || d.o
-            .permission(login)
-            .is_some_and(|p| p >= approvers.min_permission)
+    let permission = d.o.permission(login).unwrap_or(Permission::None);
+    d.m.policy.approvers.admits(login, permission)
 }
 
 /// The approver whose approving review stands on `pr` at `staged`, if any.
