@@ -65,3 +65,99 @@ pub fn lifecycle_seed(n: usize) -> Seed {
     ]);
     Seed::from_json(&s.to_string()).unwrap_or_else(|e| panic!("bench seed: {e}"))
 }
+
+/// The sizes to run: `var`'s comma-separated list, else `default`.
+pub fn sizes(var: &str, default: &[usize]) -> Vec<usize> {
+    std::env::var(var)
+        .ok()
+        .map(|v| v.split(',').filter_map(|s| s.trim().parse().ok()).collect())
+        .filter(|v: &Vec<usize>| !v.is_empty())
+        .unwrap_or_else(|| default.to_vec())
+}
+
+/// One request in the sandbox's log.
+#[derive(Debug, serde::Deserialize)]
+pub struct Logged {
+    /// The method.
+    pub method: String,
+    /// Path and query.
+    pub path: String,
+    /// The answer's status.
+    pub status: u16,
+    /// Who sent it.
+    #[serde(default)]
+    pub caller: Option<String>,
+}
+
+impl Logged {
+    /// Whether GitHub would count it against the primary rate limit: every authenticated
+    /// request but a `304 Not Modified`.
+    pub fn counted(&self) -> bool {
+        self.status != 304
+    }
+
+    /// The endpoint, with repositories, numbers and SHAs taken out of the path.
+    pub fn endpoint(&self) -> String {
+        let (path, query) = self.path.split_once('?').unwrap_or((&self.path, ""));
+        let mut parts: Vec<String> = Vec::new();
+        let segs: Vec<&str> = path.split('/').collect();
+        let mut i = 0;
+        while i < segs.len() {
+            let s = segs[i];
+            if s == "repos" && i + 2 < segs.len() {
+                parts.push("repos/{repo}".to_owned());
+                i += 3;
+                continue;
+            }
+            let word = if s.chars().all(|c| c.is_ascii_digit()) && !s.is_empty() {
+                "{n}".to_owned()
+            } else if s.len() >= 7 && s.chars().all(|c| c.is_ascii_hexdigit()) {
+                "{sha}".to_owned()
+            } else {
+                s.to_owned()
+            };
+            parts.push(word);
+            i += 1;
+        }
+        let keys: Vec<&str> = query
+            .split('&')
+            .filter_map(|p| p.split('=').next())
+            .filter(|k| !k.is_empty() && *k != "per_page" && *k != "page")
+            .collect();
+        let mut e = format!("{} {}", self.method, parts.join("/"));
+        if !keys.is_empty() {
+            e.push('?');
+            e.push_str(&keys.join("&"));
+        }
+        e
+    }
+}
+
+/// Every request convoy (`convoy-bot`) made in the sandbox at `url`: the sandbox's own
+/// endpoints, and what the world's people, CI and member workflows sent, left out.
+pub async fn request_log(url: &str) -> anyhow::Result<Vec<Logged>> {
+    let gh = convoy::demo::sandbox_client(url, "t-bot")?;
+    let log = gh.get("/_sandbox/requests").await?;
+    let all: Vec<Logged> = serde_json::from_value(log)?;
+    Ok(all
+        .into_iter()
+        .filter(|r| !r.path.starts_with("/_sandbox") && r.caller.as_deref() == Some("convoy-bot"))
+        .collect())
+}
+
+/// The counted requests of `log` by endpoint, most first.
+pub fn print_breakdown(log: &[Logged]) {
+    let mut by: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for r in log {
+        let e = by.entry(r.endpoint()).or_default();
+        e.0 += 1;
+        if r.counted() {
+            e.1 += 1;
+        }
+    }
+    let mut rows: Vec<_> = by.into_iter().collect();
+    rows.sort_by(|a, b| b.1.1.cmp(&a.1.1));
+    for (endpoint, (all, counted)) in rows.into_iter().take(25) {
+        println!("    {counted:>7} counted {all:>7} sent  {endpoint}");
+    }
+}

@@ -161,6 +161,9 @@ pub async fn play_in(
     let mut late_fix = late_fix.cloned();
     let bot = sandbox_client(url, "t-bot")?;
     let bob = sandbox_client(url, "t-bob")?;
+    // What workflows send with their `GITHUB_TOKEN`: member repos forwarding events, tier
+    // workflows reporting back.
+    let actions = sandbox_client(url, crate::sandbox::ACTIONS_TOKEN)?;
     let control = RepoName::parse("acme/control")?;
     let id = ReleaseId::parse("demo-1")?;
     let clock = demo_clock();
@@ -180,7 +183,7 @@ pub async fn play_in(
         if pending.is_empty() {
             let drained = bot.get("/_sandbox/events").await?;
             for delivery in drained.as_array().into_iter().flatten() {
-                if let Some(event) = deliver_as_github(&bot, CONTROL_REPO, delivery).await? {
+                if let Some(event) = deliver_as_github(&actions, CONTROL_REPO, delivery).await? {
                     pending.push(event);
                 }
             }
@@ -251,7 +254,7 @@ pub async fn play_in(
         let runs = pending_runs(&run.manifest);
         if !runs.is_empty() {
             say_waits(last_waits, say);
-            complete_runs(&bot, CONTROL_REPO, run.manifest.id.as_str(), &runs).await?;
+            complete_runs(&actions, CONTROL_REPO, run.manifest.id.as_str(), &runs).await?;
             say("  e2e: the dispatched tier runs pass".to_owned());
         } else if waits.contains(&Owner::Developers) {
             say_waits(last_waits, say);

@@ -80,6 +80,12 @@ impl Drop for SandboxHandle {
     }
 }
 
+/// The login of GitHub Actions' workflow token (`GITHUB_TOKEN`), which every sandbox knows.
+pub const ACTIONS_LOGIN: &str = "github-actions[bot]";
+
+/// The token that acts as [`ACTIONS_LOGIN`]: a workflow's `GITHUB_TOKEN` in the sandbox.
+pub const ACTIONS_TOKEN: &str = "t-github-actions";
+
 impl Sandbox {
     /// Starts a sandbox on a random loopback port. Without `data_dir` the repositories live in
     /// a temporary directory removed when the handle drops.
@@ -161,6 +167,22 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
         if u.token.is_some() && later.iter().any(|v| v.token == u.token) {
             bail!("seed users {} and another share a token", u.login);
         }
+    }
+    // GitHub Actions' own identity: what a workflow's `GITHUB_TOKEN` acts as (a member repo's
+    // forwarding workflow, a tier workflow reporting back), unless the seed names it itself.
+    if !st
+        .users
+        .iter()
+        .any(|u| u.login.eq_ignore_ascii_case(ACTIONS_LOGIN))
+    {
+        st.users.push(seed::SeedUser {
+            login: ACTIONS_LOGIN.to_owned(),
+            kind: seed::UserKind::Bot,
+            token: Some(ACTIONS_TOKEN.to_owned()),
+            permissions: [("*".to_owned(), seed::Permission::Write)]
+                .into_iter()
+                .collect(),
+        });
     }
     teams::check(&seed.teams, &seed.users)?;
     apps::check(&seed.apps, &seed.repos)?;

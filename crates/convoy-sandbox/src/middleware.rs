@@ -285,6 +285,7 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
     }
     // A fault answered without any `x-ratelimit-*` header.
     let mut bare = false;
+    let mut caller_login = None;
     let mut response = if let Some(f) = fault {
         if let Some(ms) = f.delay_ms {
             tokio::time::sleep(Duration::from_millis(ms)).await;
@@ -334,6 +335,7 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         };
         match caller {
             Ok(c) => {
+                caller_login = Some(c.login.clone());
                 req.extensions_mut().insert(c);
                 let mut resp = next.run(req).await;
                 if unknown_mergeable && resp.status() == StatusCode::OK {
@@ -378,6 +380,7 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
         path: logged_path,
         status: response.status().as_u16(),
         ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        caller: caller_login,
     };
     tracing::debug!(method = %record.method, path = %record.path, status = record.status, ms = record.ms, "request");
     if let Ok(mut c) = app.control.lock() {

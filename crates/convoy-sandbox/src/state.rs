@@ -55,6 +55,10 @@ pub struct RequestRecord {
     pub status: u16,
     /// Time to serve, in milliseconds.
     pub ms: u64,
+    /// Who sent it (the login its token authenticated as); `None` when it was not
+    /// authenticated, or a fault answered it first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
 }
 
 /// One webhook delivery GitHub would have made.
