@@ -10,6 +10,15 @@
 
 use serde_json::{Value, json};
 
+/// The events the control repo's convoy workflow (`examples/workflows/convoy-control.yml`)
+/// runs on.
+pub const CONTROL_EVENTS: [&str; 4] = [
+    "workflow_dispatch",
+    "issue_comment",
+    "repository_dispatch",
+    "schedule",
+];
+
 /// Where one webhook delivery goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Routed {
@@ -18,7 +27,7 @@ pub enum Routed {
     /// An event of a member repository that its convoy workflow forwards to the control repo:
     /// `POST /repos/{control}/dispatches` with this `event_type` and `client_payload`.
     Dispatch {
-        /// `convoy.status`, `convoy.comment` or `convoy.issue`.
+        /// `convoy.changed`, `convoy.comment` or `convoy.issue`.
         event_type: String,
         /// What the hint names.
         client_payload: Value,
@@ -60,15 +69,21 @@ impl MemberWorkflow {
     /// Where a delivery of event `name` in `repo` goes, `control` being the control repo.
     pub fn route(&self, control: &str, name: &str, repo: &str, payload: &Value) -> Routed {
         if repo.eq_ignore_ascii_case(control) {
-            return Routed::Control;
+            // Only what the control workflow subscribes to (`convoy-control.yml`'s `on:`): its
+            // own pushes (manifest commits) and issue edits (tracking issue updates) start no run.
+            return if CONTROL_EVENTS.contains(&name) {
+                Routed::Control
+            } else {
+                Routed::Dropped
+            };
         }
-        let status = |release: Option<&str>| {
+        let changed = |release: Option<&str>| {
             let client_payload = match release {
-                Some(r) => json!({ "release": r }),
-                None => json!({}),
+                Some(r) => json!({ "repo": repo, "release": r }),
+                None => json!({ "repo": repo }),
             };
             Routed::Dispatch {
-                event_type: "convoy.status".to_owned(),
+                event_type: "convoy.changed".to_owned(),
                 client_payload,
             }
         };
@@ -90,15 +105,15 @@ impl MemberWorkflow {
                 let base = str_at(payload, "/pull_request/base/ref");
                 let head = str_at(payload, "/pull_request/head/ref");
                 match base.strip_prefix(self.rc_prefix.as_str()) {
-                    Some(release) if !release.is_empty() => status(Some(release)),
-                    _ if self.release_branch(head) || base == self.staging => status(None),
+                    Some(release) if !release.is_empty() => changed(Some(release)),
+                    _ if self.release_branch(head) || base == self.staging => changed(None),
                     _ => Routed::Dropped,
                 }
             }
             "pull_request_review" => {
                 let head = str_at(payload, "/pull_request/head/ref");
                 if matches!(action, "submitted" | "dismissed") && self.release_branch(head) {
-                    status(None)
+                    changed(None)
                 } else {
                     Routed::Dropped
                 }
@@ -127,11 +142,11 @@ impl MemberWorkflow {
             },
             // A status event's branches cannot be tested by a workflow's `if`: every status
             // that is no longer pending is forwarded.
-            "status" if str_at(payload, "/state") != "pending" => status(None),
+            "status" if str_at(payload, "/state") != "pending" => changed(None),
             "check_suite" => {
                 let branch = str_at(payload, "/check_suite/head_branch");
                 if action == "completed" && self.release_branch(branch) {
-                    status(None)
+                    changed(None)
                 } else {
                     Routed::Dropped
                 }
@@ -155,12 +170,18 @@ mod tests {
             routed("issue_comment", "acme/control", json!({})),
             Routed::Control
         );
+        // convoy's own manifest commits and tracking issue edits start no run.
+        assert_eq!(routed("push", "acme/control", json!({})), Routed::Dropped);
+        assert_eq!(
+            routed("issues", "acme/control", json!({"action": "edited"})),
+            Routed::Dropped
+        );
         let task = json!({"action": "closed", "pull_request": {"base": {"ref": "rc/1.0"}, "head": {"ref": "fix", "repo": {"full_name": "acme/api"}}}});
         assert_eq!(
             routed("pull_request", "acme/api", task),
             Routed::Dispatch {
-                event_type: "convoy.status".into(),
-                client_payload: json!({"release": "1.0"})
+                event_type: "convoy.changed".into(),
+                client_payload: json!({"repo": "acme/api", "release": "1.0"})
             }
         );
         let fork = json!({"action": "opened", "pull_request": {"base": {"ref": "rc/1.0"}, "head": {"ref": "fix", "repo": {"full_name": "eve/api"}}}});

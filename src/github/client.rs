@@ -16,6 +16,9 @@
 //! - reads run at most `read_concurrency` at a time; writes one at a time, at least `write_gap`
 //!   apart (GitHub asks for a second between mutating requests);
 //! - every request is counted;
+//! - reads are conditional ([`super::etags`]): a GET whose answer the client holds goes out with
+//!   `If-None-Match`, and a `304 Not Modified` (free of the primary rate limit) gives the held
+//!   answer back;
 //! - with GitHub App credentials ([`GitHub::with_app`]) each request goes with the installation
 //!   token of the owner in its path (`/repos/{owner}/…`; other paths: the control repo's owner),
 //!   minted on first use ([`super::tokens`]).
@@ -32,6 +35,7 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 
+use super::etags::Etags;
 use super::limits::{RateLimit, rate_limit, secondary_wait};
 
 pub use super::error::GhError;
@@ -133,6 +137,7 @@ pub struct GitHub {
     last_write: tokio::sync::Mutex<Option<Instant>>,
     requests: AtomicU64,
     jitter: Mutex<u64>,
+    etags: Etags,
 }
 
 impl std::fmt::Debug for GitHub {
@@ -154,8 +159,21 @@ impl GitHub {
             last_write: tokio::sync::Mutex::new(None),
             requests: AtomicU64::new(0),
             jitter: Mutex::new(cfg.jitter_seed | 1),
+            etags: Etags::default(),
             cfg,
         })
+    }
+
+    /// The same client, starting from the answers in `etags` (a cache file's).
+    #[must_use]
+    pub fn with_etags(mut self, etags: Etags) -> Self {
+        self.etags = etags;
+        self
+    }
+
+    /// The answers the client holds for conditional reads.
+    pub fn etags(&self) -> &Etags {
+        &self.etags
     }
 
     /// A client whose requests go out with the clients `credentials` gives (`cfg.token` is
@@ -434,8 +452,16 @@ impl GitHub {
         accept: &[u16],
     ) -> Result<Answer, Failure> {
         self.requests.fetch_add(1, Ordering::Relaxed);
+        let etag = if method == Method::Get {
+            self.etags.etag(path)
+        } else {
+            None
+        };
         let sent = match method {
-            Method::Get => octo._get(path).await,
+            Method::Get => match etag.as_deref().and_then(if_none_match) {
+                Some(headers) => octo._get_with_headers(path, Some(headers)).await,
+                None => octo._get(path).await,
+            },
             Method::Post => octo._post(path, body).await,
             Method::Put => octo._put(path, body).await,
             Method::Patch => octo._patch(path, body).await,
@@ -449,6 +475,15 @@ impl GitHub {
         })?;
         let status = response.status().as_u16();
         let headers = response.headers().clone();
+        if status == 304
+            && let Some((body, next)) = self.etags.not_modified(path)
+        {
+            return Ok(Answer {
+                status: 200,
+                body,
+                next,
+            });
+        }
         let text = octo.body_to_string(response).await.map_err(|e| {
             Failure::Retryable(GhError::Transport {
                 what: what.to_owned(),
@@ -461,6 +496,14 @@ impl GitHub {
             serde_json::from_str(&text).unwrap_or(Value::String(text))
         };
         if (200..300).contains(&status) || accept.contains(&status) {
+            if method == Method::Get
+                && status == 200
+                && let Some(tag) = headers.get("etag").and_then(|v| v.to_str().ok())
+            {
+                let next = next_link(&headers);
+                self.etags
+                    .store(path, tag, &body, next.as_deref(), etag.is_some());
+            }
             return Ok(Answer {
                 status,
                 body,
@@ -534,6 +577,13 @@ enum Failure {
     Retryable(GhError),
     Final(GhError),
     RateLimited(RateLimit),
+}
+
+/// The `If-None-Match` header for `etag` (`None` if it cannot be a header value).
+fn if_none_match(etag: &str) -> Option<HeaderMap> {
+    let mut h = HeaderMap::new();
+    h.insert(http::header::IF_NONE_MATCH, etag.parse().ok()?);
+    Some(h)
 }
 
 /// The `next` URL of a `Link` header.

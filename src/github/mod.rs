@@ -13,6 +13,7 @@ pub mod app;
 pub mod client;
 pub mod doctor;
 pub mod error;
+pub mod etags;
 pub mod execute;
 pub mod facts;
 pub mod forwarded;

@@ -29,6 +29,7 @@ use crate::lifecycle::observed::{
     ObservedMergeMethods, ObservedPermission, ObservedPull, ObservedQueued, ObservedRelease,
     ObservedRun, PullState, QueueState, Unreachable, UnreachableWhy,
 };
+use crate::lifecycle::Scope;
 use crate::model::config::Permission;
 use crate::model::ids::{BranchName, Login, RepoName, Sha};
 use crate::model::manifest::{Phase, ReleaseManifest, ReleaseRepo, RunStatus};
@@ -38,11 +39,24 @@ use crate::signal::Signal;
 /// The label convoy puts on tracking issues (and finds them by).
 pub const TRACKING_LABEL: &str = "convoy:release";
 
-/// Reads the GitHub state `decide` needs for `m`, given the `signal` being handled.
+/// Reads the GitHub state `decide` needs for `m`, given the `signal` being handled: all of it.
 pub async fn observe(
     gh: &GitHub,
     m: &ReleaseManifest,
     signal: &Signal,
+) -> Result<Observed, GhError> {
+    observe_in(gh, m, signal, &Scope::All).await
+}
+
+/// [`observe`], reading only what `scope` takes in: the member repos outside it are not read at
+/// all (their part of the observation comes from what the last run saw,
+/// [`Observed::carry_over`]), nor the tier runs unless it says so. The tracking issue and the
+/// permission of whoever gave a command are always read.
+pub async fn observe_in(
+    gh: &GitHub,
+    m: &ReleaseManifest,
+    signal: &Signal,
+    scope: &Scope,
 ) -> Result<Observed, GhError> {
     let phase = m.phase;
     // Validation looks at branch heads and runs only: no pull requests needed, unless approving
@@ -63,7 +77,7 @@ pub async fn observe(
     let members: Vec<&ReleaseRepo> = m
         .repos
         .iter()
-        .filter(|r| !out(&r.name, &unreachable))
+        .filter(|r| !out(&r.name, &unreachable) && scope.reads(&r.name))
         .collect();
     let repos = try_join_all(members.iter().map(|r| {
         let lists = if want_pulls {
@@ -76,13 +90,17 @@ pub async fn observe(
     let runs = try_join_all(
         m.tier_runs
             .iter()
-            .filter(|r| r.status != RunStatus::Completed && !out(&r.repo, &unreachable))
+            .filter(|r| {
+                scope.reads_runs() && r.status != RunStatus::Completed && !out(&r.repo, &unreachable)
+            })
             .map(|r| observe_run(gh, &r.repo, r.run_id, &r.workflow, &r.correlation_id)),
     );
     let releases = try_join_all(
         m.repos
             .iter()
-            .filter(|r| r.shas.shipped.is_some() && !out(&r.name, &unreachable))
+            .filter(|r| {
+                r.shas.shipped.is_some() && !out(&r.name, &unreachable) && scope.reads(&r.name)
+            })
             .map(|r| observe_release(gh, &r.name, &m.tag)),
     );
     let methods = futures::future::join_all(
@@ -92,13 +110,15 @@ pub async fn observe(
                 r.merge_method.is_none()
                     && (phase.is_active() || phase == Phase::RolledBack)
                     && !out(&r.name, &unreachable)
+                    && scope.reads(&r.name)
             })
             .map(|r| observe_merge_methods(gh, r)),
     );
     let queued = try_join_all(m.repos.iter().filter_map(|r| {
         let q = r.queued.as_ref()?;
         let uuid = q.uuid.clone()?;
-        (!out(&r.name, &unreachable)).then(|| observe_queued(gh, &r.name, q.pull, uuid))
+        (!out(&r.name, &unreachable) && scope.reads(&r.name))
+            .then(|| observe_queued(gh, &r.name, q.pull, uuid))
     }));
     let (repos, runs, releases, issue, permission, tasks, methods, queued) = futures::try_join!(
         repos,
@@ -106,7 +126,7 @@ pub async fn observe(
         releases,
         observe_tracking_issue(gh, m),
         observe_permission(gh, m, signal),
-        observe_shipped_tasks(gh, m, &unreachable),
+        observe_shipped_tasks(gh, m, &unreachable, scope),
         async { Ok(methods.await) },
         queued
     )?;
@@ -134,7 +154,7 @@ pub async fn observe(
         o.comments = comments;
     }
     o.permissions = permission.into_iter().collect();
-    if ship_reviews {
+    if ship_reviews && *scope == Scope::All {
         observe_reviewer_permissions(gh, m, &mut o).await?;
     }
     o.issues.extend(tasks);
@@ -150,6 +170,7 @@ async fn observe_shipped_tasks(
     gh: &GitHub,
     m: &ReleaseManifest,
     unreachable: &[Unreachable],
+    scope: &Scope,
 ) -> Result<Vec<ObservedIssue>, GhError> {
     if m.phase != Phase::Shipped {
         return Ok(Vec::new());
@@ -158,6 +179,7 @@ async fn observe_shipped_tasks(
         .tasks
         .iter()
         .filter(|t| t.status == crate::model::manifest::TaskStatus::Merged)
+        .filter(|t| scope.reads(t.issue.repo()))
         .filter(|t| !unreachable.iter().any(|u| &u.repo == t.issue.repo()))
         .map(|t| async move {
             let repo = t.issue.repo();
@@ -412,7 +434,7 @@ fn approvals(reviews: &[rest::reviews::Review]) -> Vec<ObservedApproval> {
 
 /// The control-repo permission of everyone whose approving review could open the ship gate
 /// (`reviews.approve_ship`) and who is not a listed approver, unless already read this run.
-async fn observe_reviewer_permissions(
+pub async fn observe_reviewer_permissions(
     gh: &GitHub,
     m: &ReleaseManifest,
     o: &mut Observed,

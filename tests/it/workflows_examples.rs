@@ -242,9 +242,17 @@ fn the_control_example_has_every_command_and_dispatch_type() {
     let mut types: BTreeSet<String> = commands.iter().map(|c| format!("convoy.{c}")).collect();
     types.insert("convoy.task-completed".to_owned());
     types.insert("convoy.tier-completed".to_owned());
+    types.insert("convoy.changed".to_owned());
     types.insert("convoy.comment".to_owned());
     types.insert("convoy.issue".to_owned());
     assert_eq!(strings(&on["repository_dispatch"]["types"]), types);
+    // The demo and the tests deliver the control repo's events the workflow runs on, no more.
+    let subscribed: BTreeSet<String> = keys(on);
+    let delivered: BTreeSet<String> = convoy::demo::forward::CONTROL_EVENTS
+        .iter()
+        .map(|e| (*e).to_owned())
+        .collect();
+    assert_eq!(subscribed, delivered);
     assert_eq!(strings(&on["issue_comment"]["types"]).len(), 1);
     assert_eq!(on["schedule"][0]["cron"], "*/15 * * * *");
     assert!(doc["concurrency"]["group"].as_str().is_some());
@@ -314,7 +322,7 @@ fn the_create_keys_are_documented_where_args_are_typed() {
 mod install;
 
 /// The member workflow listens to what `convoy::demo::forward` (the demo's and the tests'
-/// delivery) forwards, and what it sends is what convoy reads: `convoy.status`, and the
+/// delivery) forwards, and what it sends is what convoy reads: `convoy.changed`, and the
 /// `convoy.comment` / `convoy.issue` hints, which carry where to look and nothing else.
 #[test]
 fn the_member_example_forwards_what_convoy_reads() {
@@ -333,7 +341,7 @@ fn the_member_example_forwards_what_convoy_reads() {
     .collect();
     assert_eq!(events, expected);
     let script = doc["jobs"]["forward"]["steps"][1]["run"].as_str().unwrap();
-    for kind in ["convoy.status", "convoy.comment", "convoy.issue"] {
+    for kind in ["convoy.changed", "convoy.comment", "convoy.issue"] {
         assert!(script.contains(&format!("event_type={kind}")), "{kind}");
     }
     // What each hint becomes when it reaches the control repo.
@@ -355,6 +363,14 @@ fn the_member_example_forwards_what_convoy_reads() {
         ),
         Signal::Forwarded(convoy::signal::Forwarded::Issue { .. })
     ));
+    assert_eq!(
+        dispatch("convoy.changed", serde_json::json!({"repo": "acme/api"})),
+        Signal::Changed {
+            repo: convoy::model::ids::RepoName::parse("acme/api").unwrap(),
+            release: None
+        }
+    );
+    // An old member workflow's `convoy.status` is still a command convoy obeys.
     assert!(matches!(
         dispatch("convoy.status", serde_json::json!({})),
         Signal::Command(CommandSignal {

@@ -119,11 +119,15 @@ fn the_member_example_forwards_an_event_that_reconciles_the_release() {
         "{args:?}"
     );
     assert!(
-        args.contains(&"event_type=convoy.status".to_owned()),
+        args.contains(&"event_type=convoy.changed".to_owned()),
         "{args:?}"
     );
     assert!(
         args.contains(&"client_payload[release]=2026.12.0".to_owned()),
+        "{args:?}"
+    );
+    assert!(
+        args.contains(&"client_payload[repo]=acme/api".to_owned()),
         "{args:?}"
     );
     let id = convoy::model::ids::ReleaseId::parse("2026.12.0").unwrap();
@@ -147,7 +151,7 @@ fn the_member_example_forwards_an_event_that_reconciles_the_release() {
     let (code, args) = forward("main", &renamed);
     assert_eq!(code, 0, "{args:?}");
     assert!(
-        args.contains(&"event_type=convoy.status".to_owned()),
+        args.contains(&"event_type=convoy.changed".to_owned()),
         "{args:?}"
     );
     assert!(
@@ -165,17 +169,16 @@ fn the_member_example_forwards_an_event_that_reconciles_the_release() {
 
     // `gh api -f client_payload[release]=…` sends this; the App's bot is the sender.
     let payload = serde_json::json!({
-        "action": "convoy.status",
-        "client_payload": {"release": "2026.12.0"},
+        "action": "convoy.changed",
+        "client_payload": {"repo": "acme/api", "release": "2026.12.0"},
         "sender": {"login": "convoy-app[bot]", "type": "Bot"},
     });
     let signal = parse_event("repository_dispatch", payload.to_string().as_bytes()).unwrap();
-    let Signal::Command(c) = signal else {
+    let Signal::Changed { repo, release } = signal else {
         panic!("{signal:?}")
     };
-    assert_eq!(c.command, Command::Status);
-    assert_eq!(c.release.unwrap().to_string(), "2026.12.0");
-    assert_eq!(c.source, CommandSource::RepositoryDispatch);
+    assert_eq!(repo.as_str(), "acme/api");
+    assert_eq!(release.unwrap().to_string(), "2026.12.0");
 }
 
 /// Every step of `doc` that uses `action` (by name, before `@`).

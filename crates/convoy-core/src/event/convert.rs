@@ -104,8 +104,8 @@ fn workflow_dispatch(v: &Value) -> Result<Signal, EventError> {
     }))
 }
 
-/// The `repository_dispatch` event: `convoy.task-completed`, `convoy.tier-completed` or
-/// `convoy.<command>`.
+/// The `repository_dispatch` event: `convoy.task-completed`, `convoy.tier-completed`, the
+/// forwarded hints (`convoy.changed`, `convoy.comment`, `convoy.issue`) or `convoy.<command>`.
 fn repository_dispatch(v: &Value) -> Result<Signal, EventError> {
     let kind = action(v)?;
     match kind.as_str() {
@@ -125,6 +125,14 @@ fn repository_dispatch(v: &Value) -> Result<Signal, EventError> {
                 correlation_id: c.correlation_id,
                 run_id: c.run_id,
                 conclusion: c.conclusion.into(),
+            })
+        }
+        "convoy.changed" => {
+            let p: payload::Changed = de(v)?;
+            let c = p.client_payload;
+            Ok(Signal::Changed {
+                repo: c.repo,
+                release: optional_release(c.release, "/client_payload/release")?,
             })
         }
         "convoy.comment" | "convoy.issue" => {
@@ -168,7 +176,7 @@ fn repository_dispatch(v: &Value) -> Result<Signal, EventError> {
             }
             Some(name) => Ok(ignored(format!(
                 "`repository_dispatch` type `convoy.{}` is not a convoy command; expected \
-                 convoy.task-completed, convoy.tier-completed, convoy.comment, convoy.issue or convoy.<command> with one of {}",
+                 convoy.task-completed, convoy.tier-completed, convoy.changed, convoy.comment, convoy.issue or convoy.<command> with one of {}",
                 clip(name),
                 COMMAND_NAMES.join(", ")
             ))),

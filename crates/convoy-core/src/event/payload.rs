@@ -118,6 +118,25 @@ pub struct ForwardedHintPayload {
     pub issue: Option<IssueNumber>,
 }
 
+/// `repository_dispatch` `convoy.changed`: a member repository's workflow says something
+/// changed there.
+#[derive(Debug, Deserialize)]
+pub struct Changed {
+    /// Where.
+    pub client_payload: ChangedPayload,
+}
+
+/// `client_payload` of `convoy.changed`.
+#[derive(Debug, Deserialize)]
+pub struct ChangedPayload {
+    /// The repository the event happened in.
+    pub repo: RepoName,
+    /// The release, when the event named its RC branch (an empty string counts as none: a
+    /// shell step that sends `release=` with nothing in it).
+    #[serde(default)]
+    pub release: Option<String>,
+}
+
 /// `repository_dispatch` `convoy.tier-completed`.
 #[derive(Debug, Deserialize)]
 pub struct TierCompleted {

@@ -28,6 +28,7 @@ mod draft;
 pub(crate) mod markdown;
 pub mod observed;
 mod phases;
+pub mod scope;
 pub mod table;
 mod tiers;
 pub(crate) mod tracking;
@@ -36,6 +37,7 @@ pub use action::{Action, PlannedAction};
 pub use decision::{Decision, Wait, settle};
 pub use observed::{Observed, WebLinks};
 pub use phases::{RELEASE_CONTEXT, revert_branch};
+pub use scope::Scope;
 pub use table::{DirectivePolicy, Owner};
 pub use tiers::{LOST_DISPATCH_MINUTES, TierVerdict, tier_results, tier_verdicts, tiers_report};
 

@@ -121,6 +121,17 @@ pub enum Signal {
     },
     /// The scheduled safety-net run: reconcile every active release.
     Schedule,
+    /// Something changed in a member repository (a pull request into or out of an RC branch or
+    /// staging, a review, a check or status): its workflow forwarded `convoy.changed` naming the
+    /// repository, and the release when the event named its RC branch. convoy reads that
+    /// repository afresh; the hint itself says nothing else, so it cannot forge anything.
+    Changed {
+        /// The member repository.
+        repo: RepoName,
+        /// The release, when the forwarded event named its RC branch; else every active one.
+        #[serde(default)]
+        release: Option<ReleaseId>,
+    },
     /// A member repository's workflow forwarded an event that happened there (GitHub delivers
     /// a repository's events only to its own workflows): a hint naming the object, whose facts
     /// convoy reads from GitHub itself before deciding anything

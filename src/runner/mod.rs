@@ -1,20 +1,28 @@
 //! One `convoy run`, end to end: route the signal to its releases, then for each release
 //! load → observe → decide → execute → write, in rounds until nothing is left to do now.
 //!
+//! Each run reads afresh what its event concerns, and takes the rest from what convoy saw at the
+//! same manifest revision ([`memory`], [`crate::lifecycle::Scope`]); a decision reaching beyond
+//! that reads everything and decides again.
+//!
 //! The manifest is written with compare-and-swap: when another run wrote first, this run
 //! reloads, observes and decides again (bounded). A dry run decides and reports, and changes
 //! nothing.
+
+pub mod memory;
+
+use std::collections::BTreeSet;
 
 use futures::future::try_join_all;
 
 use crate::github::client::{GhError, GitHub};
 use crate::github::execute::execute;
-use crate::github::observe::observe;
+use crate::github::observe::{observe, observe_in, observe_reviewer_permissions};
 use crate::github::others::{observe_task_pulls, staging_holders};
 use crate::github::sprint::{gather_sprint_tasks, read_unnamed_milestone};
 use crate::github::store::{ManifestStore, StoreError, Stored};
 use crate::lifecycle::action::{ActionOutcome, Executed};
-use crate::lifecycle::{Decision, WebLinks, decide, settle};
+use crate::lifecycle::{Decision, Observed, Scope, WebLinks, decide, settle};
 use crate::model::config::Config;
 use crate::model::create::{CreateError, CreateRequest};
 use crate::model::history::HistoryEvent;
@@ -114,6 +122,8 @@ pub struct Runner<'a> {
     max_rounds: usize,
     /// The web server's address, for the links in what convoy writes.
     server_url: String,
+    /// What convoy last saw of each release.
+    memory: memory::Memory,
 }
 
 impl<'a> Runner<'a> {
@@ -129,7 +139,19 @@ impl<'a> Runner<'a> {
             clock: &crate::clock::now,
             max_rounds: DEFAULT_MAX_ROUNDS,
             server_url: String::new(),
+            memory: memory::Memory::default(),
         }
+    }
+
+    /// The same runner, starting from what an earlier run saw (a cache file's).
+    #[must_use]
+    pub fn with_memory(self, memory: memory::Memory) -> Self {
+        Runner { memory, ..self }
+    }
+
+    /// What the runner has seen of each release so far, for the cache file.
+    pub fn memory(&self) -> &memory::Memory {
+        &self.memory
     }
 
     /// The same runner, linking to pages on `server_url` (`GITHUB_SERVER_URL`; default
@@ -208,6 +230,7 @@ impl Runner<'_> {
             Signal::TaskCompleted { release, .. } | Signal::TierCompleted { release, .. } => {
                 Some(release.clone())
             }
+            Signal::Changed { release, .. } => release.clone(),
             _ => None,
         };
         if let Some(id) = named {
@@ -372,7 +395,15 @@ impl Runner<'_> {
         // at most once per round (and once more at the end, when the rounds ran out).
         let mut pending: Option<(Stored, ReleaseManifest)> = None;
         let mut round = 0;
+        // What this run reads afresh (set by the first load), and what it carries over.
+        let mut scope: Option<Scope> = None;
+        let mut carried: Option<Observed> = None;
+        // The revision on disk as this run knows it, the last observation, and the member repos
+        // acted on after it.
+        let mut on_disk: Option<u64> = None;
+        let mut seen: Option<(Observed, BTreeSet<RepoName>)> = None;
         while round < self.max_rounds.max(1) {
+            let pending_was_none = pending.is_none();
             let (stored, disk) = match pending.take() {
                 Some(p) => p,
                 None => {
@@ -385,11 +416,34 @@ impl Runner<'_> {
                     (stored, disk)
                 }
             };
-            let mut observed = observe(self.gh, &stored.manifest, &signal).await?;
-            observed.web = self.web();
-            observe_task_pulls(self.gh, &stored.manifest, &mut observed).await?;
+            if pending_was_none {
+                on_disk = Some(stored.manifest.revision);
+            }
+            let current = match scope.take() {
+                Some(s) => s,
+                None => {
+                    let (s, last) = self.memory.scope(&stored.manifest, &signal);
+                    carried = last;
+                    s
+                }
+            };
+            tracing::debug!("{id}: round {round} reads {current:?} for {}", signal_kind(&signal));
+            let mut observed = self
+                .observe(&stored.manifest, &signal, &current, carried.as_ref())
+                .await?;
             let now = (self.clock)();
             let mut decision = decide(&stored.manifest, &observed, &signal, now);
+            let current = if current.covers(&stored.manifest, &decision) {
+                current
+            } else {
+                // The decision reaches beyond what this run read afresh: read everything.
+                tracing::debug!("{id}: the decision reaches beyond the event; reading every repo");
+                observed = self
+                    .observe(&stored.manifest, &signal, &Scope::All, None)
+                    .await?;
+                decision = decide(&stored.manifest, &observed, &signal, now);
+                Scope::All
+            };
             // Staging is exclusive: the other releases are read only when this one is about to
             // enter staging, and it decides again if any of them holds it.
             if enters_staging(&stored.manifest, &decision.manifest) {
@@ -419,8 +473,13 @@ impl Runner<'_> {
                     )
                     .await
                 {
-                    Ok(sha) => blob = sha,
+                    Ok(sha) => {
+                        blob = sha;
+                        on_disk = Some(decision.manifest.revision);
+                    }
                     Err(StoreError::Stale(_)) => {
+                        // Another run wrote: what this run saw is no longer vouched for.
+                        scope = Some(Scope::All);
                         stale += 1;
                         if stale > 5 {
                             return Err(RunError::Contended(id.clone()));
@@ -456,6 +515,17 @@ impl Runner<'_> {
             let acted = executed
                 .iter()
                 .any(|e| matches!(e.outcome, ActionOutcome::Done { .. }));
+            // The member repos acted on are read afresh next round (and next run).
+            let touched: BTreeSet<RepoName> = decision
+                .actions
+                .iter()
+                .map(|p| p.action.repo())
+                .filter(|r| stored.manifest.repo(r).is_some())
+                .cloned()
+                .collect();
+            scope = Some(current.with(&touched));
+            carried = Some(observed.clone());
+            seen = Some((observed, touched));
             moves.push(phase_moves(&stored.manifest, &decision.manifest));
             decisions.push(decision);
             executed_all.extend(executed);
@@ -480,14 +550,26 @@ impl Runner<'_> {
                 )
                 .await
             {
-                Ok(_) => last = Some(m),
+                Ok(_) => {
+                    on_disk = Some(m.revision);
+                    last = Some(m);
+                }
                 // Another run wrote since: a dispatch that did not happen is dispatched again
                 // once it is overdue (`tiers`).
-                Err(StoreError::Stale(_)) => tracing::info!(
-                    "releases/{id}/manifest.json changed after this run acted; deciding again next run"
-                ),
+                Err(StoreError::Stale(_)) => {
+                    on_disk = None;
+                    tracing::info!(
+                        "releases/{id}/manifest.json changed after this run acted; deciding again next run"
+                    );
+                }
                 Err(e) => return Err(e.into()),
             }
+        }
+        match (on_disk, seen, self.dry_run) {
+            (Some(revision), Some((observed, touched)), false) => {
+                self.memory.record(id, revision, &observed, touched);
+            }
+            _ => self.memory.forget(id),
         }
         let manifest = match last {
             Some(m) => m,
@@ -508,6 +590,34 @@ impl Runner<'_> {
             changed,
             would_create: None,
         })
+    }
+}
+
+impl Runner<'_> {
+    /// Reads what `scope` takes in of `m` for `signal`, and completes it with `carried` (what
+    /// the last run saw) outside the scope. A narrow scope with nothing to carry reads
+    /// everything.
+    async fn observe(
+        &self,
+        m: &ReleaseManifest,
+        signal: &Signal,
+        scope: &Scope,
+        carried: Option<&Observed>,
+    ) -> Result<Observed, GhError> {
+        let (scope, carried) = match (scope, carried) {
+            (Scope::Narrow { .. }, Some(last)) => (scope, Some(last)),
+            _ => (&Scope::All, None),
+        };
+        let mut observed = observe_in(self.gh, m, signal, scope).await?;
+        observed.web = self.web();
+        observe_task_pulls(self.gh, m, &mut observed).await?;
+        if let Some(last) = carried {
+            observed.carry_over(last, scope, m);
+            if m.phase == Phase::Validation && m.policy.reviews.approve_ship {
+                observe_reviewer_permissions(self.gh, m, &mut observed).await?;
+            }
+        }
+        Ok(observed)
     }
 }
 
@@ -565,4 +675,10 @@ fn commit_message(before: &ReleaseManifest, after: &ReleaseManifest) -> String {
     } else {
         new.join(", ")
     }
+}
+
+/// The signal's kind and subject, for the debug log.
+fn signal_kind(signal: &Signal) -> String {
+    let s = format!("{signal:?}");
+    s.chars().take(120).collect()
 }
