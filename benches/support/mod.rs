@@ -156,7 +156,7 @@ pub fn print_breakdown(log: &[Logged]) {
         }
     }
     let mut rows: Vec<_> = by.into_iter().collect();
-    rows.sort_by(|a, b| b.1.1.cmp(&a.1.1));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.1.1));
     for (endpoint, (all, counted)) in rows.into_iter().take(25) {
         println!("    {counted:>7} counted {all:>7} sent  {endpoint}");
     }

@@ -38,6 +38,8 @@ kept; an empty value counts as unset):
   INPUT_DRY-RUN         true: decide and print the plan, change nothing (default false)
   INPUT_LOG-LEVEL       trace, debug, info, warn or error (default info)
   INPUT_WRITE-GAP-MS    the least milliseconds between two writes (default 1000; 0: none)
+  INPUT_CACHE-FILE      a file to read before the run and write after it: ETags and what
+                        convoy saw, so fewer requests count (default: none)
 
 Also read: CONVOY_LOG (the log level outside Actions) and NO_COLOR.
 

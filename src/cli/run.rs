@@ -17,7 +17,9 @@ use crate::github::store::ManifestStore;
 use crate::github::tokens::AppAuth;
 use crate::lifecycle::WebLinks;
 use crate::lifecycle::action::refused_dispatches;
+use crate::runner::memory::Memory;
 use crate::runner::{ReleaseRun, RunError, Runner};
+use crate::shell::cache::CacheFile;
 use crate::shell::workflow_commands::escape_data;
 use crate::shell::{
     Secret, WorkflowEnv, export_env, mask, run_summary, would_create_summary, write_outputs,
@@ -129,14 +131,31 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
         }
     }
     .map_err(CliError::Failure)?;
+    let cache = env.cache_file.as_deref().map(CacheFile::load);
+    let (gh, memory) = match cache {
+        Some(c) => {
+            let (etags, memory) = c.into_parts();
+            (gh.with_etags(etags), memory)
+        }
+        None => (gh, Memory::default()),
+    };
     let store = ManifestStore {
         repo: env.control_repo.clone(),
         branch: env.state_branch.clone(),
     };
     let runner = Runner::new(&gh, store, env.config.clone())
         .with_dry_run(env.dry_run)
-        .with_server_url(env.server_url.clone());
-    let runs = runner.handle(&signal).await.map_err(|e| {
+        .with_server_url(env.server_url.clone())
+        .with_memory(memory);
+    let handled = runner.handle(&signal).await;
+    if let Some(path) = &env.cache_file {
+        // Even after a failure: what was read is still good to revalidate.
+        match CacheFile::of(gh.etags(), runner.memory()).save(path) {
+            Ok(()) => tracing::info!("cache saved to {}", path.display()),
+            Err(e) => tracing::warn!("the cache was not saved: {e:#}"),
+        }
+    }
+    let runs = handled.map_err(|e| {
         outln_error(&e.to_string());
         match e {
             RunError::NoSuchRelease(_)
@@ -148,9 +167,11 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
             other => CliError::Failure(other.into()),
         }
     })?;
+    let etags = gh.etags().stats();
     tracing::info!(
-        "{} requests to GitHub ({} installation tokens minted)",
+        "{} requests to GitHub ({} answered 304 Not Modified, free of the rate limit; {} installation tokens minted)",
         gh.requests(),
+        etags.not_modified,
         gh.minted()
     );
     Ok(runs)

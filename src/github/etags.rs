@@ -178,7 +178,13 @@ mod tests {
     #[test]
     fn big_answers_are_not_kept_and_the_cache_stays_bounded() {
         let c = Etags::default();
-        c.store("/big", "e", &json!("x".repeat(MAX_BODY_BYTES + 1)), None, false);
+        c.store(
+            "/big",
+            "e",
+            &json!("x".repeat(MAX_BODY_BYTES + 1)),
+            None,
+            false,
+        );
         assert_eq!(c.etag("/big"), None);
         for i in 0..=MAX_ENTRIES {
             c.store(&format!("/{i}"), "e", &json!(i), None, false);

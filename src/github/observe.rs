@@ -24,12 +24,12 @@ use super::facts;
 use super::rest;
 use super::rest::issues::Comment;
 use super::tokens::Reach;
+use crate::lifecycle::Scope;
 use crate::lifecycle::observed::{
     Observed, ObservedApproval, ObservedBranch, ObservedComment, ObservedIssue,
     ObservedMergeMethods, ObservedPermission, ObservedPull, ObservedQueued, ObservedRelease,
     ObservedRun, PullState, QueueState, Unreachable, UnreachableWhy,
 };
-use crate::lifecycle::Scope;
 use crate::model::config::Permission;
 use crate::model::ids::{BranchName, Login, RepoName, Sha};
 use crate::model::manifest::{Phase, ReleaseManifest, ReleaseRepo, RunStatus};
@@ -91,7 +91,9 @@ pub async fn observe_in(
         m.tier_runs
             .iter()
             .filter(|r| {
-                scope.reads_runs() && r.status != RunStatus::Completed && !out(&r.repo, &unreachable)
+                scope.reads_runs()
+                    && r.status != RunStatus::Completed
+                    && !out(&r.repo, &unreachable)
             })
             .map(|r| observe_run(gh, &r.repo, r.run_id, &r.workflow, &r.correlation_id)),
     );

@@ -427,7 +427,10 @@ impl Runner<'_> {
                     s
                 }
             };
-            tracing::debug!("{id}: round {round} reads {current:?} for {}", signal_kind(&signal));
+            tracing::debug!(
+                "{id}: round {round} reads {current:?} for {}",
+                signal_kind(&signal)
+            );
             let mut observed = self
                 .observe(&stored.manifest, &signal, &current, carried.as_ref())
                 .await?;
@@ -565,11 +568,14 @@ impl Runner<'_> {
                 Err(e) => return Err(e.into()),
             }
         }
-        match (on_disk, seen, self.dry_run) {
-            (Some(revision), Some((observed, touched)), false) => {
-                self.memory.record(id, revision, &observed, touched);
+        // A dry run leaves the memory as it found it.
+        if !self.dry_run {
+            match (on_disk, seen) {
+                (Some(revision), Some((observed, touched))) => {
+                    self.memory.record(id, revision, &observed, touched);
+                }
+                _ => self.memory.forget(id),
             }
-            _ => self.memory.forget(id),
         }
         let manifest = match last {
             Some(m) => m,

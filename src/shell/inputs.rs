@@ -178,6 +178,9 @@ pub struct WorkflowEnv {
     pub log_level: LogLevel,
     /// The minimum gap between writes, in milliseconds (`write-gap-ms` input), when given.
     pub write_gap_ms: Option<u64>,
+    /// The cache file read before the run and written after it (`cache-file` input), when
+    /// given ([`crate::shell::cache`]).
+    pub cache_file: Option<PathBuf>,
 }
 
 /// The API URL when `GITHUB_API_URL` is unset.
@@ -326,6 +329,7 @@ impl WorkflowEnv {
             dry_run,
             log_level,
             write_gap_ms,
+            cache_file: var("INPUT_CACHE-FILE").map(PathBuf::from),
         })
     }
 

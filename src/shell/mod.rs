@@ -5,6 +5,7 @@
 //! `$GITHUB_STEP_SUMMARY`, and [`workflow_commands`] escapes what goes into the workflow
 //! commands printed to stdout. No network here: values in, files and text out.
 
+pub mod cache;
 pub mod inputs;
 pub mod outputs;
 pub mod summary;

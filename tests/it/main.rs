@@ -15,6 +15,7 @@ mod hostile;
 mod lists;
 mod races;
 mod rollback_sandbox;
+mod routing;
 mod run_help;
 mod sandbox_api;
 mod sandbox_by_hand;

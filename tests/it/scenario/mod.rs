@@ -71,6 +71,10 @@ pub struct Scenario {
     /// App credentials, a fresh client that mints its own tokens. `None`: the bot's token, one
     /// client for every run.
     pub connect: Option<Connect>,
+    /// What the last run that finished saw of each release: its cache file, restored by the
+    /// next run (a crashed run saves none, so the next one restores an older cache).
+    pub seen:
+        std::collections::BTreeMap<convoy::model::ids::ReleaseId, convoy::runner::memory::Seen>,
 }
 
 /// Builds the client one run acts through ([`Scenario::connect`]).
@@ -121,6 +125,7 @@ impl Scenario {
             review_after: None,
             merge_group_ci: None,
             connect: None,
+            seen: Default::default(),
         }
     }
 
@@ -144,7 +149,11 @@ impl Scenario {
             repo: RepoName::parse("acme/control").unwrap(),
             branch: None,
         };
-        Runner::new(gh, store, "convoy.json").with_clock(&*self.clock)
+        Runner::new(gh, store, "convoy.json")
+            .with_clock(&*self.clock)
+            .with_memory(convoy::runner::memory::Memory::from_entries(
+                self.seen.clone(),
+            ))
     }
 
     async fn handle(&mut self, name: &str, payload: &Value) {
@@ -166,13 +175,14 @@ impl Scenario {
         self.started += 1;
         let crash_after = self.crash.filter(|(run, _)| *run == n).map(|(_, k)| k);
         let own = self.connect.as_ref().map(|connect| connect(&self.url));
+        let mut seen = None;
         let result = {
             let runner = match &own {
                 Some(gh) => self.runner_for(gh),
                 None => self.runner(),
             };
             let run = runner.handle(&signal);
-            match crash_after {
+            let result = match crash_after {
                 None => Some(run.await),
                 Some(k) => {
                     let bot = &self.bot;
@@ -186,8 +196,15 @@ impl Scenario {
                         } => None,
                     }
                 }
+            };
+            if let Some(Ok(_)) = &result {
+                seen = Some(runner.memory().entries());
             }
+            result
         };
+        if let Some(seen) = seen {
+            self.seen = seen;
+        }
         let runs = match result {
             Some(Ok(runs)) => runs,
             Some(Err(e)) if self.tolerant => {
@@ -229,7 +246,17 @@ impl Scenario {
             .collect();
         let runners: Vec<Runner<'_>> = clients.iter().map(|gh| self.runner_for(gh)).collect();
         let results = futures::future::join_all(runners.iter().map(|r| r.handle(&signal))).await;
+        // The cache the last racer to finish saves: any one of them.
+        let seen = runners
+            .iter()
+            .zip(&results)
+            .rev()
+            .find(|(_, r)| r.is_ok())
+            .map(|(runner, _)| runner.memory().entries());
         drop(runners);
+        if let Some(seen) = seen {
+            self.seen = seen;
+        }
         self.started += n;
         let mut runs = Vec::new();
         for r in results {

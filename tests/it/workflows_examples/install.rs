@@ -12,7 +12,7 @@ use serde_norway::Value;
 use super::{AUTO_FIX, CONFIG, CONTROL, MEMBER, README, TIER, on, tier_dispatches, yaml};
 use crate::scenario;
 use convoy::event::parse_event;
-use convoy::signal::{Command, CommandSource, Signal};
+use convoy::signal::Signal;
 
 /// The member example's forwarding step run by bash for a pull request into `base_ref`, with
 /// the repository variables `vars` (a stand-in `gh` records its arguments): the exit code and

@@ -56,9 +56,10 @@ impl Scope {
             Signal::TaskCompleted { task, .. } => repo(task.repo()),
             Signal::TierCompleted { .. } => Scope::narrow(m, [], true),
             Signal::WorkflowRun(w) => Scope::narrow(m, [&w.repo], true),
-            Signal::Command(_) | Signal::Schedule | Signal::Forwarded(_) | Signal::Ignored { .. } => {
-                Scope::All
-            }
+            Signal::Command(_)
+            | Signal::Schedule
+            | Signal::Forwarded(_)
+            | Signal::Ignored { .. } => Scope::All,
         }
     }
 
@@ -158,9 +159,19 @@ impl Observed {
         add(&mut self.releases, &last.releases, |r| &r.repo, &carried);
         add(&mut self.issues, &last.issues, |i| &i.repo, &carried);
         add(&mut self.comments, &last.comments, |c| &c.repo, &carried);
-        add(&mut self.merge_methods, &last.merge_methods, |x| &x.repo, &carried);
+        add(
+            &mut self.merge_methods,
+            &last.merge_methods,
+            |x| &x.repo,
+            &carried,
+        );
         add(&mut self.queued, &last.queued, |q| &q.repo, &carried);
-        add(&mut self.unreachable, &last.unreachable, |u| &u.repo, &carried);
+        add(
+            &mut self.unreachable,
+            &last.unreachable,
+            |u| &u.repo,
+            &carried,
+        );
         if !scope.reads_runs() {
             self.runs = last.runs.clone();
         }
