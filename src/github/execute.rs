@@ -5,6 +5,11 @@
 //! Actions run in plan order; an action whose `after` actions did not succeed is skipped (a repo
 //! never merges before its dependencies). A failed action does not stop the others: the next run
 //! plans it again.
+//!
+//! Looking costs a read, never a write: a commit status is read (`GET …/commits/{sha}/status`)
+//! before it is set and set only when its state or description differs, once per commit and
+//! context per execution (`KnownStatuses`); the tracking issue is read before it is edited and
+//! edited only when its title or body differs.
 
 use std::collections::BTreeMap;
 
@@ -17,6 +22,7 @@ use super::rest::statuses::state_word;
 use super::rest::{MergeError, MergeRefusal};
 use super::revert::{Revert, revert_merge};
 use crate::lifecycle::action::{Action, ActionOutcome, Executed, PlannedAction};
+use crate::lifecycle::observed::StatusState;
 use crate::model::config::MergeMethod;
 use crate::model::ids::{BranchName, RepoName, Sha};
 use crate::model::numbers::{IssueNumber, PullNumber};
@@ -24,6 +30,7 @@ use crate::model::numbers::{IssueNumber, PullNumber};
 /// Runs `actions`; with `dry_run`, only reports what would be done.
 pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> Vec<Executed> {
     let mut done: BTreeMap<usize, bool> = BTreeMap::new();
+    let mut known = KnownStatuses::default();
     let mut out = Vec::with_capacity(actions.len());
     for planned in actions {
         let blocked: Vec<usize> = planned
@@ -42,7 +49,7 @@ pub async fn execute(gh: &GitHub, actions: &[PlannedAction], dry_run: bool) -> V
                 reason: format!("waits for {} which did not succeed", ids.join(", ")),
             }
         } else {
-            match run(gh, &planned.action).await {
+            match run(gh, &planned.action, &mut known).await {
                 Ok(o) => o,
                 Err(e) => ActionOutcome::Failed {
                     error: e.to_string(),
@@ -132,7 +139,11 @@ fn done(detail: impl Into<String>) -> ActionOutcome {
     }
 }
 
-async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
+async fn run(
+    gh: &GitHub,
+    action: &Action,
+    known: &mut KnownStatuses,
+) -> Result<ActionOutcome, GhError> {
     match action {
         Action::CreateBranch { repo, branch, sha } => create_branch(gh, repo, branch, sha).await,
         Action::UpdateBranch {
@@ -247,20 +258,7 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             context,
             state,
             description,
-        } => {
-            let api = gh.repo(repo);
-            let latest = api.latest_status(sha, context).await?;
-            let state_word = state_word(*state);
-            // The latest status of a context is the one that counts.
-            if latest.is_some_and(|s| {
-                s.state.as_deref() == Some(state_word)
-                    && s.description.as_deref() == Some(description)
-            }) {
-                return Ok(ActionOutcome::AlreadyDone);
-            }
-            api.set_status(sha, *state, context, description).await?;
-            Ok(done(format!("{context}: {state_word}")))
-        }
+        } => set_status(gh, known, repo, sha, context, *state, description).await,
         Action::UpsertTrackingIssue {
             repo,
             number,
@@ -363,6 +361,55 @@ async fn run(gh: &GitHub, action: &Action) -> Result<ActionOutcome, GhError> {
             retarget(gh, repo, *number, base).await
         }
     }
+}
+
+/// The latest status of each context on each commit, as this execution read or set it.
+///
+/// A plan may set two statuses on one commit and context (pending while a dependency merges,
+/// then success once it merged): the second is not read again. Only what this execution saw is
+/// kept, so another run's status is still read before convoy sets its own; a status whose write
+/// failed is forgotten and read again.
+#[derive(Debug, Default)]
+struct KnownStatuses(BTreeMap<(RepoName, Sha, String), Option<(String, String)>>);
+
+/// Sets `context` on `sha` to `state` with `description` unless it already says so: GitHub keeps
+/// every status ever set on a commit (up to a limit per context), so an unchanged one is not set
+/// again.
+async fn set_status(
+    gh: &GitHub,
+    known: &mut KnownStatuses,
+    repo: &RepoName,
+    sha: &Sha,
+    context: &str,
+    state: StatusState,
+    description: &str,
+) -> Result<ActionOutcome, GhError> {
+    let api = gh.repo(repo);
+    let key = (repo.clone(), sha.clone(), context.to_owned());
+    let word = state_word(state);
+    let latest = match known.0.get(&key) {
+        Some(latest) => latest.clone(),
+        None => {
+            // The latest status of a context is the one that counts.
+            let read = api.latest_status(sha, context).await?.map(|s| {
+                (
+                    s.state.unwrap_or_default(),
+                    s.description.unwrap_or_default(),
+                )
+            });
+            known.0.insert(key.clone(), read.clone());
+            read
+        }
+    };
+    if latest.is_some_and(|(s, d)| s == word && d == description) {
+        return Ok(ActionOutcome::AlreadyDone);
+    }
+    known.0.remove(&key);
+    api.set_status(sha, state, context, description).await?;
+    known
+        .0
+        .insert(key, Some((word.to_owned(), description.to_owned())));
+    Ok(done(format!("{context}: {word}")))
 }
 
 /// Merges pull request `number`, pinned to `sha`, unless it merged already; a refusal becomes

@@ -29,7 +29,11 @@ struct CreateStatus {
     context: Option<String>,
 }
 
-/// `POST /repos/{owner}/{repo}/statuses/{sha}`
+/// The longest description GitHub accepts on a commit status, in characters.
+const MAX_DESCRIPTION: usize = 140;
+
+/// `POST /repos/{owner}/{repo}/statuses/{sha}`: a description over 140 characters is refused
+/// with 422, as GitHub does.
 pub async fn create_status(
     State(app): State<Shared>,
     Extension(c): Extension<Caller>,
@@ -45,6 +49,19 @@ pub async fn create_status(
             "state",
             "custom",
             Some("state is not included in the list"),
+        ));
+    }
+    // GitHub counts characters, not bytes.
+    if req
+        .description
+        .as_deref()
+        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
+    {
+        return Err(ApiError::validation(
+            "Status",
+            "description",
+            "custom",
+            Some("description is too long (maximum is 140 characters)"),
         ));
     }
     let Some(full_sha) = st.repos[&k].git.resolve_commit(&sha).await? else {

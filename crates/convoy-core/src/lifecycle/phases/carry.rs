@@ -45,7 +45,7 @@ pub(super) fn plan_deferral_notices(d: &mut Draft<'_>) {
                     sha: pr.head_sha.clone(),
                     context: RELEASE_CONTEXT.to_owned(),
                     state: StatusState::Failure,
-                    description: format!("deferred from release {id}"),
+                    description: super::status_line(&format!("deferred from release {id}")),
                 },
                 format!(
                     "{} was deferred: keep {}#{} out of {rc}",
@@ -124,10 +124,10 @@ pub(super) fn plan_retargets(d: &mut Draft<'_>) {
                     sha: pr.head_sha.clone(),
                     context: RELEASE_CONTEXT.to_owned(),
                     state: StatusState::Success,
-                    description: format!(
+                    description: super::status_line(&format!(
                         "carried over from release {} into release {}",
                         from.release, d.m.id
-                    ),
+                    )),
                 },
                 format!("{}#{} is back in a release", task.repo, pr.number),
                 vec![],

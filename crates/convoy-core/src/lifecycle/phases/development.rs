@@ -168,7 +168,7 @@ fn plan_dependency_statuses(d: &mut Draft<'_>) {
             } else {
                 (
                     StatusState::Pending,
-                    format!("waiting for {}", waiting.join(", ")),
+                    super::status_line(&format!("waiting for {}", waiting.join(", "))),
                 )
             };
             d.act(

@@ -149,6 +149,20 @@ pub(super) fn plan(d: &mut Draft<'_>) {
     }
 }
 
+/// A commit status description within GitHub's 140 characters, cut with `…` when longer: GitHub
+/// refuses a longer one (422 "description is too long (maximum is 140 characters)"), and a
+/// refused status would be sent again on every run.
+pub(super) fn status_line(text: &str) -> String {
+    const MAX: usize = 140;
+    if text.chars().count() <= MAX {
+        text.to_owned()
+    } else {
+        let mut cut: String = text.chars().take(MAX - 1).collect();
+        cut.push('…');
+        cut
+    }
+}
+
 pub(super) fn all_repos(d: &Draft<'_>, state: RepoState) -> bool {
     d.m.repos.iter().all(|r| r.state == state)
 }

@@ -3,6 +3,7 @@
 
 use super::protected;
 use super::queue;
+use super::status_line;
 use crate::lifecycle::action::Action;
 use crate::lifecycle::draft::Draft;
 use crate::lifecycle::markdown;
@@ -264,7 +265,9 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                         sha: pr.head_sha.clone(),
                         context: RELEASE_STATUS.to_owned(),
                         state: StatusState::Failure,
-                        description: format!("conflicts with {base}; resolve them on {head}"),
+                        description: status_line(&format!(
+                            "conflicts with {base}; resolve them on {head}"
+                        )),
                     },
                     format!("{}#{} cannot merge", r.name, pr.number),
                     vec![],
@@ -352,10 +355,10 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                 {
                     protected::awaiting_review(d, i, pr.number);
                 }
-                let description = match kind {
+                let description = status_line(&match kind {
                     Promotion::Staging => format!("convoy promotes {} to {base}", pin.short()),
                     Promotion::Ship => format!("validated on {}; convoy ships it", pin.short()),
-                };
+                });
                 // Success only once every dependency merged: `after` their merges.
                 let status = d.act(
                     Action::SetCommitStatus {
@@ -389,18 +392,6 @@ fn promote(d: &mut Draft<'_>, kind: Promotion) {
                 }
             }
         }
-    }
-}
-
-/// A commit status description within GitHub's 140 characters.
-fn status_line(text: &str) -> String {
-    const MAX: usize = 140;
-    if text.chars().count() <= MAX {
-        text.to_owned()
-    } else {
-        let mut cut: String = text.chars().take(MAX - 1).collect();
-        cut.push('…');
-        cut
     }
 }
 
