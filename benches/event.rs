@@ -22,8 +22,8 @@ fn main() -> anyhow::Result<()> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    println!("| repos | cache | requests | counted | member repos read |");
-    println!("|---|---|---|---|---|");
+    println!("| repos | cache | requests | counted | member repos read | cache file |");
+    println!("|---|---|---|---|---|---|");
     for n in support::sizes("CONVOY_BENCH_REPOS", &[10, 30, 60]) {
         for warm in [true, false] {
             rt.block_on(one_event(n, warm))?;
@@ -101,8 +101,18 @@ async fn one_event(n: usize, warm: bool) -> anyhow::Result<()> {
         .collect();
     members.sort();
     members.dedup();
+    // What the Action's cache file would hold after this run.
+    let file = if warm {
+        let bytes = serde_json::to_vec(&convoy::shell::cache::CacheFile::of(
+            gh.etags(),
+            runner.memory(),
+        ))?;
+        format!("{} KB", bytes.len() / 1024)
+    } else {
+        "–".to_owned()
+    };
     println!(
-        "| {n} | {} | {} | {counted} | {} |",
+        "| {n} | {} | {} | {counted} | {} | {file} |",
         if warm { "warm" } else { "none" },
         log.len(),
         members.len()

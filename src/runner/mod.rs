@@ -261,10 +261,18 @@ impl Runner<'_> {
             }
             _ => false,
         };
+        // A member repo's `convoy.changed` concerns only the releases it is part of.
+        let concerned = |m: &ReleaseManifest| match signal {
+            Signal::Changed { repo, .. } => m.repo(repo).is_some(),
+            _ => true,
+        };
         Ok(loaded
             .into_iter()
             .flatten()
-            .filter(|s| s.manifest.wants_runs() || on_tracking_issue(&s.manifest))
+            .filter(|s| {
+                (s.manifest.wants_runs() && concerned(&s.manifest))
+                    || on_tracking_issue(&s.manifest)
+            })
             .map(|s| s.manifest.id)
             .collect())
     }

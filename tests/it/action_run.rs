@@ -529,3 +529,79 @@ async fn a_protected_control_branch_fails_create_naming_the_rule_and_state_branc
         .unwrap();
     assert_eq!(issues.as_array().map(Vec::len), Some(0), "{issues:#}");
 }
+
+/// The `cache-file` input: the run writes the cache, the next run reads it and has its repeated
+/// reads answered 304; a corrupt cache is ignored with a warning, and the run does the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cache_file_carries_etags_from_one_run_to_the_next() {
+    let sandbox = start_sandbox(None).await.unwrap();
+    let url = sandbox.url();
+    let dir = scratch("cache");
+    let cache = dir.join(".convoy/cache.json");
+    let cache_path = cache.to_str().unwrap().to_owned();
+    let create = convoy_run(
+        &dir,
+        &url,
+        "workflow_dispatch",
+        dispatch(json!({"command": "create", "release": "r1"})),
+        &[
+            ("command", "create"),
+            ("release", "r1"),
+            ("args", "directive=auto"),
+            ("cache-file", &cache_path),
+            ("log-level", "info"),
+        ],
+    )
+    .await;
+    assert_eq!(create.code, 0, "{}", create.stderr);
+    assert!(
+        create.stderr.contains("this run reads everything"),
+        "{}",
+        create.stderr
+    );
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
+    assert_eq!(saved["version"], 1);
+    assert!(saved["etags"].as_object().unwrap().len() > 3, "{saved}");
+    assert!(
+        saved["seen"]["r1"]["revision"].as_u64().unwrap() > 0,
+        "{saved}"
+    );
+
+    let schedule = json!({"schedule": "*/15 * * * *"});
+    let reconcile = |dir: PathBuf| {
+        let url = url.clone();
+        let cache_path = cache_path.clone();
+        let schedule = schedule.clone();
+        async move {
+            convoy_run(
+                &dir,
+                &url,
+                "schedule",
+                schedule,
+                &[("cache-file", &cache_path), ("log-level", "info")],
+            )
+            .await
+        }
+    };
+    let warm = reconcile(scratch("cache-warm")).await;
+    assert_eq!(warm.code, 0, "{}", warm.stderr);
+    let not_modified = |stderr: &str| -> u64 {
+        let at = stderr
+            .find(" answered 304")
+            .unwrap_or_else(|| panic!("{stderr}"));
+        let before = &stderr[..at];
+        before[before.rfind('(').unwrap() + 1..].parse().unwrap()
+    };
+    assert!(not_modified(&warm.stderr) > 3, "{}", warm.stderr);
+
+    std::fs::write(&cache, "{not json").unwrap();
+    let cold = reconcile(scratch("cache-cold")).await;
+    assert_eq!(cold.code, 0, "{}", cold.stderr);
+    assert!(cold.stderr.contains("is not convoy's"), "{}", cold.stderr);
+    assert_eq!(cold.outputs, warm.outputs, "the same outcome, cache or not");
+    // And the run saved a good cache again.
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cache).unwrap()).unwrap();
+    assert_eq!(saved["version"], 1);
+}

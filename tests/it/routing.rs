@@ -159,6 +159,18 @@ async fn an_event_about_one_repo_reads_only_that_repo_and_no_cache_changes_a_dec
     let counted = requests.iter().filter(|(_, _, s)| *s != 304).count();
     assert!(counted <= 8, "{counted} counted requests: {requests:#?}");
 
+    // A repo no release holds concerns no release.
+    let elsewhere = Signal::Changed {
+        repo: RepoName::parse("acme/elsewhere").unwrap(),
+        release: None,
+    };
+    assert!(runner.handle(&elsewhere).await.unwrap().is_empty());
+    let about_x = Signal::Changed {
+        repo: x.clone(),
+        release: None,
+    };
+    assert_eq!(runner.handle(&about_x).await.unwrap().len(), 1);
+
     // The same decisions with a warm, a stale and no ETag cache, and with and without the memory
     // of the last run: a cache only ever saves requests.
     for signal in [Signal::Schedule, changed.clone()] {
