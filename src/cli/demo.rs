@@ -52,11 +52,12 @@ pub(super) fn run(
         )));
     }
     outln!(
-        "shipped {} in {:.1} s: {} events through `convoy run`'s path, {} API requests; every base branch holds its validated merge, tagged {}",
+        "shipped {} in {:.1} s: {} events through `convoy run`'s path, {} API requests ({} answered 304 Not Modified, free of the rate limit); every base branch holds its validated merge, tagged {}",
         m.id,
         started.elapsed().as_secs_f64(),
         outcome.events,
         outcome.requests,
+        outcome.not_modified,
         m.tag
     );
     if let Some(dir) = keep {

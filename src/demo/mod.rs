@@ -40,6 +40,8 @@ pub struct DemoOutcome {
     pub manifest: ReleaseManifest,
     /// API requests convoy made.
     pub requests: u64,
+    /// Of those, the reads GitHub answered `304 Not Modified` (free of the rate limit).
+    pub not_modified: u64,
     /// Events delivered to convoy.
     pub events: usize,
     /// The last run's step summary.
@@ -306,6 +308,7 @@ pub async fn play_in(
     Ok(DemoOutcome {
         manifest: run.manifest,
         requests: bot.requests(),
+        not_modified: bot.etags().stats().not_modified,
         events,
         summary,
         delivered,
