@@ -229,7 +229,10 @@ impl Scenario {
                 continue;
             }
             let awaiting_review = m.repos.iter().any(|r| r.state == RepoState::AwaitingReview);
-            if waits.iter().any(|(w, _)| *w == Owner::Developers) {
+            // The waits are the last finished run's: a run that failed after moving the release
+            // on leaves them behind, so with no task left to land the world ticks instead.
+            let unsettled = m.tasks.iter().any(|t| !t.status.is_settled());
+            if unsettled && waits.iter().any(|(w, _)| *w == Owner::Developers) {
                 self.land_tasks(id).await;
             } else if let (true, Some(after)) = (awaiting_review, self.review_after) {
                 review_waits += 1;
