@@ -166,7 +166,8 @@ pub fn comment_signal(
     })
 }
 
-/// The `issues` event: an issue edited, milestoned or demilestoned.
+/// The `issues` event: an issue edited (a checkbox of a tracking issue ticked: see
+/// [`super::ticked`]), milestoned or demilestoned.
 ///
 /// The milestone is read from the top-level `milestone` (GitHub.com), else, for `milestoned`,
 /// from `issue.milestone` (GitHub Enterprise Server names it only there). A `demilestoned`
@@ -178,9 +179,11 @@ pub fn issues(v: &Value) -> Result<Signal, EventError> {
         return Ok(ignored_action("issues", &act));
     }
     let p: payload::IssuesEvent = de(v)?;
+    if act == "edited" {
+        return super::ticked::issue_edited(p);
+    }
     let named = p.milestone.map(|m| m.title);
     let change = match act.as_str() {
-        "edited" => IssueChange::Edited,
         "milestoned" => {
             let milestone = named
                 .or_else(|| p.issue.milestone.map(|m| m.title))

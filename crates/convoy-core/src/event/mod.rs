@@ -14,7 +14,8 @@
 //! | `pull_request` | opened, edited, synchronize, reopened, closed, labeled (not from forks) | `PullRequest` |
 //! | `pull_request_review` | submitted, edited, dismissed | `PullRequestReview` |
 //! | `issue_comment` | created, with at least one `/convoy` line | `Comment` |
-//! | `issues` | edited, milestoned, demilestoned (the milestone read from `milestone`, else `issue.milestone`; GitHub Enterprise Server's `demilestoned` names none) | `Issue` |
+//! | `issues` | edited, when it ticks a checkbox of a tracking issue (not by a bot) | `Command` (source `Checkbox`) |
+//! | `issues` | milestoned, demilestoned (the milestone read from `milestone`, else `issue.milestone`; GitHub Enterprise Server's `demilestoned` names none) | `Issue` |
 //! | `workflow_run` | requested, in_progress, completed | `WorkflowRun` |
 //! | `check_suite` | requested, rerequested, completed | `Check` (no name) |
 //! | `check_run` | created, rerequested, requested_action, completed | `Check` |
@@ -32,6 +33,7 @@ mod convert;
 mod error;
 mod payload;
 mod read;
+mod ticked;
 
 use serde_json::Value;
 

@@ -315,6 +315,9 @@ pub struct IssuesEvent {
     /// Who changed it.
     #[serde(default)]
     pub sender: Option<User>,
+    /// What an `edited` changed: the body before, when the body changed.
+    #[serde(default)]
+    pub changes: Option<IssueChanges>,
 }
 
 /// The issue of an `issues` event.
@@ -325,6 +328,28 @@ pub struct IssueOfEvent {
     /// Its milestone after the change (`null` when it has none).
     #[serde(default)]
     pub milestone: Option<Milestone>,
+    /// Its body after the change (`null` when empty).
+    #[serde(default)]
+    pub body: Option<String>,
+    /// When it last changed: for `edited`, when the edit was made.
+    #[serde(default)]
+    pub updated_at: Option<String>,
+}
+
+/// `changes` of an `issues` `edited` event.
+#[derive(Debug, Deserialize)]
+pub struct IssueChanges {
+    /// The body before the edit, when the body changed.
+    #[serde(default)]
+    pub body: Option<ChangedFrom>,
+}
+
+/// A changed field's value before the change.
+#[derive(Debug, Deserialize)]
+pub struct ChangedFrom {
+    /// The value before (`null` when it was empty).
+    #[serde(default)]
+    pub from: Option<String>,
 }
 
 /// A milestone.

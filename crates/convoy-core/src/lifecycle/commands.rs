@@ -3,6 +3,7 @@
 //! A refused command changes nothing but the reply. Accepted commands are recorded in history
 //! with who gave them and how.
 
+mod checkbox;
 mod deferral;
 mod milestones;
 pub(crate) mod refusal;
@@ -25,7 +26,11 @@ use refusal::Refusal;
 pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
     match signal {
         Signal::Command(c) if c.release.as_ref().is_none_or(|r| r == &d.m.id) => {
-            run_command(d, &c.command, &c.actor, &c.source, 0);
+            if let CommandSource::Checkbox { .. } = c.source {
+                checkbox::apply(d, c);
+            } else {
+                run_command(d, &c.command, &c.actor, &c.source, 0);
+            }
         }
         Signal::Comment(c) => {
             if c.author_is_bot
@@ -129,6 +134,7 @@ fn run_command(
         CommandSource::WorkflowDispatch => "workflow_dispatch".to_owned(),
         CommandSource::RepositoryDispatch => "repository_dispatch".to_owned(),
         CommandSource::Comment { repo, issue, .. } => format!("comment on {repo}#{issue}"),
+        CommandSource::Checkbox { repo, issue, .. } => format!("checkbox on {repo}#{issue}"),
     };
     let outcome = if let Command::Create(_) = cmd {
         Err(Refusal::AlreadyExists {
@@ -166,9 +172,13 @@ fn run_command(
                     format!("{detail} (via {how})"),
                 );
             }
+            checkbox::answer_done(d, source, actor, Some(&detail));
             true
         }
-        Ok(None) => true,
+        Ok(None) => {
+            checkbox::answer_done(d, source, actor, None);
+            true
+        }
         Err(why) => {
             reply(d, source, index, &why.sentence(actor, spec));
             false
@@ -309,6 +319,9 @@ fn stop(d: &mut Draft<'_>, to: Phase) -> String {
 
 fn reply(d: &mut Draft<'_>, source: &CommandSource, index: usize, text: &str) {
     d.notes.push(text.to_owned());
+    if let CommandSource::Checkbox { .. } = source {
+        checkbox::reply(d, source, text);
+    }
     if let CommandSource::Comment {
         repo,
         issue,

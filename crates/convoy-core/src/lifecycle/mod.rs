@@ -23,14 +23,17 @@
 pub mod action;
 pub mod command_table;
 mod commands;
+pub mod controls;
 mod decision;
 mod draft;
 pub(crate) mod markdown;
 pub mod observed;
+pub mod overview;
 mod phases;
 pub mod scope;
 pub mod table;
 mod tiers;
+pub mod timeline;
 pub(crate) mod tracking;
 
 pub use action::{Action, PlannedAction};

@@ -9,10 +9,12 @@
 use std::fmt::Write as _;
 
 use super::command_table;
+use super::controls::controls_section;
 use super::decision::Wait;
 use super::markdown::{escape, gates_table, one_line, pull_link, repos_table, serde_state};
 use super::markdown::{tiers_table, waits_list};
 use super::observed::WebLinks;
+use super::timeline::{self, timeline_section};
 use crate::model::manifest::{
     Conclusion, Phase, ReleaseManifest, RepoState, RunKind, RunStatus, TaskStatus, TierRun,
 };
@@ -33,13 +35,52 @@ fn manifest_link(m: &ReleaseManifest, web: &WebLinks) -> String {
     format!("[{path}]({})", web.control_file(&m.control_repo, &path))
 }
 
-/// The tracking issue's body at `now`: phase, repos, who must act, gates, tasks, tiers and their
-/// runs, and what the release waits for (with since when).
+/// What GitHub allows in an issue's body, in characters.
+pub const GITHUB_BODY_LIMIT: usize = 65_536;
+
+/// What convoy allows itself, in bytes (never fewer than characters): a margin under
+/// [`GITHUB_BODY_LIMIT`].
+pub const BODY_BUDGET: usize = 60_000;
+
+/// How much of the release the body shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Detail {
+    /// Everything.
+    Full,
+    /// Repos and tasks counted, only those that need someone listed; fewer runs.
+    Compact,
+    /// The header, the controls, who acts and what the release waits for; a link to the rest.
+    Summary,
+}
+
+/// The tracking issue's body at `now`: phase, the checkbox controls, repos, who must act,
+/// gates, tasks, tiers and their runs, what the release waits for (with since when) and its
+/// timeline.
+///
+/// A release too large for one body (GitHub allows [`GITHUB_BODY_LIMIT`] characters; convoy keeps
+/// under [`BODY_BUDGET`] bytes) is shown shorter, first with its lists summed up, then as a
+/// summary with a link to the manifest; the controls are in every form.
 pub fn tracking_body(
     m: &ReleaseManifest,
     waits: &[Wait],
     now: Timestamp,
     web: &WebLinks,
+) -> String {
+    for detail in [Detail::Full, Detail::Compact] {
+        let body = render(m, waits, now, web, detail);
+        if body.len() <= BODY_BUDGET {
+            return body;
+        }
+    }
+    render(m, waits, now, web, Detail::Summary)
+}
+
+fn render(
+    m: &ReleaseManifest,
+    waits: &[Wait],
+    now: Timestamp,
+    web: &WebLinks,
+    detail: Detail,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(s, "{}", Marker::Release(m.id.clone()));
@@ -51,9 +92,40 @@ pub fn tracking_body(
         escape(&m.tag),
         manifest_link(m, web)
     );
+    if detail != Detail::Full {
+        let _ = writeln!(
+            s,
+            "_This release is too large to show whole here (GitHub allows {GITHUB_BODY_LIMIT} characters in an issue): {}. Every detail is in {}._\n",
+            if detail == Detail::Compact {
+                "its lists are summed up"
+            } else {
+                "this is a summary"
+            },
+            manifest_link(m, web)
+        );
+    }
+    let controls = controls_section(m);
+    if !controls.is_empty() {
+        s.push_str(&controls);
+        s.push('\n');
+    }
+    if detail == Detail::Summary {
+        s.push_str("### Repositories\n\n");
+        s.push_str(&repos_counted(m));
+        needs_a_human(&mut s, m, now, MAX_SHORT);
+        tasks_counted(&mut s, m);
+        waiting_for(&mut s, waits, now, MAX_SHORT);
+        return s;
+    }
     s.push_str("### Repositories\n\n");
-    s.push_str(&repos_table(m, web));
-    for r in m.repos.iter().filter(|r| r.note.is_some()) {
+    if detail == Detail::Full {
+        s.push_str(&repos_table(m, web));
+    } else {
+        s.push_str(&repos_counted(m));
+    }
+    let notes = m.repos.iter().filter(|r| r.note.is_some());
+    let max_notes = if detail == Detail::Full { usize::MAX } else { MAX_SHORT };
+    for r in notes.take(max_notes) {
         let _ = writeln!(
             s,
             "\n- **{}**: {}",
@@ -61,34 +133,13 @@ pub fn tracking_body(
             escape(r.note.as_deref().unwrap_or_default())
         );
     }
-    needs_a_human(&mut s, m, now);
+    needs_a_human(&mut s, m, now, usize::MAX);
     s.push_str("\n### Gates\n\n");
     s.push_str(&gates_table(m));
-    if !m.tasks.is_empty() {
-        s.push_str("\n### Tasks\n\n| task | status | pull requests |\n|---|---|---|\n");
-        for t in &m.tasks {
-            let prs: Vec<String> = t
-                .pull_requests
-                .iter()
-                .map(|n| pull_link(web, &t.repo, *n))
-                .collect();
-            let _ = writeln!(
-                s,
-                "| [{}]({}){} | {} | {} |",
-                t.issue,
-                web.issue(t.issue.repo(), t.issue.number()),
-                t.title
-                    .as_ref()
-                    .map(|x| format!(" {}", escape(x)))
-                    .unwrap_or_default(),
-                serde_state(&t.status),
-                if prs.is_empty() {
-                    "–".to_owned()
-                } else {
-                    prs.join(" ")
-                }
-            );
-        }
+    if detail == Detail::Full {
+        tasks_table(&mut s, m, web);
+    } else {
+        tasks_counted(&mut s, m);
     }
     let tiers = tiers_table(m);
     if !tiers.is_empty() {
@@ -97,18 +148,120 @@ pub fn tracking_body(
     }
     if !m.tier_runs.is_empty() {
         s.push_str("\n### Tier runs\n\n");
-        s.push_str(&runs_table(m, web));
+        let max = if detail == Detail::Full { MAX_RUNS } else { MAX_SHORT };
+        s.push_str(&runs_table(m, web, max));
     }
-    if !waits.is_empty() {
-        s.push_str("\n### Waiting for\n\n");
-        s.push_str(&waits_list(waits, now));
+    waiting_for(&mut s, waits, now, usize::MAX);
+    s.push('\n');
+    s.push_str(&timeline_section(
+        m,
+        if detail == Detail::Full {
+            timeline::Detail::Full
+        } else {
+            timeline::Detail::Compact
+        },
+    ));
+    s
+}
+
+/// Items a shortened body lists of each kind (notes, runs, waits, escalations).
+const MAX_SHORT: usize = 10;
+
+/// The tasks table (heading included), nothing without tasks.
+fn tasks_table(s: &mut String, m: &ReleaseManifest, web: &WebLinks) {
+    if m.tasks.is_empty() {
+        return;
+    }
+    s.push_str("\n### Tasks\n\n| task | status | pull requests |\n|---|---|---|\n");
+    for t in &m.tasks {
+        let prs: Vec<String> = t
+            .pull_requests
+            .iter()
+            .map(|n| pull_link(web, &t.repo, *n))
+            .collect();
+        let _ = writeln!(
+            s,
+            "| [{}]({}){} | {} | {} |",
+            t.issue,
+            web.issue(t.issue.repo(), t.issue.number()),
+            t.title
+                .as_ref()
+                .map(|x| format!(" {}", escape(x)))
+                .unwrap_or_default(),
+            serde_state(&t.status),
+            if prs.is_empty() {
+                "–".to_owned()
+            } else {
+                prs.join(" ")
+            }
+        );
+    }
+}
+
+/// The tasks counted by status (heading included), nothing without tasks.
+fn tasks_counted(s: &mut String, m: &ReleaseManifest) {
+    if m.tasks.is_empty() {
+        return;
+    }
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for t in &m.tasks {
+        let status = serde_state(&t.status);
+        match counts.iter_mut().find(|(k, _)| *k == status) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((status, 1)),
+        }
+    }
+    let counted: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let _ = writeln!(
+        s,
+        "\n### Tasks\n\n{} tasks: {}.",
+        m.tasks.len(),
+        counted.join(", ")
+    );
+}
+
+/// The repos counted by state, and those whose state is not the most common one named.
+fn repos_counted(m: &ReleaseManifest) -> String {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for r in &m.repos {
+        let state = serde_state(&r.state);
+        match counts.iter_mut().find(|(k, _)| *k == state) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((state, 1)),
+        }
+    }
+    let counted: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+    let mut s = format!("{} repositories: {}.\n", m.repos.len(), counted.join(", "));
+    let common = counts.iter().max_by_key(|(_, n)| *n).map(|(k, _)| k.clone());
+    let others: Vec<String> = m
+        .repos
+        .iter()
+        .filter(|r| Some(serde_state(&r.state)) != common)
+        .take(MAX_SHORT * 2)
+        .map(|r| format!("{} ({})", r.name, serde_state(&r.state)))
+        .collect();
+    if !others.is_empty() {
+        let _ = writeln!(s, "\nNot with the rest: {}.", others.join(", "));
     }
     s
 }
 
+/// *Waiting for* (heading included): at most `max` waits, nothing without waits.
+fn waiting_for(s: &mut String, waits: &[Wait], now: Timestamp, max: usize) {
+    if waits.is_empty() {
+        return;
+    }
+    s.push_str("\n### Waiting for\n\n");
+    let shown = &waits[..waits.len().min(max)];
+    s.push_str(&waits_list(shown, now));
+    if waits.len() > shown.len() {
+        let _ = writeln!(s, "- … and {} more", waits.len() - shown.len());
+    }
+}
+
 /// The open escalations, each with since when, and who acts with the commands the release's
 /// phase accepts (from the command table).
-fn needs_a_human(s: &mut String, m: &ReleaseManifest, now: Timestamp) {
+fn needs_a_human(s: &mut String, m: &ReleaseManifest, now: Timestamp, max: usize) {
     let open: Vec<_> = m
         .escalations
         .iter()
@@ -118,7 +271,7 @@ fn needs_a_human(s: &mut String, m: &ReleaseManifest, now: Timestamp) {
         return;
     }
     s.push_str("\n### Needs a human\n\n");
-    for e in &open {
+    for e in open.iter().take(max) {
         let _ = writeln!(
             s,
             "- {} (since {}, {})",
@@ -126,6 +279,9 @@ fn needs_a_human(s: &mut String, m: &ReleaseManifest, now: Timestamp) {
             e.at.human(),
             e.at.age_at(now)
         );
+    }
+    if open.len() > max {
+        let _ = writeln!(s, "- … and {} more", open.len() - max);
     }
     let who = if m.policy.escalation.mention.is_empty() {
         "an approver or anyone with write access to the control repo".to_owned()
@@ -143,12 +299,11 @@ fn needs_a_human(s: &mut String, m: &ReleaseManifest, now: Timestamp) {
     }
 }
 
-/// The release's tier and auto-fix runs, newest last (at most [`MAX_RUNS`]), each linked to its
-/// page.
-fn runs_table(m: &ReleaseManifest, web: &WebLinks) -> String {
+/// The release's tier and auto-fix runs, newest last (at most `max`), each linked to its page.
+fn runs_table(m: &ReleaseManifest, web: &WebLinks, max: usize) -> String {
     let mut s =
         String::from("| tier | run | result | dispatched | page |\n|---|---|---|---|---|\n");
-    let skip = m.tier_runs.len().saturating_sub(MAX_RUNS);
+    let skip = m.tier_runs.len().saturating_sub(max);
     for r in m.tier_runs.iter().skip(skip) {
         let what = match r.kind {
             RunKind::Tier => format!("attempt {}", r.attempt),

@@ -55,6 +55,19 @@ pub enum Marker {
         /// The head's short SHA.
         head: String,
     },
+    /// `convoy:box=<key>`: a checkbox control in the tracking issue's body, at the end of its
+    /// line (`- [ ] approve the plan gate <!-- convoy:box=approve:plan -->`); the key says which
+    /// command ticking it runs (`crate::signal::Checkbox`).
+    Box(String),
+    /// `convoy:ticked:<edit>:<key>`: the answer to ticking the box `key` in the edit made at
+    /// `edit` (the issue's `updated_at`, Unix seconds), so an edit delivered twice is answered,
+    /// and carried out, once.
+    Ticked {
+        /// When the edit was made (Unix seconds).
+        edit: u64,
+        /// The box's key.
+        key: String,
+    },
 }
 
 impl Marker {
@@ -74,6 +87,8 @@ impl Marker {
             Marker::Deferred { release, pull } => format!("{PREFIX}deferred:{release}:{pull}"),
             Marker::Conflict { head } => format!("{PREFIX}conflict:{head}"),
             Marker::Ended(phase) => format!("{PREFIX}ended:{}", phase.as_str()),
+            Marker::Box(key) => format!("{PREFIX}box={key}"),
+            Marker::Ticked { edit, key } => format!("{PREFIX}ticked:{edit}:{key}"),
         }
     }
 
@@ -99,6 +114,14 @@ impl Marker {
             Marker::Deferred {
                 release: ReleaseId::parse(release).ok()?,
                 pull: PullNumber::new(number(pull)?),
+            }
+        } else if let Some(key) = rest.strip_prefix("box=") {
+            Marker::Box(box_key(key)?)
+        } else if let Some(r) = rest.strip_prefix("ticked:") {
+            let (edit, key) = r.split_once(':')?;
+            Marker::Ticked {
+                edit: number(edit)?,
+                key: box_key(key)?,
             }
         } else if let Some(phase) = rest.strip_prefix("ended:") {
             Marker::Ended(Phase::parse(phase).filter(|p| !p.is_active())?)
@@ -147,6 +170,18 @@ fn number<T: std::str::FromStr>(s: &str) -> Option<T> {
     s.parse().ok()
 }
 
+/// A checkbox's key as convoy writes it: 1 to 200 characters of letters, digits and
+/// `: / . _ - #` (`approve:plan`, `retry:e2e-full`, `defer:acme/api#12`), no empty part.
+fn box_key(key: &str) -> Option<String> {
+    let ok = !key.is_empty()
+        && key.len() <= 200
+        && key.split(':').all(|part| !part.is_empty())
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '_' | '-' | '#'));
+    ok.then(|| key.to_owned())
+}
+
 /// Whether `key` may be an escalation key: the ones convoy makes are built from repo names,
 /// tier names, numbers and hex digits, joined by single `:`s (`tier:<name>:<fingerprint>`,
 /// `conflict:<repo>:<pull>`, `blocked:<repo>:<pull>`, `missing-base:<repo>`,
@@ -157,7 +192,7 @@ fn escalation_key(key: &str) -> bool {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '_' | '-'))
-        && !["release=", "reply:", "deferred:", "ended:"]
+        && !["release=", "reply:", "deferred:", "ended:", "box=", "ticked:"]
             .iter()
             .any(|p| key.starts_with(p))
 }
@@ -214,6 +249,21 @@ mod tests {
                 Marker::Ended(Phase::RolledBack),
                 "<!-- convoy:ended:rolled_back -->",
             ),
+            (
+                Marker::Box("approve:plan".to_owned()),
+                "<!-- convoy:box=approve:plan -->",
+            ),
+            (
+                Marker::Box("defer:acme/api#12".to_owned()),
+                "<!-- convoy:box=defer:acme/api#12 -->",
+            ),
+            (
+                Marker::Ticked {
+                    edit: 1_796_115_600,
+                    key: "retry:e2e".to_owned(),
+                },
+                "<!-- convoy:ticked:1796115600:retry:e2e -->",
+            ),
         ]
     }
 
@@ -268,6 +318,14 @@ mod tests {
             "<!-- convoy:tier:e2e <b>x</b> -->",
             "<!-- convoy:tier:e2e\n -->",
             "<!-- convoy:status --> planning",
+            "<!-- convoy:box= -->",
+            "<!-- convoy:box=approve: -->",
+            "<!-- convoy:box=a b -->",
+            "<!-- convoy:box=<b> -->",
+            "<!-- convoy:ticked:x:abort -->",
+            "<!-- convoy:ticked:1 -->",
+            "<!-- convoy:ticked:01:abort -->",
+            "<!-- convoy:ticked:1: -->",
         ] {
             assert_eq!(Marker::parse_tag(s), None, "{s:?}");
         }

@@ -8,10 +8,12 @@
 //! into enums at the edge ([`CheckStatus`], [`CheckConclusion`], [`CommitState`],
 //! [`ReviewState`]); a value GitHub adds later is kept verbatim in their `Other` variant.
 
+pub mod checkbox;
 mod states;
 
 use serde::{Deserialize, Serialize};
 
+pub use checkbox::Checkbox;
 pub use states::{CheckConclusion, CheckStatus, CommitState, ReviewState};
 
 pub use crate::model::create::CreateArgs;
@@ -193,6 +195,22 @@ pub enum CommandSource {
         issue: IssueNumber,
         /// The comment's id (replies quote it; an edited comment is never run again).
         comment_id: u64,
+    },
+    /// A checkbox of the tracking issue ticked (an `issues` `edited` event of the control
+    /// repo): the command is the box's, the actor who edited the issue.
+    Checkbox {
+        /// The repository of the issue (the control repo).
+        repo: RepoName,
+        /// The issue whose box was ticked (the release's tracking issue, or the box is ignored).
+        issue: IssueNumber,
+        /// The box.
+        checkbox: Checkbox,
+        /// When the edit was made (the issue's `updated_at`, Unix seconds): the reply's marker
+        /// holds it, so an edit delivered twice is carried out once.
+        edit: u64,
+        /// Other boxes ticked in the same edit, which are not run (one box per edit).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        others: Vec<Checkbox>,
     },
 }
 
