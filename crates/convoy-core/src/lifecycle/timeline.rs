@@ -1,8 +1,8 @@
 //! The release's timeline so far as a mermaid Gantt chart, built from the manifest alone: its
 //! phases (from the history), its tier and auto-fix runs with their attempts, and the waits for
 //! people (a human gate until someone approved it, an escalation until its cause went away).
-//! Pure: nothing here reads a clock; what is still going ends at the manifest's last change, so
-//! the chart changes only when the manifest does.
+//! Pure: nothing here reads a clock; what is still going is drawn up to the release's last
+//! recorded event, so the chart changes only when the manifest records something.
 //!
 //! Mermaid reads a task line as `name :tags, start, end`: names are kept free of `:`, `#` and
 //! `;` (and never start with a keyword such as `section`), dates are written in the chart's
@@ -96,15 +96,29 @@ pub fn timeline_section(m: &ReleaseManifest, detail: Detail) -> String {
     format!("### Timeline\n\n```mermaid\n{}```\n", gantt(m, detail))
 }
 
-/// The manifest's last change, in minutes since the epoch: where what is still going ends.
+/// The release's last recorded event, in minutes since the epoch: where what is still going
+/// ends. Read from what the decision being made records too (history, runs, approvals,
+/// escalations), never from `updated_at`, which moves only after the body is rendered: so the
+/// chart a decision writes is the one the next decision would write.
 fn last_change(m: &ReleaseManifest) -> i64 {
+    let runs = m
+        .tier_runs
+        .iter()
+        .flat_map(|r| [Some(r.dispatched_at), r.completed_at])
+        .flatten();
+    let escalations = m
+        .escalations
+        .iter()
+        .flat_map(|e| [Some(e.at), e.resolved_at])
+        .flatten();
     let latest = m
         .history
         .iter()
         .map(|h| h.at)
-        .chain([m.updated_at, m.created_at])
-        .max()
-        .unwrap_or(m.created_at);
+        .chain(runs)
+        .chain(escalations)
+        .chain(m.approvals.iter().map(|a| a.at))
+        .fold(m.created_at, Timestamp::max);
     minutes(latest)
 }
 
