@@ -38,9 +38,9 @@ fn manifest_link(m: &ReleaseManifest, web: &WebLinks) -> String {
 /// What GitHub allows in an issue's body, in characters.
 pub const GITHUB_BODY_LIMIT: usize = 65_536;
 
-/// What convoy allows itself, in bytes (never fewer than characters): a margin under
-/// [`GITHUB_BODY_LIMIT`].
-pub const BODY_BUDGET: usize = 60_000;
+/// What convoy allows itself, in bytes (never fewer than characters, however GitHub counts
+/// them): under [`GITHUB_BODY_LIMIT`].
+pub const BODY_BUDGET: usize = 65_000;
 
 /// How much of the release the body shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,7 +151,8 @@ fn render(
         let max = if detail == Detail::Full { MAX_RUNS } else { MAX_SHORT };
         s.push_str(&runs_table(m, web, max));
     }
-    waiting_for(&mut s, waits, now, usize::MAX);
+    let max_waits = if detail == Detail::Full { usize::MAX } else { MAX_SHORT * 2 };
+    waiting_for(&mut s, waits, now, max_waits);
     s.push('\n');
     s.push_str(&timeline_section(
         m,

@@ -4,6 +4,7 @@
 // The core crate is `convoy` to these tests, as to every user of the re-exports.
 extern crate convoy_core as convoy;
 
+mod checkbox;
 mod events;
 mod examples;
 mod lifecycle;
