@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::{doctor, help, play};
+use super::{doctor, help, play, status};
 
 /// convoy ships one release across many GitHub repositories as a unit.
 #[derive(Debug, Parser)]
@@ -67,6 +67,9 @@ pub enum CliCommand {
     /// convoy.json, what convoy will do with each rule there, and what would stop a release,
     /// with the fix (exit 2 then). Changes nothing.
     Doctor(doctor::DoctorArgs),
+    /// Every active release of the control repo on one line each: its phase, what it waits for
+    /// and who must act (reads GitHub with GITHUB_TOKEN, changes nothing).
+    Status(status::StatusArgs),
     /// Check a config and/or manifests: schema, types and semantic checks, every problem of a
     /// file in one run. Without arguments: `./convoy.json`.
     Validate {

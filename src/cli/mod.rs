@@ -22,6 +22,7 @@ mod inspect;
 mod play;
 mod repos;
 mod run;
+mod status;
 mod validate;
 
 use std::process::ExitCode;
@@ -80,6 +81,7 @@ pub fn main() -> ExitCode {
             github_output: github_output.as_deref(),
         }),
         CliCommand::Doctor(args) => doctor::run(&args),
+        CliCommand::Status(args) => status::run(&args),
         CliCommand::Validate {
             config,
             manifests,

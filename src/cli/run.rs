@@ -24,7 +24,11 @@ use crate::shell::workflow_commands::escape_data;
 use crate::shell::{
     Secret, WorkflowEnv, export_env, mask, run_summary, would_create_summary, write_outputs,
 };
-use crate::signal::{CommandSignal, CommandSource, Signal};
+use crate::github::execute::execute;
+use crate::lifecycle::action::ActionOutcome;
+use crate::model::time::Timestamp;
+use crate::shell::status::{ReleaseState, about_every_release, releases_summary, status_answer};
+use crate::signal::{Command, CommandSignal, CommandSource, Signal};
 
 pub(super) fn run() -> Result<ExitCode, CliError> {
     let env = WorkflowEnv::from_process_env().map_err(|e| {
@@ -42,8 +46,9 @@ pub(super) fn run() -> Result<ExitCode, CliError> {
         .enable_all()
         .build()
         .map_err(|e| CliError::Failure(e.into()))?;
-    let runs = runtime.block_on(run_async(&env))?;
-    report(&env, &runs)?;
+    let signal = signal(&env)?;
+    let runs = runtime.block_on(run_async(&env, &signal))?;
+    report(&env, &signal, &runs)?;
     // A dispatch GitHub refused needs a person: the run fails, with GitHub's reason.
     let refused: Vec<String> = runs
         .iter()
@@ -93,9 +98,8 @@ fn signal(env: &WorkflowEnv) -> Result<Signal, CliError> {
     Ok(signal)
 }
 
-async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
-    let signal = signal(env)?;
-    if let Signal::Ignored { reason } = &signal {
+async fn run_async(env: &WorkflowEnv, signal: &Signal) -> Result<Vec<ReleaseRun>, CliError> {
+    if let Signal::Ignored { reason } = signal {
         tracing::info!("nothing to do: {reason}");
         return Ok(Vec::new());
     }
@@ -147,7 +151,7 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
         .with_dry_run(env.dry_run)
         .with_server_url(env.server_url.clone())
         .with_memory(memory);
-    let handled = runner.handle(&signal).await;
+    let handled = runner.handle(signal).await;
     if let Some(path) = &env.cache_file {
         // Even after a failure: what was read is still good to revalidate.
         match CacheFile::of(gh.etags(), runner.memory()).save(path) {
@@ -167,6 +171,7 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
             other => CliError::Failure(other.into()),
         }
     })?;
+    answer_status(&gh, env, signal, &runs).await;
     let etags = gh.etags().stats();
     tracing::info!(
         "{} requests to GitHub ({} answered 304 Not Modified, free of the rate limit; {} installation tokens minted)",
@@ -177,7 +182,35 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
     Ok(runs)
 }
 
-fn report(env: &WorkflowEnv, runs: &[ReleaseRun]) -> Result<(), CliError> {
+/// Every release as the run left it: its manifest and what its last decision waits for.
+fn states(runs: &[ReleaseRun]) -> (Vec<ReleaseState<'_>>, Timestamp) {
+    let states = runs
+        .iter()
+        .filter_map(|r| Some((&r.manifest, r.decisions.last()?.waits.as_slice())))
+        .collect();
+    let now = runs
+        .iter()
+        .filter_map(|r| r.decisions.last().map(|d| d.at))
+        .max()
+        .unwrap_or_else(crate::clock::now);
+    (states, now)
+}
+
+/// A `/convoy status` comment on an issue of the control repo is answered there with every
+/// active release, one line each (once: the answer carries the command's reply marker).
+async fn answer_status(gh: &GitHub, env: &WorkflowEnv, signal: &Signal, runs: &[ReleaseRun]) {
+    let (states, now) = states(runs);
+    let Some(answer) = status_answer(signal, &env.control_repo, &states, now) else {
+        return;
+    };
+    for e in execute(gh, std::slice::from_ref(&answer), env.dry_run).await {
+        if let ActionOutcome::Failed { error } = &e.outcome {
+            tracing::warn!("answering /convoy status failed: {error}");
+        }
+    }
+}
+
+fn report(env: &WorkflowEnv, signal: &Signal, runs: &[ReleaseRun]) -> Result<(), CliError> {
     let ids: Vec<String> = runs.iter().map(|r| r.release.to_string()).collect();
     let phases: Vec<&str> = runs.iter().map(|r| r.manifest.phase.as_str()).collect();
     let plan = json!(
@@ -213,6 +246,12 @@ fn report(env: &WorkflowEnv, runs: &[ReleaseRun]) -> Result<(), CliError> {
             .append(true)
             .open(path)
             .with_context(|| format!("opening {}", path.display()))?;
+        let asked = matches!(signal, Signal::Comment(c) if c.commands.iter().any(|x| matches!(x, Ok(Command::Status))));
+        if about_every_release(signal) || asked {
+            let (states, now) = states(runs);
+            writeln!(file, "{}", releases_summary(&states, now))
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
         for run in runs {
             if let Some(summary) = run_summary(&run.manifest, &run.rounds(), &web) {
                 writeln!(file, "{summary}")

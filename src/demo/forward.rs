@@ -12,12 +12,16 @@ use serde_json::{Value, json};
 
 /// The events the control repo's convoy workflow (`examples/workflows/convoy-control.yml`)
 /// runs on.
-pub const CONTROL_EVENTS: [&str; 4] = [
+pub const CONTROL_EVENTS: [&str; 5] = [
     "workflow_dispatch",
     "issue_comment",
+    "issues",
     "repository_dispatch",
     "schedule",
 ];
+
+/// The hidden marker that ends a checkbox control's line in a tracking issue's body.
+const BOX_MARKER: &str = "<!-- convoy:box=";
 
 /// Where one webhook delivery goes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,12 +74,18 @@ impl MemberWorkflow {
     pub fn route(&self, control: &str, name: &str, repo: &str, payload: &Value) -> Routed {
         if repo.eq_ignore_ascii_case(control) {
             // Only what the control workflow subscribes to (`convoy-control.yml`'s `on:`): its
-            // own pushes (manifest commits) and issue edits (tracking issue updates) start no run.
-            return if CONTROL_EVENTS.contains(&name) {
-                Routed::Control
-            } else {
-                Routed::Dropped
+            // own pushes (manifest commits) start no run; of issue events only edits, and the
+            // job's `if` lets through only a person's edit of a body that held checkboxes
+            // (convoy's own tracking issue updates are a bot's).
+            let runs = match name {
+                "issues" => {
+                    str_at(payload, "/action") == "edited"
+                        && str_at(payload, "/sender/type") != "Bot"
+                        && str_at(payload, "/changes/body/from").contains(BOX_MARKER)
+                }
+                _ => CONTROL_EVENTS.contains(&name),
             };
+            return if runs { Routed::Control } else { Routed::Dropped };
         }
         let changed = |release: Option<&str>| {
             let client_payload = match release {
@@ -170,12 +180,19 @@ mod tests {
             routed("issue_comment", "acme/control", json!({})),
             Routed::Control
         );
-        // convoy's own manifest commits and tracking issue edits start no run.
+        // convoy's own manifest commits and tracking issue edits start no run; a person's edit
+        // of a body holding checkboxes does.
         assert_eq!(routed("push", "acme/control", json!({})), Routed::Dropped);
         assert_eq!(
             routed("issues", "acme/control", json!({"action": "edited"})),
             Routed::Dropped
         );
+        let edit = |sender: &str| json!({"action": "edited", "sender": {"login": "x", "type": sender}, "changes": {"body": {"from": "- [ ] **abort** <!-- convoy:box=abort -->"}}});
+        assert_eq!(routed("issues", "acme/control", edit("Bot")), Routed::Dropped);
+        assert_eq!(routed("issues", "acme/control", edit("User")), Routed::Control);
+        let mut milestoned = edit("User");
+        milestoned["action"] = json!("milestoned");
+        assert_eq!(routed("issues", "acme/control", milestoned), Routed::Dropped);
         let task = json!({"action": "closed", "pull_request": {"base": {"ref": "rc/1.0"}, "head": {"ref": "fix", "repo": {"full_name": "acme/api"}}}});
         assert_eq!(
             routed("pull_request", "acme/api", task),

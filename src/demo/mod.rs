@@ -5,8 +5,10 @@
 //! `workflow_dispatch` event, then every event the sandbox emits goes through the same path as
 //! in a workflow run: payload → [`crate::event::parse_event`] → [`Runner::handle`]. Between
 //! events the world plays its part: developers land the sprint's issues on the RC branches, the
-//! E2E runs pass, and (careful) an approver comments `/convoy approve` on the tracking issue.
+//! E2E runs pass, and (careful) an approver comments `/convoy approve` on the tracking issue to
+//! approve the plan, and ticks the tracking issue's checkbox for the later gates.
 
+pub mod controls;
 pub mod forward;
 pub mod protected;
 
@@ -163,6 +165,7 @@ pub async fn play_in(
     let mut late_fix = late_fix.cloned();
     let bot = sandbox_client(url, "t-bot")?;
     let bob = sandbox_client(url, "t-bob")?;
+    let alice = sandbox_client(url, "t-alice")?;
     // What workflows send with their `GITHUB_TOKEN`: member repos forwarding events, tier
     // workflows reporting back.
     let actions = sandbox_client(url, crate::sandbox::ACTIONS_TOKEN)?;
@@ -283,14 +286,35 @@ pub async fn play_in(
                 .tracking_issue
                 .context("the tracking issue exists")?;
             say_waits(last_waits, say);
-            say(format!(
-                "  alice comments `/convoy approve` on {control}#{issue}"
-            ));
-            bot.post(
-                &format!("/_sandbox/repos/acme/control/issues/{issue}/comments"),
-                &json!({"user": "alice", "body": "Looks good.\n/convoy approve"}),
-            )
-            .await?;
+            // The plan is approved with a comment; the later gates with the tracking issue's
+            // checkbox, as a person ticks it on GitHub's page.
+            let gate = crate::lifecycle::table::gate_out_of(run.manifest.phase)
+                .filter(|_| run.manifest.phase != Phase::Planning);
+            let key = gate.map(|g| format!("approve:{}", g.as_str()));
+            let body = controls::body(&bot, CONTROL_REPO, issue).await?;
+            match key.filter(|k| body.contains(&crate::model::marker::Marker::Box(k.clone()).tag())) {
+                Some(key) => {
+                    say(format!("  the tracking issue {control}#{issue} offers:"));
+                    for line in controls::box_lines(&body) {
+                        say(format!("    {line}"));
+                    }
+                    let line = controls::tick(&alice, CONTROL_REPO, issue, &key).await?;
+                    let label = line.split("**").nth(1).unwrap_or(&key);
+                    say(format!(
+                        "  alice ticks the box **{label}** on {control}#{issue}"
+                    ));
+                }
+                None => {
+                    say(format!(
+                        "  alice comments `/convoy approve` on {control}#{issue}"
+                    ));
+                    bot.post(
+                        &format!("/_sandbox/repos/acme/control/issues/{issue}/comments"),
+                        &json!({"user": "alice", "body": "Looks good.\n/convoy approve"}),
+                    )
+                    .await?;
+                }
+            }
         } else {
             // The scheduled safety net.
             pending.push(("schedule".to_owned(), json!({"schedule": "*/15 * * * *"})));

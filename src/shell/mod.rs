@@ -2,12 +2,14 @@
 //!
 //! [`inputs`] reads and validates the environment (`GITHUB_*` and `INPUT_*`), [`outputs`] appends
 //! to `$GITHUB_OUTPUT` and `$GITHUB_ENV` and masks secrets, [`summary`] renders the markdown for
-//! `$GITHUB_STEP_SUMMARY`, and [`workflow_commands`] escapes what goes into the workflow
+//! `$GITHUB_STEP_SUMMARY` ([`status`]: every active release on one line each), and
+//! [`workflow_commands`] escapes what goes into the workflow
 //! commands printed to stdout. No network here: values in, files and text out.
 
 pub mod cache;
 pub mod inputs;
 pub mod outputs;
+pub mod status;
 pub mod summary;
 pub mod workflow_commands;
 

@@ -1,7 +1,8 @@
 //! The step summary (`$GITHUB_STEP_SUMMARY`): one run of convoy, for people. Pure.
 //!
 //! Sections: the phase and directive; the repos table; gates and tier results; a mermaid graph of
-//! repos and waves; what this run did and why; what the release now waits for; notes. Text that
+//! repos and waves; what this run did and why; what the release now waits for; its timeline (a
+//! mermaid Gantt chart); notes. Text that
 //! came from people (titles, reasons, errors) is escaped with [`crate::report::escape`].
 
 use std::fmt::Write as _;
@@ -12,7 +13,9 @@ use crate::lifecycle::{Decision, PlannedAction, WebLinks};
 use crate::model::history::HistoryEvent;
 use crate::model::manifest::{Phase, ReleaseManifest};
 use crate::plan::Plan;
-use crate::report::{escape, gates_table, repos_table, tiers_table, waits_list};
+use crate::report::{
+    TimelineDetail, escape, gates_table, repos_table, tiers_table, timeline_section, waits_list,
+};
 
 /// One round of a run (observe → decide → execute), as the step summary shows it.
 #[derive(Debug, Clone)]
@@ -126,6 +129,9 @@ pub fn run_summary(m: &ReleaseManifest, rounds: &[Round<'_>], web: &WebLinks) ->
     } else {
         s.push_str(&waits_list(&d.waits, d.at));
     }
+
+    s.push('\n');
+    s.push_str(&timeline_section(m, TimelineDetail::Full));
 
     let mut notes: Vec<&String> = Vec::new();
     for n in rounds.iter().flat_map(|r| &r.decision.notes) {
