@@ -41,6 +41,7 @@ mod scenarios_writes;
 mod security;
 #[path = "../../crates/convoy-core/tests/it/support/mod.rs"]
 mod support;
+mod tracking_checkboxes;
 mod tracking_sandbox;
 mod walls;
 mod workflows_examples;

@@ -101,6 +101,24 @@ impl Scenario {
         self.deliver().await;
     }
 
+    /// `user` (token `t-<user>`) ticks the checkbox `key` of the tracking issue of `id`, as
+    /// GitHub's page does (an edit of the body); returns the box's line.
+    pub async fn check_box(&mut self, id: &str, user: &str, key: &str) -> String {
+        let issue = self.manifest(id).await.tracking_issue.unwrap();
+        let gh = convoy::demo::sandbox_client(&self.url, &format!("t-{user}")).unwrap();
+        let line = convoy::demo::controls::tick(&gh, "acme/control", issue, key)
+            .await
+            .unwrap_or_else(|e| panic!("{user} ticking {key}: {e:#}"));
+        self.deliver().await;
+        line
+    }
+
+    /// Delivers one event as GitHub would deliver it again (a redelivery, a re-run workflow).
+    pub async fn redeliver(&mut self, name: &str, payload: &Value) {
+        self.handle(name, payload).await;
+        self.deliver().await;
+    }
+
     /// A comment on the tracking issue of `id`.
     pub async fn say(&mut self, id: &str, user: &str, body: &str) {
         let issue = self.manifest(id).await.tracking_issue.unwrap();
