@@ -220,11 +220,26 @@ fn check_progress(directive: Directive, lines: &[String]) {
             lines[approve - 1].starts_with("  waiting for: an approver to approve the plan"),
             "{text}"
         );
+        // The later gates are approved with the tracking issue's checkbox: the demo shows the
+        // boxes the issue offers, then alice ticks the gate's.
         let ship = lines
             .iter()
             .position(|l| l.contains("an approver to approve shipping"))
             .unwrap_or_else(|| panic!("no ship wait:\n{text}"));
-        assert!(lines[ship + 1].starts_with("  alice comments `/convoy approve`"));
+        assert!(
+            lines[ship + 1].starts_with("  the tracking issue acme/control#1 offers:"),
+            "{text}"
+        );
+        assert_eq!(
+            lines[ship + 2],
+            "    - [ ] **approve the ship gate**: approve the gate the release waits at"
+        );
+        assert!(lines[ship + 3].contains("**abort**"), "{text}");
+        assert_eq!(
+            lines[ship + 4],
+            "  alice ticks the box **approve the ship gate** on acme/control#1"
+        );
+        assert!(lines[ship + 5].starts_with("phase: validation → shipping"), "{text}");
     }
 }
 
@@ -232,6 +247,12 @@ fn check_progress(directive: Directive, lines: &[String]) {
 /// tier listed, those the directive leaves out as not run.
 fn check_summary(directive: Directive, summary: &str) {
     assert!(!summary.contains("| 0 |"), "numbered from 1:\n{summary}");
+    // The release's timeline, as a mermaid Gantt chart ending in the shipped milestone.
+    assert!(
+        summary.contains("### Timeline\n\n```mermaid\ngantt\n"),
+        "{summary}"
+    );
+    assert!(summary.contains("    shipped :milestone, "), "{summary}");
     assert!(summary.contains("| 1 | `"), "{summary}");
     assert!(summary.contains("#### Round 1 of "), "{summary}");
     assert!(summary.contains("#### Round 2 of "), "{summary}");

@@ -254,6 +254,29 @@ fn the_control_example_has_every_command_and_dispatch_type() {
         .collect();
     assert_eq!(subscribed, delivered);
     assert_eq!(strings(&on["issue_comment"]["types"]).len(), 1);
+    // Checkbox controls: issue edits only, a person's (the job's `if` names the bot and the
+    // box marker convoy renders), each in its own concurrency group (its command is in its
+    // event, like a comment's).
+    assert_eq!(
+        strings(&on["issues"]["types"]),
+        BTreeSet::from(["edited".to_owned()])
+    );
+    let condition = doc["jobs"]["convoy"]["if"].as_str().unwrap();
+    assert!(
+        condition.contains("github.event.sender.type != 'Bot'"),
+        "{condition}"
+    );
+    let marker = convoy::model::marker::Marker::Box("abort".to_owned()).tag();
+    let prefix = marker.trim_end_matches("abort -->");
+    assert!(
+        condition.contains(&format!("contains(github.event.changes.body.from, '{prefix}')")),
+        "{condition}"
+    );
+    let group = doc["concurrency"]["group"].as_str().unwrap();
+    assert!(
+        group.contains("github.event_name == 'issues'"),
+        "{group}"
+    );
     assert_eq!(on["schedule"][0]["cron"], "*/15 * * * *");
     assert!(doc["concurrency"]["group"].as_str().is_some());
 
