@@ -7,16 +7,16 @@ use std::path::{Path, PathBuf};
 use convoy::demo::{sandbox_client, start_sandbox};
 use serde_json::json;
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-    outputs: String,
-    summary: String,
-    env: String,
+pub(crate) struct Run {
+    pub(crate) code: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
+    pub(crate) outputs: String,
+    pub(crate) summary: String,
+    pub(crate) env: String,
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
         .join("action-run")
         .join(name);
@@ -25,7 +25,7 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-async fn convoy_run(
+pub(crate) async fn convoy_run(
     dir: &Path,
     url: &str,
     event: &str,

@@ -39,6 +39,7 @@ mod scenarios_staging;
 mod scenarios_tiers;
 mod scenarios_writes;
 mod security;
+mod status_sandbox;
 #[path = "../../crates/convoy-core/tests/it/support/mod.rs"]
 mod support;
 mod tracking_checkboxes;
