@@ -13,21 +13,21 @@ use serde_json::json;
 
 use super::error::CliError;
 use crate::github::client::{ClientConfig, GitHub};
+use crate::github::execute::execute;
 use crate::github::store::ManifestStore;
 use crate::github::tokens::AppAuth;
 use crate::lifecycle::WebLinks;
+use crate::lifecycle::action::ActionOutcome;
 use crate::lifecycle::action::refused_dispatches;
+use crate::model::time::Timestamp;
 use crate::runner::memory::Memory;
 use crate::runner::{ReleaseRun, RunError, Runner};
 use crate::shell::cache::CacheFile;
+use crate::shell::status::{ReleaseState, about_every_release, releases_summary, status_answer};
 use crate::shell::workflow_commands::escape_data;
 use crate::shell::{
     Secret, WorkflowEnv, export_env, mask, run_summary, would_create_summary, write_outputs,
 };
-use crate::github::execute::execute;
-use crate::lifecycle::action::ActionOutcome;
-use crate::model::time::Timestamp;
-use crate::shell::status::{ReleaseState, about_every_release, releases_summary, status_answer};
 use crate::signal::{Command, CommandSignal, CommandSource, Signal};
 
 pub(super) fn run() -> Result<ExitCode, CliError> {

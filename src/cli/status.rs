@@ -66,7 +66,8 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, CliError> {
         .state_branch
         .as_deref()
         .map(|b| {
-            BranchName::parse(b).map_err(|e| CliError::Invalid(format!("--state-branch `{b}`: {e}")))
+            BranchName::parse(b)
+                .map_err(|e| CliError::Invalid(format!("--state-branch `{b}`: {e}")))
         })
         .transpose()?;
     let Some(token) = args.token.clone() else {
@@ -87,7 +88,8 @@ pub(super) fn run(args: &StatusArgs) -> Result<ExitCode, CliError> {
             branch,
         };
         // What the scheduled run would decide, without acting on it.
-        let runner = Runner::new(&gh, store, crate::shell::inputs::DEFAULT_CONFIG).with_dry_run(true);
+        let runner =
+            Runner::new(&gh, store, crate::shell::inputs::DEFAULT_CONFIG).with_dry_run(true);
         runner
             .handle(&Signal::Schedule)
             .await

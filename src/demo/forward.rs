@@ -85,7 +85,11 @@ impl MemberWorkflow {
                 }
                 _ => CONTROL_EVENTS.contains(&name),
             };
-            return if runs { Routed::Control } else { Routed::Dropped };
+            return if runs {
+                Routed::Control
+            } else {
+                Routed::Dropped
+            };
         }
         let changed = |release: Option<&str>| {
             let client_payload = match release {
@@ -188,11 +192,20 @@ mod tests {
             Routed::Dropped
         );
         let edit = |sender: &str| json!({"action": "edited", "sender": {"login": "x", "type": sender}, "changes": {"body": {"from": "- [ ] **abort** <!-- convoy:box=abort -->"}}});
-        assert_eq!(routed("issues", "acme/control", edit("Bot")), Routed::Dropped);
-        assert_eq!(routed("issues", "acme/control", edit("User")), Routed::Control);
+        assert_eq!(
+            routed("issues", "acme/control", edit("Bot")),
+            Routed::Dropped
+        );
+        assert_eq!(
+            routed("issues", "acme/control", edit("User")),
+            Routed::Control
+        );
         let mut milestoned = edit("User");
         milestoned["action"] = json!("milestoned");
-        assert_eq!(routed("issues", "acme/control", milestoned), Routed::Dropped);
+        assert_eq!(
+            routed("issues", "acme/control", milestoned),
+            Routed::Dropped
+        );
         let task = json!({"action": "closed", "pull_request": {"base": {"ref": "rc/1.0"}, "head": {"ref": "fix", "repo": {"full_name": "acme/api"}}}});
         assert_eq!(
             routed("pull_request", "acme/api", task),

@@ -292,7 +292,8 @@ pub async fn play_in(
                 .filter(|_| run.manifest.phase != Phase::Planning);
             let key = gate.map(|g| format!("approve:{}", g.as_str()));
             let body = controls::body(&bot, CONTROL_REPO, issue).await?;
-            match key.filter(|k| body.contains(&crate::model::marker::Marker::Box(k.clone()).tag())) {
+            match key.filter(|k| body.contains(&crate::model::marker::Marker::Box(k.clone()).tag()))
+            {
                 Some(key) => {
                     say(format!("  the tracking issue {control}#{issue} offers:"));
                     for line in controls::box_lines(&body) {

@@ -4,8 +4,8 @@
 //! the lines come from [`crate::report::releases_list`]; the runs' manifests and last waits come
 //! in.
 
-use crate::lifecycle::action::{Action, PlannedAction};
 use crate::lifecycle::Wait;
+use crate::lifecycle::action::{Action, PlannedAction};
 use crate::model::ids::RepoName;
 use crate::model::manifest::ReleaseManifest;
 use crate::model::marker::Marker;
@@ -23,7 +23,10 @@ pub fn about_every_release(signal: &Signal) -> bool {
         Signal::Schedule => true,
         Signal::Command(c) => {
             c.release.is_none()
-                && matches!(c.command, Command::Status | Command::Reconcile | Command::Plan)
+                && matches!(
+                    c.command,
+                    Command::Status | Command::Reconcile | Command::Plan
+                )
         }
         _ => false,
     }

@@ -239,7 +239,10 @@ fn check_progress(directive: Directive, lines: &[String]) {
             lines[ship + 4],
             "  alice ticks the box **approve the ship gate** on acme/control#1"
         );
-        assert!(lines[ship + 5].starts_with("phase: validation → shipping"), "{text}");
+        assert!(
+            lines[ship + 5].starts_with("phase: validation → shipping"),
+            "{text}"
+        );
     }
 }
 

@@ -18,7 +18,12 @@ async fn two_releases() -> Scenario {
 /// The lines of `text` that hold one release each.
 fn release_lines(text: &str) -> Vec<&str> {
     text.lines()
-        .filter(|l| l.contains("**r1**") || l.contains("**r2**") || l.starts_with("r1 ") || l.starts_with("r2 "))
+        .filter(|l| {
+            l.contains("**r1**")
+                || l.contains("**r2**")
+                || l.starts_with("r1 ")
+                || l.starts_with("r2 ")
+        })
         .collect()
 }
 
@@ -44,18 +49,34 @@ async fn status_without_a_release_and_the_schedule_list_every_active_release() {
     let run = convoy_run(&dir, &s.url, "workflow_dispatch", dispatch, &[]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.summary.starts_with("## convoy · active releases (2)\n\n"),
+        run.summary
+            .starts_with("## convoy · active releases (2)\n\n"),
         "{}",
         run.summary
     );
     check_lines(&release_lines(&run.summary));
 
     let dir = scratch("status-schedule");
-    let run = convoy_run(&dir, &s.url, "schedule", json!({"schedule": "*/15 * * * *"}), &[]).await;
+    let run = convoy_run(
+        &dir,
+        &s.url,
+        "schedule",
+        json!({"schedule": "*/15 * * * *"}),
+        &[],
+    )
+    .await;
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(run.summary.starts_with("## convoy · active releases (2)"), "{}", run.summary);
+    assert!(
+        run.summary.starts_with("## convoy · active releases (2)"),
+        "{}",
+        run.summary
+    );
     // Each release's own summary follows, with its timeline.
-    assert!(run.summary.contains("## convoy · release r1"), "{}", run.summary);
+    assert!(
+        run.summary.contains("## convoy · release r1"),
+        "{}",
+        run.summary
+    );
     assert!(run.summary.contains("### Timeline"), "{}", run.summary);
 }
 
@@ -65,7 +86,10 @@ async fn a_status_comment_on_any_control_issue_is_answered_with_every_active_rel
     // An issue of the control repo that is no release's tracking issue.
     let issue = s
         .bob
-        .post("/repos/acme/control/issues", &json!({"title": "Release train questions"}))
+        .post(
+            "/repos/acme/control/issues",
+            &json!({"title": "Release train questions"}),
+        )
         .await
         .unwrap()
         .body["number"]
@@ -93,15 +117,26 @@ async fn a_status_comment_on_any_control_issue_is_answered_with_every_active_rel
         assert_eq!(run.code, 0, "{}", run.stderr);
     }
     let answers = s
-        .comments("acme/control", convoy::model::numbers::IssueNumber::new(issue))
+        .comments(
+            "acme/control",
+            convoy::model::numbers::IssueNumber::new(issue),
+        )
         .await;
     let answers: Vec<&String> = answers
         .iter()
         .filter(|c| c.contains("Active releases"))
         .collect();
     assert_eq!(answers.len(), 1, "{answers:#?}");
-    assert!(answers[0].starts_with("<!-- convoy:reply:"), "{}", answers[0]);
-    assert!(answers[0].contains("**Active releases** (2):"), "{}", answers[0]);
+    assert!(
+        answers[0].starts_with("<!-- convoy:reply:"),
+        "{}",
+        answers[0]
+    );
+    assert!(
+        answers[0].contains("**Active releases** (2):"),
+        "{}",
+        answers[0]
+    );
     check_lines(&release_lines(answers[0]));
     s.deliver().await;
 }
@@ -127,7 +162,15 @@ async fn convoy_status_prints_one_line_per_release() {
         let url = url.clone();
         tokio::task::spawn_blocking(move || {
             std::process::Command::new(env!("CARGO_BIN_EXE_convoy"))
-                .args(["status", "--config", config.to_str().unwrap(), "--api-url", &url, "--format", format])
+                .args([
+                    "status",
+                    "--config",
+                    config.to_str().unwrap(),
+                    "--api-url",
+                    &url,
+                    "--format",
+                    format,
+                ])
                 .env_remove("GITHUB_REPOSITORY")
                 .env("GITHUB_TOKEN", "t-bot")
                 .output()
@@ -136,11 +179,21 @@ async fn convoy_status_prints_one_line_per_release() {
     };
     let out = status("text").await.unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 2, "{stdout}");
-    assert!(lines[0].starts_with("r1 (First) · planning · waits for human: "), "{stdout}");
-    assert!(lines[1].starts_with("r2 (Second) · development · waits for developers: "), "{stdout}");
+    assert!(
+        lines[0].starts_with("r1 (First) · planning · waits for human: "),
+        "{stdout}"
+    );
+    assert!(
+        lines[1].starts_with("r2 (Second) · development · waits for developers: "),
+        "{stdout}"
+    );
 
     let out = status("json").await.unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -152,7 +205,11 @@ async fn convoy_status_prints_one_line_per_release() {
     // Nothing was written: a dry run of the scheduled run.
     let events = s.bot.get("/_sandbox/events").await.unwrap();
     assert!(
-        events.as_array().unwrap().iter().all(|e| e["name"] != "issues"),
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["name"] != "issues"),
         "convoy status changed an issue: {events:#}"
     );
 }

@@ -50,7 +50,10 @@ async fn ticking_approve_then_abort_runs_them_as_the_person_who_ticked() {
     let b = body(&s, issue).await;
     assert!(b.contains("### Controls"), "{b}");
     for key in ["approve:plan", "abort", "defer:acme/api#12"] {
-        assert!(b.contains(&format!("<!-- convoy:box={key} -->")), "{key}: {b}");
+        assert!(
+            b.contains(&format!("<!-- convoy:box={key} -->")),
+            "{key}: {b}"
+        );
     }
 
     let line = s.check_box("r1", "alice", "approve:plan").await;
@@ -95,13 +98,18 @@ async fn ticking_defer_takes_the_task_out() {
     s.create("r1", "").await;
     s.check_box("r1", "bob", "defer:acme/api#12").await;
     let m = s.manifest("r1").await;
-    let task = m.tasks.iter().find(|t| t.issue.as_str() == "acme/api#12").unwrap();
+    let task = m
+        .tasks
+        .iter()
+        .find(|t| t.issue.as_str() == "acme/api#12")
+        .unwrap();
     assert_eq!(task.status, TaskStatus::Deferred);
     let issue = m.tracking_issue.unwrap();
     assert!(!body(&s, issue).await.contains("box=defer:acme/api#12"));
     let said = answers(&s, issue).await;
     assert!(
-        said.iter().any(|c| c.contains("@bob ticked **defer acme/api#12**: deferred acme/api#12")),
+        said.iter()
+            .any(|c| c.contains("@bob ticked **defer acme/api#12**: deferred acme/api#12")),
         "{said:#?}"
     );
 }
@@ -152,7 +160,11 @@ async fn an_unauthorised_tick_runs_nothing_but_the_answer() {
     assert_eq!(m.history, before.history, "nothing was carried out");
     let said = answers(&s, issue).await;
     assert_eq!(said.len(), 2, "{said:#?}");
-    assert!(said[0].contains("@bob cannot approve: only the people in `approvers.users`"), "{}", said[0]);
+    assert!(
+        said[0].contains("@bob cannot approve: only the people in `approvers.users`"),
+        "{}",
+        said[0]
+    );
     assert!(
         said[1].contains("@tess cannot abort: only people with write permission on acme/control may give commands, and you have triage."),
         "{}",

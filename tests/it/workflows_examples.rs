@@ -269,14 +269,13 @@ fn the_control_example_has_every_command_and_dispatch_type() {
     let marker = convoy::model::marker::Marker::Box("abort".to_owned()).tag();
     let prefix = marker.trim_end_matches("abort -->");
     assert!(
-        condition.contains(&format!("contains(github.event.changes.body.from, '{prefix}')")),
+        condition.contains(&format!(
+            "contains(github.event.changes.body.from, '{prefix}')"
+        )),
         "{condition}"
     );
     let group = doc["concurrency"]["group"].as_str().unwrap();
-    assert!(
-        group.contains("github.event_name == 'issues'"),
-        "{group}"
-    );
+    assert!(group.contains("github.event_name == 'issues'"), "{group}");
     assert_eq!(on["schedule"][0]["cron"], "*/15 * * * *");
     assert!(doc["concurrency"]["group"].as_str().is_some());
 

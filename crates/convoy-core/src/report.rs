@@ -8,9 +8,9 @@
 //! module is their public face, for the step summary and the rehearsal. It
 //! depends on the engine, never the other way round.
 
+pub use crate::lifecycle::controls::{controls_section, offered as offered_controls};
 pub use crate::lifecycle::markdown::{commit_link, escape, pull_link, release_notes};
 pub use crate::lifecycle::markdown::{gates_table, repos_table, tiers_table, waits_list};
-pub use crate::lifecycle::controls::{controls_section, offered as offered_controls};
 pub use crate::lifecycle::overview::{Style, release_line, releases_list, status_reply};
 pub use crate::lifecycle::timeline::{Detail as TimelineDetail, gantt, timeline_section};
 pub use crate::lifecycle::tracking::{

@@ -16,7 +16,9 @@ use crate::signal::{CommandSignal, CommandSource, Signal};
 /// for any other edit.
 pub(super) fn issue_edited(p: IssuesEvent) -> Result<Signal, EventError> {
     let Some(sender) = p.sender else {
-        return Ok(ignored("an issue edit that names no sender runs nothing".to_owned()));
+        return Ok(ignored(
+            "an issue edit that names no sender runs nothing".to_owned(),
+        ));
     };
     if sender.kind.as_deref() == Some("Bot") || sender.login.is_bot() {
         return Ok(ignored(

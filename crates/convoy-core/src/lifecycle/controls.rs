@@ -34,13 +34,11 @@ pub fn offered(m: &ReleaseManifest) -> (Vec<(Checkbox, &'static str)>, usize) {
         match spec.name {
             "retry" => out.extend(failed_tiers(m).into_iter().map(|b| (b, spec.does))),
             "defer" => {
-                let open: Vec<_> =
-                    m.tasks
-                        .iter()
-                        .filter(|t| {
-                            matches!(t.status, TaskStatus::Planned | TaskStatus::InProgress)
-                        })
-                        .collect();
+                let open: Vec<_> = m
+                    .tasks
+                    .iter()
+                    .filter(|t| matches!(t.status, TaskStatus::Planned | TaskStatus::InProgress))
+                    .collect();
                 left_out = open.len().saturating_sub(MAX_DEFER_BOXES);
                 out.extend(
                     open.into_iter()

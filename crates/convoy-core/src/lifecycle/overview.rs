@@ -23,7 +23,10 @@ pub enum Style {
 pub fn release_line(m: &ReleaseManifest, waits: &[Wait], now: Timestamp, style: Style) -> String {
     let text = |t: &str| match style {
         Style::Markdown => escape(t),
-        Style::Text => t.chars().map(|c| if c.is_control() { ' ' } else { c }).collect(),
+        Style::Text => t
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect(),
     };
     let id = match style {
         Style::Markdown => format!("**{}**", m.id),
@@ -55,7 +58,11 @@ pub fn release_line(m: &ReleaseManifest, waits: &[Wait], now: Timestamp, style: 
 
 /// Every release of `releases` on its own line (a markdown list, or plain lines), or a sentence
 /// saying there is none.
-pub fn releases_list(releases: &[(&ReleaseManifest, &[Wait])], now: Timestamp, style: Style) -> String {
+pub fn releases_list(
+    releases: &[(&ReleaseManifest, &[Wait])],
+    now: Timestamp,
+    style: Style,
+) -> String {
     if releases.is_empty() {
         return "No release is active.\n".to_owned();
     }
@@ -73,10 +80,7 @@ pub fn releases_list(releases: &[(&ReleaseManifest, &[Wait])], now: Timestamp, s
 /// The answer to `/convoy status` without a release: every active release, one line each, under
 /// a heading.
 pub fn status_reply(releases: &[(&ReleaseManifest, &[Wait])], now: Timestamp) -> String {
-    let mut s = format!(
-        "**Active releases** ({}):\n\n",
-        releases.len()
-    );
+    let mut s = format!("**Active releases** ({}):\n\n", releases.len());
     s.push_str(&releases_list(releases, now, Style::Markdown));
     s
 }

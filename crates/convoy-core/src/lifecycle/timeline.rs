@@ -182,7 +182,11 @@ fn phases(m: &ReleaseManifest, end: i64) -> Vec<Bar> {
 /// the last change (`active`).
 fn runs(m: &ReleaseManifest, end: i64, max: usize) -> Vec<Bar> {
     let skip = m.tier_runs.len().saturating_sub(max);
-    m.tier_runs.iter().skip(skip).map(|r| run_bar(r, end)).collect()
+    m.tier_runs
+        .iter()
+        .skip(skip)
+        .map(|r| run_bar(r, end))
+        .collect()
 }
 
 fn run_bar(r: &TierRun, end: i64) -> Bar {
@@ -299,7 +303,10 @@ mod tests {
                     continue;
                 }
                 let (name, data) = line.split_once(" :").expect("a task line");
-                assert!(!name.is_empty() && !name.contains([':', '#', ';']), "{line}");
+                assert!(
+                    !name.is_empty() && !name.contains([':', '#', ';']),
+                    "{line}"
+                );
                 let fields: Vec<&str> = data.split(", ").collect();
                 let dates: Vec<&&str> = fields.iter().rev().take(2).collect();
                 for d in dates {

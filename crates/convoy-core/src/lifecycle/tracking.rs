@@ -124,7 +124,11 @@ fn render(
         s.push_str(&repos_counted(m));
     }
     let notes = m.repos.iter().filter(|r| r.note.is_some());
-    let max_notes = if detail == Detail::Full { usize::MAX } else { MAX_SHORT };
+    let max_notes = if detail == Detail::Full {
+        usize::MAX
+    } else {
+        MAX_SHORT
+    };
     for r in notes.take(max_notes) {
         let _ = writeln!(
             s,
@@ -148,10 +152,18 @@ fn render(
     }
     if !m.tier_runs.is_empty() {
         s.push_str("\n### Tier runs\n\n");
-        let max = if detail == Detail::Full { MAX_RUNS } else { MAX_SHORT };
+        let max = if detail == Detail::Full {
+            MAX_RUNS
+        } else {
+            MAX_SHORT
+        };
         s.push_str(&runs_table(m, web, max));
     }
-    let max_waits = if detail == Detail::Full { usize::MAX } else { MAX_SHORT * 2 };
+    let max_waits = if detail == Detail::Full {
+        usize::MAX
+    } else {
+        MAX_SHORT * 2
+    };
     waiting_for(&mut s, waits, now, max_waits);
     s.push('\n');
     s.push_str(&timeline_section(
@@ -233,7 +245,10 @@ fn repos_counted(m: &ReleaseManifest) -> String {
     }
     let counted: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
     let mut s = format!("{} repositories: {}.\n", m.repos.len(), counted.join(", "));
-    let common = counts.iter().max_by_key(|(_, n)| *n).map(|(k, _)| k.clone());
+    let common = counts
+        .iter()
+        .max_by_key(|(_, n)| *n)
+        .map(|(k, _)| k.clone());
     let others: Vec<String> = m
         .repos
         .iter()

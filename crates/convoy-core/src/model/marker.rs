@@ -192,9 +192,16 @@ fn escalation_key(key: &str) -> bool {
         && key
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, ':' | '/' | '.' | '_' | '-'))
-        && !["release=", "reply:", "deferred:", "ended:", "box=", "ticked:"]
-            .iter()
-            .any(|p| key.starts_with(p))
+        && ![
+            "release=",
+            "reply:",
+            "deferred:",
+            "ended:",
+            "box=",
+            "ticked:",
+        ]
+        .iter()
+        .any(|p| key.starts_with(p))
 }
 
 #[cfg(test)]

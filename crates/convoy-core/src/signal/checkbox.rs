@@ -218,7 +218,8 @@ mod tests {
     fn only_boxes_that_went_from_unticked_to_ticked_count() {
         let approve = Checkbox::Approve(Gate::Plan).line("");
         let abort = Checkbox::Abort.line("stop");
-        let before = format!("<!-- convoy:release=r1 -->\n**Phase:** planning\n\n{approve}\n{abort}\n");
+        let before =
+            format!("<!-- convoy:release=r1 -->\n**Phase:** planning\n\n{approve}\n{abort}\n");
         let tick = |text: &str, line: &str| text.replace(line, &line.replacen("[ ]", "[x]", 1));
         // One box ticked.
         let after = tick(&before, &approve);

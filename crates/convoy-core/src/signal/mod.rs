@@ -297,7 +297,8 @@ pub struct PullRequestSignal {
 pub enum PullRequestAction {
     /// Opened.
     Opened,
-    /// Title or body edited.
+    /// Title or body edited. The event edge no longer gives it: an `issues` `edited` event
+    /// either ticks a tracking issue's checkbox (a `Command`) or is ignored.
     Edited,
     /// New commits on the head.
     Synchronize,
@@ -318,7 +319,8 @@ pub enum PullRequestAction {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum IssueChange {
-    /// Title or body edited.
+    /// Title or body edited. The event edge no longer gives it: an `issues` `edited` event
+    /// either ticks a tracking issue's checkbox (a `Command`) or is ignored.
     Edited,
     /// Put in a milestone.
     Milestoned {

@@ -71,7 +71,12 @@ fn planning() -> (World, Decision, u64) {
 fn the_body_offers_the_boxes_the_phase_accepts() {
     let (w, _, _) = planning();
     let b = &w.observed.issues[0].body;
-    for key in ["approve:plan", "defer:acme/api#12", "defer:acme/web#7", "abort"] {
+    for key in [
+        "approve:plan",
+        "defer:acme/api#12",
+        "defer:acme/web#7",
+        "abort",
+    ] {
         assert!(b.contains(&Marker::Box(key.to_owned()).tag()), "{key}: {b}");
     }
     assert!(!b.contains("box=rollback"), "{b}");
@@ -87,12 +92,17 @@ fn ticking_approve_approves_as_the_person_who_ticked_and_is_answered_once() {
     assert_eq!(next.manifest.phase, Phase::Development, "{:#?}", next.notes);
     let approval = next.manifest.approvals.last().unwrap();
     assert_eq!(approval.by.as_str(), "maria");
-    assert_eq!(approval.via, format!("checkbox on acme/release-control#{issue}"));
+    assert_eq!(
+        approval.via,
+        format!("checkbox on acme/release-control#{issue}")
+    );
     let said = answers(&next);
     assert_eq!(said.len(), 1, "{said:#?}");
     assert_eq!(said[0].0, "convoy:ticked:1:approve:plan");
     assert!(
-        said[0].1.contains("@maria ticked **approve the plan gate**: approved the plan gate."),
+        said[0]
+            .1
+            .contains("@maria ticked **approve the plan gate**: approved the plan gate."),
         "{}",
         said[0].1
     );
@@ -122,7 +132,9 @@ fn a_tick_without_permission_changes_nothing_but_the_answer() {
     let said = answers(&next);
     assert_eq!(said.len(), 1);
     assert!(
-        said[0].1.contains("@guest cannot abort: only people with write permission"),
+        said[0]
+            .1
+            .contains("@guest cannot abort: only people with write permission"),
         "{}",
         said[0].1
     );
@@ -134,7 +146,11 @@ fn a_tick_without_permission_changes_nothing_but_the_answer() {
         later(d.at, 1),
     );
     assert!(next.manifest.approvals.is_empty());
-    assert!(answers(&next)[0].1.contains("@dev cannot approve"), "{:?}", answers(&next));
+    assert!(
+        answers(&next)[0].1.contains("@dev cannot approve"),
+        "{:?}",
+        answers(&next)
+    );
 }
 
 #[test]
@@ -171,7 +187,10 @@ fn ticking_defer_and_abort_runs_them() {
         &tick("release-captain", Checkbox::Defer(task.clone()), issue, 9),
         later(d.at, 1),
     );
-    assert_eq!(next.manifest.task(&task).unwrap().status, TaskStatus::Deferred);
+    assert_eq!(
+        next.manifest.task(&task).unwrap().status,
+        TaskStatus::Deferred
+    );
     assert!(answers(&next)[0].1.contains("deferred acme/api#12"));
     assert!(!body(&next).contains("box=defer:acme/api#12"));
     let next = decide(
@@ -181,7 +200,11 @@ fn ticking_defer_and_abort_runs_them() {
         later(d.at, 2),
     );
     assert_eq!(next.manifest.phase, Phase::Aborted);
-    assert!(answers(&next)[0].1.contains("stopped the release in planning"));
+    assert!(
+        answers(&next)[0]
+            .1
+            .contains("stopped the release in planning")
+    );
 }
 
 #[test]
@@ -221,7 +244,9 @@ fn ticking_retry_runs_a_failed_tier_again() {
         "the failed runs are set aside"
     );
     assert!(
-        answers(&next)[0].1.contains("ticked **retry tier e2e-full**: set"),
+        answers(&next)[0]
+            .1
+            .contains("ticked **retry tier e2e-full**: set"),
         "{:?}",
         answers(&next)
     );
@@ -241,7 +266,9 @@ fn the_answer_names_boxes_ticked_in_the_same_edit() {
     assert!(next.manifest.approvals.is_empty());
     let said = answers(&next);
     assert!(
-        said[0].1.contains("ticked **approve the plan gate** too, which did not run"),
+        said[0]
+            .1
+            .contains("ticked **approve the plan gate** too, which did not run"),
         "{}",
         said[0].1
     );

@@ -143,11 +143,20 @@ fn big_release(repos: usize, tasks_per_repo: usize, phase: Phase) -> ReleaseMani
             m.tasks.push(convoy::model::manifest::ReleaseTask {
                 issue,
                 repo: name.clone(),
-                title: Some(format!("A task title of reasonable length, number {k} in {i}")),
-                pull_requests: vec![PullNumber::new(300 + k as u64), PullNumber::new(400 + k as u64)],
+                title: Some(format!(
+                    "A task title of reasonable length, number {k} in {i}"
+                )),
+                pull_requests: vec![
+                    PullNumber::new(300 + k as u64),
+                    PullNumber::new(400 + k as u64),
+                ],
                 role: Default::default(),
                 order: (i * tasks_per_repo + k) as u32,
-                status: if k == 0 { TaskStatus::Merged } else { TaskStatus::InProgress },
+                status: if k == 0 {
+                    TaskStatus::Merged
+                } else {
+                    TaskStatus::InProgress
+                },
                 depends_on: Vec::new(),
                 carried_from: None,
             });
@@ -165,7 +174,11 @@ fn big_release(repos: usize, tasks_per_repo: usize, phase: Phase) -> ReleaseMani
             workflow: tier.workflow.clone(),
             run_id: Some(RunId::new(5000 + n as u64)),
             url: None,
-            shas: names.iter().enumerate().map(|(i, r)| (r.clone(), sha(i, 2))).collect(),
+            shas: names
+                .iter()
+                .enumerate()
+                .map(|(i, r)| (r.clone(), sha(i, 2)))
+                .collect(),
             status: RunStatus::Completed,
             conclusion: Some(Conclusion::Failure),
             superseded: false,
@@ -217,7 +230,10 @@ fn a_sixty_repo_release_fits_one_issue_with_its_controls() {
         );
         assert!(body.len() <= convoy::report::BODY_BUDGET, "{}", body.len());
         assert!(body.contains("### Controls"), "{tasks} per repo");
-        assert!(body.contains("<!-- convoy:box=abort -->"), "{tasks} per repo");
+        assert!(
+            body.contains("<!-- convoy:box=abort -->"),
+            "{tasks} per repo"
+        );
         if phase == Phase::Development {
             assert!(body.contains("<!-- convoy:box=approve:promote -->"));
             if tasks > 1 {

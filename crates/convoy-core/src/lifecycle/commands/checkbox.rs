@@ -105,7 +105,10 @@ pub(super) fn reply(d: &mut Draft<'_>, source: &CommandSource, text: &str) {
     };
     let mut body = format!("{marker}\n{text}");
     if !others.is_empty() {
-        let names: Vec<String> = others.iter().map(|b| format!("**{}**", b.label())).collect();
+        let names: Vec<String> = others
+            .iter()
+            .map(|b| format!("**{}**", b.label()))
+            .collect();
         body.push_str(&format!(
             "\n\nThe same edit ticked {} too, which did not run: one box runs per edit, so tick them again one at a time.",
             names.join(", ")
