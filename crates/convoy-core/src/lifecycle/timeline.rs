@@ -135,7 +135,8 @@ fn minute(m: i64) -> String {
 }
 
 /// A task or title name mermaid reads as written: no `:`, `#` or `;` (they end a name or start
-/// a comment), one line, no run of spaces, at most 60 characters.
+/// a comment), no backtick (a fence could close), no HTML, no mention, one line, no run of
+/// spaces, at most 60 characters.
 fn label(text: &str) -> String {
     let cleaned: String = text
         .chars()
@@ -146,7 +147,12 @@ fn label(text: &str) -> String {
         })
         .take(60)
         .collect();
-    cleaned.split_whitespace().collect::<Vec<_>>().join(" ")
+    // No mention either: `@` is followed by a zero-width space, as in `escape`.
+    cleaned
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('@', "@\u{200b}")
 }
 
 /// The phases, each from when it was entered to when the next was; the one the release is in
@@ -323,6 +329,7 @@ mod tests {
     #[test]
     fn a_task_lasts_at_least_a_minute_and_labels_are_clean() {
         assert_eq!(label("a: b # c; d\n e"), "a b c d e");
+        assert_eq!(label("```<b>@everyone</b>"), "b @\u{200b}everyone /b");
         assert_eq!(minute(0), "1970-01-01 00:00");
         let mut m = example();
         m.tier_runs.truncate(1);
