@@ -23,6 +23,7 @@ mod play;
 mod repos;
 mod run;
 mod validate;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -34,6 +35,7 @@ pub use args::{
 };
 pub use error::CliError;
 pub(crate) use error::write_out;
+pub use verify::{VerifyArgs, VerifyFormat, verify};
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
@@ -80,6 +82,7 @@ pub fn main() -> ExitCode {
             github_output: github_output.as_deref(),
         }),
         CliCommand::Doctor(args) => doctor::run(&args),
+        CliCommand::Verify(args) => verify::run(&args),
         CliCommand::Validate {
             config,
             manifests,

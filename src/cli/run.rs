@@ -37,6 +37,9 @@ pub(super) fn run() -> Result<ExitCode, CliError> {
     if super::doctor::wanted(&env) {
         return super::doctor::action(&env);
     }
+    if super::verify::wanted(&env) {
+        return super::verify::action(&env);
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -93,17 +96,15 @@ fn signal(env: &WorkflowEnv) -> Result<Signal, CliError> {
     Ok(signal)
 }
 
-async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
-    let signal = signal(env)?;
-    if let Signal::Ignored { reason } = &signal {
-        tracing::info!("nothing to do: {reason}");
-        return Ok(Vec::new());
-    }
+/// The client a run acts with: the `token` input (or `GITHUB_TOKEN`), or with `app-id` and
+/// `private-key` one installation token per owner, minted on first use and masked before it is
+/// used. `convoy verify` in the Action reads with the same.
+pub(super) fn client(env: &WorkflowEnv) -> Result<GitHub, CliError> {
     let mut cfg = ClientConfig::new(env.api_url.clone(), String::new());
     if let Some(ms) = env.write_gap_ms {
         cfg.write_gap = std::time::Duration::from_millis(ms);
     }
-    let gh = match (&env.app, &env.token) {
+    match (&env.app, &env.token) {
         // One installation token per owner of the release's repositories, minted on first use.
         (Some(app), _) => GitHub::with_app(
             cfg,
@@ -130,7 +131,16 @@ async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
             ));
         }
     }
-    .map_err(CliError::Failure)?;
+    .map_err(CliError::Failure)
+}
+
+async fn run_async(env: &WorkflowEnv) -> Result<Vec<ReleaseRun>, CliError> {
+    let signal = signal(env)?;
+    if let Signal::Ignored { reason } = &signal {
+        tracing::info!("nothing to do: {reason}");
+        return Ok(Vec::new());
+    }
+    let gh = client(env)?;
     let cache = env.cache_file.as_deref().map(CacheFile::load);
     let (gh, memory) = match cache {
         Some(c) => {
