@@ -128,6 +128,14 @@ pub async fn verify(
     Ok(crate::verify::judge(&manifest, &facts, options))
 }
 
+/// How the command line authenticates.
+enum Credentials {
+    /// A GitHub App's id and private key (PEM).
+    App(u64, String),
+    /// A token.
+    Token(String),
+}
+
 /// `convoy verify` on the command line.
 pub(super) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let id = release_id(&args.release, "the release")?;
@@ -146,29 +154,17 @@ pub(super) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
             BranchName::parse(b).map_err(|e| CliError::Invalid(format!("--state-branch: {e}")))
         })
         .transpose()?;
-    let cfg = ClientConfig::new(args.api_url.trim_end_matches('/').to_owned(), String::new());
-    let gh = match (args.app_id, &args.private_key, &args.token) {
-        (Some(app_id), Some(key), _) => GitHub::with_app(
-            cfg,
-            AppAuth {
-                app_id,
-                private_key: read_input(key)?,
-                home: control.owner().to_owned(),
-                on_mint: None,
-            },
-        ),
-        (_, _, Some(token)) => GitHub::new(ClientConfig {
-            token: token.clone(),
-            ..cfg
-        }),
+    let key = args.private_key.as_deref().map(read_input).transpose()?;
+    let credentials = match (args.app_id, key, &args.token) {
+        (Some(app_id), Some(key), _) => Credentials::App(app_id, key),
+        (_, _, Some(token)) => Credentials::Token(token.clone()),
         _ => {
             return Err(CliError::Invalid(
                 "no credentials: set GITHUB_TOKEN (or --token), or give --app-id and --private-key"
                     .to_owned(),
             ));
         }
-    }
-    .map_err(CliError::Failure)?;
+    };
     let store = ManifestStore {
         repo: control,
         branch,
@@ -176,7 +172,25 @@ pub(super) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let options = Options {
         allow_later_commits: args.allow_later_commits,
     };
-    let report = runtime()?.block_on(verify(&gh, &store, &id, options))?;
+    let api_url = args.api_url.trim_end_matches('/').to_owned();
+    // The client needs the runtime to exist.
+    let report = runtime()?.block_on(async {
+        let cfg = ClientConfig::new(api_url, String::new());
+        let gh = match credentials {
+            Credentials::App(app_id, private_key) => GitHub::with_app(
+                cfg,
+                AppAuth {
+                    app_id,
+                    private_key,
+                    home: store.repo.owner().to_owned(),
+                    on_mint: None,
+                },
+            ),
+            Credentials::Token(token) => GitHub::new(ClientConfig { token, ..cfg }),
+        }
+        .map_err(CliError::Failure)?;
+        verify(&gh, &store, &id, options).await
+    })?;
     match args.format {
         VerifyFormat::Text => out!("{}", render::text(&report)),
         VerifyFormat::Json => outln!("{}", render::json(&report)),
@@ -249,12 +263,14 @@ pub(super) fn action(env: &WorkflowEnv) -> Result<ExitCode, CliError> {
             }
         };
         let options = action_options(env.args.as_deref())?;
-        let gh = super::run::client(env)?;
         let store = ManifestStore {
             repo: env.control_repo.clone(),
             branch: env.state_branch.clone(),
         };
-        runtime()?.block_on(verify(&gh, &store, &release, options))
+        runtime()?.block_on(async {
+            let gh = super::run::client(env)?;
+            verify(&gh, &store, &release, options).await
+        })
     })();
     let report = result.inspect_err(|e| {
         if let CliError::Invalid(message) = e {

@@ -11,13 +11,17 @@ fn word(outcome: Outcome) -> &'static str {
     }
 }
 
-/// The first break in one line: who, what, expected and found.
+/// The first break in one line: the check and whom it is about, what, expected and found
+/// (`base acme/api: main has 1 commit pushed after the release: … (expected …; found …)`).
 pub fn first_break_line(c: &Check) -> String {
-    let who = c.subject();
-    let mut line = if who.is_empty() {
-        format!("{}: {}", c.check.as_str(), c.what)
-    } else {
-        format!("{who}: {}: {}", c.check.as_str(), c.what)
+    let who = c
+        .repo
+        .as_ref()
+        .map(ToString::to_string)
+        .or_else(|| c.tier.as_ref().map(ToString::to_string));
+    let mut line = match who {
+        Some(who) => format!("{} {who}: {}", c.check.as_str(), c.what),
+        None => format!("{}: {}", c.check.as_str(), c.what),
     };
     if let (Some(e), Some(f)) = (&c.expected, &c.found) {
         line.push_str(&format!(" (expected {e}; found {f})"));
