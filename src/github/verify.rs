@@ -1,7 +1,7 @@
 //! What `convoy verify` reads of GitHub, and nothing else: per member repo of the lock its base
 //! head, the ship and validated commits (Git data API), how they relate (compare API) and its
-//! GitHub release of the tag; per tier the run the lock names. About five to seven requests per
-//! repo and one per tier, repos in parallel. The judgement is [`crate::verify`].
+//! GitHub release of the tag; per tier the run the lock names. Five requests per repo as a rule
+//! (at most seven) and one per tier, repos in parallel. The judgement is [`crate::verify`].
 
 use futures::future::try_join_all;
 
