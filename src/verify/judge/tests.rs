@@ -205,8 +205,32 @@ fn a_merge_of_something_else_is_a_break() {
     }
     let c = judge(&m, &f, Options::default()).first_break.unwrap();
     assert_eq!(c.check, CheckKind::Ship);
-    assert!(c.what.contains("is not a merge of the validated"), "{c:?}");
+    assert!(
+        c.what.contains("is neither a merge of the validated"),
+        "{c:?}"
+    );
     assert!(c.found.unwrap().contains("0f00aaa"));
+}
+
+#[test]
+fn the_ship_commit_is_judged_by_its_shape_whatever_method_the_lock_records() {
+    let m = manifest(&shipped_value());
+    let mut f = holding(&m);
+    let i = repo(&mut f, "acme/api");
+    if let Some(c) = f.repos[i].shipped.as_mut() {
+        c.parents.pop();
+    }
+    let report = judge(&m, &f, Options::default());
+    assert!(report.holds, "{}", render::text(&report));
+    let c = report
+        .checks
+        .iter()
+        .find(|c| {
+            c.check == CheckKind::Ship && c.repo.as_ref().is_some_and(|r| r.as_str() == "acme/api")
+        })
+        .unwrap();
+    assert!(c.what.contains("is one commit on"), "{c:?}");
+    assert!(c.what.contains("(the lock records merge;"), "{c:?}");
 }
 
 #[test]
