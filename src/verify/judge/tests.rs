@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::model::ids::{RepoName, TierName};
 use crate::model::numbers::RunId;
-use crate::verify::facts::{CommitFacts, Relation, RunSeen};
+use crate::verify::facts::{CommitFacts, Relation, RunFacts, RunSeen};
 use crate::verify::{Outcome, render};
 
 const EXAMPLE: &str = include_str!("../../../examples/release-manifest.json");
