@@ -13,6 +13,7 @@ macro_rules! out {
     ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*), false)? };
 }
 
+mod action_client;
 mod args;
 mod demo;
 mod doctor;

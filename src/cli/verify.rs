@@ -268,7 +268,7 @@ pub(super) fn action(env: &WorkflowEnv) -> Result<ExitCode, CliError> {
             branch: env.state_branch.clone(),
         };
         runtime()?.block_on(async {
-            let gh = super::run::client(env)?;
+            let gh = super::action_client::client(env)?;
             verify(&gh, &store, &release, options).await
         })
     })();

@@ -8,7 +8,7 @@ mod records;
 use records::{lock_file, stamp, tier, unread};
 
 use super::facts::{Facts, RepoFacts};
-use super::{Check, CheckKind, Options, Report};
+use super::report::{Check, CheckKind, Options, Report};
 use crate::lifecycle::DirectivePolicy;
 use crate::model::ids::Sha;
 use crate::model::lock::{Lock, LockDigest, LockStatus, LockedRepo, ShipMethod};

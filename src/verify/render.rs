@@ -1,7 +1,7 @@
 //! The verification report as people and machines read it: text for a terminal and the job
 //! log, JSON for machines, markdown for the step summary.
 
-use super::{Check, Outcome, Report};
+use super::report::{Check, Outcome, Report};
 
 fn word(outcome: Outcome) -> &'static str {
     match outcome {

@@ -11,7 +11,7 @@ use crate::model::ids::{RepoName, Sha};
 use crate::model::lock::{Lock, LockDigest, LockedRepo};
 use crate::model::manifest::Conclusion;
 use crate::verify::facts::{Facts, RepoFacts, RunFacts};
-use crate::verify::{Check, CheckKind};
+use crate::verify::report::{Check, CheckKind};
 
 /// No facts were read for a repo (never the case when the reader ran).
 pub(super) fn unread(kind: CheckKind, r: &LockedRepo) -> Check {

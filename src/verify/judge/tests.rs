@@ -6,7 +6,8 @@ use super::*;
 use crate::model::ids::{RepoName, TierName};
 use crate::model::numbers::RunId;
 use crate::verify::facts::{CommitFacts, Relation, RunFacts, RunSeen};
-use crate::verify::{Outcome, render};
+use crate::verify::render;
+use crate::verify::report::Outcome;
 
 const EXAMPLE: &str = include_str!("../../../examples/release-manifest.json");
 
