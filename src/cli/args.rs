@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::{doctor, help, play};
+use super::{doctor, help, play, verify};
 
 /// convoy ships one release across many GitHub repositories as a unit.
 #[derive(Debug, Parser)]
@@ -67,6 +67,11 @@ pub enum CliCommand {
     /// convoy.json, what convoy will do with each rule there, and what would stop a release,
     /// with the fix (exit 2 then). Changes nothing.
     Doctor(doctor::DoctorArgs),
+    /// After a release shipped: check, reading GitHub alone, that each member repo's base
+    /// branch still holds what shipped and that what shipped is what the tiers validated (the
+    /// release's lock, releases/<id>/lock.json). Exit 0 when it holds, 1 naming the first
+    /// break, 2 on bad input.
+    Verify(verify::VerifyArgs),
     /// Check a config and/or manifests: schema, types and semantic checks, every problem of a
     /// file in one run. Without arguments: `./convoy.json`.
     Validate {
@@ -175,6 +180,8 @@ pub enum SchemaKind {
     Config,
     /// The release manifest.
     Manifest,
+    /// The release lock.
+    Lock,
 }
 
 /// Graph output formats.

@@ -13,6 +13,7 @@ macro_rules! out {
     ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*), false)? };
 }
 
+mod action_client;
 mod args;
 mod demo;
 mod doctor;
@@ -23,6 +24,7 @@ mod play;
 mod repos;
 mod run;
 mod validate;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -34,6 +36,7 @@ pub use args::{
 };
 pub use error::CliError;
 pub(crate) use error::write_out;
+pub use verify::{VerifyArgs, VerifyFormat, verify};
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
@@ -80,6 +83,7 @@ pub fn main() -> ExitCode {
             github_output: github_output.as_deref(),
         }),
         CliCommand::Doctor(args) => doctor::run(&args),
+        CliCommand::Verify(args) => verify::run(&args),
         CliCommand::Validate {
             config,
             manifests,

@@ -42,5 +42,6 @@ mod security;
 #[path = "../../crates/convoy-core/tests/it/support/mod.rs"]
 mod support;
 mod tracking_sandbox;
+mod verify_sandbox;
 mod walls;
 mod workflows_examples;

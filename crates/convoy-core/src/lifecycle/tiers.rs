@@ -478,7 +478,7 @@ fn dispatch_action(m: &ReleaseManifest, run: &TierRun, git_ref: Option<BranchNam
 pub const LOST_DISPATCH_MINUTES: i64 = 5;
 
 /// A short, stable fingerprint of a set of SHAs (FNV-1a, 32 bits, hex).
-pub(super) fn fingerprint(shas: &BTreeMap<RepoName, Sha>) -> String {
+pub fn fingerprint(shas: &BTreeMap<RepoName, Sha>) -> String {
     let mut h: u32 = 0x811c_9dc5;
     for (repo, sha) in shas {
         for b in repo

@@ -6,6 +6,7 @@ pub mod create;
 pub mod history;
 pub mod id_error;
 pub mod ids;
+pub mod lock;
 pub mod manifest;
 pub mod marker;
 pub mod numbers;
