@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 pub use super::history::{HistoryEntry, HistoryEvent};
 
+pub use super::calendar::ShipNow;
 use super::calendar::{Calendar, Soak};
 use super::config::{
     Approvers, AutoFix, Directive, Escalation, MergeMethod, ReviewPolicy, ShipPolicy, TierConfig,
@@ -619,22 +620,6 @@ pub struct Approval {
     pub at: Timestamp,
     /// How (`comment acme/control#7`, `workflow_dispatch`, …).
     pub via: String,
-}
-
-/// An approver's `/convoy ship --now`: the release ships as soon as its tiers pass, whatever
-/// its ship windows, freezes and soak say. It counts in the validation phase it was given in.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ShipNow {
-    /// Who.
-    pub by: Login,
-    /// When.
-    pub at: Timestamp,
-    /// How (`comment acme/control#7`, `workflow_dispatch`, …).
-    pub via: String,
-    /// Why, in their words: the text after `--now`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
 }
 
 /// A time convoy called a human.

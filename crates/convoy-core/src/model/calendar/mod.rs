@@ -1,9 +1,10 @@
 //! When a release may move on, by the clock: the ship windows and freezes of `calendar`, and
 //! the soak of `soak` (both in `convoy.json`, snapshotted into each manifest's policy).
 //!
-//! The types here are what people write; [`Reckoner`] does the arithmetic on them (is a window
-//! open at this instant, which freeze holds it, when may the release next ship), always at an
-//! instant it is given: convoy's clock is `decide`'s `now`. Time zone rules come from the
+//! The types here are what people write, and the override an approver gives ([`ShipNow`], kept
+//! in the manifest); [`Reckoner`] does the arithmetic on them (is a window open at this instant,
+//! which freeze holds it, when may the release next ship), always at an instant it is given:
+//! convoy's clock is `decide`'s `now`. Time zone rules come from the
 //! database compiled into convoy (jiff's bundled copy of the IANA database), so no file is read.
 
 mod reckon;
@@ -16,6 +17,9 @@ pub use values::{ClockTime, DAY_MINUTES, Duration, FreezeTime, MAX_SOAK_MINUTES,
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+
+use super::ids::Login;
+use super::time::Timestamp;
 
 /// When convoy may ship: the ship windows (weekdays and hours) and the freezes (date-time ranges
 /// with a reason), in one time zone.
@@ -155,4 +159,20 @@ impl Soak {
     pub fn is_default(&self) -> bool {
         *self == Soak::default()
     }
+}
+
+/// An approver's `/convoy ship --now`: the release ships as soon as its tiers pass, whatever
+/// its ship windows, freezes and soak say. It counts in the validation phase it was given in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ShipNow {
+    /// Who.
+    pub by: Login,
+    /// When.
+    pub at: Timestamp,
+    /// How (`comment acme/control#7`, `workflow_dispatch`, …).
+    pub via: String,
+    /// Why, in their words: the text after `--now`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
