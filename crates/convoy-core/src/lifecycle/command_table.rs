@@ -243,6 +243,8 @@ mod tests {
         for c in &cmds {
             assert_ne!(spec(c).name, "create", "{c:?}");
         }
+        // `ship --now` is `ship`: the same phases, the same approvers.
+        assert_eq!(spec(&Command::ShipNow { reason: None }).name, "ship");
         assert_eq!(COMMANDS.len(), cmds.len() + 1);
     }
 

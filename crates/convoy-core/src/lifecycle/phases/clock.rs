@@ -94,23 +94,18 @@ pub(super) fn out_of_validation(d: &Draft<'_>) -> Option<Hold> {
             .and_then(|soak| soak_end(since, soak))
             .filter(|end| *end > d.now);
     let calendar = calendar_at(d, soak_end.unwrap_or(d.now));
-    let (what, until, who) = match (soak_end, calendar) {
+    let (what, until) = match (soak_end, calendar) {
         (None, None) => return None,
-        (Some(end), None) => (
-            format!("soaking: {}", soaking(d.now, end)),
-            Some(end),
-            Owner::Clock,
-        ),
+        (Some(end), None) => (format!("soaking: {}", soaking(d.now, end)), Some(end)),
         (Some(end), Some(Ok((then, until)))) => (
             format!("soaking: {}; then {then}", soaking(d.now, end)),
             until,
-            Owner::Clock,
         ),
-        (None, Some(Ok((what, until)))) => (what, until, Owner::Clock),
+        (None, Some(Ok((what, until)))) => (what, until),
         (_, Some(Err(e))) => return Some(unreadable(e, since, "shipping")),
     };
     Some(Hold {
-        who,
+        who: Owner::Clock,
         what: format!("{what} ({SHIP_NOW})"),
         until,
         since,
