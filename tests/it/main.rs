@@ -37,6 +37,7 @@ mod scenarios_ship_reviews;
 mod scenarios_sprints;
 mod scenarios_staging;
 mod scenarios_tiers;
+mod scenarios_windows;
 mod scenarios_writes;
 mod security;
 #[path = "../../crates/convoy-core/tests/it/support/mod.rs"]

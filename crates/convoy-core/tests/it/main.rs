@@ -7,6 +7,7 @@ extern crate convoy_core as convoy;
 mod events;
 mod examples;
 mod lifecycle;
+mod lifecycle_clock;
 mod lifecycle_failures;
 mod lifecycle_multi;
 mod lifecycle_props;
