@@ -17,7 +17,7 @@ import sys
 
 OPERATIONS = """
 repos/get repos/get-branch git/get-ref git/list-matching-refs git/create-ref git/update-ref
-git/delete-ref repos/get-content repos/create-or-update-file-contents repos/get-commit
+git/delete-ref git/get-commit repos/get-content repos/create-or-update-file-contents repos/get-commit
 repos/compare-commits pulls/list pulls/create pulls/get pulls/update pulls/merge
 pulls/merge-async pulls/get-merge-async-result
 actions/create-workflow-dispatch actions/list-workflow-runs actions/list-repo-workflows
@@ -26,7 +26,7 @@ repos/list-commit-statuses-for-ref repos/get-combined-status-for-ref checks/crea
 checks/list-for-ref issues/create issues/get issues/update issues/list-for-repo
 issues/create-comment issues/update-comment issues/list-comments issues/add-labels
 issues/remove-label issues/list-milestones repos/get-collaborator-permission-level
-repos/create-release repos/get-release-by-tag repos/create-dispatch-event
+repos/create-release repos/get-release-by-tag repos/update-release repos/create-dispatch-event
 repos/get-branch-protection repos/get-branch-rules pulls/create-review pulls/list-reviews
 pulls/request-reviewers pulls/update-branch
 reactions/create-for-issue-comment reactions/list-for-issue-comment

@@ -8,8 +8,8 @@
 //! - `convoy-sandbox` (re-exported as [`sandbox`]): a GitHub stand-in over real git repositories
 //!   for the tests and the demo; it imports nothing of convoy.
 //! - `convoy` (this crate): the GitHub client ([`github`]), the [`runner`] that drives one run,
-//!   the GitHub Actions shell ([`shell`]), the [`cli`], the [`demo`] and [`doctor`] (what a
-//!   release will meet in each repository). (An "action" is always
+//!   the GitHub Actions shell ([`shell`]), the [`cli`], the [`demo`], [`doctor`] (what a
+//!   release will meet in each repository) and [`verify`] (whether what shipped still stands). (An "action" is always
 //!   a planned GitHub mutation, [`lifecycle::action::Action`].)
 //!
 //! The path of one run is visible in the module names: a GitHub event → [`event`] → [`signal`]
@@ -28,3 +28,4 @@ pub mod doctor;
 pub mod github;
 pub mod runner;
 pub mod shell;
+pub mod verify;

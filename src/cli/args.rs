@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::{doctor, help, play, status};
+use super::{doctor, help, play, status, verify};
 
 /// convoy ships one release across many GitHub repositories as a unit.
 #[derive(Debug, Parser)]
@@ -67,6 +67,11 @@ pub enum CliCommand {
     /// convoy.json, what convoy will do with each rule there, and what would stop a release,
     /// with the fix (exit 2 then). Changes nothing.
     Doctor(doctor::DoctorArgs),
+    /// After a release shipped: check, reading GitHub alone, that each member repo's base
+    /// branch still holds what shipped and that what shipped is what the tiers validated (the
+    /// release's lock, releases/<id>/lock.json). Exit 0 when it holds, 1 naming the first
+    /// break, 2 on bad input.
+    Verify(verify::VerifyArgs),
     /// Every active release of the control repo on one line each: its phase, what it waits for
     /// and who must act (reads GitHub with GITHUB_TOKEN, changes nothing).
     Status(status::StatusArgs),
@@ -178,6 +183,8 @@ pub enum SchemaKind {
     Config,
     /// The release manifest.
     Manifest,
+    /// The release lock.
+    Lock,
 }
 
 /// Graph output formats.

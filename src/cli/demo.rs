@@ -60,6 +60,19 @@ pub(super) fn run(
         outcome.not_modified,
         m.tag
     );
+    if let Some(digest) = &outcome.lock {
+        let file = crate::model::lock::Lock::file(&m.id);
+        let kept = keep.as_ref().map_or_else(String::new, |dir| {
+            format!(
+                "; read it with `git -C {} show HEAD:{file}`",
+                dir.join("acme/control.git").display()
+            )
+        });
+        outln!(
+            "the lock: {file} in acme/control, {digest}, stamped on each repo's release {}{kept}",
+            m.tag
+        );
+    }
     if let Some(dir) = keep {
         outln!(
             "the sandbox's git repositories are kept in {}",

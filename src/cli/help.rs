@@ -28,8 +28,9 @@ kept; an empty value counts as unset):
   INPUT_PRIVATE-KEY     the GitHub App's private key (PEM)
   INPUT_COMMAND         a release command instead of the event: create, plan, approve,
                         promote, validate, ship, retry, defer, abort, rollback, status,
-                        reconcile; or doctor (check every repository, change nothing)
-  INPUT_RELEASE         the release id (create needs it)
+                        reconcile; or doctor (check every repository, change nothing), or
+                        verify (check a shipped release's lock against GitHub, change nothing)
+  INPUT_RELEASE         the release id (create and verify need it)
   INPUT_ARGS            the command's arguments, e.g. `version=2026.12.0 directive=auto`
   INPUT_CONFIG          convoy's config file in the control repo (default convoy.json)
   INPUT_CONTROL-REPO    the control repo, owner/name (default GITHUB_REPOSITORY)

@@ -28,6 +28,7 @@ pub(super) fn schema(which: SchemaKind) -> Result<ExitCode, CliError> {
     let doc = match which {
         SchemaKind::Config => Document::Config,
         SchemaKind::Manifest => Document::Manifest,
+        SchemaKind::Lock => Document::Lock,
     };
     out!("{}", doc.schema_text());
     Ok(ExitCode::SUCCESS)

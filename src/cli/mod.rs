@@ -13,6 +13,7 @@ macro_rules! out {
     ($($arg:tt)*) => { $crate::cli::write_out(format_args!($($arg)*), false)? };
 }
 
+mod action_client;
 mod args;
 mod demo;
 mod doctor;
@@ -24,6 +25,7 @@ mod repos;
 mod run;
 mod status;
 mod validate;
+mod verify;
 
 use std::process::ExitCode;
 
@@ -35,6 +37,7 @@ pub use args::{
 };
 pub use error::CliError;
 pub(crate) use error::write_out;
+pub use verify::{VerifyArgs, VerifyFormat, verify};
 
 /// Runs the command line and returns the process exit code.
 pub fn main() -> ExitCode {
@@ -81,6 +84,7 @@ pub fn main() -> ExitCode {
             github_output: github_output.as_deref(),
         }),
         CliCommand::Doctor(args) => doctor::run(&args),
+        CliCommand::Verify(args) => verify::run(&args),
         CliCommand::Status(args) => status::run(&args),
         CliCommand::Validate {
             config,

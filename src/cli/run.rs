@@ -12,10 +12,9 @@ use anyhow::Context as _;
 use serde_json::json;
 
 use super::error::CliError;
-use crate::github::client::{ClientConfig, GitHub};
+use crate::github::client::GitHub;
 use crate::github::execute::execute;
 use crate::github::store::ManifestStore;
-use crate::github::tokens::AppAuth;
 use crate::lifecycle::WebLinks;
 use crate::lifecycle::action::ActionOutcome;
 use crate::lifecycle::action::refused_dispatches;
@@ -26,7 +25,7 @@ use crate::shell::cache::CacheFile;
 use crate::shell::status::{ReleaseState, about_every_release, releases_summary, status_answer};
 use crate::shell::workflow_commands::escape_data;
 use crate::shell::{
-    Secret, WorkflowEnv, export_env, mask, run_summary, would_create_summary, write_outputs,
+    WorkflowEnv, export_env, mask, run_summary, would_create_summary, write_outputs,
 };
 use crate::signal::{Command, CommandSignal, CommandSource, Signal};
 
@@ -40,6 +39,9 @@ pub(super) fn run() -> Result<ExitCode, CliError> {
     }
     if super::doctor::wanted(&env) {
         return super::doctor::action(&env);
+    }
+    if super::verify::wanted(&env) {
+        return super::verify::action(&env);
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -103,38 +105,7 @@ async fn run_async(env: &WorkflowEnv, signal: &Signal) -> Result<Vec<ReleaseRun>
         tracing::info!("nothing to do: {reason}");
         return Ok(Vec::new());
     }
-    let mut cfg = ClientConfig::new(env.api_url.clone(), String::new());
-    if let Some(ms) = env.write_gap_ms {
-        cfg.write_gap = std::time::Duration::from_millis(ms);
-    }
-    let gh = match (&env.app, &env.token) {
-        // One installation token per owner of the release's repositories, minted on first use.
-        (Some(app), _) => GitHub::with_app(
-            cfg,
-            AppAuth {
-                app_id: app.app_id,
-                private_key: app.private_key.expose().to_owned(),
-                home: env.control_repo.owner().to_owned(),
-                // A minted token is a secret the runner does not know: masked before it is
-                // used, so nothing can print it first.
-                on_mint: Some(Box::new(|token: &str| {
-                    // A closed stdout shows the runner nothing, the token included (it is
-                    // never logged): there is nothing to mask it from.
-                    let _ = super::write_out(format_args!("{}", mask(&Secret::new(token))), false);
-                })),
-            },
-        ),
-        (None, Some(t)) => GitHub::new(ClientConfig {
-            token: t.expose().to_owned(),
-            ..cfg
-        }),
-        (None, None) => {
-            return Err(CliError::Invalid(
-                "no credentials: give the `token` input, or `app-id` and `private-key`".to_owned(),
-            ));
-        }
-    }
-    .map_err(CliError::Failure)?;
+    let gh = super::action_client::client(env)?;
     let cache = env.cache_file.as_deref().map(CacheFile::load);
     let (gh, memory) = match cache {
         Some(c) => {

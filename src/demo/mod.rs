@@ -24,6 +24,7 @@ use crate::lifecycle::action::ActionOutcome;
 use crate::lifecycle::{Owner, Wait};
 use crate::model::config::Directive;
 use crate::model::ids::{ReleaseId, RepoName};
+use crate::model::lock::LockDigest;
 use crate::model::manifest::{Phase, ReleaseManifest, RunStatus, TierRun};
 use crate::model::time::Timestamp;
 use crate::runner::{Clock, ReleaseRun, Runner};
@@ -50,6 +51,9 @@ pub struct DemoOutcome {
     pub summary: String,
     /// Every event delivered, in order (name, payload), to replay them.
     pub delivered: Vec<(String, Value)>,
+    /// The digest of the release's lock as the control repo holds it (`None` when the release
+    /// stopped before shipping, so it has none).
+    pub lock: Option<LockDigest>,
 }
 
 /// Which organisation the demo plays in.
@@ -120,13 +124,17 @@ pub fn demo_clock() -> impl Fn() -> Timestamp + Send + Sync {
     }
 }
 
+/// Where the demo keeps its manifests and locks: `acme/control`'s default branch.
+pub fn demo_store() -> anyhow::Result<ManifestStore> {
+    Ok(ManifestStore {
+        repo: RepoName::parse(CONTROL_REPO)?,
+        branch: None,
+    })
+}
+
 /// The runner the demo drives, as a workflow run of the control repo would build it.
 pub fn demo_runner<'a>(bot: &'a GitHub, clock: Clock<'a>) -> anyhow::Result<Runner<'a>> {
-    let store = ManifestStore {
-        repo: RepoName::parse("acme/control")?,
-        branch: None,
-    };
-    Ok(Runner::new(bot, store, "convoy.json").with_clock(clock))
+    Ok(Runner::new(bot, demo_store()?, "convoy.json").with_clock(clock))
 }
 
 /// Plays the demo release against the sandbox at `url`.
@@ -330,6 +338,12 @@ pub async fn play_in(
         &crate::lifecycle::WebLinks::default(),
     )
     .context("the last run decided")?;
+    // Read as a person would (not counted among convoy's requests).
+    let lock = demo_store()?
+        .load_lock(&bob, &run.manifest.id)
+        .await
+        .context("reading the release's lock")?
+        .map(|stored| stored.digest());
     Ok(DemoOutcome {
         manifest: run.manifest,
         requests: bot.requests(),
@@ -337,6 +351,7 @@ pub async fn play_in(
         events,
         summary,
         delivered,
+        lock,
     })
 }
 

@@ -6,6 +6,8 @@
 //! reads GitHub's answers); [`facts`] turns answers into the lifecycle's observed facts; the
 //! rest ([`observe`], [`others`], [`forwarded`], [`execute`], [`revert`], [`methods`], [`store`],
 //! [`sprint`], [`app`], and [`doctor`], which reads what `convoy doctor` judges) use those;
+//! [`stamp`] stamps a release lock's digest into the member repos' GitHub releases, for the
+//! store, and [`verify`] reads what `convoy verify` judges;
 //! [`permission`] reads which permission a refusal asks for; [`tokens`] holds the installation
 //! tokens per owner of a client made with GitHub App credentials.
 
@@ -26,8 +28,10 @@ pub mod permission;
 pub mod rest;
 pub mod revert;
 pub mod sprint;
+pub mod stamp;
 pub mod store;
 pub mod tokens;
+pub mod verify;
 
 pub use client::{ClientConfig, GhError, GitHub};
 /// Path building, at its old place (it lives in the typed layer, [`rest::path`]).

@@ -1,5 +1,11 @@
 //! The manifest store: `releases/<id>/manifest.json` in the control repo, read and written
-//! through the Contents API with compare-and-swap on the blob SHA.
+//! through the Contents API with compare-and-swap on the blob SHA; and beside it, once the release
+//! shipped, its lock, `releases/<id>/lock.json` ([`Lock`]).
+//!
+//! Saving a manifest whose lock differs from the stored one first stamps the lock's digest into
+//! each member repo's GitHub release ([`super::stamp`]), then writes the lock, then the manifest:
+//! when any step fails the manifest is not written, so the next run decides again and does the
+//! rest. A shipped manifest in the control repo therefore always has its lock beside it.
 //!
 //! A write carries the SHA of the blob it replaces; GitHub refuses it (409) when another run
 //! wrote first, and the caller reloads, re-observes and decides again. An invalid manifest is
@@ -11,7 +17,9 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::client::{GhError, GitHub};
 use super::rest::contents::{Contents, File, PutFile};
+use super::stamp::stamp_releases;
 use crate::model::ids::{BranchName, ReleaseId, RepoName};
+use crate::model::lock::{Lock, LockDigest, LockStatus};
 use crate::model::manifest::ReleaseManifest;
 use crate::validate::{self, Problem};
 
@@ -25,6 +33,22 @@ pub struct Stored {
     pub manifest: ReleaseManifest,
     /// The blob SHA of the file it was read from.
     pub blob_sha: String,
+}
+
+/// A release's lock as stored: the file's text (what its digest is of) and its blob SHA.
+#[derive(Debug, Clone)]
+pub struct StoredLock {
+    /// The file's text.
+    pub text: String,
+    /// The blob SHA of the file.
+    pub blob_sha: String,
+}
+
+impl StoredLock {
+    /// The digest of the file's bytes.
+    pub fn digest(&self) -> LockDigest {
+        LockDigest::of(self.text.as_bytes())
+    }
 }
 
 /// Why loading or saving failed.
@@ -160,6 +184,9 @@ impl ManifestStore {
                 problems,
             });
         }
+        // The lock first (and its stamps): a failure leaves the manifest unwritten, so the next
+        // run decides again and writes both.
+        self.save_lock(gh, manifest).await?;
         let text = serde_json::to_string_pretty(manifest).map_err(|e| StoreError::Unreadable {
             file: Self::file(&manifest.id),
             message: e.to_string(),
@@ -179,28 +206,92 @@ impl ManifestStore {
                 file: Self::file(&manifest.id),
                 message: "the write's answer has no content sha".into(),
             }),
-            Err(e) => Err(self.refusal(e, manifest, replaces.is_none())),
+            Err(e) => Err(self.refusal(
+                e,
+                Self::file(&manifest.id),
+                &manifest.id,
+                replaces.is_none(),
+            )),
         }
     }
 
-    /// Why a manifest write was refused: a branch rule (GitHub answers it with 409, as it
-    /// answers a stale sha), another run that wrote first, or something else.
-    fn refusal(&self, e: GhError, manifest: &ReleaseManifest, creating: bool) -> StoreError {
+    /// Why a write of `file` (of release `id`) was refused: a branch rule (GitHub answers it
+    /// with 409, as it answers a stale sha), another run that wrote first, or something else.
+    fn refusal(&self, e: GhError, file: String, id: &ReleaseId, creating: bool) -> StoreError {
         if let Some(rule) = e.rule_violation() {
             return StoreError::RuleViolation {
                 repo: self.repo.clone(),
                 branch: self.branch.clone(),
-                file: Self::file(&manifest.id),
+                file,
                 rule,
             };
         }
         match e {
-            GhError::Conflict { .. } => StoreError::Stale(manifest.id.clone()),
+            GhError::Conflict { .. } => StoreError::Stale(id.clone()),
             // Creating a file that another run created meanwhile: GitHub wants its sha.
             GhError::Unprocessable { message, .. } if creating && message.contains("sha") => {
-                StoreError::Stale(manifest.id.clone())
+                StoreError::Stale(id.clone())
             }
             e => e.into(),
+        }
+    }
+
+    /// Reads a release's lock; `None` when it has none.
+    pub async fn load_lock(
+        &self,
+        gh: &GitHub,
+        id: &ReleaseId,
+    ) -> Result<Option<StoredLock>, StoreError> {
+        let file = Lock::file(id);
+        let Some(found) = self.contents(gh, &file).await? else {
+            return Ok(None);
+        };
+        let blob_sha = match &found {
+            Contents::File(File { sha: Some(sha), .. }) => sha.clone(),
+            _ => {
+                return Err(StoreError::Unreadable {
+                    file,
+                    message: "no sha in the contents answer".into(),
+                });
+            }
+        };
+        let text = self.content(gh, &file, &found).await?;
+        Ok(Some(StoredLock { text, blob_sha }))
+    }
+
+    /// Once `manifest`'s release has shipped: when its lock ([`Lock::of`]) differs from the
+    /// stored one, stamps the new digest into every member repo's GitHub release, then writes
+    /// the lock. Nothing (and no request) before the release shipped; one read of the lock
+    /// after, when nothing changed.
+    async fn save_lock(&self, gh: &GitHub, manifest: &ReleaseManifest) -> Result<(), StoreError> {
+        let Some(lock) = Lock::of(manifest) else {
+            return Ok(());
+        };
+        let text = lock.to_text();
+        let stored = self.load_lock(gh, &manifest.id).await?;
+        if stored.as_ref().is_some_and(|s| s.text == text) {
+            return Ok(());
+        }
+        let digest = LockDigest::of(text.as_bytes());
+        stamp_releases(gh, &lock, &digest, self.branch.as_ref()).await?;
+        let what = match lock.status {
+            LockStatus::Shipped => "lock what shipped",
+            LockStatus::RolledBack => "the lock after the rollback",
+        };
+        let replaces = stored.as_ref().map(|s| s.blob_sha.as_str());
+        let put = PutFile {
+            message: format!("convoy({}): {what} [skip ci]", manifest.id),
+            content: STANDARD.encode(text.as_bytes()),
+            sha: replaces,
+            branch: self.branch.as_ref().map(BranchName::as_str),
+        };
+        let file = Lock::file(&manifest.id);
+        match gh.repo(&self.repo).put_file(&file, &put).await {
+            Ok(_) => {
+                tracing::info!("wrote {file} ({digest})");
+                Ok(())
+            }
+            Err(e) => Err(self.refusal(e, file, &manifest.id, replaces.is_none())),
         }
     }
 

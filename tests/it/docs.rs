@@ -142,10 +142,15 @@ fn field_tables_match_the_schemas() {
     let doc = std::fs::read_to_string(path).unwrap();
     let config = table(include_str!("../../schemas/convoy-config.schema.json"));
     let manifest = table(include_str!("../../schemas/release-manifest.schema.json"));
+    let lock = table(include_str!("../../schemas/release-lock.schema.json"));
     let generated = replace_section(
-        &replace_section(&doc, "config-fields", &config),
-        "manifest-fields",
-        &manifest,
+        &replace_section(
+            &replace_section(&doc, "config-fields", &config),
+            "manifest-fields",
+            &manifest,
+        ),
+        "lock-fields",
+        &lock,
     );
     if std::env::var_os("CONVOY_BLESS").is_some() {
         std::fs::write(path, &generated).unwrap();

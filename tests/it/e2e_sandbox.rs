@@ -103,6 +103,19 @@ async fn check_release(directive: Directive) {
             }
         }
     }
+    // The lock is beside the manifest, and `convoy verify` finds that every base holds what
+    // shipped and that what shipped is what the tiers validated.
+    let store = convoy::demo::demo_store().unwrap();
+    let stored = store.load_lock(&gh, &m.id).await.unwrap().unwrap();
+    assert_eq!(out.lock, Some(stored.digest()), "{directive:?}");
+    let report = convoy::cli::verify(&gh, &store, &m.id, Default::default())
+        .await
+        .unwrap();
+    assert!(
+        report.holds,
+        "{directive:?}: {}",
+        convoy::verify::render::text(&report)
+    );
     // Tasks came from the sprint milestone and all merged.
     assert_eq!(m.tasks.len(), 3);
     assert!(

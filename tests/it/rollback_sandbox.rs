@@ -114,6 +114,34 @@ async fn rollback_after_shipping_reverts_every_repo_in_reverse_order() {
         })
         .count();
     assert_eq!(deletes, 3, "each revert branch deleted once");
+
+    // The lock was kept current: rolled back, every repo reverted, and each release's stamp
+    // names the new lock and says so. `convoy verify` breaks first on that.
+    let store = convoy::demo::demo_store().unwrap();
+    let stored = store.load_lock(&gh, &id).await.unwrap().unwrap();
+    let lock: convoy::model::lock::Lock = serde_json::from_str(&stored.text).unwrap();
+    assert_eq!(Some(&lock), convoy::model::lock::Lock::of(m).as_ref());
+    assert_eq!(lock.status, convoy::model::lock::LockStatus::RolledBack);
+    assert!(lock.repos.iter().all(|r| r.reverted));
+    for r in &m.repos {
+        let release = gh
+            .get(&format!("/repos/{}/releases/tags/{}", r.name, m.tag))
+            .await
+            .unwrap();
+        let body = release["body"].as_str().unwrap();
+        assert_eq!(
+            convoy::model::lock::Lock::stamped_digest(body, &id),
+            Some(stored.digest()),
+            "{body}"
+        );
+        assert!(body.contains("**Rolled back** on "), "{body}");
+    }
+    let report = convoy::cli::verify(&gh, &store, &id, Default::default())
+        .await
+        .unwrap();
+    let first = report.first_break.unwrap();
+    assert_eq!(first.check, convoy::verify::CheckKind::Status);
+    assert!(first.what.contains("was rolled back"), "{first:?}");
 }
 
 fn revert_action(merge: &str) -> convoy::lifecycle::action::PlannedAction {

@@ -231,9 +231,11 @@ fn the_control_example_has_every_command_and_dispatch_type() {
     let on = on(&doc);
     let commands: BTreeSet<String> = COMMAND_NAMES.iter().map(|c| c.to_string()).collect();
     let dispatch = &on["workflow_dispatch"]["inputs"];
-    // The release commands, and `doctor`, which `convoy run` hands to `convoy doctor`.
+    // The release commands, and `doctor` and `verify`, which `convoy run` hands to `convoy
+    // doctor` and `convoy verify`.
     let mut options = commands.clone();
     options.insert("doctor".to_owned());
+    options.insert("verify".to_owned());
     assert_eq!(strings(&dispatch["command"]["options"]), options);
     assert_eq!(dispatch["command"]["default"], "reconcile");
     for input in ["release", "args"] {

@@ -67,6 +67,12 @@ impl Repo<'_> {
         Ok(de::object(self.get(&format!("/git/commits/{sha}")).await?))
     }
 
+    /// [`Repo::git_commit`]; `None` when the repository has no such commit (404).
+    pub async fn git_commit_opt(&self, sha: &str) -> Result<Option<GitCommit>, GhError> {
+        let found = self.get_opt(&format!("/git/commits/{sha}")).await?;
+        Ok(found.map(de::object))
+    }
+
     /// `POST /repos/{o}/{r}/git/commits`: a commit of `tree` on `parents`; its SHA, when the
     /// answer gives a valid one.
     pub async fn create_git_commit(

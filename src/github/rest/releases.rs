@@ -1,4 +1,4 @@
-//! Releases: finding one by its tag, and creating one.
+//! Releases: finding one by its tag, creating one, and editing its body (the lock's stamp).
 
 use serde::{Deserialize, Serialize};
 
@@ -7,13 +7,37 @@ use super::{de, path};
 use crate::github::client::GhError;
 use crate::model::ids::Sha;
 
-/// A release (convoy only needs to know it exists).
+/// A release: that it exists, and its body (where convoy stamps the release lock's digest).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default)]
 pub struct Release {
+    /// Its id.
+    #[serde(deserialize_with = "de::lenient")]
+    pub id: Option<u64>,
     /// Its tag.
     #[serde(deserialize_with = "de::lenient")]
     pub tag_name: Option<String>,
+    /// Its text (markdown).
+    #[serde(deserialize_with = "de::lenient")]
+    pub body: Option<String>,
+    /// Its page (`{server}/{owner}/{repo}/releases/tag/{tag}`).
+    #[serde(deserialize_with = "de::lenient")]
+    pub html_url: Option<String>,
+}
+
+impl Release {
+    /// The web server its page is on (`https://github.com`): what comes before
+    /// `/{owner}/{repo}/releases/` in its `html_url`.
+    pub fn server(&self, repo: &crate::model::ids::RepoName) -> Option<&str> {
+        let url = self.html_url.as_deref()?;
+        let at = url.find(&format!("/{repo}/releases/"))?;
+        Some(&url[..at])
+    }
+}
+
+#[derive(Serialize)]
+struct EditBody<'a> {
+    body: &'a str,
 }
 
 #[derive(Serialize)]
@@ -48,5 +72,12 @@ impl Repo<'_> {
             body,
         };
         self.post("/releases", &new).await.map(drop)
+    }
+
+    /// `PATCH /repos/{o}/{r}/releases/{id}` with a new `body` (nothing else changes).
+    pub async fn edit_release_body(&self, id: u64, body: &str) -> Result<(), GhError> {
+        self.patch(&format!("/releases/{id}"), &EditBody { body })
+            .await
+            .map(drop)
     }
 }

@@ -1,4 +1,5 @@
-//! Conformance of repositories, branches, refs, contents, commits, collaborators and releases.
+//! Conformance of repositories, branches, refs, contents, commits (the Git data API's too),
+//! collaborators and releases (created, read, edited).
 
 use serde_json::json;
 
@@ -142,6 +143,30 @@ pub(super) async fn contents_and_commits(c: &mut Checker, r: &str, main_sha: &st
         200,
     )
     .await;
+    // The Git data API's commit: its tree and parents (what `convoy verify` compares).
+    let commit = c
+        .ex(
+            "git/get-commit",
+            "GET",
+            &format!("{r}/git/commits/{head_sha}"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(commit["parents"].as_array().map(Vec::len), Some(1));
+    assert!(
+        commit["tree"]["sha"]
+            .as_str()
+            .is_some_and(|t| t.len() == 40)
+    );
+    c.ex(
+        "git/get-commit",
+        "GET",
+        &format!("{r}/git/commits/{}", "0".repeat(40)),
+        None,
+        404,
+    )
+    .await;
     c.ex(
         "repos/compare-commits",
         "GET",
@@ -196,14 +221,16 @@ pub(super) async fn collaborators_and_releases(c: &mut Checker, r: &str) {
         200,
     )
     .await;
-    c.ex(
-        "repos/create-release",
-        "POST",
-        &format!("{r}/releases"),
-        Some(json!({"tag_name": "v1", "name": "v1", "body": "notes"})),
-        201,
-    )
-    .await;
+    let created = c
+        .ex(
+            "repos/create-release",
+            "POST",
+            &format!("{r}/releases"),
+            Some(json!({"tag_name": "v1", "name": "v1", "body": "notes"})),
+            201,
+        )
+        .await;
+    let id = created["id"].as_u64().unwrap();
     c.ex(
         "repos/create-release",
         "POST",
@@ -225,6 +252,37 @@ pub(super) async fn collaborators_and_releases(c: &mut Checker, r: &str) {
         "GET",
         &format!("{r}/releases/tags/v2"),
         None,
+        404,
+    )
+    .await;
+    // Editing a release: its body (what convoy stamps the lock's digest into), an id that is no
+    // release.
+    let edited = c
+        .ex(
+            "repos/update-release",
+            "PATCH",
+            &format!("{r}/releases/{id}"),
+            Some(json!({"body": "notes\n\nstamped"})),
+            200,
+        )
+        .await;
+    assert_eq!(edited["body"], "notes\n\nstamped");
+    assert_eq!(edited["name"], "v1", "a field left out stays");
+    let again = c
+        .ex(
+            "repos/get-release-by-tag",
+            "GET",
+            &format!("{r}/releases/tags/v1"),
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(again["body"], "notes\n\nstamped");
+    c.ex(
+        "repos/update-release",
+        "PATCH",
+        &format!("{r}/releases/987654321"),
+        Some(json!({"body": "x"})),
         404,
     )
     .await;

@@ -139,6 +139,19 @@ impl Scenario {
         self.offset.fetch_add(minutes * 60, Ordering::Relaxed);
     }
 
+    /// The logical clock's reading (each reading moves it on two seconds, as any run's would).
+    pub fn now(&self) -> Timestamp {
+        (self.clock)()
+    }
+
+    /// Moves the clock forward to `at` (a minute past it, rounding up); nothing when it is past.
+    pub fn advance_to(&self, at: Timestamp) {
+        let minutes = (at.unix_seconds() - self.now().unix_seconds()).div_euclid(60) + 1;
+        if minutes > 0 {
+            self.advance_minutes(minutes);
+        }
+    }
+
     fn runner(&self) -> Runner<'_> {
         self.runner_for(&self.bot)
     }

@@ -42,6 +42,18 @@ impl Scenario {
             .unwrap_or_default()
     }
 
+    /// When the clock lets `id` move on, as its last run's wait on the clock says (a ship
+    /// window, a freeze, a soak).
+    pub fn clock_until(&self, id: &str) -> Option<convoy::model::time::Timestamp> {
+        self.runs
+            .iter()
+            .rev()
+            .find(|r| r.release.as_str() == id)
+            .and_then(|r| r.decisions.last())
+            .and_then(|d| d.waits.iter().find(|w| w.who == Owner::Clock))
+            .and_then(|w| w.until)
+    }
+
     /// The runs of `tier` (of `kind`) recorded in `m`.
     pub fn runs_of<'m>(m: &'m ReleaseManifest, tier: &str, kind: RunKind) -> Vec<&'m TierRun> {
         m.tier_runs

@@ -262,6 +262,11 @@ impl Scenario {
                 }
             } else if humans && waits.iter().any(|(_, what)| what.contains("approve")) {
                 self.say(id, "alice", "/convoy approve").await;
+            } else if let Some(until) = self.clock_until(id) {
+                // A ship window, a freeze or a soak: let that much time pass, and the
+                // scheduled run carries the release on.
+                self.advance_to(until);
+                self.tick().await;
             } else {
                 self.tick().await;
             }

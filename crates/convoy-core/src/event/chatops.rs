@@ -6,7 +6,8 @@
 //! ```text
 //! line     = "/convoy" command
 //! command  = "create" { key "=" value }
-//!          | "plan" | "approve" | "promote" | "validate" | "ship"
+//!          | "plan" | "approve" | "promote" | "validate"
+//!          | "ship" [ "--now" [ reason ] ]
 //!          | "retry" [ tier ]
 //!          | "defer" owner "/" repo "#" number
 //!          | "abort" | "rollback" | "status" | "reconcile"
@@ -170,7 +171,7 @@ pub fn parse_command(name: &str, args: &str) -> Result<Command, String> {
         "approve" => no_args(Command::Approve),
         "promote" => no_args(Command::Promote),
         "validate" => no_args(Command::Validate),
-        "ship" => no_args(Command::Ship),
+        "ship" => parse_ship(args),
         "abort" => no_args(Command::Abort),
         "rollback" => no_args(Command::Rollback),
         "status" => no_args(Command::Status),
@@ -197,6 +198,46 @@ pub fn parse_command(name: &str, args: &str) -> Result<Command, String> {
         },
         _ => Err(unknown_command(name)),
     }
+}
+
+/// The flag that ships at once.
+const NOW: &str = "--now";
+
+/// Longest reason `ship --now` keeps (the rest is cut).
+pub const REASON_MAX: usize = 200;
+
+/// `ship`, or `ship --now [reason]`: the reason is the rest of the line, as written.
+fn parse_ship(args: &str) -> Result<Command, String> {
+    if args.is_empty() {
+        return Ok(Command::Ship);
+    }
+    let (first, rest) = match args.split_once([' ', '\t']) {
+        Some((first, rest)) => (first, rest.trim()),
+        None => (args, ""),
+    };
+    if first.eq_ignore_ascii_case(NOW) {
+        let reason: String = rest
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .take(REASON_MAX)
+            .collect();
+        let reason = reason.trim();
+        return Ok(Command::ShipNow {
+            reason: (!reason.is_empty()).then(|| reason.to_owned()),
+        });
+    }
+    let near = first
+        .trim_start_matches(['-', '—', '–'])
+        .eq_ignore_ascii_case("now");
+    let hint = if near {
+        format!("; did you mean `{NOW}`?")
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "`ship` takes nothing, or `{NOW}` and a reason (`/convoy ship --now the fix cannot wait`); got {}{hint}",
+        shown(args)
+    ))
 }
 
 /// One `key=value` pair of the `create` arguments, with its value unquoted.

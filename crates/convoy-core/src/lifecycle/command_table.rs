@@ -107,8 +107,8 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "ship",
         verb: "ship",
-        usage: "/convoy ship",
-        does: "approve shipping",
+        usage: "/convoy ship [--now [reason]]",
+        does: "approve shipping (`--now`: at once, whatever the ship windows, freezes and soak say)",
         phases: &[Validation],
         rule: "shipping is approved only at the end of validation",
         instead: "",
@@ -174,7 +174,7 @@ pub fn spec(cmd: &Command) -> &'static CommandSpec {
         Command::Approve => "approve",
         Command::Promote => "promote",
         Command::Validate => "validate",
-        Command::Ship => "ship",
+        Command::Ship | Command::ShipNow { .. } => "ship",
         Command::Retry { .. } => "retry",
         Command::Defer { .. } => "defer",
         Command::Abort => "abort",
@@ -243,6 +243,8 @@ mod tests {
         for c in &cmds {
             assert_ne!(spec(c).name, "create", "{c:?}");
         }
+        // `ship --now` is `ship`: the same phases, the same approvers.
+        assert_eq!(spec(&Command::ShipNow { reason: None }).name, "ship");
         assert_eq!(COMMANDS.len(), cmds.len() + 1);
     }
 

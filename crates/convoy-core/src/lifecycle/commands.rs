@@ -15,7 +15,7 @@ use super::tiers;
 use crate::model::config::Permission;
 use crate::model::history::HistoryEvent;
 use crate::model::ids::Login;
-use crate::model::manifest::{Approval, Conclusion, Gate, Phase, RunStatus};
+use crate::model::manifest::{Approval, Conclusion, Gate, Phase, RunStatus, ShipNow};
 use crate::model::marker::Marker;
 use crate::model::numbers::IssueNumber;
 use crate::signal::{Command, CommandSource, Signal};
@@ -153,6 +153,9 @@ fn run_command(
                 .and_then(|g| approve(d, g, actor, &how)),
             Command::Promote => at_gate(d, Gate::Promote).and_then(|g| approve(d, g, actor, &how)),
             Command::Ship => at_gate(d, Gate::Ship).and_then(|g| approve(d, g, actor, &how)),
+            Command::ShipNow { reason } => {
+                at_gate(d, Gate::Ship).and_then(|_| ship_now(d, actor, &how, reason.as_deref()))
+            }
             Command::Retry { tier } => retry(d, tier.as_ref(), false),
             Command::Validate => retry(d, None, true),
             Command::Defer { task } => defer(d, task),
@@ -164,11 +167,13 @@ fn run_command(
     match outcome {
         Ok(Some(detail)) => {
             if let Some(event) = history_event(cmd) {
+                // `ship --now` is told from a plain `ship` by its `to`.
+                let to = matches!(cmd, Command::ShipNow { .. }).then(|| "now".to_owned());
                 d.log(
                     actor.as_str(),
                     event,
                     None,
-                    None,
+                    to,
                     format!("{detail} (via {how})"),
                 );
             }
@@ -199,7 +204,10 @@ fn authorize(d: &Draft<'_>, cmd: &Command, actor: &Login) -> Result<(), Refusal>
     if perm < Permission::Write {
         return Err(Refusal::BelowWrite { control, has: perm });
     }
-    if matches!(cmd, Command::Approve | Command::Promote | Command::Ship) {
+    if matches!(
+        cmd,
+        Command::Approve | Command::Promote | Command::Ship | Command::ShipNow { .. }
+    ) {
         let approvers = &d.m.policy.approvers;
         if !approvers.admits(actor, perm) {
             return Err(Refusal::NotApprover {
@@ -249,6 +257,30 @@ fn approve(
         via: how.to_owned(),
     });
     Ok(Some(format!("approved the {} gate", gate.as_str())))
+}
+
+/// `ship --now`: approves the ship gate and records the override that lets the release ship
+/// whatever its ship windows, freezes and soak say, once (in this validation phase).
+fn ship_now(
+    d: &mut Draft<'_>,
+    actor: &Login,
+    how: &str,
+    reason: Option<&str>,
+) -> Result<Option<String>, Refusal> {
+    approve(d, Gate::Ship, actor, how)?;
+    if d.ship_now().is_some_and(|s| &s.by == actor) {
+        return Ok(None);
+    }
+    d.m.ship_now.push(ShipNow {
+        by: actor.clone(),
+        at: d.now,
+        via: how.to_owned(),
+        reason: reason.map(str::to_owned),
+    });
+    let why = reason.map_or_else(|| "no reason given".to_owned(), |r| format!("\"{r}\""));
+    Ok(Some(format!(
+        "approved the ship gate and shipping now, whatever the ship windows, freezes and soak say: {why}"
+    )))
 }
 
 /// Sets failed runs aside so the tier runs again (`retry`), or every run of the phase's tiers
@@ -352,7 +384,7 @@ fn history_event(cmd: &Command) -> Option<HistoryEvent> {
     match cmd {
         Command::Approve => Some(HistoryEvent::CommandApprove),
         Command::Promote => Some(HistoryEvent::CommandPromote),
-        Command::Ship => Some(HistoryEvent::CommandShip),
+        Command::Ship | Command::ShipNow { .. } => Some(HistoryEvent::CommandShip),
         Command::Validate => Some(HistoryEvent::CommandValidate),
         Command::Retry { .. } => Some(HistoryEvent::CommandRetry),
         Command::Defer { .. } => Some(HistoryEvent::CommandDefer),

@@ -38,6 +38,10 @@ pub struct Wait {
     pub what: String,
     /// Since when: the escalation's time for a call for a human, else when the phase began.
     pub since: Timestamp,
+    /// When the clock lets the release on, for a wait on the clock (a ship window, the end of a
+    /// freeze or of a soak).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<Timestamp>,
 }
 
 /// The manifest to write once the decision's actions ran.

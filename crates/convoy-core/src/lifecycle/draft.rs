@@ -187,10 +187,37 @@ impl<'a> Draft<'a> {
 
     /// Records that the release waits for `who` to do `what`, since `since`.
     pub fn wait_since(&mut self, who: Owner, what: impl Into<String>, since: Timestamp) {
+        self.wait_until(who, what, since, None);
+    }
+
+    /// Records that the release waits for `who` to do `what`, since `since`, until `until` when
+    /// the clock knows.
+    pub fn wait_until(
+        &mut self,
+        who: Owner,
+        what: impl Into<String>,
+        since: Timestamp,
+        until: Option<Timestamp>,
+    ) {
         let what = what.into();
         if !self.waits.iter().any(|w| w.who == who && w.what == what) {
-            self.waits.push(Wait { who, what, since });
+            self.waits.push(Wait {
+                who,
+                what,
+                since,
+                until,
+            });
         }
+    }
+
+    /// The approver's `/convoy ship --now` that lifts the clock's hold on shipping: one given
+    /// in validation since the phase was (last) entered.
+    pub fn ship_now(&self) -> Option<&crate::model::manifest::ShipNow> {
+        if self.m.phase != Phase::Validation {
+            return None;
+        }
+        let since = self.phase_entered_at();
+        self.m.ship_now.iter().rev().find(|s| s.at >= since)
     }
 
     /// When the current phase was (last) entered.

@@ -162,6 +162,19 @@ pub fn gates_table(m: &ReleaseManifest) -> String {
             (GateMode::Automatic, _) => "passed".to_owned(),
             (GateMode::Human, _) => approved.unwrap_or_else(|| "–".to_owned()),
         };
+        // An approver's `/convoy ship --now` in this validation phase lifts the clock's hold.
+        let now = m
+            .ship_now
+            .iter()
+            .rev()
+            .find(|s| gate == Gate::Ship && m.phase == guarded && s.at >= entered);
+        let state = match now {
+            Some(s) => format!(
+                "{state}; `--now` by `{}`: ships whatever the ship windows, freezes and soak say",
+                s.by
+            ),
+            None => state,
+        };
         let opens = match mode {
             GateMode::Human => "a human approves",
             GateMode::Automatic => "automatically",

@@ -42,7 +42,9 @@ pub use observed::{Observed, WebLinks};
 pub use phases::{RELEASE_CONTEXT, revert_branch};
 pub use scope::Scope;
 pub use table::{DirectivePolicy, Owner};
-pub use tiers::{LOST_DISPATCH_MINUTES, TierVerdict, tier_results, tier_verdicts, tiers_report};
+pub use tiers::{
+    LOST_DISPATCH_MINUTES, TierVerdict, fingerprint, tier_results, tier_verdicts, tiers_report,
+};
 
 use draft::Draft;
 

@@ -1,5 +1,6 @@
 //! Every active release on one line each: its phase, what it waits for and who must act (a
-//! person, developers, CI, the clock: the [`Wait`]'s owner). `/convoy status` without a release,
+//! person, developers, CI, the clock of a ship window, freeze or soak: the [`Wait`]'s owner, and
+//! until when for the clock). `/convoy status` without a release,
 //! the `convoy status` command and the scheduled run's step summary show it. Pure.
 
 use std::fmt::Write as _;
@@ -40,8 +41,13 @@ pub fn release_line(m: &ReleaseManifest, waits: &[Wait], now: Timestamp, style: 
                 0 => String::new(),
                 n => format!(" (and {n} more)"),
             };
+            // A wait on the clock (a ship window, a freeze, a soak) says until when.
+            let until = w
+                .until
+                .map(|t| format!(", until {}", t.human()))
+                .unwrap_or_default();
             format!(
-                "waits for {}: {} (since {}, {}){more}",
+                "waits for {}: {} (since {}, {}{until}){more}",
                 serde_state(&w.who),
                 text(&w.what),
                 w.since.human(),

@@ -25,6 +25,9 @@ pub enum Owner {
     Developers,
     /// Continuous integration: convoy itself and the tier workflows.
     Ci,
+    /// The clock: a ship window, a freeze or a soak; the first run after it allows (at the
+    /// latest the scheduled one) carries the release on.
+    Clock,
 }
 
 /// One row of the lifecycle table.

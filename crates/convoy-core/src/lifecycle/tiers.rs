@@ -142,6 +142,27 @@ fn verdict(m: &ReleaseManifest, policy: &DirectivePolicy, tier: &TierConfig) -> 
     }
 }
 
+/// When the last tier of `phase` that must pass passed on the current SHAs (each tier counted
+/// from its first passing run there); `None` when none of them records when it passed.
+pub(super) fn passed_at(
+    m: &ReleaseManifest,
+    phase: TierPhase,
+) -> Option<crate::model::time::Timestamp> {
+    let policy = DirectivePolicy::of(m.directive);
+    m.policy
+        .tiers
+        .iter()
+        .filter(|t| t.phase == phase && policy.must_pass(t))
+        .filter_map(|t| {
+            let shas = tier_shas(m, t)?;
+            runs_on(m, &t.name, RunKind::Tier, &shas)
+                .filter(|r| r.conclusion.is_some_and(Conclusion::passed))
+                .filter_map(|r| r.completed_at)
+                .min()
+        })
+        .max()
+}
+
 /// Whether every tier of `phase` that must pass passed on the current SHAs.
 pub(super) fn all_passed(d: &Draft<'_>, phase: TierPhase) -> bool {
     tier_verdicts(&d.m, phase)
@@ -478,7 +499,7 @@ fn dispatch_action(m: &ReleaseManifest, run: &TierRun, git_ref: Option<BranchNam
 pub const LOST_DISPATCH_MINUTES: i64 = 5;
 
 /// A short, stable fingerprint of a set of SHAs (FNV-1a, 32 bits, hex).
-pub(super) fn fingerprint(shas: &BTreeMap<RepoName, Sha>) -> String {
+pub fn fingerprint(shas: &BTreeMap<RepoName, Sha>) -> String {
     let mut h: u32 = 0x811c_9dc5;
     for (repo, sha) in shas {
         for b in repo

@@ -7,6 +7,7 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use super::calendar::{Calendar, Soak};
 use super::ids::{BranchName, Login, ReleaseId, RepoName, Reviewer, TierName};
 
 /// The whole `convoy.json`.
@@ -52,6 +53,14 @@ pub struct Config {
     /// How convoy waits for the approving reviews a protected branch requires.
     #[serde(default)]
     pub reviews: ReviewPolicy,
+    /// When releases may ship: the ship windows and the freezes, in one time zone. Default: any
+    /// time.
+    #[serde(default, skip_serializing_if = "Calendar::is_default")]
+    pub calendar: Calendar,
+    /// How long a release stays in staging or validation once it is ready to leave it. Default:
+    /// no soak.
+    #[serde(default, skip_serializing_if = "Soak::is_default")]
+    pub soak: Soak,
 }
 
 /// How convoy waits for required reviews on its promotion pull requests: a normal wait, with

@@ -279,6 +279,8 @@ impl ReleaseManifest {
                 escalation: config.escalation.clone(),
                 ship: config.ship.clone(),
                 reviews: config.reviews.clone(),
+                calendar: config.calendar.clone(),
+                soak: config.soak.clone(),
             },
             repos,
             tasks,
@@ -286,6 +288,7 @@ impl ReleaseManifest {
             tier_runs: Vec::new(),
             approvals: Vec::new(),
             escalations: Vec::new(),
+            ship_now: Vec::new(),
             handled_comments: Vec::new(),
             summed_up: false,
             history: vec![HistoryEntry {

@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 
 pub use super::history::{HistoryEntry, HistoryEvent};
 
+pub use super::calendar::ShipNow;
+use super::calendar::{Calendar, Soak};
 use super::config::{
     Approvers, AutoFix, Directive, Escalation, MergeMethod, ReviewPolicy, ShipPolicy, TierConfig,
     TierPhase,
@@ -68,6 +70,10 @@ pub struct ReleaseManifest {
     /// Times convoy called a human.
     #[serde(default)]
     pub escalations: Vec<EscalationRecord>,
+    /// Approvers' `/convoy ship --now`: each let the release ship, in the validation phase it
+    /// was given in, whatever the ship windows, freezes and soak said.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ship_now: Vec<ShipNow>,
     /// Ids of `/convoy` comments whose commands were carried out, so a redelivered comment is
     /// never carried out twice (the latest 500).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -170,6 +176,13 @@ pub struct Policy {
     /// How required reviews are waited for (left out when it is the default).
     #[serde(default, skip_serializing_if = "ReviewPolicy::is_default")]
     pub reviews: ReviewPolicy,
+    /// When the release may ship: its ship windows and freezes (left out when there are none).
+    #[serde(default, skip_serializing_if = "Calendar::is_default")]
+    pub calendar: Calendar,
+    /// How long it stays in staging or validation once ready to leave (left out when it does
+    /// not soak).
+    #[serde(default, skip_serializing_if = "Soak::is_default")]
+    pub soak: Soak,
 }
 
 /// One member repository in a release.

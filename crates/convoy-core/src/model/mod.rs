@@ -1,11 +1,13 @@
 //! The release model: identifiers, the config people write, the manifest convoy writes and the
 //! hidden markers it tags its texts on GitHub with. Pure data; no I/O.
 
+pub mod calendar;
 pub mod config;
 pub mod create;
 pub mod history;
 pub mod id_error;
 pub mod ids;
+pub mod lock;
 pub mod manifest;
 pub mod marker;
 pub mod numbers;

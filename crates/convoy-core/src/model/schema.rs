@@ -1,4 +1,4 @@
-//! The JSON Schemas of `convoy.json` and of the release manifest.
+//! The JSON Schemas of `convoy.json`, of the release manifest and of the release lock.
 //!
 //! They are generated from the Rust types (doc comments become `description`s) and committed in
 //! `schemas/`; the binary embeds the committed files. A test proves the committed files equal what
@@ -9,6 +9,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::Value;
 
 use super::config::Config;
+use super::lock::Lock;
 use super::manifest::ReleaseManifest;
 
 /// The published schemas' directory: convoy's repository at the major-version tag that release
@@ -22,6 +23,8 @@ pub enum Document {
     Config,
     /// `releases/<id>/manifest.json`.
     Manifest,
+    /// `releases/<id>/lock.json`.
+    Lock,
 }
 
 impl Document {
@@ -30,6 +33,7 @@ impl Document {
         match self {
             Document::Config => include_str!("../../../../schemas/convoy-config.schema.json"),
             Document::Manifest => include_str!("../../../../schemas/release-manifest.schema.json"),
+            Document::Lock => include_str!("../../../../schemas/release-lock.schema.json"),
         }
     }
 
@@ -38,6 +42,7 @@ impl Document {
         match self {
             Document::Config => "convoy-config.schema.json",
             Document::Manifest => "release-manifest.schema.json",
+            Document::Lock => "release-lock.schema.json",
         }
     }
 
@@ -54,6 +59,7 @@ impl Document {
         match self {
             Document::Config => "config",
             Document::Manifest => "manifest",
+            Document::Lock => "lock",
         }
     }
 
@@ -63,6 +69,7 @@ impl Document {
         let mut schema = match self {
             Document::Config => generator.into_root_schema_for::<Config>(),
             Document::Manifest => generator.into_root_schema_for::<ReleaseManifest>(),
+            Document::Lock => generator.into_root_schema_for::<Lock>(),
         }
         .to_value();
         if let Value::Object(map) = &mut schema {
@@ -105,6 +112,11 @@ mod tests {
         check_committed(Document::Manifest);
     }
 
+    #[test]
+    fn committed_lock_schema_matches_types() {
+        check_committed(Document::Lock);
+    }
+
     /// Every property, at every depth, says what it means.
     #[test]
     fn every_property_has_a_description() {
@@ -130,7 +142,7 @@ mod tests {
                 _ => {}
             }
         }
-        for doc in [Document::Config, Document::Manifest] {
+        for doc in [Document::Config, Document::Manifest, Document::Lock] {
             let mut missing = Vec::new();
             walk(&doc.generate(), "", &mut missing);
             assert!(

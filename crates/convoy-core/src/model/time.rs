@@ -28,6 +28,16 @@ impl Timestamp {
             .map_err(|e| e.to_string())
     }
 
+    /// The instant jiff holds.
+    pub(crate) fn from_jiff(t: jiff::Timestamp) -> Self {
+        Timestamp(t)
+    }
+
+    /// As jiff's instant.
+    pub(crate) fn as_jiff(self) -> jiff::Timestamp {
+        self.0
+    }
+
     /// Seconds since the Unix epoch.
     pub fn unix_seconds(self) -> i64 {
         self.0.as_second()

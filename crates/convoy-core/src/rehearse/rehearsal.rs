@@ -32,7 +32,8 @@ pub struct Rehearsal {
 }
 
 /// Plays `manifest` forward in `world`: convoy reconciles; when it waits for a human,
-/// `approver` approves; when it waits for CI, every run succeeds; when it waits for developers,
+/// `approver` approves; when it waits for the clock, the clock moves on to the moment it
+/// allows; when it waits for CI, every run succeeds; when it waits for developers,
 /// each open task gets a pull request into its RC branch, merged. With `land_work`, developers
 /// also push one commit to every RC branch during development. Stops when the release ends,
 /// nothing moves, or after `max_steps`.
@@ -109,6 +110,17 @@ pub fn rehearse(
         }
         if d.waits.iter().any(|w| w.who == Owner::Human) {
             next = command(Command::Approve);
+        } else if let Some(until) = d
+            .waits
+            .iter()
+            .filter(|w| w.who == Owner::Clock)
+            .filter_map(|w| w.until)
+            .filter(|until| *until > now)
+            .max()
+        {
+            // A ship window, a freeze or a soak: the clock moves on to it.
+            now = until;
+            idle = 0;
         } else if world.complete_runs(Conclusion::Success) > 0 {
             // CI finished; reconcile again.
         } else if d.waits.iter().any(|w| w.who == Owner::Developers) {

@@ -248,6 +248,13 @@ pub enum Command {
     Validate,
     /// Approve shipping (only at that gate).
     Ship,
+    /// `ship --now [reason]`: approve shipping and let the release ship at once, whatever its
+    /// ship windows, freezes and soak say (only at the ship gate).
+    ShipNow {
+        /// Why, as written after `--now` (at most 200 characters).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
     /// Re-run a failed tier (or every failed tier).
     Retry {
         /// The tier, or `None` for all failed tiers.

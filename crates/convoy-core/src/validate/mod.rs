@@ -5,7 +5,7 @@
 //! 1. the JSON Schema ([`schema`], in convoy's words: [`wording`]),
 //! 2. the typed parse (identifier newtypes validate themselves),
 //! 3. the semantic checks no schema can express ([`semantic`]): duplicates, unknown repo names,
-//!    dependency cycles.
+//!    dependency cycles, the calendar's time zone, windows and freezes.
 //!
 //! One run reports what it can of a file: when the schema or the typed parse refuses values, the
 //! semantic checks still run on the rest ([`partial`]). Only text that is not JSON stops at the
@@ -13,6 +13,7 @@
 //!
 //! Pure: callers read the files.
 
+mod calendar;
 mod locate;
 mod partial;
 mod problem;

@@ -18,9 +18,11 @@ struct Compiled {
 fn compiled(doc: Document) -> Result<&'static Compiled, String> {
     static CONFIG: OnceLock<Result<Compiled, String>> = OnceLock::new();
     static MANIFEST: OnceLock<Result<Compiled, String>> = OnceLock::new();
+    static LOCK: OnceLock<Result<Compiled, String>> = OnceLock::new();
     let cell = match doc {
         Document::Config => &CONFIG,
         Document::Manifest => &MANIFEST,
+        Document::Lock => &LOCK,
     };
     cell.get_or_init(|| {
         let schema: Value = serde_json::from_str(doc.schema_text())

@@ -1,6 +1,6 @@
 //! Checks no JSON Schema can express: duplicates, names that must refer to member repos,
-//! templates that must render to valid git names, an acyclic dependency graph, and review teams
-//! of the repository's own organisation.
+//! templates that must render to valid git names, an acyclic dependency graph, review teams
+//! of the repository's own organisation, and the calendar (`calendar`).
 
 use std::collections::BTreeMap;
 
@@ -77,6 +77,7 @@ pub fn check_config(config: &Config) -> Vec<Problem> {
     if let Some(fix) = &config.auto_fix {
         check_workflow_file(&mut p, "/auto_fix/workflow", &fix.workflow);
     }
+    super::calendar::check_calendar(&mut p, "/calendar", &config.calendar);
     for (i, mention) in config.escalation.mention.iter().enumerate() {
         let body = mention.strip_prefix('@').unwrap_or("");
         let ok = match body.split_once('/') {
@@ -150,6 +151,7 @@ pub fn check_manifest(m: &ReleaseManifest) -> Vec<Problem> {
         }),
     );
     check_tiers(&mut p, "/policy/tiers", &m.policy.tiers, &members);
+    super::calendar::check_calendar(&mut p, "/policy/calendar", &m.policy.calendar);
 
     let mut seen = BTreeMap::new();
     for (i, task) in m.tasks.iter().enumerate() {

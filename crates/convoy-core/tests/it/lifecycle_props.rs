@@ -37,6 +37,12 @@ fn op() -> impl Strategy<Value = Op> {
         6 => (0..4usize).prop_map(|p| Op::Command(p, Command::Approve)),
         3 => (0..4usize).prop_map(|p| Op::Command(p, Command::Promote)),
         3 => (0..4usize).prop_map(|p| Op::Command(p, Command::Ship)),
+        1 => (0..4usize).prop_map(|p| Op::Command(
+            p,
+            Command::ShipNow {
+                reason: Some("urgent".to_owned())
+            }
+        )),
         3 => (0..4usize).prop_map(|p| Op::Command(p, Command::Retry { tier: None })),
         3 => (0..4usize).prop_map(|p| Op::Command(p, Command::Validate)),
         9 => any::<bool>().prop_map(Op::Runs),

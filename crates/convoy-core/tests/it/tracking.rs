@@ -199,6 +199,7 @@ fn waits_of(m: &ReleaseManifest) -> Vec<convoy::lifecycle::Wait> {
             who: convoy::lifecycle::Owner::Human,
             what: format!("a review of the promotion pull request of {}", r.name),
             since: t0(),
+            until: None,
         })
         .collect()
 }

@@ -92,6 +92,117 @@ fn config_schema_errors_are_in_convoys_words() {
     insta::assert_snapshot!("config_schema_errors", report);
 }
 
+/// `calendar` and `soak`: each mistake in convoy's words, with the fix or a near name.
+#[test]
+fn calendar_and_soak_errors_are_in_convoys_words() {
+    let calendar = |v: &mut Value| {
+        v["calendar"] = json!({
+            "time_zone": "Europe/Berlin",
+            "ship_windows": [{"days": ["mon", "tue"], "from": "10:00", "until": "16:00"}],
+            "freezes": [{"from": "2026-12-21T00:00", "until": "2027-01-04T00:00", "reason": "holidays"}]
+        });
+        v["soak"] = json!({"validation": "2h"});
+    };
+    assert!(validate::config_from_str(&config_with(calendar)).is_ok());
+    let cases: Vec<(&str, Edit)> = vec![
+        ("a zone near a known one", |v| {
+            v["calendar"] = json!({"time_zone": "Europe/Berln"})
+        }),
+        ("a zone nobody knows", |v| {
+            v["calendar"] = json!({"time_zone": "Mars/Olympus_Mons"})
+        }),
+        ("not a zone name", |v| {
+            v["calendar"] = json!({"time_zone": "Central European Time"})
+        }),
+        (
+            "a typo of a weekday",
+            |v| {
+                v["calendar"] =
+                    json!({"ship_windows": [{"days": ["tues"], "from": "10:00", "until": "16:00"}]})
+            },
+        ),
+        (
+            "no weekday",
+            |v| {
+                v["calendar"] =
+                    json!({"ship_windows": [{"days": [], "from": "10:00", "until": "16:00"}]})
+            },
+        ),
+        (
+            "a weekday twice",
+            |v| v["calendar"] = json!({"ship_windows": [{"days": ["mon", "fri", "mon"], "from": "10:00", "until": "16:00"}]}),
+        ),
+        (
+            "not a time of day",
+            |v| {
+                v["calendar"] =
+                    json!({"ship_windows": [{"days": ["mon"], "from": "9am", "until": "16:00"}]})
+            },
+        ),
+        (
+            "a window that closes when it opens",
+            |v| {
+                v["calendar"] =
+                    json!({"ship_windows": [{"days": ["mon"], "from": "10:00", "until": "10:00"}]})
+            },
+        ),
+        (
+            "a window that opens at midnight's end",
+            |v| {
+                v["calendar"] =
+                    json!({"ship_windows": [{"days": ["mon"], "from": "24:00", "until": "02:00"}]})
+            },
+        ),
+        (
+            "a typo of a field",
+            |v| {
+                v["calendar"] =
+                    json!({"ship_windows": [{"days": ["mon"], "from": "10:00", "untill": "16:00"}]})
+            },
+        ),
+        ("a typo of the calendar", |v| v["calender"] = json!({})),
+        (
+            "a freeze that ends before it begins",
+            |v| v["calendar"] = json!({"freezes": [{"from": "2027-01-04T00:00", "until": "2026-12-21T00:00", "reason": "holidays"}]}),
+        ),
+        (
+            "a freeze bound without a time",
+            |v| v["calendar"] = json!({"freezes": [{"from": "2026-12-21", "until": "2027-01-04T00:00", "reason": "holidays"}]}),
+        ),
+        (
+            "a freeze bound on no day",
+            |v| v["calendar"] = json!({"freezes": [{"from": "2026-02-30T00:00", "until": "2027-01-04T00:00", "reason": "holidays"}]}),
+        ),
+        (
+            "a freeze without a reason",
+            |v| v["calendar"] = json!({"freezes": [{"from": "2026-12-21T00:00", "until": "2027-01-04T00:00", "reason": "  "}]}),
+        ),
+        (
+            "a freeze missing its end",
+            |v| {
+                v["calendar"] =
+                    json!({"freezes": [{"from": "2026-12-21T00:00", "reason": "holidays"}]})
+            },
+        ),
+        ("a soak in words", |v| {
+            v["soak"] = json!({"validation": "2 hours"})
+        }),
+        ("a soak of nothing", |v| {
+            v["soak"] = json!({"validation": "0m"})
+        }),
+        ("a soak too long", |v| v["soak"] = json!({"staging": "45d"})),
+        ("a soak of a phase that has none", |v| {
+            v["soak"] = json!({"shipping": "1h"})
+        }),
+    ];
+    let mut report = String::new();
+    for (name, edit) in cases {
+        let problems = config_problems(&config_with(edit));
+        report.push_str(&format!("## {name}\n{}", lines(&problems)));
+    }
+    insta::assert_snapshot!("calendar_errors", report);
+}
+
 #[test]
 fn manifest_schema_errors_are_in_convoys_words() {
     let cases: Vec<(&str, Edit)> = vec![

@@ -1,4 +1,4 @@
-//! Commit statuses, check runs and releases.
+//! Commit statuses and check runs.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -12,10 +12,9 @@ use super::common::{Shared, authorize, parse, reply};
 use crate::error::{ApiError, ApiResult};
 use crate::json::{self, repo_url};
 use crate::middleware::Caller;
-use crate::ops;
 use crate::seed::Permission;
 use crate::shapes;
-use crate::state::{CheckRun, Release, State as SandboxState, Status};
+use crate::state::{CheckRun, State as SandboxState, Status};
 use crate::webhooks;
 
 #[derive(Deserialize)]
@@ -374,94 +373,4 @@ pub async fn update_check(
         crate::queue::reconcile(&app.base, &mut st, &k).await?;
     }
     Ok(reply(StatusCode::OK, body))
-}
-
-#[derive(Deserialize)]
-struct CreateRelease {
-    tag_name: String,
-    target_commitish: Option<String>,
-    name: Option<String>,
-    body: Option<String>,
-    #[serde(default)]
-    draft: bool,
-    #[serde(default)]
-    prerelease: bool,
-}
-
-/// `POST /repos/{owner}/{repo}/releases`
-pub async fn create_release(
-    State(app): State<Shared>,
-    Extension(c): Extension<Caller>,
-    Path((o, r)): Path<(String, String)>,
-    body: Bytes,
-) -> ApiResult {
-    let req: CreateRelease = parse(&body)?;
-    let mut st = app.state.lock().await;
-    let k = authorize(&st, &c, &o, &r, Permission::Write)?;
-    if st.repos[&k]
-        .releases
-        .iter()
-        .any(|x| x.tag_name == req.tag_name)
-    {
-        return Err(ApiError::validation(
-            "Release",
-            "tag_name",
-            "already_exists",
-            None,
-        ));
-    }
-    let target = req
-        .target_commitish
-        .clone()
-        .unwrap_or_else(|| st.repos[&k].default_branch.clone());
-    let tag_ref = format!("refs/tags/{}", req.tag_name);
-    if !st.repos[&k].refs.contains_key(&tag_ref) && !req.draft {
-        let Some(sha) = st.repos[&k].resolve(&target).await? else {
-            return Err(ApiError::validation(
-                "Release",
-                "target_commitish",
-                "invalid",
-                None,
-            ));
-        };
-        ops::set_ref(&app.base, &mut st, &k, &tag_ref, Some(&sha), &c.login).await?;
-    }
-    let (id, now) = (st.id(), st.now());
-    let rel = Release {
-        id,
-        tag_name: req.tag_name,
-        target_commitish: target,
-        name: req.name,
-        body: req.body,
-        draft: req.draft,
-        prerelease: req.prerelease,
-        author: c.login.clone(),
-        created: now,
-    };
-    let full = st.repos[&k].full_name();
-    let body = shapes::release(&app.base, &st, &full, &rel);
-    if let Some(repo) = st.repos.get_mut(&k) {
-        repo.releases.push(rel);
-    }
-    Ok(reply(StatusCode::CREATED, body))
-}
-
-/// `GET /repos/{owner}/{repo}/releases/tags/{tag}`
-pub async fn release_by_tag(
-    State(app): State<Shared>,
-    Extension(c): Extension<Caller>,
-    Path((o, r, tag)): Path<(String, String, String)>,
-) -> ApiResult {
-    let st = app.state.lock().await;
-    let k = authorize(&st, &c, &o, &r, Permission::Read)?;
-    let repo = &st.repos[&k];
-    let rel = repo
-        .releases
-        .iter()
-        .find(|x| x.tag_name == tag && !x.draft)
-        .ok_or_else(ApiError::not_found)?;
-    Ok(reply(
-        StatusCode::OK,
-        shapes::release(&app.base, &st, &repo.full_name(), rel),
-    ))
 }

@@ -12,6 +12,7 @@ mod merge_async;
 mod paging;
 mod pulls;
 mod reactions;
+mod releases;
 mod repos;
 mod reviews;
 
@@ -90,8 +91,9 @@ pub fn router(app: Shared) -> Router {
                 .patch(checks::update_check)
                 .post(checks::update_check),
         )
-        .route("/releases", post(checks::create_release))
-        .route("/releases/tags/{*tag}", get(checks::release_by_tag))
+        .route("/releases", post(releases::create_release))
+        .route("/releases/tags/{*tag}", get(releases::release_by_tag))
+        .route("/releases/{release_id}", patch(releases::update_release))
         .route("/issues", get(issues::list).post(issues::create))
         .route(
             "/issues/{number}",

@@ -286,7 +286,16 @@ pub(super) fn plan_development(d: &mut Draft<'_>) {
         );
     } else if d.exit_gate_is_human() && !d.exit_gate_open() {
         d.wait(Owner::Human, "an approver to promote the RC branches to staging: `/convoy promote` or `/convoy approve`");
+        // A freeze holds it too: the approval is remembered and takes effect when it ends.
+        if development_done(d)
+            && let Some(hold) = super::clock::out_of_development(d)
+        {
+            super::clock::wait(d, hold);
+        }
     } else if development_done(d) {
+        if let Some(hold) = super::clock::out_of_development(d) {
+            super::clock::wait(d, hold);
+        }
         let held = super::exclusive::held(d);
         super::exclusive::wait_for_staging(d, held);
     }

@@ -6,6 +6,7 @@
 //! actions of the phase reached.
 
 mod carry;
+mod clock;
 mod development;
 mod exclusive;
 mod methods;
@@ -61,13 +62,17 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
             if development::development_done(d)
                 && d.exit_gate_open()
                 && d.o.unreachable.is_empty()
+                && clock::out_of_development(d).is_none()
                 && exclusive::held(d).is_empty()
             {
                 development::enter_staging(d);
             }
         }
         Phase::Staging => {
-            if all_repos(d, RepoState::Staged) && tiers::all_passed(d, TierPhase::Staging) {
+            if all_repos(d, RepoState::Staged)
+                && tiers::all_passed(d, TierPhase::Staging)
+                && clock::out_of_staging(d).is_none()
+            {
                 d.set_phase(
                     Phase::Validation,
                     "convoy",
@@ -86,7 +91,10 @@ pub(super) fn advance(d: &mut Draft<'_>) -> bool {
                 && tiers::all_passed(d, TierPhase::Validation)
             {
                 ship_reviews::open_gate(d);
-                if d.exit_gate_open() && d.o.unreachable.is_empty() {
+                if d.exit_gate_open()
+                    && d.o.unreachable.is_empty()
+                    && clock::out_of_validation(d).is_none()
+                {
                     d.set_phase(
                         Phase::Shipping,
                         "convoy",
@@ -127,6 +135,11 @@ pub(super) fn plan(d: &mut Draft<'_>) {
             promotion::plan_staging(d);
             if all_repos(d, RepoState::Staged) {
                 tiers::plan(d, TierPhase::Staging);
+                if tiers::all_passed(d, TierPhase::Staging)
+                    && let Some(hold) = clock::out_of_staging(d)
+                {
+                    clock::wait(d, hold);
+                }
             }
         }
         Phase::Validation => {
@@ -141,6 +154,13 @@ pub(super) fn plan(d: &mut Draft<'_>) {
                     Owner::Human,
                     "an approver to approve shipping: `/convoy ship` or `/convoy approve`",
                 );
+            }
+            if all_repos(d, RepoState::Staged)
+                && tiers::all_passed(d, TierPhase::Staging)
+                && tiers::all_passed(d, TierPhase::Validation)
+                && let Some(hold) = clock::out_of_validation(d)
+            {
+                clock::wait(d, hold);
             }
         }
         Phase::Shipping => promotion::plan_shipping(d),

@@ -122,3 +122,37 @@ fn errors_quote_what_was_written_but_not_too_much() {
     let e = parse_command_line("/convoy a`b").unwrap_err();
     assert!(e.starts_with("unknown command `a'b`"), "{e}");
 }
+
+#[test]
+fn ship_now_takes_the_rest_of_the_line_as_its_reason() {
+    assert_eq!(
+        parse_command_line("/convoy ship --now"),
+        Ok(Command::ShipNow { reason: None })
+    );
+    assert_eq!(
+        parse_command_line("/convoy ship --NOW   the fix for #12 cannot wait  "),
+        Ok(Command::ShipNow {
+            reason: Some("the fix for #12 cannot wait".to_owned())
+        })
+    );
+    let long = format!("/convoy ship --now {}", "x".repeat(500));
+    let Ok(Command::ShipNow { reason: Some(r) }) = parse_command_line(&long) else {
+        panic!("ship --now did not parse");
+    };
+    assert_eq!(
+        r.chars().count(),
+        200,
+        "the reason is cut at 200 characters"
+    );
+    for (bad, says) in [
+        ("/convoy ship now", "did you mean `--now`?"),
+        ("/convoy ship —now", "did you mean `--now`?"),
+        (
+            "/convoy ship later",
+            "`ship` takes nothing, or `--now` and a reason",
+        ),
+    ] {
+        let e = parse_command_line(bad).unwrap_err();
+        assert!(e.contains(says), "{bad}: {e}");
+    }
+}
