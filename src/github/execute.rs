@@ -316,6 +316,30 @@ async fn run(
                 Err(e) => Err(e),
             }
         }
+        Action::Deploy {
+            repo,
+            stage,
+            environment,
+            sha,
+            state,
+            deployment,
+            release,
+            description,
+            log_url,
+        } => {
+            let d = super::deploy::Deploy {
+                repo,
+                stage: *stage,
+                environment,
+                sha,
+                state: *state,
+                deployment: *deployment,
+                release,
+                description,
+                log_url: log_url.as_deref(),
+            };
+            super::deploy::deploy(gh, &d).await
+        }
         Action::CreateRelease {
             repo,
             tag,

@@ -13,6 +13,7 @@
 
 pub mod app;
 pub mod client;
+mod deploy;
 pub mod doctor;
 pub mod error;
 pub mod etags;

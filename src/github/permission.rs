@@ -174,6 +174,7 @@ fn endpoint(method: &str, path: &str) -> Option<Need> {
         ["issues" | "labels" | "milestones", ..] => (one("Issues"), false),
         ["statuses", ..] | ["commits", _, "status" | "statuses"] => (one("Commit statuses"), false),
         ["actions", ..] => (one("Actions"), false),
+        ["deployments" | "environments", ..] => (one("Deployments"), false),
         ["collaborators" | "branches" | "rules" | "rulesets", ..] => {
             (vec!["Metadata: read".to_owned()], false)
         }
@@ -313,6 +314,11 @@ mod tests {
                 false,
             ),
             ("POST /repos/acme/api/releases", &["Contents: write"], false),
+            (
+                "POST /repos/acme/api/deployments/7/statuses",
+                &["Deployments: write"],
+                false,
+            ),
             (
                 "POST /repos/acme/control/dispatches",
                 &["Contents: write"],

@@ -16,6 +16,7 @@ pub mod checkup;
 pub mod compare;
 pub mod contents;
 pub mod de;
+pub mod deployments;
 pub mod git;
 pub mod installations;
 pub mod issues;

@@ -69,6 +69,7 @@ pub fn settle(
     record_switched_methods(&mut m, executed, decision.at);
     record_refused_dispatches(&mut m, executed, decision.at);
     record_kept_staging(&mut m, executed, decision.at);
+    super::deployments::record(&mut m, executed, decision.at);
     // A call that was not posted is planned again by the next decision.
     for e in executed {
         if let (Action::Comment { marker, .. }, false) = (

@@ -25,9 +25,11 @@ pub mod command_table;
 mod commands;
 pub mod controls;
 mod decision;
+mod deployments;
 mod draft;
 pub(crate) mod markdown;
 pub mod observed;
+mod outcome;
 pub mod overview;
 mod phases;
 pub mod scope;
@@ -72,6 +74,7 @@ pub fn decide(
         }
     }
     phases::plan(&mut d);
+    deployments::plan(&mut d);
     d.wait_for_unreachable();
     d.settle_escalations();
     phases::plan_tracking_issue(&mut d);

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::calendar::{Calendar, Soak};
+use super::deployment::Deployments;
 use super::ids::{BranchName, Login, ReleaseId, RepoName, Reviewer, TierName};
 
 /// The whole `convoy.json`.
@@ -61,6 +62,12 @@ pub struct Config {
     /// no soak.
     #[serde(default, skip_serializing_if = "Soak::is_default")]
     pub soak: Soak,
+    /// Record each repo's promotion as a GitHub deployment of the SHA that moved, with the
+    /// deployment statuses of the release (`in_progress`, `success`, `failure`, `inactive`), in
+    /// the two environments named here. Default: no deployments. Convoy's token needs the
+    /// `deployments: write` permission in every member repo.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployments: Option<Deployments>,
 }
 
 /// How convoy waits for required reviews on its promotion pull requests: a normal wait, with

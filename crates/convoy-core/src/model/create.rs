@@ -215,6 +215,7 @@ impl ReleaseManifest {
                 review: None,
                 merge_queue: Vec::new(),
                 queued: None,
+                deployments: Vec::new(),
             })
             .collect();
 
@@ -281,6 +282,7 @@ impl ReleaseManifest {
                 reviews: config.reviews.clone(),
                 calendar: config.calendar.clone(),
                 soak: config.soak.clone(),
+                deployments: config.deployments.clone(),
             },
             repos,
             tasks,

@@ -30,6 +30,9 @@ open_enum! {
         /// How a repo's pull requests merge was settled: discovered from the repository's
         /// settings and rules, or switched after GitHub refused a method (`to`: the method).
         MergeMethod => "merge_method",
+        /// GitHub refused a deployment or its status (`to`: the status); convoy gives that
+        /// deployment no more statuses.
+        DeploymentRefused => "deployment_refused",
         /// A promotion pull request waits for the approving reviews its base requires.
         ReviewAwaited => "review_awaited",
         /// Approving reviews on every staging → base pull request opened the ship gate

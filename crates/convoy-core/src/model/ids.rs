@@ -56,6 +56,8 @@ macro_rules! string_id {
     };
 }
 
+pub(crate) use string_id;
+
 /// A repository as `owner/name`, the way GitHub spells it in URLs.
 ///
 /// Owner: 1–39 letters, digits or hyphens, not starting or ending with a hyphen. Name: 1–100

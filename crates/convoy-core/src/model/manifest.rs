@@ -17,6 +17,7 @@ use super::config::{
     Approvers, AutoFix, Directive, Escalation, MergeMethod, ReviewPolicy, ShipPolicy, TierConfig,
     TierPhase,
 };
+use super::deployment::{DeploymentRecord, Deployments};
 use super::ids::{BranchName, IssueRef, Login, ReleaseId, RepoName, Reviewer, Sha, TierName};
 use super::numbers::{IssueNumber, PullNumber, RunId};
 use super::time::Timestamp;
@@ -183,6 +184,10 @@ pub struct Policy {
     /// not soak).
     #[serde(default, skip_serializing_if = "Soak::is_default")]
     pub soak: Soak,
+    /// The environments its promotions are recorded in as GitHub deployments (left out when it
+    /// makes none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deployments: Option<Deployments>,
 }
 
 /// One member repository in a release.
@@ -231,6 +236,10 @@ pub struct ReleaseRepo {
     /// The promotion pull request convoy put in a merge queue, until it lands.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub queued: Option<QueuedMerge>,
+    /// The GitHub deployments convoy made of this repo's staged and shipped SHAs (with
+    /// `deployments` in the policy), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deployments: Vec<DeploymentRecord>,
 }
 
 /// A promotion pull request in its branch's merge queue, followed across runs by the UUID

@@ -4,6 +4,7 @@
 pub mod calendar;
 pub mod config;
 pub mod create;
+pub mod deployment;
 pub mod history;
 pub mod id_error;
 pub mod ids;

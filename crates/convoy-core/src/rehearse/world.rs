@@ -443,7 +443,8 @@ impl World {
                 }
             }
             // Reactions are not observed.
-            Action::React { .. } => {}
+            // Deployments change nothing the lifecycle reads back.
+            Action::React { .. } | Action::Deploy { .. } => {}
             Action::AddLabel { repo, issue, label } => {
                 if let Some(i) = self
                     .observed

@@ -9,6 +9,7 @@ mod events;
 mod examples;
 mod lifecycle;
 mod lifecycle_clock;
+mod lifecycle_deployments;
 mod lifecycle_failures;
 mod lifecycle_multi;
 mod lifecycle_props;
