@@ -1,13 +1,13 @@
 # convoy's container image: the static (musl) convoy binary, a CA bundle and an /etc/passwd,
 # nothing else: no shell, no package manager, no libc. The binary is built outside the image
-# (`cargo build --release --target <arch>-unknown-linux-musl`), so the image builds in seconds and
+# (`cargo build --profile dist --target <arch>-unknown-linux-musl`), so the image builds in seconds and
 # needs no base image and no RUN step: buildah builds it without a Docker engine (.ci/run), and
 # buildx builds both architectures without emulation (.github/workflows/release.yml).
 #
 # Build context: the repository root (.dockerignore lets through only what is copied here).
 # Build arguments:
 #   BINARY     the static binary; default dist/<TARGETARCH>/convoy, where release.yml puts the
-#              amd64 and arm64 builds. .ci/run passes target/x86_64-unknown-linux-musl/release/convoy.
+#              amd64 and arm64 builds. .ci/run passes target/x86_64-unknown-linux-musl/dist/convoy.
 #   CA_BUNDLE  the PEM bundle of CA certificates convoy trusts for HTTPS (rustls with the platform's
 #              roots, read from SSL_CERT_FILE); default dist/ca-certificates.crt, a copy of the build
 #              host's /etc/ssl/certs/ca-certificates.crt.
