@@ -9,8 +9,9 @@ file generated/api.github.com.json, MIT licensed). Output layout:
   {"source": ..., "definitions": {component-name: schema},
    "operations": {operationId: {"method", "path", "request": schema|null, "responses": {code: schema}}}}
 Every `$ref` points into `#/definitions/...`; OpenAPI 3.0 `nullable: true` is translated into
-JSON Schema (draft 7) null types, and `oneOf` into `anyOf` (GitHub's variants overlap), so a
-standard validator can check bodies.
+JSON Schema (draft 7) null types, `oneOf` into `anyOf` (GitHub's variants overlap), and a
+`format: uri` string whose default is `""` also takes `""`, so a standard validator can check
+bodies.
 """
 import json
 import sys
@@ -32,7 +33,16 @@ pulls/request-reviewers pulls/update-branch
 reactions/create-for-issue-comment reactions/list-for-issue-comment
 apps/list-installations apps/get-repo-installation apps/create-installation-access-token
 apps/list-repos-accessible-to-installation
+repos/create-deployment repos/list-deployments repos/get-deployment repos/delete-deployment
+repos/create-deployment-status repos/list-deployment-statuses repos/get-deployment-status
+repos/get-all-environments
 """.split()
+
+# Responses the description lists without a body although GitHub answers with one, and the
+# component that body is. `repos/create-deployment` 409: GitHub's REST reference shows
+# `{"message": "Conflict merging master into topic-branch"}` and `{"message": "Conflict: Commit
+# status checks failed for topic-branch."}`, a `basic-error`.
+UNDESCRIBED_BODIES = {("repos/create-deployment", "409"): "basic-error"}
 
 DROP = {"example", "examples", "externalDocs", "discriminator", "xml", "readOnly", "writeOnly", "deprecated"}
 
@@ -83,6 +93,11 @@ def main():
                 out[k] = [convert(x) for x in v]
             else:
                 out[k] = v
+        if out.get("format") == "uri" and out.get("default") == "":
+            # A URL whose documented default is `""` (deployment statuses' `target_url`,
+            # `log_url`, `environment_url`): GitHub answers `""` when none was set, which
+            # `format: uri` alone refuses.
+            out = {"anyOf": [out, {"type": "string", "maxLength": 0}]}
         if node.get("nullable"):
             t = out.get("type")
             if isinstance(t, str) and not any(k in out for k in ("allOf", "anyOf", "oneOf")):
@@ -114,6 +129,9 @@ def main():
         path, method, op = by_id[op_id]
         request = body_schema(op["requestBody"]) if "requestBody" in op else None
         responses = {code: body_schema(r) for code, r in op["responses"].items()}
+        for (oid, code), component in UNDESCRIBED_BODIES.items():
+            if oid == op_id and responses.get(code) is None:
+                responses[code] = convert({"$ref": "#/components/schemas/" + component})
         operations[op_id] = {
             "method": method.upper(),
             "path": path,

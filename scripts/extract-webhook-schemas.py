@@ -19,6 +19,7 @@ pull_request$review_requested
 issues$opened issues$edited issues$closed issues$reopened issues$milestoned issues$demilestoned
 issue_comment$created issue_comment$edited check_run$created check_run$completed
 pull_request$enqueued pull_request$dequeued merge_group$checks_requested merge_group$destroyed
+deployment$created deployment_status$created
 """.split()
 
 

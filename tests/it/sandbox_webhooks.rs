@@ -181,6 +181,27 @@ async fn event_payloads_match_webhook_schemas() {
 
     merge_queue(&octo).await;
 
+    // A deployment (a string payload, delivered as the object it encodes) and its status.
+    let d = call(
+        &octo,
+        "POST",
+        "/repos/acme/schema/deployments",
+        Some(json!({"ref": "main", "environment": "staging", "payload": "{\"r\": 1}"})),
+    )
+    .await;
+    assert_eq!(d.status, 201, "{:#}", d.body);
+    let s = call(
+        &octo,
+        "POST",
+        &format!("/repos/acme/schema/deployments/{}/statuses", d.body["id"]),
+        Some(
+            json!({"state": "success", "log_url": "https://ci.example/d",
+                    "environment_url": "https://staging.example/"}),
+        ),
+    )
+    .await;
+    assert_eq!(s.status, 201, "{:#}", s.body);
+
     let events = call(&octo, "GET", "/_sandbox/events", None).await.body;
     let spec: Value = serde_json::from_str(WEBHOOKS).unwrap();
     let wanted: BTreeSet<String> = spec["events"]
@@ -229,6 +250,23 @@ async fn event_payloads_match_webhook_schemas() {
         }
         seen.insert(def);
     }
+    let delivered = |name: &str| {
+        events
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["name"] == name)
+            .map(|e| e["payload"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        delivered("deployment")["deployment"]["payload"],
+        json!({"r": 1})
+    );
+    assert_eq!(
+        delivered("deployment_status")["deployment_status"]["state"],
+        "success"
+    );
     let missing: Vec<_> = wanted.difference(&seen).collect();
     assert!(missing.is_empty(), "events never produced: {missing:?}");
     assert!(

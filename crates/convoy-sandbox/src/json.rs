@@ -25,15 +25,17 @@ pub fn user(base: &str, st: &State, login: &str) -> Value {
 }
 
 fn account(base: &str, login: &str, id: u64, kind: &str) -> Value {
-    let u = format!("{base}/users/{login}");
+    // An App's `<slug>[bot]` in a URL: GitHub escapes the brackets (`/users/x%5Bbot%5D`).
+    let login_url = login.replace('[', "%5B").replace(']', "%5D");
+    let u = format!("{base}/users/{login_url}");
     json!({
         "login": login,
         "id": id,
         "node_id": node_id("User", id),
-        "avatar_url": format!("{base}/avatars/{login}"),
+        "avatar_url": format!("{base}/avatars/{login_url}"),
         "gravatar_id": "",
         "url": u,
-        "html_url": format!("{base}/{login}"),
+        "html_url": format!("{base}/{login_url}"),
         "followers_url": format!("{u}/followers"),
         "following_url": format!("{u}/following{{/other_user}}"),
         "gists_url": format!("{u}/gists{{/gist_id}}"),

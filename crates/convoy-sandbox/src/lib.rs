@@ -9,6 +9,7 @@
 pub mod apps;
 pub mod chaos;
 pub mod cli;
+pub mod deployments;
 pub mod error;
 pub mod faults;
 pub mod gate;
@@ -295,6 +296,7 @@ async fn build_state(seed: &Seed, dir: &Path) -> Result<State> {
             statuses: Vec::new(),
             releases: Vec::new(),
             queues: BTreeMap::new(),
+            deployments: deployments::Deployments::default(),
             created: now,
             pushed: now,
         };

@@ -39,6 +39,9 @@ pub enum Via {
         repositories: Option<Vec<String>>,
         /// The role its permissions imply.
         role: crate::seed::Permission,
+        /// Its permissions, by area (`deployments` → `write`, …): endpoints that check their
+        /// area answer 403 without it (see [`crate::routes`]' `authorize_area`).
+        permissions: std::collections::BTreeMap<String, crate::apps::AccessLevel>,
     },
     /// An App's JWT: only the App's own endpoints (`/app/…`, `…/installation`).
     Jwt {
@@ -59,6 +62,7 @@ impl Caller {
                 id,
                 repositories,
                 role,
+                ..
             } => {
                 let Some((_, installation)) = st.installation(*id) else {
                     return Permission::None;
@@ -104,6 +108,7 @@ fn authenticate(st: &super::state::State, token: &str) -> Result<Caller, ApiErro
                 id: m.installation,
                 repositories: m.repositories.clone(),
                 role: super::apps::SeedApp::role(&m.permissions),
+                permissions: m.permissions.clone(),
             },
         });
     }

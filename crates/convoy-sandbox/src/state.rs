@@ -137,6 +137,8 @@ pub struct Repo {
     pub releases: Vec<Release>,
     /// Merge queues: base branch → its entries, first to merge first.
     pub queues: BTreeMap<String, Vec<crate::queue::Entry>>,
+    /// Deployments, their statuses and environments (see [`crate::deployments`]).
+    pub deployments: crate::deployments::Deployments,
     /// Creation time.
     pub created: i64,
     /// Last push time.

@@ -72,4 +72,34 @@ impl Checker {
         }
         a.body
     }
+
+    /// Sends one request for operation `op` that GitHub answers with a status its description
+    /// leaves out for that operation (a 403 for an App token without the endpoint's permission,
+    /// a 404 for a deployment that does not exist when creating its status): the body must be
+    /// GitHub's `basic-error`, the body of its 403s and 404s everywhere.
+    pub(super) async fn ex_error(
+        &mut self,
+        op: &str,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+        expect: u16,
+    ) -> Value {
+        let spec = self.spec["operations"][op].clone();
+        assert_eq!(spec["method"], method, "{op} method");
+        let code = expect.to_string();
+        assert!(
+            spec["responses"].get(&code).is_none(),
+            "{op} documents {code}: use `ex`"
+        );
+        if let Some(b) = &body {
+            let schema = spec["request"].clone();
+            self.validate(&format!("{op} request"), &schema, b);
+        }
+        let a = call(&self.octo, method, path, body).await;
+        assert_eq!(a.status, expect, "{op} {method} {path}: {}", a.body);
+        let schema = json!({"$ref": "#/definitions/basic-error"});
+        self.validate(&format!("{op} {code} (basic-error)"), &schema, &a.body);
+        a.body
+    }
 }

@@ -9,6 +9,7 @@
 pub(crate) mod apps;
 mod checker;
 mod ci;
+mod deployments;
 mod issues;
 mod protected;
 mod pulls;
@@ -60,7 +61,13 @@ async fn responses_and_requests_match_github_openapi() {
         members: vec!["alice".into()],
         permission: convoy::sandbox::seed::Permission::Write,
     });
-    seed.apps.push(apps::test_app());
+    // The fixture App, allowed to deploy (`deployments` checks the App's permission).
+    let mut app = apps::test_app();
+    app.permissions.insert(
+        "deployments".into(),
+        convoy::sandbox::seed::AccessLevel::Write,
+    );
+    seed.apps.push(app);
     let sandbox = Sandbox::start(seed, None).await.unwrap();
     let octo = client(&sandbox.url(), "t-bot");
     let spec: Value = serde_json::from_str(SUBSET).unwrap();
@@ -82,6 +89,7 @@ async fn responses_and_requests_match_github_openapi() {
     protected::protection_and_reviews(&mut c, r).await;
     protected::merge_queue(&mut c, r).await;
     apps::apps(&mut c, &sandbox.url()).await;
+    deployments::deployments(&mut c, &sandbox.url()).await;
 
     let all: BTreeSet<String> = c.spec["operations"]
         .as_object()
@@ -127,5 +135,5 @@ fn the_checker_is_not_vacuous() {
     bad["object"]["sha"] = json!(1);
     assert!(!v.is_valid(&bad));
     let ops: BTreeMap<String, Value> = serde_json::from_value(spec["operations"].clone()).unwrap();
-    assert_eq!(ops.len(), 57);
+    assert_eq!(ops.len(), 65);
 }

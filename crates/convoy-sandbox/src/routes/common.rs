@@ -8,8 +8,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 
+use crate::apps::AccessLevel;
 use crate::error::{ApiError, ApiResult};
-use crate::middleware::Caller;
+use crate::middleware::{Caller, Via};
 use crate::seed::Permission;
 use crate::state::{App, State, key};
 
@@ -42,6 +43,29 @@ pub fn authorize(
         return Err(ApiError::new(
             StatusCode::FORBIDDEN,
             format!("Resource not accessible by {by}"),
+        ));
+    }
+    Ok(k)
+}
+
+/// [`authorize`], and for an App's installation token also its permission for the endpoint's
+/// area (`deployments`, …) at `level` or above: without it, GitHub's 403 `Resource not
+/// accessible by integration`, as for a role too weak. A user's token has no areas: its role
+/// decides.
+pub fn authorize_area(
+    st: &State,
+    caller: &Caller,
+    (owner, repo): (&str, &str),
+    need: Permission,
+    (area, level): (&str, AccessLevel),
+) -> ApiResult<String> {
+    let k = authorize(st, caller, owner, repo, need)?;
+    if let Via::Installation { permissions, .. } = &caller.via
+        && permissions.get(area).is_none_or(|have| *have < level)
+    {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "Resource not accessible by integration",
         ));
     }
     Ok(k)

@@ -6,6 +6,7 @@ mod checks;
 mod common;
 mod contents;
 mod control;
+mod deployments;
 mod git_data;
 mod issues;
 mod merge_async;
@@ -119,6 +120,23 @@ pub fn router(app: Shared) -> Router {
             axum::routing::delete(issues::remove_label),
         )
         .route("/milestones", get(issues::milestones))
+        .route(
+            "/deployments",
+            get(deployments::list).post(deployments::create),
+        )
+        .route(
+            "/deployments/{deployment_id}",
+            get(deployments::get).delete(deployments::delete),
+        )
+        .route(
+            "/deployments/{deployment_id}/statuses",
+            get(deployments::list_statuses).post(deployments::create_status),
+        )
+        .route(
+            "/deployments/{deployment_id}/statuses/{status_id}",
+            get(deployments::get_status),
+        )
+        .route("/environments", get(deployments::environments))
         .route("/installation", get(apps::repo_installation));
     let control = Router::new()
         .route("/repos/{owner}/{repo}/commits", post(control::push))
