@@ -89,11 +89,14 @@ async fn find_or_make(gh: &GitHub, d: &Deploy<'_>) -> Result<u64, GhError> {
 /// again by the next run).
 fn refused(e: GhError) -> Result<ActionOutcome, GhError> {
     match e {
-        GhError::Conflict { .. }
-        | GhError::Unprocessable { .. }
-        | GhError::Denied { .. }
-        | GhError::PermissionMissing { .. } => Ok(ActionOutcome::Refused {
+        GhError::Conflict { .. } | GhError::Unprocessable { .. } => Ok(ActionOutcome::Refused {
             reason: e.to_string(),
+        }),
+        // The first request is a read, whose refusal names only `read`: say what convoy needs.
+        GhError::Denied { .. } | GhError::PermissionMissing { .. } => Ok(ActionOutcome::Refused {
+            reason: format!(
+                "{e} (recording deployments needs `Deployments: write` in the repository)"
+            ),
         }),
         e => Err(e),
     }
