@@ -179,7 +179,14 @@ pub async fn play_in(
     let actions = sandbox_client(url, crate::sandbox::ACTIONS_TOKEN)?;
     let control = RepoName::parse("acme/control")?;
     let id = ReleaseId::parse("demo-1")?;
-    let clock = demo_clock();
+    // The logical clock, which jumps ahead when the release waits only on it (the soak).
+    let jumped = AtomicI64::new(0);
+    let base = demo_clock();
+    let clock = || {
+        let at = base();
+        Timestamp::from_unix_seconds(at.unix_seconds() + jumped.load(Ordering::Relaxed))
+            .unwrap_or(at)
+    };
     let runner = demo_runner(&bot, &clock)?;
 
     let create = json!({
@@ -324,6 +331,19 @@ pub async fn play_in(
                     .await?;
                 }
             }
+        } else if let Some(until) = last_waits
+            .iter()
+            .find(|w| w.who == Owner::Clock)
+            .and_then(|w| w.until)
+        {
+            // Time passes: the scheduled run after the soak carries the release on.
+            say_waits(last_waits, say);
+            let ahead = until.unix_seconds() - clock().unix_seconds();
+            if ahead > 0 {
+                jumped.fetch_add(ahead, Ordering::Relaxed);
+            }
+            say(format!("  time passes: it is {until} (the scheduled run)"));
+            pending.push(("schedule".to_owned(), json!({"schedule": "*/15 * * * *"})));
         } else {
             // The scheduled safety net.
             pending.push(("schedule".to_owned(), json!({"schedule": "*/15 * * * *"})));
