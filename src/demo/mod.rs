@@ -36,6 +36,9 @@ const CONTROL_REPO: &str = "acme/control";
 /// The demo's seed: users, the control repo (with `convoy.json`), the E2E repo and the members.
 pub const SEED: &str = include_str!("seed.json");
 
+/// The demo's `convoy.json` (the control repo's file in [`SEED`]; a test keeps them equal).
+pub const CONFIG: &str = include_str!("convoy.json");
+
 /// What the demo ended with.
 #[derive(Debug)]
 pub struct DemoOutcome {
@@ -188,6 +191,22 @@ pub async fn play_in(
             .unwrap_or(at)
     };
     let runner = demo_runner(&bot, &clock)?;
+
+    if world == World::Plain {
+        // The release soaks in validation before it ships; the clock jumps over the wait.
+        let mut config: Value =
+            serde_json::from_str(CONFIG).context("the demo's convoy.json is JSON")?;
+        config["soak"] = json!({"validation": "30m"});
+        let text = serde_json::to_string_pretty(&config)? + "\n";
+        bot.post(
+            &format!("/_sandbox/repos/{CONTROL_REPO}/commits"),
+            &json!({"branch": "main", "message": "Soak validation for 30 minutes", "files": {"convoy.json": text}, "author": "alice"}),
+        )
+        .await?;
+        say(format!(
+            "  alice sets `\"soak\": {{\"validation\": \"30m\"}}` in {CONTROL_REPO}'s convoy.json"
+        ));
+    }
 
     let create = json!({
         "inputs": {"command": "create", "release": id.as_str(), "args": format!("directive={} title=\"Orders v2\"", directive.as_str())},
@@ -387,7 +406,10 @@ fn report(run: &ReleaseRun, say: &mut (dyn FnMut(String) + Send)) {
             say(format!("phase: {} → {}", from.as_str(), to.as_str()));
         }
         for e in round.executed {
-            if matches!(e.outcome, ActionOutcome::Enqueued { .. }) {
+            if matches!(
+                e.outcome,
+                ActionOutcome::Enqueued { .. } | ActionOutcome::Deployed { .. }
+            ) {
                 say(format!(
                     "    {} {} — {}",
                     e.planned.action.kind(),

@@ -221,6 +221,13 @@ fn check_progress(directive: Directive, lines: &[String]) {
     assert!(at("phase: development → staging") < at("rc/demo-1 → staging"));
     assert!(at("phase: validation → shipping") < at("staging → main"));
     assert!(at("staging → main") < at("phase: shipping → shipped"));
+    // The demo soaks validation for 30 minutes: it shows the wait, the clock moves past it,
+    // and only then does the release ship.
+    assert!(at("alice sets `\"soak\"") < at("phase: planning → development"));
+    assert!(at("waiting for: soaking: 30 min left") < at("time passes: it is"));
+    assert!(at("time passes: it is") < at("phase: validation → shipping"));
+    // Each repo's promotions are recorded as deployments.
+    assert!(at("deploy acme/web staging") < at("deploy acme/web production"));
     assert!(
         !text.contains("Some(") && !text.contains("Done {"),
         "no debug text:\n{text}"
@@ -239,21 +246,31 @@ fn check_progress(directive: Directive, lines: &[String]) {
             .iter()
             .position(|l| l.contains("an approver to approve shipping"))
             .unwrap_or_else(|| panic!("no ship wait:\n{text}"));
+        // Besides the approver, the release waits for its soak (the demo soaks validation).
+        let offers = (ship + 1..lines.len())
+            .find(|&i| !lines[i].starts_with("  waiting for: "))
+            .unwrap();
         assert!(
-            lines[ship + 1].starts_with("  the tracking issue acme/control#1 offers:"),
+            lines[offers].starts_with("  the tracking issue acme/control#1 offers:"),
             "{text}"
         );
         assert_eq!(
-            lines[ship + 2],
+            lines[offers + 1],
             "    - [ ] **approve the ship gate**: approve the gate the release waits at"
         );
-        assert!(lines[ship + 3].contains("**abort**"), "{text}");
+        assert!(lines[offers + 2].contains("**abort**"), "{text}");
         assert_eq!(
-            lines[ship + 4],
+            lines[offers + 3],
             "  alice ticks the box **approve the ship gate** on acme/control#1"
         );
+        // Approved during the soak: the release ships once the soak is over, not before.
+        let soaked = at("time passes: it is");
+        assert!(offers + 3 < soaked, "{text}");
         assert!(
-            lines[ship + 5].starts_with("phase: validation → shipping"),
+            lines[soaked + 1..]
+                .iter()
+                .find(|l| l.starts_with("phase: "))
+                .is_some_and(|l| l.starts_with("phase: validation → shipping")),
             "{text}"
         );
     }
