@@ -59,6 +59,9 @@ pub fn run(repo: &RepoName, r: &Run) -> Option<ObservedRun> {
         status,
         conclusion: r.conclusion.as_deref().and_then(Conclusion::parse),
         url: r.html_url.clone(),
+        path: r.path.clone(),
+        event: r.event.clone(),
+        head_branch: r.head_branch.clone(),
     })
 }
 
