@@ -8,7 +8,9 @@
 //! made only for open promotion pull requests). Under
 //! `reviews.approve_ship`, validation reads the pull requests too, the reviews of the open
 //! staging → base ones, and the control-repo permission of their approvers. Per release: the
-//! tracking issue, the runs still in flight, the releases of shipped repos, and the permission of
+//! tracking issue, the runs still in flight (by id once convoy follows one; a run a
+//! `convoy.tier-completed` names is read by its id too, while convoy follows none for that
+//! dispatch), the releases of shipped repos, and the permission of
 //! whoever gave a command; and, for a promotion pull request convoy put in a merge queue, where
 //! its request stands (by its UUID).
 //!
