@@ -25,22 +25,24 @@ use super::client::{GhError, GitHub};
 use super::facts;
 use super::rest;
 use super::rest::issues::Comment;
+use super::runs;
 use super::tokens::Reach;
 use crate::lifecycle::Scope;
-use crate::lifecycle::evidence;
 use crate::lifecycle::observed::{
     Observed, ObservedApproval, ObservedBranch, ObservedComment, ObservedIssue,
     ObservedMergeMethods, ObservedPermission, ObservedPull, ObservedQueued, ObservedRelease,
-    ObservedRun, PullState, QueueState, Unreachable, UnreachableWhy,
+    PullState, QueueState, Unreachable, UnreachableWhy,
 };
 use crate::model::config::Permission;
 use crate::model::ids::{BranchName, Login, RepoName, Sha};
-use crate::model::manifest::{Phase, ReleaseManifest, ReleaseRepo, RunStatus, TierRun};
-use crate::model::numbers::{IssueNumber, RunId};
+use crate::model::manifest::{Phase, ReleaseManifest, ReleaseRepo, RunStatus};
+use crate::model::numbers::IssueNumber;
 use crate::signal::Signal;
 
 /// The label convoy puts on tracking issues (and finds them by).
 pub const TRACKING_LABEL: &str = "convoy:release";
+
+pub use super::runs::find_run;
 
 /// Reads the GitHub state `decide` needs for `m`, given the `signal` being handled: all of it.
 pub async fn observe(
@@ -98,7 +100,7 @@ pub async fn observe_in(
                     && r.status != RunStatus::Completed
                     && !out(&r.repo, &unreachable)
             })
-            .map(|r| observe_run(gh, m, r, claimed_run(m, r, signal))),
+            .map(|r| runs::observe_run(gh, m, r, runs::claimed_run(m, r, signal))),
     );
     let releases = try_join_all(
         m.repos
@@ -481,70 +483,6 @@ async fn conflict_files(
     both.sort();
     both.dedup();
     Ok(both)
-}
-
-/// The run a `convoy.tier-completed` for this release names for `run`, when convoy has not
-/// seen `run`'s own yet: read by its id, it may be that run (then nothing else is read).
-fn claimed_run(m: &ReleaseManifest, run: &TierRun, signal: &Signal) -> Option<RunId> {
-    match signal {
-        Signal::TierCompleted {
-            release,
-            correlation_id,
-            run_id: Some(claimed),
-            ..
-        } if release == &m.id && correlation_id == &run.correlation_id && run.run_id.is_none() => {
-            Some(*claimed)
-        }
-        _ => None,
-    }
-}
-
-/// A run in flight as GitHub shows it: by its id once convoy recorded it (one read); else the
-/// run a callback names, when that is the run convoy dispatched
-/// ([`evidence::mismatch`](crate::lifecycle::evidence::mismatch): one read); else the newest of
-/// the workflow's dispatched runs whose title holds the correlation id. A claimed run that is
-/// not it is returned too (`decide` says why the claim changes nothing), and is never taken for
-/// it.
-async fn observe_run(
-    gh: &GitHub,
-    m: &ReleaseManifest,
-    run: &TierRun,
-    claimed: Option<RunId>,
-) -> Result<Vec<ObservedRun>, GhError> {
-    let api = gh.repo(&run.repo);
-    let read = |id: RunId| async move {
-        Ok::<_, GhError>(api.run(id).await?.and_then(|r| facts::run(&run.repo, &r)))
-    };
-    if let Some(id) = run.run_id {
-        return Ok(read(id).await?.into_iter().collect());
-    }
-    let mut seen = Vec::new();
-    if let Some(id) = claimed
-        && let Some(r) = read(id).await?
-    {
-        let git_ref = evidence::dispatched_ref(m, run);
-        let it = evidence::mismatch(run, git_ref, &r).is_none();
-        seen.push(r);
-        if it {
-            return Ok(seen);
-        }
-    }
-    let listed = api
-        .dispatched_runs(&run.workflow, &run.correlation_id)
-        .await?;
-    seen.extend(find_run(&run.repo, &listed, &run.correlation_id));
-    Ok(seen)
-}
-
-/// The first of `runs` whose title holds `correlation` (as a whole word).
-pub fn find_run(
-    repo: &RepoName,
-    runs: &[super::rest::actions::Run],
-    correlation: &str,
-) -> Option<ObservedRun> {
-    runs.iter()
-        .filter_map(|r| facts::run(repo, r))
-        .find(|r| evidence::holds(&r.title, correlation))
 }
 
 async fn observe_release(
