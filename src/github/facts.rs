@@ -59,6 +59,9 @@ pub fn run(repo: &RepoName, r: &Run) -> Option<ObservedRun> {
         status,
         conclusion: r.conclusion.as_deref().and_then(Conclusion::parse),
         url: r.html_url.clone(),
+        path: r.path.clone(),
+        event: r.event.clone(),
+        head_branch: r.head_branch.clone(),
     })
 }
 
@@ -76,4 +79,62 @@ pub fn issue(repo: &RepoName, i: &Issue) -> Option<ObservedIssue> {
             .collect(),
         open: i.state.as_deref() != Some("closed"),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn repo() -> RepoName {
+        RepoName::parse("acme/e2e").unwrap()
+    }
+
+    fn answer(status: &str, conclusion: Option<&str>) -> Run {
+        serde_json::from_value(serde_json::json!({
+            "id": 7, "status": status, "conclusion": conclusion,
+            "display_title": "e2e [convoy-r1-e2e-1-0a1b2c3d]",
+            "path": ".github/workflows/e2e.yml", "event": "workflow_dispatch",
+            "head_branch": "main",
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn every_run_status_github_documents_reads_as_one_convoy_knows() {
+        for (status, read) in [
+            ("requested", RunStatus::Requested),
+            ("queued", RunStatus::Queued),
+            ("waiting", RunStatus::Queued),
+            ("pending", RunStatus::Queued),
+            ("in_progress", RunStatus::InProgress),
+            ("completed", RunStatus::Completed),
+        ] {
+            let seen = run(&repo(), &answer(status, None)).unwrap();
+            assert_eq!(seen.status, read, "{status}");
+            assert_eq!(seen.conclusion, None);
+            assert_eq!(seen.path.as_deref(), Some(".github/workflows/e2e.yml"));
+            assert_eq!(seen.event.as_deref(), Some("workflow_dispatch"));
+            assert_eq!(seen.head_branch.as_deref(), Some("main"));
+        }
+    }
+
+    #[test]
+    fn every_conclusion_github_documents_reads_as_the_manifest_records_it() {
+        for (conclusion, read) in [
+            ("success", Some(Conclusion::Success)),
+            ("failure", Some(Conclusion::Failure)),
+            ("neutral", Some(Conclusion::Neutral)),
+            ("cancelled", Some(Conclusion::Cancelled)),
+            ("skipped", Some(Conclusion::Skipped)),
+            ("timed_out", Some(Conclusion::TimedOut)),
+            ("action_required", Some(Conclusion::ActionRequired)),
+            ("stale", Some(Conclusion::Stale)),
+            // Not one the manifest spells: recorded as a failure when the run completes.
+            ("startup_failure", None),
+            ("refused", None),
+        ] {
+            let seen = run(&repo(), &answer("completed", Some(conclusion))).unwrap();
+            assert_eq!(seen.conclusion, read, "{conclusion}");
+        }
+    }
 }

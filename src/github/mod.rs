@@ -28,6 +28,7 @@ pub mod others;
 pub mod permission;
 pub mod rest;
 pub mod revert;
+pub mod runs;
 pub mod sprint;
 pub mod stamp;
 pub mod store;

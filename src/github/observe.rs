@@ -8,7 +8,9 @@
 //! made only for open promotion pull requests). Under
 //! `reviews.approve_ship`, validation reads the pull requests too, the reviews of the open
 //! staging → base ones, and the control-repo permission of their approvers. Per release: the
-//! tracking issue, the runs still in flight, the releases of shipped repos, and the permission of
+//! tracking issue, the runs still in flight (by id once convoy follows one; a run a
+//! `convoy.tier-completed` names is read by its id too, while convoy follows none for that
+//! dispatch), the releases of shipped repos, and the permission of
 //! whoever gave a command; and, for a promotion pull request convoy put in a merge queue, where
 //! its request stands (by its UUID).
 //!
@@ -23,21 +25,24 @@ use super::client::{GhError, GitHub};
 use super::facts;
 use super::rest;
 use super::rest::issues::Comment;
+use super::runs;
 use super::tokens::Reach;
 use crate::lifecycle::Scope;
 use crate::lifecycle::observed::{
     Observed, ObservedApproval, ObservedBranch, ObservedComment, ObservedIssue,
     ObservedMergeMethods, ObservedPermission, ObservedPull, ObservedQueued, ObservedRelease,
-    ObservedRun, PullState, QueueState, Unreachable, UnreachableWhy,
+    PullState, QueueState, Unreachable, UnreachableWhy,
 };
 use crate::model::config::Permission;
 use crate::model::ids::{BranchName, Login, RepoName, Sha};
 use crate::model::manifest::{Phase, ReleaseManifest, ReleaseRepo, RunStatus};
-use crate::model::numbers::{IssueNumber, RunId};
+use crate::model::numbers::IssueNumber;
 use crate::signal::Signal;
 
 /// The label convoy puts on tracking issues (and finds them by).
 pub const TRACKING_LABEL: &str = "convoy:release";
+
+pub use super::runs::find_run;
 
 /// Reads the GitHub state `decide` needs for `m`, given the `signal` being handled: all of it.
 pub async fn observe(
@@ -95,7 +100,7 @@ pub async fn observe_in(
                     && r.status != RunStatus::Completed
                     && !out(&r.repo, &unreachable)
             })
-            .map(|r| observe_run(gh, &r.repo, r.run_id, &r.workflow, &r.correlation_id)),
+            .map(|r| runs::observe_run(gh, m, r, runs::claimed_run(m, r, signal))),
     );
     let releases = try_join_all(
         m.repos
@@ -478,36 +483,6 @@ async fn conflict_files(
     both.sort();
     both.dedup();
     Ok(both)
-}
-
-/// A run in flight: by id when known, else by its correlation id among the workflow's runs.
-async fn observe_run(
-    gh: &GitHub,
-    repo: &RepoName,
-    run_id: Option<RunId>,
-    workflow: &str,
-    correlation: &str,
-) -> Result<Option<ObservedRun>, GhError> {
-    let api = gh.repo(repo);
-    if let Some(id) = run_id {
-        return Ok(api.run(id).await?.and_then(|r| facts::run(repo, &r)));
-    }
-    Ok(find_run(
-        repo,
-        &api.dispatched_runs(workflow, correlation).await?,
-        correlation,
-    ))
-}
-
-/// The first of `runs` whose title holds `correlation`.
-pub fn find_run(
-    repo: &RepoName,
-    runs: &[super::rest::actions::Run],
-    correlation: &str,
-) -> Option<ObservedRun> {
-    runs.iter()
-        .filter_map(|r| facts::run(repo, r))
-        .find(|r| r.title.contains(correlation))
 }
 
 async fn observe_release(

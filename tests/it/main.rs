@@ -26,6 +26,7 @@ mod sandbox_seed;
 mod sandbox_support;
 mod sandbox_webhooks;
 mod scenario;
+mod scenarios_claims;
 mod scenarios_deployments;
 mod scenarios_forwarded;
 mod scenarios_methods;

@@ -284,10 +284,11 @@ async fn a_tier_past_its_timeout_is_cancelled_and_retried() {
     assert_eq!(m.phase, Phase::Shipped);
 }
 
-/// Results from another repository arrive as `convoy.tier-completed` repository_dispatch
-/// callbacks to the control repo: the tier workflow in acme/e2e reports e2e's failure, then
-/// its retry's success, by callback alone (GitHub's own runs are left going), and the release
-/// ships on that evidence.
+/// Results from another repository: the tier workflow's `convoy.tier-completed` callback to the
+/// control repo makes convoy look at once, and what it takes is what GitHub shows of the run. e2e
+/// fails on GitHub and its workflow reports it; convoy reads that run by its id (one counted
+/// read), records the failure and retries; the retry passes, is reported, and the release ships
+/// on GitHub's word. A callback for a correlation id convoy never dispatched changes nothing.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tier_results_arrive_by_repository_dispatch_callback() {
     let mut s = Scenario::demo().await;
@@ -301,17 +302,37 @@ async fn tier_results_arrive_by_repository_dispatch_callback() {
             .find(|r| r.status != RunStatus::Completed)
             .expect("an e2e run is going")
             .clone();
-        // What the e2e workflow's last step sends with its token.
+        let id = run.run_id.expect("convoy follows the run it dispatched");
+        // The run ends on GitHub; acme/e2e's own events never reach the control repo.
+        s.bot
+            .post(
+                &format!("/_sandbox/runs/{id}/complete"),
+                &json!({"conclusion": conclusion}),
+            )
+            .await
+            .unwrap();
+        s.bot.delete("/_sandbox/requests").await.unwrap();
+        // What the e2e workflow's report sends with its token.
         s.bob
             .post(
                 "/repos/acme/control/dispatches",
                 &json!({"event_type": "convoy.tier-completed", "client_payload": {
                     "release": "r1", "tier": "e2e", "correlation_id": run.correlation_id,
-                    "run_id": run.run_id.map(|id| id.to_string()), "conclusion": conclusion}}),
+                    "run_id": id.to_string(), "conclusion": conclusion}}),
             )
             .await
             .unwrap();
         s.deliver().await;
+        // One counted read of the run (a repeated read is answered 304 Not Modified).
+        let read = requests(&s, "GET", &format!("/repos/acme/e2e/actions/runs/{id}")).await;
+        assert_eq!(read, 1, "the run is read from GitHub, once");
+        let m = s.manifest("r1").await;
+        let done = m
+            .tier_runs
+            .iter()
+            .find(|r| r.correlation_id == run.correlation_id)
+            .unwrap();
+        assert_eq!(done.status, RunStatus::Completed, "taken at once");
         reported.push(run.correlation_id.clone());
     }
     let m = s.manifest("r1").await;
@@ -329,6 +350,7 @@ async fn tier_results_arrive_by_repository_dispatch_callback() {
             .collect::<Vec<_>>(),
         reported
     );
+    assert!(m.claims.is_empty(), "every report agreed with GitHub");
     // A callback for a correlation id convoy never dispatched changes nothing.
     s.bob
         .post(

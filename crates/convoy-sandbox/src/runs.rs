@@ -11,6 +11,20 @@ use super::state::{Run, State, fnv};
 use super::webhooks;
 use super::workflow::{self, WorkflowFile};
 
+/// The conclusions GitHub documents for a completed workflow run (`startup_failure`: the
+/// workflow could not start, e.g. an invalid file; `stale`: GitHub gave up on it).
+pub const RUN_CONCLUSIONS: [&str; 9] = [
+    "success",
+    "failure",
+    "neutral",
+    "cancelled",
+    "skipped",
+    "timed_out",
+    "action_required",
+    "stale",
+    "startup_failure",
+];
+
 /// A workflow file found at a commit.
 #[derive(Debug, Clone)]
 pub struct Found {

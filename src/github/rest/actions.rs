@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::repo::Repo;
 use super::{de, path};
 use crate::github::client::GhError;
+use crate::lifecycle::evidence::holds;
 use crate::model::numbers::RunId;
 
 /// A workflow run.
@@ -32,6 +33,15 @@ pub struct Run {
     /// Its page.
     #[serde(deserialize_with = "de::lenient")]
     pub html_url: Option<String>,
+    /// The workflow file it runs (`.github/workflows/e2e.yml`).
+    #[serde(deserialize_with = "de::lenient")]
+    pub path: Option<String>,
+    /// What started it (`workflow_dispatch`, `push`, …).
+    #[serde(deserialize_with = "de::lenient")]
+    pub event: Option<String>,
+    /// The branch it runs on.
+    #[serde(deserialize_with = "de::lenient")]
+    pub head_branch: Option<String>,
 }
 
 impl Run {
@@ -69,15 +79,15 @@ struct Empty {}
 
 impl Repo<'_> {
     /// `GET /repos/{o}/{r}/actions/workflows/{workflow}/runs?event=workflow_dispatch`, newest
-    /// first, page by page until a run whose title holds `needle` (a correlation id), else to
-    /// the last page (GitHub lists at most 1,000 filtered runs): the runs read.
+    /// first, page by page until a run whose title holds `needle` (a correlation id) as a whole
+    /// word, else to the last page (GitHub lists at most 1,000 filtered runs): the runs read.
     pub async fn dispatched_runs(&self, workflow: &str, needle: &str) -> Result<Vec<Run>, GhError> {
         let url = format!(
             "/actions/workflows/{}/runs?event=workflow_dispatch",
             path::enc(workflow)
         );
         self.find_in_pages(&url, Some("workflow_runs"), MAX_PAGES, |r: &Run| {
-            r.title().is_some_and(|t| t.contains(needle))
+            r.title().is_some_and(|t| holds(t, needle))
         })
         .await
     }

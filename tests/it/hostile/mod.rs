@@ -9,6 +9,7 @@
 //! `CONVOY_FUZZ_CASES=20000 cargo test --release --test it hostile::` (see docs/security.md).
 
 mod chatops;
+mod claims;
 mod common;
 mod documents;
 mod echoed;

@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::checker::Checker;
+use crate::sandbox_support;
 
 /// Workflows, dispatches (with and without run details), runs, cancel; a repository dispatch.
 pub(super) async fn actions(c: &mut Checker, r: &str) {
@@ -69,6 +70,7 @@ pub(super) async fn actions(c: &mut Checker, r: &str) {
         409,
     )
     .await;
+    runs_in_every_state(c, e).await;
     c.ex(
         "repos/create-dispatch-event",
         "POST",
@@ -77,6 +79,89 @@ pub(super) async fn actions(c: &mut Checker, r: &str) {
         204,
     )
     .await;
+}
+
+/// A dispatched run as GitHub shows it in each state convoy reads (queued, in progress,
+/// completed with each conclusion GitHub documents): every answer matches the `workflow-run`
+/// schema, and carries what convoy checks a run by (`path`, `event`, `head_branch`,
+/// `display_title`, `status`, `conclusion`).
+async fn runs_in_every_state(c: &mut Checker, e: &str) {
+    for conclusion in convoy::sandbox::runs::RUN_CONCLUSIONS {
+        let correlation = format!("c-{conclusion}");
+        let d = c
+            .ex(
+                "actions/create-workflow-dispatch",
+                "POST",
+                &format!("{e}/actions/workflows/e2e.yml/dispatches"),
+                Some(json!({"ref": "main", "inputs": {"correlation_id": correlation}, "return_run_details": true})),
+                200,
+            )
+            .await;
+        let id = d["workflow_run_id"].as_u64().unwrap();
+        let get = format!("{e}/actions/runs/{id}");
+        let queued = c
+            .ex("actions/get-workflow-run", "GET", &get, None, 200)
+            .await;
+        assert_eq!(
+            (&queued["status"], &queued["conclusion"]),
+            (&json!("queued"), &json!(null))
+        );
+        assert_eq!(queued["path"], ".github/workflows/e2e.yml");
+        assert_eq!(queued["event"], "workflow_dispatch");
+        assert_eq!(queued["head_branch"], "main");
+        assert!(
+            queued["display_title"]
+                .as_str()
+                .unwrap()
+                .contains(&correlation),
+            "{queued}"
+        );
+        let control =
+            sandbox_support::call(&c.octo, "POST", &format!("/_sandbox/runs/{id}/start"), None)
+                .await;
+        assert_eq!(control.status, 200, "{}", control.body);
+        let going = c
+            .ex("actions/get-workflow-run", "GET", &get, None, 200)
+            .await;
+        assert_eq!(
+            (&going["status"], &going["conclusion"]),
+            (&json!("in_progress"), &json!(null))
+        );
+        let done = sandbox_support::call(
+            &c.octo,
+            "POST",
+            &format!("/_sandbox/runs/{id}/complete"),
+            Some(json!({"conclusion": conclusion})),
+        )
+        .await;
+        assert_eq!(done.status, 200, "{}", done.body);
+        let ended = c
+            .ex("actions/get-workflow-run", "GET", &get, None, 200)
+            .await;
+        assert_eq!(
+            (&ended["status"], &ended["conclusion"]),
+            (&json!("completed"), &json!(conclusion))
+        );
+    }
+    let listed = c
+        .ex(
+            "actions/list-workflow-runs",
+            "GET",
+            &format!("{e}/actions/workflows/e2e.yml/runs?status=completed&per_page=100"),
+            None,
+            200,
+        )
+        .await;
+    assert!(listed["total_count"].as_u64().unwrap() >= 9, "{listed}");
+    // GitHub knows no other conclusion: the sandbox refuses to invent one.
+    let made_up = sandbox_support::call(
+        &c.octo,
+        "POST",
+        "/_sandbox/runs/1/complete",
+        Some(json!({"conclusion": "passed"})),
+    )
+    .await;
+    assert_eq!(made_up.status, 422, "{}", made_up.body);
 }
 
 /// Commit statuses, the combined status, check runs on `head_sha`.

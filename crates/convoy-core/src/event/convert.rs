@@ -125,6 +125,7 @@ fn repository_dispatch(v: &Value) -> Result<Signal, EventError> {
                 correlation_id: c.correlation_id,
                 run_id: c.run_id,
                 conclusion: c.conclusion.into(),
+                sender: p.sender.map(|s| s.login),
             })
         }
         "convoy.changed" => {

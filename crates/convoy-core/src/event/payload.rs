@@ -142,6 +142,9 @@ pub struct ChangedPayload {
 pub struct TierCompleted {
     /// What the tier workflow reports.
     pub client_payload: TierCompletedPayload,
+    /// Who sent it (the token's owner), as GitHub says.
+    #[serde(default)]
+    pub sender: Option<User>,
 }
 
 /// `client_payload` of `convoy.tier-completed`.

@@ -1,4 +1,5 @@
-//! Applying a signal: commands (with their authorisation), approvals and callbacks.
+//! Applying a signal: commands (with their authorisation) and approvals. (A tier's callback is
+//! a claim, judged against GitHub in `claims`.)
 //!
 //! A refused command changes nothing but the reply. Accepted commands are recorded in history
 //! with who gave them and how.
@@ -11,7 +12,6 @@ pub(crate) mod refusal;
 use super::action::{Action, Reaction};
 use super::command_table;
 use super::draft::Draft;
-use super::tiers;
 use crate::model::config::Permission;
 use crate::model::history::HistoryEvent;
 use crate::model::ids::Login;
@@ -76,21 +76,6 @@ pub(super) fn apply_signal(d: &mut Draft<'_>, signal: &Signal) {
                     "acknowledge the command",
                     vec![],
                 );
-            }
-        }
-        Signal::TierCompleted {
-            release,
-            correlation_id,
-            run_id,
-            conclusion,
-            ..
-        } if release == &d.m.id => {
-            let conclusion = conclusion.recorded().unwrap_or(Conclusion::Failure);
-            if !tiers::complete_by_callback(d, correlation_id, *run_id, conclusion) {
-                d.notes.push(format!(
-                    "no run of release {} has correlation id `{correlation_id}`; ignored",
-                    d.m.id
-                ));
             }
         }
         Signal::Issue {

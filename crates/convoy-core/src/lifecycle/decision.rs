@@ -70,7 +70,16 @@ pub fn settle(
     record_refused_dispatches(&mut m, executed, decision.at);
     record_kept_staging(&mut m, executed, decision.at);
     super::deployments::record(&mut m, executed, decision.at);
-    // A call that was not posted is planned again by the next decision.
+    // A call that was not posted is planned again by the next decision, and so is the note of
+    // a rejected tier claim.
+    for e in executed {
+        if let (Action::Comment { marker, .. }, false) = (&e.planned.action, e.outcome.succeeded())
+            && let Some(Marker::Claim(key)) = Marker::parse_content(marker)
+            && let Some(claim) = m.claims.iter_mut().find(|c| c.key == key)
+        {
+            claim.noted = false;
+        }
+    }
     for e in executed {
         if let (Action::Comment { marker, .. }, false) = (
             &e.planned.action,

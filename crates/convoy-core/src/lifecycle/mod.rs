@@ -1,8 +1,9 @@
 //! The lifecycle engine: `decide(manifest, observed, signal, now) → Decision`.
 //!
 //! Pure: no I/O, no clock, no randomness. One call reconciles the whole release:
-//! 1. the signal is applied (commands, approvals, callbacks) — `commands`;
-//! 2. facts are absorbed from what GitHub showed (task PRs merged, runs finished, repos staged);
+//! 1. the signal is applied (commands, approvals) — `commands`;
+//! 2. facts are absorbed from what GitHub showed (task PRs merged, runs finished, repos staged),
+//!    and a tier result a caller claimed is judged against them — `claims`;
 //! 3. the phase advances while its exit criteria hold and its gate is open — [`table`] says which
 //!    gate and how each directive treats it;
 //! 4. the actions of the phase reached are planned, skipping every action whose effect already
@@ -21,12 +22,14 @@
 //! each phase accepts, and offers, is `command_table`. Submodules import one another one way only, and nothing from this file.
 
 pub mod action;
+mod claims;
 pub mod command_table;
 mod commands;
 pub mod controls;
 mod decision;
 mod deployments;
 mod draft;
+pub mod evidence;
 pub(crate) mod markdown;
 pub mod observed;
 mod outcome;
@@ -64,6 +67,7 @@ pub fn decide(
     let mut d = Draft::new(manifest, observed, now);
     commands::apply_signal(&mut d, signal);
     tiers::sync_runs(&mut d);
+    claims::judge(&mut d, signal);
     for _ in 0..Phase::ALL.len() {
         // A repo convoy cannot see this run keeps what the manifest says of it.
         let frozen = d.freeze_unreachable();

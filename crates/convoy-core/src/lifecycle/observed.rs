@@ -359,6 +359,15 @@ pub struct ObservedRun {
     /// Its page.
     #[serde(default)]
     pub url: Option<String>,
+    /// The workflow file it runs (`.github/workflows/e2e.yml`), as GitHub says (`path`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// What started it (`workflow_dispatch` for convoy's dispatches), as GitHub says (`event`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// The branch it runs on (the ref it was dispatched on), as GitHub says (`head_branch`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head_branch: Option<String>,
 }
 
 /// A commit status.
@@ -500,7 +509,7 @@ impl Observed {
             .find(|p| &p.repo == repo && p.number == number)
     }
 
-    /// The run whose title holds `correlation_id`.
+    /// The run whose title holds `correlation_id` (as a whole word).
     pub fn run_by_correlation(
         &self,
         repo: &RepoName,
@@ -508,7 +517,7 @@ impl Observed {
     ) -> Option<&ObservedRun> {
         self.runs
             .iter()
-            .find(|r| &r.repo == repo && r.title.contains(correlation_id))
+            .find(|r| &r.repo == repo && super::evidence::holds(&r.title, correlation_id))
     }
 
     /// `login`'s permission on the control repo (`None` when not observed).

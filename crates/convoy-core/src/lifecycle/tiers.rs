@@ -10,12 +10,12 @@ use serde::Serialize;
 
 use super::action::Action;
 use super::draft::Draft;
+use super::evidence;
 use super::table::{DirectivePolicy, Owner};
 use crate::model::config::{TierConfig, TierPhase};
 use crate::model::history::HistoryEvent;
 use crate::model::ids::{BranchName, RepoName, Sha, TierName};
 use crate::model::manifest::{Conclusion, ReleaseManifest, RunKind, RunStatus, TierRun};
-use crate::model::numbers::RunId;
 
 /// Where one tier stands on the current SHAs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -170,7 +170,9 @@ pub(super) fn all_passed(d: &Draft<'_>, phase: TierPhase) -> bool {
         .all(|(_, v)| *v == TierVerdict::Passed)
 }
 
-/// Brings dispatched runs up to date: adopt run ids, record completions, time out slow runs.
+/// Brings dispatched runs up to date from the runs GitHub shows: adopt run ids, record
+/// completions, time out slow runs. A run counts only when it is the run convoy dispatched
+/// ([`evidence::mismatch`]): once its id is recorded, that run and no other.
 pub(super) fn sync_runs(d: &mut Draft<'_>) {
     for i in 0..d.m.tier_runs.len() {
         let run = d.m.tier_runs[i].clone();
@@ -178,11 +180,11 @@ pub(super) fn sync_runs(d: &mut Draft<'_>) {
         if run.status == RunStatus::Completed || d.unreachable(&run.repo) {
             continue;
         }
+        let git_ref = evidence::dispatched_ref(&d.m, &run);
         let seen =
             d.o.runs
                 .iter()
-                .find(|o| o.repo == run.repo && Some(o.run_id) == run.run_id)
-                .or_else(|| d.o.run_by_correlation(&run.repo, &run.correlation_id))
+                .find(|o| evidence::mismatch(&run, git_ref, o).is_none())
                 .cloned();
         if let Some(seen) = &seen {
             let r = &mut d.m.tier_runs[i];
@@ -234,33 +236,6 @@ pub(super) fn sync_runs(d: &mut Draft<'_>) {
         }
         record_completion(d, i);
     }
-}
-
-/// Applies a `convoy.tier-completed` callback to the run it names.
-pub(super) fn complete_by_callback(
-    d: &mut Draft<'_>,
-    correlation_id: &str,
-    run_id: Option<RunId>,
-    conclusion: Conclusion,
-) -> bool {
-    let Some(i) =
-        d.m.tier_runs
-            .iter()
-            .position(|r| r.correlation_id == correlation_id)
-    else {
-        return false;
-    };
-    if d.m.tier_runs[i].status == RunStatus::Completed {
-        return true;
-    }
-    let r = &mut d.m.tier_runs[i];
-    r.status = RunStatus::Completed;
-    r.conclusion = Some(conclusion);
-    if r.run_id.is_none() {
-        r.run_id = run_id;
-    }
-    record_completion(d, i);
-    true
 }
 
 fn record_completion(d: &mut Draft<'_>, i: usize) {

@@ -291,6 +291,7 @@ impl ReleaseManifest {
             approvals: Vec::new(),
             escalations: Vec::new(),
             ship_now: Vec::new(),
+            claims: Vec::new(),
             handled_comments: Vec::new(),
             summed_up: false,
             history: vec![HistoryEntry {

@@ -75,6 +75,11 @@ pub struct ReleaseManifest {
     /// was given in, whatever the ship windows, freezes and soak said.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub ship_now: Vec<ShipNow>,
+    /// Tier results callers claimed (`convoy.tier-completed`) that GitHub has not borne out:
+    /// held while the run they name is going, or rejected (and noted on the tracking issue
+    /// once). A claim never counts as a result: results come from the runs GitHub shows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub claims: Vec<super::claim::TierClaim>,
     /// Ids of `/convoy` comments whose commands were carried out, so a redelivered comment is
     /// never carried out twice (the latest 500).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

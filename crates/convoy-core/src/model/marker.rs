@@ -59,6 +59,10 @@ pub enum Marker {
     /// line (`- [ ] approve the plan gate <!-- convoy:box=approve:plan -->`); the key says which
     /// command ticking it runs (`crate::signal::Checkbox`).
     Box(String),
+    /// `convoy:claim:<16 hex digits>`: the note on the tracking issue that a tier result a
+    /// caller claimed (`convoy.tier-completed`) was not borne out by GitHub; the digits are the
+    /// claim's key (`model::claim::TierClaim`).
+    Claim(String),
     /// `convoy:ticked:<edit>:<key>`: the answer to ticking the box `key` in the edit made at
     /// `edit` (the issue's `updated_at`, Unix seconds), so an edit delivered twice is answered,
     /// and carried out, once.
@@ -89,6 +93,7 @@ impl Marker {
             Marker::Ended(phase) => format!("{PREFIX}ended:{}", phase.as_str()),
             Marker::Box(key) => format!("{PREFIX}box={key}"),
             Marker::Ticked { edit, key } => format!("{PREFIX}ticked:{edit}:{key}"),
+            Marker::Claim(digits) => format!("{PREFIX}claim:{digits}"),
         }
     }
 
@@ -123,6 +128,13 @@ impl Marker {
                 edit: number(edit)?,
                 key: box_key(key)?,
             }
+        } else if let Some(digits) = rest.strip_prefix("claim:")
+            && digits.len() == 16
+            && digits
+                .bytes()
+                .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        {
+            Marker::Claim(digits.to_owned())
         } else if let Some(phase) = rest.strip_prefix("ended:") {
             Marker::Ended(Phase::parse(phase).filter(|p| !p.is_active())?)
         } else if let Some(head) = rest.strip_prefix("conflict:")
@@ -199,6 +211,7 @@ fn escalation_key(key: &str) -> bool {
             "ended:",
             "box=",
             "ticked:",
+            "claim:",
         ]
         .iter()
         .any(|p| key.starts_with(p))
@@ -271,6 +284,10 @@ mod tests {
                 },
                 "<!-- convoy:ticked:1796115600:retry:e2e -->",
             ),
+            (
+                Marker::Claim("0a1b2c3d4e5f6a7b".to_owned()),
+                "<!-- convoy:claim:0a1b2c3d4e5f6a7b -->",
+            ),
         ]
     }
 
@@ -333,6 +350,11 @@ mod tests {
             "<!-- convoy:ticked:1 -->",
             "<!-- convoy:ticked:01:abort -->",
             "<!-- convoy:ticked:1: -->",
+            "<!-- convoy:claim: -->",
+            "<!-- convoy:claim:0a1b -->",
+            "<!-- convoy:claim:0A1B2C3D4E5F6A7B -->",
+            "<!-- convoy:claim:0a1b2c3d4e5f6a7b7 -->",
+            "<!-- convoy:claim:convoy-r1-e2e-1 -->",
         ] {
             assert_eq!(Marker::parse_tag(s), None, "{s:?}");
         }

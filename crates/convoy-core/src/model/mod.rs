@@ -2,6 +2,7 @@
 //! hidden markers it tags its texts on GitHub with. Pure data; no I/O.
 
 pub mod calendar;
+pub mod claim;
 pub mod config;
 pub mod create;
 pub mod deployment;

@@ -83,6 +83,10 @@ impl World {
                 status: run.status,
                 conclusion: run.conclusion,
                 url: run.url.clone(),
+                path: Some(format!(".github/workflows/{}", run.workflow)),
+                event: Some("workflow_dispatch".to_owned()),
+                head_branch: crate::lifecycle::evidence::dispatched_ref(m, run)
+                    .map(|b| b.to_string()),
             });
         }
         if let Some(number) = m.tracking_issue {
@@ -339,6 +343,8 @@ impl World {
             }
             Action::DispatchWorkflow {
                 repo,
+                workflow,
+                git_ref,
                 correlation_id,
                 ..
             } => {
@@ -350,6 +356,13 @@ impl World {
                     status: RunStatus::Queued,
                     conclusion: None,
                     url: Some(format!("https://github.com/{repo}/actions/runs/{run_id}")),
+                    path: Some(format!(".github/workflows/{workflow}")),
+                    event: Some("workflow_dispatch".to_owned()),
+                    head_branch: Some(
+                        git_ref
+                            .as_ref()
+                            .map_or_else(|| "main".to_owned(), ToString::to_string),
+                    ),
                 });
             }
             Action::CancelRun { repo, run_id } => {

@@ -35,6 +35,9 @@ pub enum Signal {
         task: IssueRef,
     },
     /// A tier workflow in another repository reports its result (`convoy.tier-completed`).
+    /// Anyone who can write to the control repo can send one, so it is a claim, never a
+    /// result: convoy reads the run it names from GitHub, takes the result GitHub shows, and
+    /// notes a claim GitHub does not bear out.
     TierCompleted {
         /// The release the tier ran for.
         release: ReleaseId,
@@ -46,6 +49,9 @@ pub enum Signal {
         run_id: Option<RunId>,
         /// The run's conclusion (`success`, `failure`, …).
         conclusion: CheckConclusion,
+        /// Who sent it (the `repository_dispatch` event's sender), when known.
+        #[serde(default)]
+        sender: Option<Login>,
     },
     /// A pull request changed.
     PullRequest(PullRequestSignal),

@@ -8,6 +8,7 @@ mod checkbox;
 mod events;
 mod examples;
 mod lifecycle;
+mod lifecycle_claims;
 mod lifecycle_clock;
 mod lifecycle_deployments;
 mod lifecycle_failures;

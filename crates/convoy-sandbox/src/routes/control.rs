@@ -126,19 +126,12 @@ pub async fn complete_run(
     body: Bytes,
 ) -> ApiResult {
     let req: Complete = parse(&body)?;
-    const OK: [&str; 7] = [
-        "success",
-        "failure",
-        "cancelled",
-        "timed_out",
-        "neutral",
-        "skipped",
-        "action_required",
-    ];
-    if !OK.contains(&req.conclusion.as_str()) {
+    use crate::runs::RUN_CONCLUSIONS;
+    if !RUN_CONCLUSIONS.contains(&req.conclusion.as_str()) {
         return Err(ApiError::unprocessable(format!(
-            "unknown conclusion {}",
-            req.conclusion
+            "unknown conclusion {}; a workflow run concludes with one of {}",
+            req.conclusion,
+            RUN_CONCLUSIONS.join(", ")
         )));
     }
     let mut st = app.state.lock().await;

@@ -56,6 +56,7 @@ fn repository_dispatch_types() {
             correlation_id: "cv-1a2b".into(),
             run_id: Some(RunId::new(123_456)),
             conclusion: "failure".into(),
+            sender: Some("Codertocat".parse().unwrap()),
         }
     );
 
