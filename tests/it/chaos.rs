@@ -19,12 +19,13 @@
 
 use crate::scenario;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use convoy::model::ids::RepoName;
 use convoy::model::manifest::{Conclusion, HistoryEntry, Phase, RunKind};
-use scenario::invariants::{MEMBERS, invariants};
-use scenario::{Outcome, Scenario, seed_repo, seed_with};
+use scenario::invariants::{MEMBERS, Seen, invariants};
+use scenario::{Deliveries, Outcome, Scenario, seed_repo, seed_with};
 use serde_json::{Value, json};
 
 fn replay(seed: u64) -> String {
@@ -42,8 +43,28 @@ fn mix(seed: u64, salt: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-async fn play_seed(seed: u64) -> Result<(), String> {
-    // acme/api's main requires an approving review, and bob gives it late (after 0–3 rounds).
+/// What a seed plays besides the faults, all drawn from the seed.
+struct Plan {
+    /// acme/web's `main` takes changes only through a merge queue, whose CI fails the first
+    /// merge group (an ejection) and passes the rest.
+    queue: bool,
+    /// A second release, `r2` (the demo's three repos, Sprint 42's issues), plays at once.
+    second: bool,
+}
+
+fn plan(seed: u64) -> Plan {
+    Plan {
+        queue: seed % 3 != 2,
+        second: seed % 2 == 1,
+    }
+}
+
+async fn play_seed(seed: u64) -> Result<String, String> {
+    let plan = plan(seed);
+    // acme/api's main requires an approving review, and bob gives it late (after 0–3 rounds);
+    // on queue seeds acme/web's main takes changes only through its merge queue; Sprint 42 has
+    // an issue per member for r2.
+    let queue = plan.queue;
     let mut s = Scenario::start(seed_with(
         |c| {
             for r in c["repos"].as_array_mut().into_iter().flatten() {
@@ -54,14 +75,47 @@ async fn play_seed(seed: u64) -> Result<(), String> {
         },
         |s| {
             seed_repo(s, "acme/api")["protection"] =
-                json!({"main": {"required_approving_reviews": 1}})
+                json!({"main": {"required_approving_reviews": 1}});
+            if queue {
+                seed_repo(s, "acme/web")["protection"] =
+                    json!({"main": {"merge_queue": true, "required_checks": ["ci"]}});
+            }
+            for (repo, number) in [("acme/schema", 4), ("acme/api", 13), ("acme/web", 8)] {
+                let r = seed_repo(s, repo);
+                r["milestones"]
+                    .as_array_mut()
+                    .unwrap()
+                    .push(json!("Sprint 42"));
+                r["issues"].as_array_mut().unwrap().push(json!({
+                    "number": number, "title": format!("Sprint 42 work in {repo}"),
+                    "milestone": "Sprint 42", "state": "open"
+                }));
+            }
         },
     ))
     .await;
     s.review_after = Some((mix(seed, 4) % 4) as usize);
+    let ejections = Arc::new(AtomicUsize::new(0));
+    if queue {
+        let ejections = ejections.clone();
+        s.merge_group_ci = Some(Box::new(move |_| {
+            // The first merge group fails its check (ejected), the rest pass.
+            Some(if ejections.fetch_add(1, Ordering::Relaxed) == 0 {
+                "failure"
+            } else {
+                "success"
+            })
+        }));
+    }
     let rate = 0.10 + (mix(seed, 1) % 11) as f64 / 100.0;
     let crash_run = (mix(seed, 2) % 60) as usize;
     let crash_after = mix(seed, 3) % 10;
+    // Another run's token expires after 0–39 requests (never the crashing run's).
+    let mut expire_run = (mix(seed, 5) % 30) as usize;
+    if expire_run == crash_run {
+        expire_run += 1;
+    }
+    let expire_after = mix(seed, 6) % 40;
     let flaky = seed % 2 == 0;
     s.bot
         .put(
@@ -74,7 +128,10 @@ async fn play_seed(seed: u64) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     s.tolerant = true;
     s.crash = Some((crash_run, crash_after));
-    let last = Arc::new(Mutex::new(Vec::new()));
+    s.expire = Some((expire_run, expire_after));
+    // 8 % of deliveries to the control workflow come twice, 8 % late.
+    s.deliveries = Some(Deliveries::new(mix(seed, 7), 8, 8));
+    let last = Arc::new(Seen::default());
     s.after_run = Some(Box::new(move |s: &Scenario| {
         let last = last.clone();
         Box::pin(async move { invariants(s, &last).await })
@@ -82,33 +139,50 @@ async fn play_seed(seed: u64) -> Result<(), String> {
 
     // `create` may itself fail under chaos: ask again until the manifest exists, as a person
     // would press the button again.
-    for _ in 0..10 {
-        s.create("r1", "directive=auto").await;
-        if s.manifest_opt("r1").await.is_some() {
-            break;
+    let mut goals = vec![("r1", "directive=auto")];
+    if plan.second {
+        goals.push(("r2", "directive=auto sprints=\"Sprint 42\""));
+    }
+    for (id, args) in &goals {
+        for _ in 0..10 {
+            s.create(id, args).await;
+            if s.manifest_opt(id).await.is_some() {
+                break;
+            }
         }
     }
-    let m = s
-        .drive_until("r1", Phase::Shipped, |run| -> Outcome {
+    let targets: Vec<(&str, Phase)> = goals.iter().map(|(id, _)| (*id, Phase::Shipped)).collect();
+    let ms = s
+        .drive_all(&targets, |run| -> Outcome {
             let fail = flaky && run.tier.as_str() == "e2e" && run.attempt == 1;
             Some(if fail { "failure" } else { "success" })
         })
         .await;
     let chaos = s.get("/_sandbox/chaos").await;
-    if m.phase != Phase::Shipped {
-        return Err(format!("ended in {}", m.phase.as_str()));
+    for m in &ms {
+        if m.phase != Phase::Shipped {
+            return Err(format!("{} ended in {}", m.id, m.phase.as_str()));
+        }
     }
-    if !m
+    if !ms[0]
         .history
         .iter()
         .any(|h| h.event == convoy::model::history::HistoryEvent::ReviewAwaited)
     {
         return Err("acme/api's ship merge never waited for its review".to_owned());
     }
-    // Every staging → main merge was of a SHA e2e passed on.
-    let validated: Vec<(RepoName, String)> = m
-        .tier_runs
+    if queue
+        && !ms
+            .iter()
+            .flat_map(|m| &m.history)
+            .any(|h| h.event == convoy::model::history::HistoryEvent::QueueEjected)
+    {
+        return Err("acme/web's merge group was never ejected".to_owned());
+    }
+    // Every staging → main merge was of a SHA e2e passed on (in either release).
+    let validated: Vec<(RepoName, String)> = ms
         .iter()
+        .flat_map(|m| &m.tier_runs)
         .filter(|r| r.tier.as_str() == "e2e" && r.kind == RunKind::Tier)
         .filter(|r| r.conclusion == Some(Conclusion::Success))
         .flat_map(|r| r.shas.iter().map(|(k, v)| (k.clone(), v.to_string())))
@@ -131,20 +205,56 @@ async fn play_seed(seed: u64) -> Result<(), String> {
             }
         }
     }
+    let injected: u64 = chaos["injected"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(_, v)| v.as_u64())
+        .sum();
+    let d = s
+        .deliveries
+        .as_ref()
+        .map_or((0, 0), |d| (d.duplicated, d.reordered));
+    let expired = s
+        .errors
+        .iter()
+        .filter(|e| e.contains("Bad credentials"))
+        .count();
     eprintln!(
-        "seed {seed}: shipped · rate {rate:.2} · crash in run {crash_run} after {crash_after} requests · {} runs, {} failed · faults {}",
+        "seed {seed}: shipped {} · rate {rate:.2} · crash in run {crash_run} after {crash_after} requests · token of run {expire_run} expired after {expire_after} · queue {} ({} groups) · {} runs, {} failed ({expired} on the expired token) · deliveries {} twice, {} late · faults {injected} {}",
+        ms.iter()
+            .map(|m| m.id.as_str())
+            .collect::<Vec<_>>()
+            .join("+"),
+        if queue { "yes" } else { "no" },
+        ejections.load(Ordering::Relaxed),
         s.started,
         s.errors.len(),
+        d.0,
+        d.1,
         chaos["injected"]
     );
-    Ok(())
+    // One line for the sweep's totals: seed runs failed releases faults twice late expired-fails.
+    Ok(format!(
+        "TOTALS seed={seed} runs={} failed={} releases={} faults={injected} twice={} late={} expired={expired} queue={} injected={}",
+        s.started,
+        s.errors.len(),
+        ms.len(),
+        d.0,
+        d.1,
+        u8::from(queue),
+        chaos["injected"]
+    ))
 }
 
 /// Plays `seed` in its own task, so that a failure names the seed and how to replay it.
-async fn check_seed(seed: u64) {
+async fn check_seed(seed: u64) -> Result<(), String> {
     match tokio::spawn(play_seed(seed)).await {
-        Ok(Ok(())) => {}
-        Ok(Err(e)) => panic!("chaos seed {seed}: {e}\nreplay: {}", replay(seed)),
+        Ok(Ok(totals)) => {
+            eprintln!("{totals}");
+            Ok(())
+        }
+        Ok(Err(e)) => Err(format!("chaos seed {seed}: {e}\nreplay: {}", replay(seed))),
         Err(e) => {
             let why = e
                 .try_into_panic()
@@ -155,7 +265,10 @@ async fn check_seed(seed: u64) {
                         .or_else(|| p.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 })
                 .unwrap_or_default();
-            panic!("chaos seed {seed} failed: {why}\nreplay: {}", replay(seed))
+            Err(format!(
+                "chaos seed {seed} failed: {why}\nreplay: {}",
+                replay(seed)
+            ))
         }
     }
 }
@@ -178,9 +291,16 @@ fn seeds() -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn releases_ship_through_faults_and_crashes() {
+    // A failing seed does not stop the sweep: every seed plays, the failures are listed at the
+    // end.
+    let mut failed = Vec::new();
     for seed in seeds() {
-        check_seed(seed).await;
+        if let Err(e) = check_seed(seed).await {
+            eprintln!("FAILED {e}");
+            failed.push(e);
+        }
     }
+    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
 }
 
 /// The chaos endpoint itself: faults only for the chosen token, counted by kind.
@@ -233,7 +353,7 @@ async fn reqwest_like_get(url: &str, token: &str) -> u16 {
 async fn the_invariants_catch_a_duplicated_dispatch() {
     let mut s = Scenario::demo().await;
     s.create("r1", "directive=auto").await;
-    let last = Mutex::new(Vec::new());
+    let last = Seen::default();
     assert_eq!(invariants(&s, &last).await, Vec::<String>::new());
     let inputs = json!({"release": "r1", "tier": "e2e", "attempt": "1",
         "correlation_id": "convoy-r1-e2e-1-0badf00d", "refs": "{}"});
@@ -261,9 +381,15 @@ async fn the_invariants_catch_a_duplicated_dispatch() {
         to: None,
         detail: "an entry the stored manifest no longer has".to_owned(),
     }];
-    let found = invariants(&s, &Mutex::new(seen_before)).await;
+    let found = invariants(
+        &s,
+        &Mutex::new([("r1".to_owned(), seen_before)].into_iter().collect()),
+    )
+    .await;
     assert!(
-        found.iter().any(|f| f.starts_with("history was rewritten")),
+        found
+            .iter()
+            .any(|f| f.starts_with("r1: history was rewritten")),
         "{found:#?}"
     );
 }

@@ -17,6 +17,12 @@
 //! |---|---|---|
 //! | `base_modified` | 405 `Base branch was modified. Review and try the merge again.` on a merge, else a 5xx | no |
 //! | `mergeable_unknown` | a pull request read answers `mergeable: null` (still being computed), else a 5xx | yes (a read) |
+//!
+//! And one the test arms itself (`PUT /_sandbox/chaos/expiry` with `{"after": n}`): after `n`
+//! more requests of the token, every request of it answers 401 `Bad credentials` (kind
+//! `token_expired`), as GitHub does once an installation token's hour is up, until the test
+//! disarms it (`{"after": null}`: the next workflow run's new token). It draws nothing from the
+//! sequence, so a seed's other faults stay where they were.
 
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +71,8 @@ pub enum ChaosKind {
     BaseModified,
     /// A pull request read with `mergeable: null`.
     MergeableUnknown,
+    /// 401 `Bad credentials`: the token expired ([`Chaos::expire_after`]), not applied.
+    TokenExpired,
 }
 
 /// Live chaos: the settings, the generator and what was injected.
@@ -75,6 +83,9 @@ pub struct Chaos {
     state: u64,
     /// Faults injected so far, by kind.
     pub injected: std::collections::BTreeMap<String, u64>,
+    /// Requests of the token left before it expires (`Some(0)`: expired, every request answers
+    /// 401); `None`: it does not expire.
+    pub expire_after: Option<u64>,
 }
 
 impl Chaos {
@@ -88,6 +99,7 @@ impl Chaos {
             config,
             state: (z ^ (z >> 31)) | 1,
             injected: Default::default(),
+            expire_after: None,
         }
     }
 
@@ -113,6 +125,14 @@ impl Chaos {
             .is_some_and(|t| Some(t) != token)
         {
             return None;
+        }
+        match self.expire_after.as_mut() {
+            Some(0) => {
+                *self.injected.entry("token_expired".to_owned()).or_default() += 1;
+                return Some(ChaosKind::TokenExpired);
+            }
+            Some(left) => *left -= 1,
+            None => {}
         }
         // 53 random bits → [0, 1).
         let roll = (self.next() >> 11) as f64 / (1u64 << 53) as f64;
@@ -224,6 +244,25 @@ mod tests {
         ] {
             assert!(draws(7).contains(&Some(kind)), "{kind:?} is drawn");
         }
+    }
+
+    #[test]
+    fn an_armed_expiry_answers_every_request_after_n_until_disarmed() {
+        let mut c = Chaos::new(config(5, 0.0));
+        c.expire_after = Some(2);
+        assert_eq!(c.draw(Some("t-bob"), "GET", "/repos/a/b"), None);
+        assert_eq!(c.draw(Some("t-bot"), "GET", "/repos/a/b"), None);
+        assert_eq!(c.draw(Some("t-bot"), "GET", "/repos/a/b"), None);
+        for _ in 0..3 {
+            assert_eq!(
+                c.draw(Some("t-bot"), "PUT", "/repos/a/b/contents/x"),
+                Some(ChaosKind::TokenExpired)
+            );
+        }
+        assert_eq!(c.draw(Some("t-bob"), "GET", "/repos/a/b"), None);
+        assert_eq!(c.injected.get("token_expired"), Some(&3));
+        c.expire_after = None;
+        assert_eq!(c.draw(Some("t-bot"), "GET", "/repos/a/b"), None);
     }
 
     #[test]

@@ -283,6 +283,9 @@ pub async fn api(State(app): State<Arc<App>>, mut req: Request, next: Next) -> R
                     "Base branch was modified. Review and try the merge again.",
                 ))
             }
+            ChaosKind::TokenExpired => {
+                fault = Some(chaos_fault(401, None, "Bad credentials"));
+            }
             ChaosKind::MergeableUnknown => unknown_mergeable = true,
             ChaosKind::LostResponse => lost = true,
             ChaosKind::LatencySpike => tokio::time::sleep(Duration::from_millis(20 + extra)).await,

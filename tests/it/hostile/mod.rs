@@ -13,5 +13,6 @@ mod claims;
 mod common;
 mod documents;
 mod echoed;
+mod edges;
 mod payloads;
 mod strategies;

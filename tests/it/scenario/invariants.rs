@@ -6,39 +6,82 @@ use std::sync::Mutex;
 
 use convoy::github::store::ManifestStore;
 use convoy::model::ids::RepoName;
-use convoy::model::manifest::HistoryEntry;
+use convoy::model::manifest::{HistoryEntry, Phase, ReleaseManifest};
 
 use super::Scenario;
 
 /// The member repos of the demo.
 pub const MEMBERS: [&str; 3] = ["acme/schema", "acme/api", "acme/web"];
 
+/// The releases the invariants look at (those that exist).
+pub const RELEASES: [&str; 2] = ["r1", "r2"];
+
+/// What each release's stored history held when last looked at.
+pub type Seen = Mutex<BTreeMap<String, Vec<HistoryEntry>>>;
+
 /// The invariants that must hold after every run.
-pub async fn invariants(s: &Scenario, last: &Mutex<Vec<HistoryEntry>>) -> Vec<String> {
+pub async fn invariants(s: &Scenario, last: &Seen) -> Vec<String> {
     let mut bad = Vec::new();
     let store = ManifestStore {
         repo: RepoName::parse("acme/control").unwrap(),
         branch: None,
     };
-    let Some(text) = store
-        .read_text(&s.bob, "releases/r1/manifest.json")
-        .await
-        .unwrap()
-    else {
-        return bad;
-    };
-    match convoy::validate::manifest_from_str(&text) {
-        Err(problems) => bad.push(format!("the stored manifest is invalid: {problems:?}")),
-        Ok(m) => {
-            let mut prev = last.lock().unwrap();
-            if !m.history.starts_with(&prev) {
-                bad.push(format!(
-                    "history was rewritten: {} entries before, {} now",
-                    prev.len(),
-                    m.history.len()
-                ));
+    let mut stored = Vec::new();
+    for id in RELEASES {
+        let Some(text) = store
+            .read_text(&s.bob, &format!("releases/{id}/manifest.json"))
+            .await
+            .unwrap()
+        else {
+            continue;
+        };
+        match convoy::validate::manifest_from_str(&text) {
+            Err(problems) => bad.push(format!(
+                "{id}: the stored manifest is invalid: {problems:?}"
+            )),
+            Ok(m) => {
+                let mut seen = last.lock().unwrap();
+                let prev = seen.entry(id.to_owned()).or_default();
+                if !m.history.starts_with(prev) {
+                    bad.push(format!(
+                        "{id}: history was rewritten: {} entries before, {} now",
+                        prev.len(),
+                        m.history.len()
+                    ));
+                }
+                *prev = m.history.clone();
+                stored.push(m);
             }
-            *prev = m.history.clone();
+        }
+    }
+    // Staging is exclusive: never two releases holding the staging branch of one repo at once.
+    let holds = |m: &ReleaseManifest| {
+        matches!(
+            m.phase,
+            Phase::Staging | Phase::Validation | Phase::Shipping
+        )
+    };
+    for (i, a) in stored.iter().enumerate() {
+        for b in stored.iter().skip(i + 1) {
+            if !holds(a) || !holds(b) {
+                continue;
+            }
+            for ra in &a.repos {
+                if b.repos
+                    .iter()
+                    .any(|rb| rb.name == ra.name && rb.staging == ra.staging)
+                {
+                    bad.push(format!(
+                        "{} ({}) and {} ({}) both hold {} of {}",
+                        a.id,
+                        a.phase.as_str(),
+                        b.id,
+                        b.phase.as_str(),
+                        ra.staging,
+                        ra.name
+                    ));
+                }
+            }
         }
     }
     for repo in MEMBERS {
@@ -64,18 +107,19 @@ pub async fn invariants(s: &Scenario, last: &Mutex<Vec<HistoryEntry>>) -> Vec<St
     let mut per_shas: BTreeMap<String, u64> = BTreeMap::new();
     for r in runs["workflow_runs"].as_array().unwrap() {
         let title = r["display_title"].as_str().unwrap_or_default();
-        let Some(id) = title
-            .split_whitespace()
-            .find(|w| w.starts_with("convoy-r1-"))
-        else {
+        let Some(id) = title.split_whitespace().find(|w| {
+            RELEASES
+                .iter()
+                .any(|r| w.starts_with(&format!("convoy-{r}-")))
+        }) else {
             continue;
         };
         *per_id.entry(id.to_owned()).or_default() += 1;
-        // convoy-r1-<tier>-<seq>-<fingerprint>: attempts of one tier on one set of SHAs.
+        // convoy-<release>-<tier>-<seq>-<fingerprint>: attempts of one tier on one set of SHAs.
         let parts: Vec<&str> = id.split('-').collect();
         if !id.contains("-fix-") && parts.len() == 5 {
             *per_shas
-                .entry(format!("{}@{}", parts[2], parts[4]))
+                .entry(format!("{}: {}@{}", parts[1], parts[2], parts[4]))
                 .or_default() += 1;
         }
     }

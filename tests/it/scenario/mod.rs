@@ -71,6 +71,13 @@ pub struct Scenario {
     /// App credentials, a fresh client that mints its own tokens. `None`: the bot's token, one
     /// client for every run.
     pub connect: Option<Connect>,
+    /// Expire the token of the `n`th run (0-based, counting every run) once it made `k` more
+    /// requests: from then on GitHub answers it 401 `Bad credentials` (the sandbox's chaos
+    /// expiry), as when an installation token's hour is up mid-run; the next run's is new.
+    pub expire: Option<(usize, u64)>,
+    /// Deliveries as GitHub may make them: some twice, some late ([`Deliveries`]). `None`:
+    /// each once, in order.
+    pub deliveries: Option<Deliveries>,
     /// What the last run that finished saw of each release: its cache file, restored by the
     /// next run (a crashed run saves none, so the next one restores an older cache).
     pub seen:
@@ -125,6 +132,8 @@ impl Scenario {
             review_after: None,
             merge_group_ci: None,
             connect: None,
+            expire: None,
+            deliveries: None,
             seen: Default::default(),
         }
     }
@@ -191,6 +200,13 @@ impl Scenario {
         let n = self.started;
         self.started += 1;
         let crash_after = self.crash.filter(|(run, _)| *run == n).map(|(_, k)| k);
+        let expire_after = self.expire.filter(|(run, _)| *run == n).map(|(_, k)| k);
+        if let Some(k) = expire_after {
+            self.bot
+                .put("/_sandbox/chaos/expiry", &serde_json::json!({ "after": k }))
+                .await
+                .unwrap();
+        }
         let own = self.connect.as_ref().map(|connect| connect(&self.url));
         let mut seen = None;
         let result = {
@@ -221,6 +237,16 @@ impl Scenario {
         };
         if let Some(seen) = seen {
             self.seen = seen;
+        }
+        if expire_after.is_some() {
+            // The next workflow run gets a new token.
+            self.bot
+                .put(
+                    "/_sandbox/chaos/expiry",
+                    &serde_json::json!({ "after": null }),
+                )
+                .await
+                .unwrap();
         }
         let runs = match result {
             Some(Ok(runs)) => runs,
@@ -307,6 +333,75 @@ pub fn open_escalations(m: &ReleaseManifest) -> Vec<String> {
 
 /// Decides the commit status CI reports on a merge group ([`Scenario::merge_group_ci`]).
 pub type MergeGroupCi = Box<dyn FnMut(&MergeGroup) -> Option<&'static str> + Send + Sync>;
+
+/// What becomes of one delivery ([`Deliveries`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fate {
+    /// Delivered once, in order.
+    Once,
+    /// Delivered twice (GitHub's at-least-once delivery, a re-run workflow).
+    Twice,
+    /// Held back and delivered after the next drain's newer events.
+    Later,
+}
+
+/// Deliveries to the control workflow as GitHub may make them: a seeded share come twice, and
+/// a seeded share come late, after newer ones.
+#[derive(Debug, Clone)]
+pub struct Deliveries {
+    state: u64,
+    /// Percent of deliveries made twice.
+    pub twice: u64,
+    /// Percent of deliveries held back and made after newer ones.
+    pub later: u64,
+    /// Deliveries made twice so far.
+    pub duplicated: usize,
+    /// Deliveries made late so far.
+    pub reordered: usize,
+    pub(crate) held: Vec<(String, Value)>,
+    pub(crate) overdue: Vec<(String, Value)>,
+}
+
+impl Deliveries {
+    /// Fates drawn from `seed`.
+    pub fn new(seed: u64, twice: u64, later: u64) -> Deliveries {
+        Deliveries {
+            state: seed ^ 0x5851_f42d_4c95_7f2d,
+            twice,
+            later,
+            duplicated: 0,
+            reordered: 0,
+            held: Vec::new(),
+            overdue: Vec::new(),
+        }
+    }
+
+    /// The fate of the next delivery.
+    pub fn fate(&mut self) -> Fate {
+        // splitmix64
+        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        let roll = (z ^ (z >> 31)) % 100;
+        if roll < self.twice {
+            self.duplicated += 1;
+            Fate::Twice
+        } else if roll < self.twice + self.later {
+            self.reordered += 1;
+            Fate::Later
+        } else {
+            Fate::Once
+        }
+    }
+
+    /// Everything still held back.
+    pub fn take_all(&mut self) -> Vec<(String, Value)> {
+        let mut all = std::mem::take(&mut self.overdue);
+        all.append(&mut self.held);
+        all
+    }
+}
 
 /// Every tier run passes.
 pub fn pass(_: &TierRun) -> Outcome {

@@ -7,7 +7,7 @@ use convoy::model::manifest::{Phase, ReleaseManifest, RepoState, RunStatus, Tier
 use convoy::model::numbers::IssueNumber;
 use serde_json::{Value, json};
 
-use super::{Outcome, Scenario};
+use super::{Deliveries, Fate, Outcome, Scenario};
 
 impl Scenario {
     /// A `workflow_dispatch` of the control workflow by `actor`.
@@ -28,15 +28,33 @@ impl Scenario {
         self.dispatch("alice", "create", id, args).await;
     }
 
-    /// Delivers every queued webhook event (and those they cause) until none is left.
+    /// Delivers every queued webhook event (and those they cause) until none is left. With
+    /// [`Scenario::deliveries`], some deliveries to the control workflow come twice and some
+    /// come late (after those of the next drain), as GitHub's may.
     pub async fn deliver(&mut self) -> usize {
         let mut n = 0;
-        for _ in 0..50 {
+        for _ in 0..60 {
             let events = self.bot.get("/_sandbox/events").await.unwrap();
             let events = events.as_array().cloned().unwrap_or_default();
             if events.is_empty() {
-                return n;
+                let late = self
+                    .deliveries
+                    .as_mut()
+                    .map(Deliveries::take_all)
+                    .unwrap_or_default();
+                if late.is_empty() {
+                    return n;
+                }
+                for (name, payload) in late {
+                    self.handle(&name, &payload).await;
+                }
+                continue;
             }
+            let overdue = self
+                .deliveries
+                .as_mut()
+                .map(|d| std::mem::take(&mut d.overdue))
+                .unwrap_or_default();
             self.check_merge_groups(&events).await;
             // As GitHub delivers: the control repo's events to its workflow; a member
             // repository's through its convoy workflow's forwarded hint (back in the next drain).
@@ -49,7 +67,25 @@ impl Scenario {
                     continue;
                 };
                 n += 1;
+                match self.deliveries.as_mut().map(Deliveries::fate) {
+                    Some(Fate::Twice) => {
+                        self.handle(&name, &payload).await;
+                        self.handle(&name, &payload).await;
+                    }
+                    Some(Fate::Later) => {
+                        if let Some(d) = self.deliveries.as_mut() {
+                            d.held.push((name, payload));
+                        }
+                    }
+                    _ => self.handle(&name, &payload).await,
+                }
+            }
+            // Held back a drain ago: they arrive now, after newer ones.
+            for (name, payload) in overdue {
                 self.handle(&name, &payload).await;
+            }
+            if let Some(d) = self.deliveries.as_mut() {
+                d.overdue = std::mem::take(&mut d.held);
             }
         }
         panic!("events kept coming");
@@ -231,15 +267,38 @@ impl Scenario {
         &mut self,
         id: &str,
         phase: Phase,
-        mut outcome: impl FnMut(&TierRun) -> Outcome,
+        outcome: impl FnMut(&TierRun) -> Outcome,
     ) -> ReleaseManifest {
+        self.drive_all(&[(id, phase)], outcome).await.remove(0)
+    }
+
+    /// [`Scenario::drive_until`] for several releases at once: the world's steps take turns
+    /// between the releases still short of their goal, so that they move on side by side (and
+    /// compete for what they share, staging). Returns each release as stored at the end, in
+    /// the order of `goals`.
+    pub async fn drive_all(
+        &mut self,
+        goals: &[(&str, Phase)],
+        mut outcome: impl FnMut(&TierRun) -> Outcome,
+    ) -> Vec<ReleaseManifest> {
         let mut idle = 0;
         let mut review_waits = 0;
-        for _ in 0..if self.tolerant { 300 } else { 60 } {
-            let m = self.manifest(id).await;
-            if m.phase == phase || !m.phase.is_active() {
-                return m;
+        let rounds = if self.tolerant { 300 } else { 60 } * goals.len();
+        for round in 0..rounds {
+            let mut before = Vec::new();
+            for (id, _) in goals {
+                before.push(self.manifest(id).await);
             }
+            let pending: Vec<&ReleaseManifest> = before
+                .iter()
+                .zip(goals)
+                .filter(|(m, (_, phase))| m.phase != *phase && m.phase.is_active())
+                .map(|(m, _)| m)
+                .collect();
+            let Some(m) = pending.get(round % pending.len().max(1)).copied().cloned() else {
+                return before;
+            };
+            let id = m.id.as_str();
             let waits = self.waits(id);
             let humans = waits.iter().any(|(w, _)| *w == Owner::Human);
             if self.finish_runs(id, &mut outcome).await > 0 {
@@ -270,10 +329,14 @@ impl Scenario {
             } else {
                 self.tick().await;
             }
-            if self.manifest(id).await == m {
-                let lost = m
-                    .tier_runs
+            let mut after = Vec::new();
+            for (id, _) in goals {
+                after.push(self.manifest(id).await);
+            }
+            if after == before {
+                let lost = before
                     .iter()
+                    .flat_map(|m| &m.tier_runs)
                     .any(|r| r.status == RunStatus::Requested && r.run_id.is_none());
                 if self.tolerant && lost {
                     // Under chaos a dispatch recorded by a run that crashed before making it is
@@ -282,21 +345,25 @@ impl Scenario {
                     self.advance_minutes(convoy::lifecycle::LOST_DISPATCH_MINUTES + 1);
                 }
                 idle += 1;
-                if idle > if self.tolerant { 12 } else { 3 } {
+                if idle > if self.tolerant { 12 } else { 3 } * goals.len() {
                     break;
                 }
             } else {
                 idle = 0;
             }
         }
-        let m = self.manifest(id).await;
-        assert!(
-            m.phase == phase || !m.phase.is_active(),
-            "release {id} is stuck in {} waiting for {:#?}",
-            m.phase.as_str(),
-            self.waits(id)
-        );
-        m
+        let mut out = Vec::new();
+        for (id, phase) in goals {
+            let m = self.manifest(id).await;
+            assert!(
+                m.phase == *phase || !m.phase.is_active(),
+                "release {id} is stuck in {} waiting for {:#?}",
+                m.phase.as_str(),
+                self.waits(id)
+            );
+            out.push(m);
+        }
+        out
     }
 
     /// bob approves every promotion pull request that waits for a review, then the events go

@@ -260,6 +260,25 @@ pub async fn chaos(State(app): State<Shared>) -> ApiResult {
     ))
 }
 
+/// `PUT /_sandbox/chaos/expiry` with `{"after": n}`: the chaos token expires after `n` more
+/// requests (401 `Bad credentials` from then on); `{"after": null}`: a new token, valid again.
+pub async fn chaos_expiry(State(app): State<Shared>, body: Bytes) -> ApiResult {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Expiry {
+        after: Option<u64>,
+    }
+    let req: Expiry = parse(&body)?;
+    let mut c = control(&app)?;
+    let Some(chaos) = c.chaos.as_mut() else {
+        return Err(ApiError::unprocessable(
+            "no chaos is set: PUT /_sandbox/chaos first",
+        ));
+    };
+    chaos.expire_after = req.after;
+    Ok(reply(StatusCode::OK, json!({"after": req.after})))
+}
+
 /// `DELETE /_sandbox/chaos`: no more chaos.
 pub async fn clear_chaos(State(app): State<Shared>) -> ApiResult {
     control(&app)?.chaos = None;

@@ -158,6 +158,7 @@ pub fn router(app: Shared) -> Router {
                 .get(control::chaos)
                 .delete(control::clear_chaos),
         )
+        .route("/chaos/expiry", put(control::chaos_expiry))
         .route("/compat", put(control::compat))
         .route(
             "/apps/{app}/installations/{account}",
