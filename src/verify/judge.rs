@@ -14,6 +14,18 @@ use crate::model::ids::Sha;
 use crate::model::lock::{Lock, LockDigest, LockStatus, LockedRepo, ShipMethod};
 use crate::model::manifest::ReleaseManifest;
 
+/// A parse error of the stored lock, at most 300 characters: serde quotes the value it refused,
+/// which in an edited lock can be any length.
+fn clipped(error: &str) -> String {
+    const MAX: usize = 300;
+    if error.chars().count() <= MAX {
+        return error.to_owned();
+    }
+    let mut cut: String = error.chars().take(MAX - 1).collect();
+    cut.push('…');
+    cut
+}
+
 /// Judges release `m` with what GitHub showed. The checks use the stored lock when it reads as
 /// one, else the manifest's record ([`Lock::of`]); a release that never shipped has neither and
 /// gets a single status break.
@@ -21,7 +33,7 @@ pub fn judge(m: &ReleaseManifest, facts: &Facts, options: Options) -> Report {
     let stored: Option<Result<Lock, String>> = facts
         .lock_text
         .as_deref()
-        .map(|t| serde_json::from_str::<Lock>(t).map_err(|e| e.to_string()));
+        .map(|t| serde_json::from_str::<Lock>(t).map_err(|e| clipped(&e.to_string())));
     let digest = facts
         .lock_text
         .as_deref()

@@ -55,7 +55,8 @@ struct Plan {
 fn plan(seed: u64) -> Plan {
     Plan {
         queue: seed % 3 != 2,
-        second: seed % 2 == 1,
+        // One seed in four (3, 7, 11, …): of the default seeds 1–3, only 3 plays two releases.
+        second: seed % 4 == 3,
     }
 }
 
