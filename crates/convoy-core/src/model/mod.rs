@@ -13,5 +13,6 @@ pub mod marker;
 pub mod numbers;
 pub(crate) mod open_enum;
 pub mod schema;
+pub mod staging_lock;
 pub mod template;
 pub mod time;
