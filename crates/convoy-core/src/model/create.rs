@@ -290,6 +290,7 @@ impl ReleaseManifest {
             escalations: Vec::new(),
             ship_now: Vec::new(),
             handled_comments: Vec::new(),
+            answered: Vec::new(),
             summed_up: false,
             history: vec![HistoryEntry {
                 at: req.now,
