@@ -92,6 +92,7 @@ pub async fn enter(
         keys: StagingKey::of(m),
         holders: BTreeMap::new(),
         made: Vec::new(),
+        claims: Claims::default(),
     };
     taker.take(dry_run).await
 }
@@ -111,17 +112,18 @@ pub async fn release(
     }
     let repo = gh.repo(control);
     let heads = lock_heads(gh, control).await?;
+    let mut claims = Claims::default();
     let mut released = 0;
     for key in StagingKey::of(m) {
         let branch = key.lock_branch();
         let Some(sha) = heads.get(&branch) else {
             continue;
         };
-        let claim = repo
-            .git_commit_opt(sha.as_str())
+        if claims
+            .of(gh, control, sha)
             .await?
-            .and_then(|c| LockClaim::parse(c.message()));
-        if claim.is_none_or(|c| c.release != m.id) {
+            .is_none_or(|c| c.release != m.id)
+        {
             continue;
         }
         match repo.delete_branch(&branch).await {
@@ -131,6 +133,31 @@ pub async fn release(
         }
     }
     Ok(released)
+}
+
+/// The claims of the lock commits read so far in a run (most locks of a release share one).
+#[derive(Default)]
+struct Claims(BTreeMap<Sha, Option<LockClaim>>);
+
+impl Claims {
+    /// What the commit `sha` of the control repo claims (`None`: it is no claim), read once.
+    async fn of(
+        &mut self,
+        gh: &GitHub,
+        control: &RepoName,
+        sha: &Sha,
+    ) -> Result<Option<LockClaim>, GhError> {
+        if let Some(claim) = self.0.get(sha) {
+            return Ok(claim.clone());
+        }
+        let claim = gh
+            .repo(control)
+            .git_commit_opt(sha.as_str())
+            .await?
+            .and_then(|c| LockClaim::parse(c.message()));
+        self.0.insert(sha.clone(), claim.clone());
+        Ok(claim)
+    }
 }
 
 /// The lock branches in the control repo and their heads.
@@ -192,6 +219,8 @@ struct Taker<'a> {
     holders: BTreeMap<ReleaseId, Option<ReleaseManifest>>,
     /// The lock commits this run made, by parent (`None`: a first commit).
     made: Vec<(Option<Sha>, Sha)>,
+    /// The lock commits read.
+    claims: Claims,
 }
 
 impl Taker<'_> {
@@ -226,12 +255,8 @@ impl Taker<'_> {
         let Some(sha) = head.cloned() else {
             return Ok(Found::Free);
         };
-        let commit = self
-            .gh
-            .repo(&self.store.repo)
-            .git_commit_opt(sha.as_str())
-            .await?;
-        let Some(claim) = commit.and_then(|c| LockClaim::parse(c.message())) else {
+        let claim = self.claims.of(self.gh, &self.store.repo, &sha).await?;
+        let Some(claim) = claim else {
             return Ok(Found::Lapsed { sha });
         };
         if claim.release == self.m.id {
