@@ -344,3 +344,73 @@ async fn a_lock_taken_by_a_run_that_crashed_before_its_manifest_write_is_recogni
     assert_exclusive(&s).await;
     assert!(s.failures.is_empty(), "{:#?}", s.failures);
 }
+
+/// Two releases in development, `a` and `b`, in a fresh sandbox.
+async fn a_and_b() -> Scenario {
+    let mut s = no_tasks().await;
+    in_development(&mut s, "a").await;
+    in_development(&mut s, "b").await;
+    s
+}
+
+/// `a`'s run entering staging crashes after each number of requests in turn, from before its
+/// first lock to after its manifest write (no lock, one, two, all three without the manifest,
+/// then the manifest written), while `b` becomes ready: never both in staging, and nothing
+/// deadlocks: after `a`'s next run exactly one of the two holds staging, the other follows once
+/// it stops, and then no lock is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_entering_staging_that_crashes_anywhere_deadlocks_nothing() {
+    // Where the locks and the manifest write fall among the entering run's requests.
+    let mut probe = a_and_b().await;
+    let before = probe
+        .get("/_sandbox/requests")
+        .await
+        .as_array()
+        .unwrap()
+        .len();
+    probe.dispatch("alice", "promote", "a", "").await;
+    let requests: Vec<String> = probe.get("/_sandbox/requests").await.as_array().unwrap()[before..]
+        .iter()
+        .filter(|r| r["caller"] == "convoy-bot")
+        .map(|r| {
+            format!(
+                "{} {}",
+                r["method"].as_str().unwrap(),
+                r["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    let at = |what: &str| {
+        requests
+            .iter()
+            .position(|r| r.starts_with(what))
+            .unwrap_or_else(|| panic!("{what} in {requests:#?}"))
+    };
+    // From the crash after its lock commit is made (no lock yet) on.
+    let first = at("POST /repos/acme/control/git/commits");
+    // A request counts when it is sent; two more make sure the write landed before the crash.
+    let last = at("PUT /repos/acme/control/contents/releases/a/manifest.json") + 3;
+    drop(probe);
+
+    for k in first..=last {
+        let mut s = a_and_b().await;
+        s.crash = Some((s.started, u64::try_from(k).unwrap()));
+        s.dispatch("alice", "promote", "a", "").await;
+        s.crash = None;
+        assert_eq!(s.errors.len(), 1, "the run crashed after {k} requests");
+        s.dispatch("alice", "promote", "b", "").await;
+        assert_exclusive(&s).await;
+        // `a`'s next run (its command delivered again: the crash may have lost its approval)
+        // enters with the locks it took, or waits for `b`.
+        s.dispatch("alice", "promote", "a", "").await;
+        let held = holders(&s, &["a", "b"]).await;
+        assert_eq!(held.len(), 1, "crash after {k} requests: {held:?}");
+        let other = if held[0] == "a" { "b" } else { "a" };
+        s.dispatch("alice", "abort", &held[0], "").await;
+        s.dispatch("alice", "promote", other, "").await;
+        assert_eq!(holders(&s, &["a", "b"]).await, [other], "crash after {k}");
+        s.dispatch("alice", "abort", other, "").await;
+        assert_eq!(locks(&s).await, [], "crash after {k}");
+        assert_exclusive(&s).await;
+    }
+}
