@@ -168,12 +168,27 @@ fn states(runs: &[ReleaseRun]) -> (Vec<ReleaseState<'_>>, Timestamp) {
 }
 
 /// A `/convoy status` comment on an issue of the control repo is answered there with every
-/// active release, one line each (once: the answer carries the command's reply marker).
+/// active release, one line each, once: the run that answers first claims the comment with a
+/// 👀 reaction, which GitHub creates (201) for one run only, however many handle the comment at
+/// once; the answer also carries the command's reply marker, looked for before posting.
 async fn answer_status(gh: &GitHub, env: &WorkflowEnv, signal: &Signal, runs: &[ReleaseRun]) {
     let (states, now) = states(runs);
     let Some(answer) = status_answer(signal, &env.control_repo, &states, now) else {
         return;
     };
+    if let (Signal::Comment(c), false) = (signal, env.dry_run) {
+        match gh.repo(&c.repo).react_first(c.comment_id, "eyes").await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!("another run answers this /convoy status");
+                return;
+            }
+            Err(error) => {
+                tracing::warn!("answering /convoy status failed: {error}");
+                return;
+            }
+        }
+    }
     for e in execute(gh, std::slice::from_ref(&answer), env.dry_run).await {
         if let ActionOutcome::Failed { error } = &e.outcome {
             tracing::warn!("answering /convoy status failed: {error}");

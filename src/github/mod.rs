@@ -7,7 +7,8 @@
 //! rest ([`observe`], [`others`], [`forwarded`], [`execute`], [`revert`], [`methods`], [`store`],
 //! [`sprint`], [`app`], and [`doctor`], which reads what `convoy doctor` judges) use those;
 //! [`stamp`] stamps a release lock's digest into the member repos' GitHub releases, for the
-//! store, and [`verify`] reads what `convoy verify` judges;
+//! store, [`verify`] reads what `convoy verify` judges, and [`staging_lock`] takes and releases
+//! the staging locks (staging exclusivity across concurrent runs);
 //! [`permission`] reads which permission a refusal asks for; [`tokens`] holds the installation
 //! tokens per owner of a client made with GitHub App credentials.
 
@@ -30,6 +31,7 @@ pub mod rest;
 pub mod revert;
 pub mod runs;
 pub mod sprint;
+pub mod staging_lock;
 pub mod stamp;
 pub mod store;
 pub mod tokens;

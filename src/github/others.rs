@@ -49,6 +49,7 @@ pub async fn staging_holders(
                     repo: r.name.clone(),
                     branch: r.staging.clone(),
                     phase: other.phase,
+                    locked: false,
                 });
             }
         }

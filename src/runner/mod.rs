@@ -10,6 +10,8 @@
 //! nothing.
 
 pub mod memory;
+mod staging;
+mod words;
 
 use std::collections::BTreeSet;
 
@@ -18,8 +20,9 @@ use futures::future::try_join_all;
 use crate::github::client::{GhError, GitHub};
 use crate::github::execute::execute;
 use crate::github::observe::{observe, observe_in, observe_reviewer_permissions};
-use crate::github::others::{observe_task_pulls, staging_holders};
+use crate::github::others::observe_task_pulls;
 use crate::github::sprint::{gather_sprint_tasks, read_unnamed_milestone};
+use crate::github::staging_lock::{self, LockError};
 use crate::github::store::{ManifestStore, StoreError, Stored};
 use crate::lifecycle::action::{ActionOutcome, Executed};
 use crate::lifecycle::{Decision, Observed, Scope, WebLinks, decide, settle};
@@ -33,6 +36,7 @@ use crate::plan::Plan;
 use crate::shell::Round;
 use crate::signal::{Command, CreateArgs, Signal};
 use crate::validate::Problem;
+use words::{commit_message, signal_kind};
 
 /// Why a run failed.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +77,9 @@ pub enum RunError {
         .0.iter().map(|s| format!("`{s}`")).collect::<Vec<_>>().join(", ")
     )]
     UnknownSprints(Vec<String>),
+    /// Taking or releasing a staging lock failed.
+    #[error(transparent)]
+    StagingLock(#[from] LockError),
     /// Other runs kept writing the manifest first.
     #[error("releases/{0}/manifest.json kept changing under this run; the next run will carry on")]
     Contended(ReleaseId),
@@ -455,12 +462,16 @@ impl Runner<'_> {
                 decision = decide(&stored.manifest, &observed, &signal, now);
                 Scope::All
             };
-            // Staging is exclusive: the other releases are read only when this one is about to
-            // enter staging, and it decides again if any of them holds it.
+            // Staging is exclusive: the other releases and the staging locks are read only when
+            // this one is about to enter staging (its locks are taken then, before its manifest
+            // says so), and it decides again if another release holds it.
             if enters_staging(&stored.manifest, &decision.manifest) {
-                observed.staging_holders =
-                    staging_holders(self.gh, &self.store, &stored.manifest).await?;
-                if !observed.staging_holders.is_empty() {
+                let at = (self.clock)();
+                let holds =
+                    staging_lock::enter(self.gh, &self.store, &stored.manifest, at, self.dry_run)
+                        .await?;
+                if !holds.is_empty() {
+                    observed.staging_holders = holds;
                     decision = decide(&stored.manifest, &observed, &signal, now);
                 }
             }
@@ -504,6 +515,16 @@ impl Runner<'_> {
                 }
             }
             let executed = execute(self.gh, &decision.actions, self.dry_run).await;
+            if !self.dry_run {
+                staging::release(
+                    self.gh,
+                    &self.store.repo,
+                    &stored.manifest,
+                    &decision,
+                    self.clock,
+                )
+                .await;
+            }
             let mut next = settle(&decision, &stored.manifest, &executed);
             let mut wrote = decision.changed;
             if next != decision.manifest {
@@ -673,26 +694,4 @@ fn phase_moves(before: &ReleaseManifest, after: &ReleaseManifest) -> Vec<(Phase,
 /// Whether `after` moved the release from development into staging.
 fn enters_staging(before: &ReleaseManifest, after: &ReleaseManifest) -> bool {
     phase_moves(before, after).contains(&(Phase::Development, Phase::Staging))
-}
-
-/// `convoy(<id>): <what changed>` — the phase change, or the latest history entries.
-fn commit_message(before: &ReleaseManifest, after: &ReleaseManifest) -> String {
-    if before.phase != after.phase {
-        return format!("{} → {}", before.phase.as_str(), after.phase.as_str());
-    }
-    let new: Vec<&str> = after.history[before.history.len().min(after.history.len())..]
-        .iter()
-        .map(|h| h.event.as_str())
-        .collect();
-    if new.is_empty() {
-        "update the manifest".to_owned()
-    } else {
-        new.join(", ")
-    }
-}
-
-/// The signal's kind and subject, for the debug log.
-fn signal_kind(signal: &Signal) -> String {
-    let s = format!("{signal:?}");
-    s.chars().take(120).collect()
 }

@@ -14,6 +14,8 @@ mod github_client;
 mod hostile;
 mod lists;
 mod races;
+mod races_replies;
+mod races_staging;
 mod rollback_sandbox;
 mod routing;
 mod run_help;

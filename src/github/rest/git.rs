@@ -44,6 +44,11 @@ impl GitCommit {
         self.parents.iter().filter_map(|p| p.sha.clone()).collect()
     }
 
+    /// Its whole message.
+    pub fn message(&self) -> &str {
+        self.message.as_deref().unwrap_or_default()
+    }
+
     /// The first line of its message.
     pub fn subject(&self) -> String {
         self.message

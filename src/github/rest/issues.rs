@@ -275,6 +275,19 @@ impl Repo<'_> {
         .map(drop)
     }
 
+    /// [`Repo::react`], saying whether this reaction is new: GitHub answers 201 to the first
+    /// reaction of an account with a content on a comment and 200 to every later one, so of
+    /// several runs reacting at once exactly one hears `true`.
+    pub async fn react_first(&self, comment_id: u64, content: &str) -> Result<bool, GhError> {
+        let answer = self
+            .post(
+                &format!("/issues/comments/{comment_id}/reactions"),
+                &NewReaction { content },
+            )
+            .await?;
+        Ok(answer.status == 201)
+    }
+
     /// `GET /repos/{o}/{r}/issues/comments/{id}`: one comment; `None` when it does not exist.
     pub async fn issue_comment(&self, id: u64) -> Result<Option<Comment>, GhError> {
         Ok(self

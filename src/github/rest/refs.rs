@@ -79,6 +79,25 @@ impl Repo<'_> {
             .collect())
     }
 
+    /// `GET /repos/{o}/{r}/git/matching-refs/heads/{prefix}` (up to 10 pages): the heads of the
+    /// branches whose names start with `prefix` (`convoy/staging-lock/`).
+    pub async fn branch_heads_under(&self, prefix: &str) -> Result<Vec<BranchHead>, GhError> {
+        let parts: Vec<String> = prefix.split('/').map(path::enc).collect();
+        let tail = format!("/git/matching-refs/heads/{}", parts.join("/"));
+        let refs: Vec<GitRef> = de::objects(self.get_all(&tail, 10).await?);
+        Ok(refs
+            .iter()
+            .filter_map(|r| {
+                let name = r.name.as_deref()?.strip_prefix("refs/heads/")?;
+                Some(BranchHead {
+                    branch: BranchName::parse(name).ok()?,
+                    sha: r.sha()?,
+                })
+            })
+            .filter(|h| h.branch.as_str().starts_with(prefix))
+            .collect())
+    }
+
     /// `POST /repos/{o}/{r}/git/refs`: creates `branch` at `sha`.
     pub async fn create_branch(&self, branch: &BranchName, sha: &Sha) -> Result<(), GhError> {
         let body = NewRef {

@@ -4,7 +4,7 @@ use crate::sandbox_support;
 
 use octocrab::params::repos::Reference;
 use sandbox_support::{call, client, push, shared, status_of};
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn repo_branch_and_permissions() {
@@ -159,4 +159,108 @@ async fn refs_with_slashes() {
         ),
         422
     );
+}
+
+/// What the staging lock rests on, answered as GitHub answers: a commit of git's empty tree
+/// with no parent; a branch created once (a second create is 422 "Reference already exists",
+/// and of eight creates at once exactly one succeeds); moved only forward without `force`
+/// (422 "Update is not a fast forward"); deleted once (then 422 "Reference does not exist", for
+/// a delete as for a move).
+#[tokio::test]
+async fn a_lock_branch_is_created_once_moved_forward_and_deleted_once() {
+    let octo = client(shared(), "t-bot");
+    let r = "/repos/acme/control";
+    let commit = |parents: Value, message: &str| json!({"message": message, "tree": "4b825dc642cb6eb9a060e54bf8d69288fbee4904", "parents": parents});
+    let first = call(
+        &octo,
+        "POST",
+        &format!("{r}/git/commits"),
+        Some(commit(json!([]), "lock a")),
+    )
+    .await;
+    assert_eq!(first.status, 201, "{:?}", first.body);
+    assert_eq!(first.body["parents"], json!([]));
+    let a = first.body["sha"].as_str().unwrap().to_owned();
+    let other = call(
+        &octo,
+        "POST",
+        &format!("{r}/git/commits"),
+        Some(commit(json!([]), "lock b")),
+    )
+    .await;
+    let b = other.body["sha"].as_str().unwrap().to_owned();
+    let child = call(
+        &octo,
+        "POST",
+        &format!("{r}/git/commits"),
+        Some(commit(json!([a]), "lock c")),
+    )
+    .await;
+    let c = child.body["sha"].as_str().unwrap().to_owned();
+
+    let name = "refs/heads/convoy/staging-lock/sandbox-test-1";
+    let create = |sha: &str| json!({"ref": name, "sha": sha});
+    let made = call(&octo, "POST", &format!("{r}/git/refs"), Some(create(&a))).await;
+    assert_eq!(made.status, 201, "{:?}", made.body);
+    let again = call(&octo, "POST", &format!("{r}/git/refs"), Some(create(&b))).await;
+    assert_eq!(again.status, 422);
+    assert_eq!(again.body["message"], "Reference already exists");
+    assert_eq!(again.body["status"], "422");
+
+    let path = format!("{r}/git/refs/heads/convoy/staging-lock/sandbox-test-1");
+    let sideways = call(
+        &octo,
+        "PATCH",
+        &path,
+        Some(json!({"sha": b, "force": false})),
+    )
+    .await;
+    assert_eq!(sideways.status, 422);
+    assert_eq!(sideways.body["message"], "Update is not a fast forward");
+    let forward = call(
+        &octo,
+        "PATCH",
+        &path,
+        Some(json!({"sha": c, "force": false})),
+    )
+    .await;
+    assert_eq!(forward.status, 200, "{:?}", forward.body);
+    assert_eq!(forward.body["object"]["sha"], c.as_str());
+    assert_eq!(call(&octo, "DELETE", &path, None).await.status, 204);
+    let gone = call(&octo, "DELETE", &path, None).await;
+    assert_eq!(gone.status, 422);
+    assert_eq!(gone.body["message"], "Reference does not exist");
+    let moved = call(
+        &octo,
+        "PATCH",
+        &path,
+        Some(json!({"sha": c, "force": false})),
+    )
+    .await;
+    assert_eq!(moved.status, 422);
+    assert_eq!(moved.body["message"], "Reference does not exist");
+
+    // Eight runs create one lock at once: one wins, seven hear that it exists.
+    let race = json!({"ref": "refs/heads/convoy/staging-lock/sandbox-test-2", "sha": b});
+    let clients: Vec<_> = (0..8).map(|_| client(shared(), "t-bot")).collect();
+    let answers = futures::future::join_all(clients.iter().map(|o| {
+        call(
+            o,
+            "POST",
+            "/repos/acme/control/git/refs",
+            Some(race.clone()),
+        )
+    }))
+    .await;
+    let mut statuses: Vec<u16> = answers.iter().map(|a| a.status).collect();
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 422, 422, 422, 422, 422, 422, 422]);
+    assert!(
+        answers
+            .iter()
+            .filter(|a| a.status == 422)
+            .all(|a| a.body["message"] == "Reference already exists")
+    );
+    let path = format!("{r}/git/refs/heads/convoy/staging-lock/sandbox-test-2");
+    assert_eq!(call(&octo, "DELETE", &path, None).await.status, 204);
 }

@@ -7,6 +7,7 @@ use std::sync::Mutex;
 use convoy::github::store::ManifestStore;
 use convoy::model::ids::RepoName;
 use convoy::model::manifest::{HistoryEntry, Phase, ReleaseManifest};
+use convoy::model::staging_lock::holds_staging;
 
 use super::Scenario;
 
@@ -54,36 +55,7 @@ pub async fn invariants(s: &Scenario, last: &Seen) -> Vec<String> {
             }
         }
     }
-    // Staging is exclusive: never two releases holding the staging branch of one repo at once.
-    let holds = |m: &ReleaseManifest| {
-        matches!(
-            m.phase,
-            Phase::Staging | Phase::Validation | Phase::Shipping
-        )
-    };
-    for (i, a) in stored.iter().enumerate() {
-        for b in stored.iter().skip(i + 1) {
-            if !holds(a) || !holds(b) {
-                continue;
-            }
-            for ra in &a.repos {
-                if b.repos
-                    .iter()
-                    .any(|rb| rb.name == ra.name && rb.staging == ra.staging)
-                {
-                    bad.push(format!(
-                        "{} ({}) and {} ({}) both hold {} of {}",
-                        a.id,
-                        a.phase.as_str(),
-                        b.id,
-                        b.phase.as_str(),
-                        ra.staging,
-                        ra.name
-                    ));
-                }
-            }
-        }
-    }
+    // Staging is exclusive: `staging_exclusive`, below, over every stored release.
     for repo in MEMBERS {
         let open = s
             .get(&format!("/repos/{repo}/pulls?state=open&per_page=100"))
@@ -131,6 +103,91 @@ pub async fn invariants(s: &Scenario, last: &Seen) -> Vec<String> {
     for (tier, n) in per_shas {
         if n > 2 {
             bad.push(format!("tier {tier} ran {n} times (max_attempts 2)"));
+        }
+    }
+    bad.extend(staging_exclusive(s).await);
+    bad
+}
+
+/// Staging is exclusive now: no two stored manifests in `staging`, `validation` or `shipping`
+/// share a repository and its staging branch.
+pub async fn staging_exclusive(s: &Scenario) -> Vec<String> {
+    let store = ManifestStore {
+        repo: RepoName::parse("acme/control").unwrap(),
+        branch: None,
+    };
+    let mut holding: Vec<ReleaseManifest> = Vec::new();
+    for id in store.list(&s.bob).await.unwrap() {
+        if let Some(stored) = store.load(&s.bob, &id).await.unwrap()
+            && holds_staging(stored.manifest.phase)
+        {
+            holding.push(stored.manifest);
+        }
+    }
+    let mut bad = Vec::new();
+    for (i, a) in holding.iter().enumerate() {
+        for b in &holding[i + 1..] {
+            let shared: Vec<String> = a
+                .repos
+                .iter()
+                .filter(|r| {
+                    b.repos
+                        .iter()
+                        .any(|o| o.name == r.name && o.staging == r.staging)
+                })
+                .map(|r| r.name.to_string())
+                .collect();
+            if !shared.is_empty() {
+                bad.push(format!(
+                    "releases {} ({}) and {} ({}) both hold the staging of {}",
+                    a.id,
+                    a.phase.as_str(),
+                    b.id,
+                    b.phase.as_str(),
+                    shared.join(", ")
+                ));
+            }
+        }
+    }
+    bad
+}
+
+/// Staging was exclusive at every manifest write so far: replays the phase changes of every
+/// release from the commits of the control repo's state branch (`convoy(<id>): <from> → <to>`,
+/// one commit per write, in the order GitHub took them) and reports each commit after which two
+/// releases held staging at once. Every release of the demo shares its three member repos.
+pub fn staging_history(s: &Scenario) -> Vec<String> {
+    let git = s.sandbox.data_dir().join("acme/control.git");
+    let out = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(&git)
+        .args(["log", "--first-parent", "--reverse", "--format=%s", "main"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git log: {out:?}");
+    let log = String::from_utf8(out.stdout).unwrap();
+    let mut phases: BTreeMap<String, Phase> = BTreeMap::new();
+    let mut bad = Vec::new();
+    for subject in log.lines() {
+        let Some((id, what)) = subject
+            .strip_prefix("convoy(")
+            .and_then(|r| r.split_once("): "))
+        else {
+            continue;
+        };
+        let what = what.trim_end_matches(" [skip ci]");
+        if what == "create the release" {
+            phases.insert(id.to_owned(), Phase::Planning);
+        } else if let Some(to) = what.split_once(" → ").and_then(|(_, to)| Phase::parse(to)) {
+            phases.insert(id.to_owned(), to);
+        }
+        let holders: Vec<&String> = phases
+            .iter()
+            .filter(|(_, p)| holds_staging(**p))
+            .map(|(id, _)| id)
+            .collect();
+        if holders.len() > 1 {
+            bad.push(format!("after `{subject}`: {holders:?} hold staging"));
         }
     }
     bad

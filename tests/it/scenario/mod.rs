@@ -165,6 +165,17 @@ impl Scenario {
         self.runner_for(&self.bot)
     }
 
+    /// A dry run of one event (decides and reports, changes nothing): its runs.
+    pub async fn dry_run(&self, name: &str, payload: &Value) -> Vec<ReleaseRun> {
+        let bytes = serde_json::to_vec(payload).unwrap();
+        let signal = convoy::event::parse_event(name, &bytes).unwrap();
+        self.runner()
+            .with_dry_run(true)
+            .handle(&signal)
+            .await
+            .unwrap_or_else(|e| panic!("a dry run of a {name} event failed: {e:#}"))
+    }
+
     /// The runner a workflow run of the control repo would build, acting through `gh`.
     fn runner_for<'a>(&'a self, gh: &'a GitHub) -> Runner<'a> {
         let store = ManifestStore {
@@ -282,13 +293,39 @@ impl Scenario {
     /// client. Runs that lose every compare-and-swap (`Contended`) are recorded in `errors`;
     /// any other failure fails the test.
     pub async fn race(&mut self, name: &str, payload: &Value, n: usize) {
-        let bytes = serde_json::to_vec(payload).unwrap();
-        let signal = convoy::event::parse_event(name, &bytes).unwrap();
+        let events = vec![(name.to_owned(), payload.clone()); n];
+        self.race_all(&events, 0).await;
+    }
+
+    /// Each of `events` is handled by its own run, all at once (the `i`th starting `i ×
+    /// stagger_ms` milliseconds after the first), as workflow runs would, each with its own
+    /// client; failures as in [`Scenario::race`].
+    pub async fn race_all(&mut self, events: &[(String, Value)], stagger_ms: u64) {
+        let name = events
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let signals: Vec<_> = events
+            .iter()
+            .map(|(name, payload)| {
+                let bytes = serde_json::to_vec(payload).unwrap();
+                convoy::event::parse_event(name, &bytes).unwrap()
+            })
+            .collect();
+        let n = events.len();
         let clients: Vec<GitHub> = (0..n)
             .map(|_| sandbox_client(&self.url, "t-bot").unwrap())
             .collect();
         let runners: Vec<Runner<'_>> = clients.iter().map(|gh| self.runner_for(gh)).collect();
-        let results = futures::future::join_all(runners.iter().map(|r| r.handle(&signal))).await;
+        let results = futures::future::join_all(runners.iter().zip(&signals).enumerate().map(
+            |(i, (r, signal))| async move {
+                let wait = stagger_ms * u64::try_from(i).unwrap();
+                tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+                r.handle(signal).await
+            },
+        ))
+        .await;
         // The cache the last racer to finish saves: any one of them.
         let seen = runners
             .iter()

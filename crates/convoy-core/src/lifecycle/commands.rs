@@ -1,8 +1,9 @@
 //! Applying a signal: commands (with their authorisation) and approvals. (A tier's callback is
 //! a claim, judged against GitHub in `claims`.)
 //!
-//! A refused command changes nothing but the reply. Accepted commands are recorded in history
-//! with who gave them and how.
+//! A refused command changes nothing but the reply, which the decision planning it records
+//! (`answered`: posted by the one run whose manifest write lands, once). Accepted commands are
+//! recorded in history with who gave them and how.
 
 mod checkbox;
 mod deferral;
@@ -334,31 +335,52 @@ fn stop(d: &mut Draft<'_>, to: Phase) -> String {
     format!("stopped the release in {}", phase.as_str())
 }
 
+/// Answers the command at `index` of `source` with `text` (a comment for a comment or a ticked
+/// box, a note for every source). The answer is planned once: the decision that plans it
+/// records its marker in `answered`, so of several runs handling the same comment or edit only
+/// the one whose manifest write lands posts it, and a later delivery plans nothing.
 fn reply(d: &mut Draft<'_>, source: &CommandSource, index: usize, text: &str) {
     d.notes.push(text.to_owned());
-    if let CommandSource::Checkbox { .. } = source {
-        checkbox::reply(d, source, text);
+    let Some(marker) = answer_marker(source, index) else {
+        return;
+    };
+    let key = marker.content();
+    if d.m.answered.contains(&key) {
+        return;
     }
-    if let CommandSource::Comment {
-        repo,
-        issue,
-        comment_id,
-    } = source
-    {
-        let marker = Marker::Reply {
-            comment_id: *comment_id,
-            index,
-        };
-        d.act(
+    let planned = match source {
+        CommandSource::Comment { repo, issue, .. } => d.act(
             Action::Comment {
                 repo: repo.clone(),
                 issue: *issue,
-                marker: marker.content(),
+                marker: key.clone(),
                 body: format!("{marker}\n{text}"),
             },
             "answer the command",
             vec![],
-        );
+        ),
+        _ => checkbox::reply(d, source, text),
+    };
+    if planned.is_some() {
+        d.m.answered.push(key);
+        let excess = d.m.answered.len().saturating_sub(500);
+        d.m.answered.drain(..excess);
+    }
+}
+
+/// The marker of the answer to the command at `index` of `source`: a comment's reply, a ticked
+/// box's answer; `None` for the sources answered only in the run's output (dispatches).
+fn answer_marker(source: &CommandSource, index: usize) -> Option<Marker> {
+    match source {
+        CommandSource::Comment { comment_id, .. } => Some(Marker::Reply {
+            comment_id: *comment_id,
+            index,
+        }),
+        CommandSource::Checkbox { checkbox, edit, .. } => Some(Marker::Ticked {
+            edit: *edit,
+            key: checkbox.key(),
+        }),
+        CommandSource::WorkflowDispatch | CommandSource::RepositoryDispatch => None,
     }
 }
 

@@ -254,8 +254,9 @@ impl ObservedMergeMethods {
     }
 }
 
-/// Another release that holds a staging branch: it is in `staging`, `validation` or
-/// `shipping`, and shares the repository and staging branch with the release being decided.
+/// Another release that holds a staging branch the release being decided needs (same
+/// repository, same staging branch): its manifest says it is in `staging`, `validation` or
+/// `shipping`, or it holds that branch's staging lock (`locked`, in any phase).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StagingHold {
@@ -267,6 +268,11 @@ pub struct StagingHold {
     pub branch: BranchName,
     /// The holder's phase.
     pub phase: Phase,
+    /// Whether the holder holds the branch's staging lock (`model::staging_lock`): then it
+    /// holds staging whatever its phase (a run of it took the lock and is entering staging, or
+    /// it ended and its lock is not released yet).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub locked: bool,
 }
 
 /// A branch and its head.

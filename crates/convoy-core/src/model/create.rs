@@ -293,6 +293,7 @@ impl ReleaseManifest {
             ship_now: Vec::new(),
             claims: Vec::new(),
             handled_comments: Vec::new(),
+            answered: Vec::new(),
             summed_up: false,
             history: vec![HistoryEntry {
                 at: req.now,

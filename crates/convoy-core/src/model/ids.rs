@@ -476,6 +476,13 @@ impl BranchName {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// A name the caller built from characters and parts [`BranchName::parse`] always accepts
+    /// (checked in debug builds).
+    pub(crate) fn known_valid(s: String) -> Self {
+        debug_assert!(BranchName::parse(&s).is_ok(), "{s}");
+        BranchName(s)
+    }
 }
 
 string_id!(

@@ -84,6 +84,13 @@ pub struct ReleaseManifest {
     /// never carried out twice (the latest 500).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub handled_comments: Vec<u64>,
+    /// The markers of the answers convoy planned to commands (`convoy:reply:<comment>:<index>`
+    /// for a `/convoy` line it refused or could not read, `convoy:ticked:<edit>:<key>` for a
+    /// ticked box), each recorded by the decision that plans it: of several runs handling one
+    /// comment or edit at once only the one whose manifest write lands posts it, and an edit
+    /// whose answer was planned is never carried out again (the latest 500).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub answered: Vec<String>,
     /// Whether the final summary of the ended release was planned (set in the decision that
     /// plans it, so of two runs at once only the one whose manifest write lands posts it).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]

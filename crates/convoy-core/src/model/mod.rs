@@ -15,5 +15,6 @@ pub mod marker;
 pub mod numbers;
 pub(crate) mod open_enum;
 pub mod schema;
+pub mod staging_lock;
 pub mod template;
 pub mod time;

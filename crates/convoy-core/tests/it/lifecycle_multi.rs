@@ -53,6 +53,7 @@ fn hold(release: &str, phase: Phase) -> StagingHold {
         repo: repo("acme/api"),
         branch: branch("staging"),
         phase,
+        locked: false,
     }
 }
 
@@ -93,6 +94,35 @@ fn a_release_ready_for_staging_waits_while_another_holds_it() {
     ];
     let d = decide(&again.manifest, &w.observed, &reconcile(), t0());
     assert_eq!(d.manifest.phase, Phase::Staging, "{:#?}", d.waits);
+}
+
+/// A staging lock holds whatever its holder's phase: a release entering staging (its run took
+/// the lock and has not written its manifest yet), and one that ended and has not released it.
+#[test]
+fn a_release_waits_for_a_staging_lock_held_in_any_phase() {
+    let (m, mut w) = developing();
+    w.land_open_tasks(&m);
+    for (phase, why) in [
+        (
+            Phase::Development,
+            "staging of acme/api is locked by release 2026.11.1, which is entering staging (development); this release moves on when it ships or stops, or 30 minutes after it took the lock if it does not enter",
+        ),
+        (
+            Phase::Shipped,
+            "staging of acme/api is still locked by release 2026.11.1, which has ended (shipped); this release moves on once the lock is released, at the latest 30 minutes after 2026.11.1 ended",
+        ),
+    ] {
+        let mut locked = hold("2026.11.1", phase);
+        locked.locked = true;
+        w.observed.staging_holders = vec![locked];
+        let d = decide(&m, &w.observed, &reconcile(), t0());
+        assert_eq!(d.manifest.phase, Phase::Development);
+        assert!(
+            d.waits.iter().any(|x| x.who == Owner::Ci && x.what == why),
+            "{:#?}",
+            d.waits
+        );
+    }
 }
 
 #[test]

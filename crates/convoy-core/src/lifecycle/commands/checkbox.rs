@@ -4,7 +4,9 @@
 //! renders every box unticked.
 //!
 //! An edit is carried out once: the answer carries [`Marker::Ticked`] with the edit's time and
-//! the box, and a delivery of an edit whose answer is already on the issue runs nothing.
+//! the box, the decision that plans the answer records that marker in the manifest
+//! (`answered`), and a delivery of an edit whose answer is on the issue or recorded runs
+//! nothing.
 
 use super::refusal::Refusal;
 use super::{authorize, reply as reply_to, run_command};
@@ -40,12 +42,13 @@ pub(super) fn apply(d: &mut Draft<'_>, c: &CommandSignal) {
         key: checkbox.key(),
     }
     .content();
-    if d.o
-        .comments
-        .iter()
-        .any(|x| &x.repo == repo && x.issue == *issue && x.marker == marker)
-    {
-        // Answered already: this edit was delivered before and carried out then.
+    let posted =
+        d.o.comments
+            .iter()
+            .any(|x| &x.repo == repo && x.issue == *issue && x.marker == marker);
+    if posted || d.m.answered.contains(&marker) {
+        // Answered already (or the answer is planned): this edit was delivered before and
+        // carried out then.
         return;
     }
     // A box names its gate: ticked on a page that was out of date, it approves nothing else.
@@ -87,8 +90,8 @@ pub(super) fn answer_done(
 
 /// Posts `text` as the answer to a ticked box, on the tracking issue, under the edit's marker;
 /// boxes ticked in the same edit besides the one that ran are named, to tick again one at a
-/// time.
-pub(super) fn reply(d: &mut Draft<'_>, source: &CommandSource, text: &str) {
+/// time. The planned action's id, when it was planned (`super::reply` records it).
+pub(super) fn reply(d: &mut Draft<'_>, source: &CommandSource, text: &str) -> Option<usize> {
     let CommandSource::Checkbox {
         repo,
         issue,
@@ -97,7 +100,7 @@ pub(super) fn reply(d: &mut Draft<'_>, source: &CommandSource, text: &str) {
         others,
     } = source
     else {
-        return;
+        return None;
     };
     let marker = Marker::Ticked {
         edit: *edit,
@@ -123,5 +126,5 @@ pub(super) fn reply(d: &mut Draft<'_>, source: &CommandSource, text: &str) {
         },
         "answer the ticked box",
         vec![],
-    );
+    )
 }
