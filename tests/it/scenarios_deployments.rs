@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::sandbox_conformance::apps::test_app;
 use crate::scenario::{Scenario, pass, seed_with};
+use crate::scenarios_owners::as_app;
 
 use convoy::github::tokens::AppAuth;
 use convoy::github::{ClientConfig, GitHub};
@@ -188,29 +189,16 @@ async fn without_the_permission_the_release_ships_and_records_the_refusal() {
         },
     );
     let mut s = Scenario::start(seed).await;
-    let used: Arc<Mutex<usize>> = Arc::default();
-    let count = used.clone();
-    s.connect = Some(Box::new(move |url| {
-        *count.lock().unwrap() += 1;
-        let mut cfg = ClientConfig::new(url.to_owned(), String::new());
-        cfg.write_gap = std::time::Duration::ZERO;
-        cfg.base_backoff = std::time::Duration::from_millis(20);
-        let app = test_app();
-        GitHub::with_app(
-            cfg,
-            AppAuth {
-                app_id: app.id,
-                private_key: app.private_key.unwrap(),
-                home: "acme".into(),
-                on_mint: None,
-            },
-        )
-        .unwrap()
-    }));
+    // Each run connects as the App; `runs` gets one mint counter per run.
+    let runs = Arc::new(Mutex::new(Vec::new()));
+    s.connect = Some(as_app(runs.clone()));
     s.create("r1", "directive=auto").await;
     let m = s.drive_until("r1", Phase::Shipped, pass).await;
     assert_eq!(m.phase, Phase::Shipped);
-    assert!(*used.lock().unwrap() > 0, "the runs acted as the App");
+    assert!(
+        !runs.lock().unwrap().is_empty(),
+        "the runs acted as the App"
+    );
     let refused: Vec<&str> = m
         .history
         .iter()

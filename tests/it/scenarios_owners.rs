@@ -47,7 +47,7 @@ fn two_owners(beta: Option<Value>) -> Seed {
 
 /// Each run connects as the App, as `convoy run` does with `app-id` and `private-key`; every
 /// run's mints are counted in `mints` (one counter per run).
-fn as_app(mints: Arc<Mutex<Vec<Arc<AtomicU64>>>>) -> Connect {
+pub(crate) fn as_app(mints: Arc<Mutex<Vec<Arc<AtomicU64>>>>) -> Connect {
     Box::new(move |url| {
         let count = Arc::new(AtomicU64::new(0));
         mints.lock().unwrap().push(count.clone());
