@@ -10,8 +10,6 @@ use crate::sandbox_conformance::apps::test_app;
 use crate::scenario::{Scenario, pass, seed_with};
 use crate::scenarios_owners::as_app;
 
-use convoy::github::tokens::AppAuth;
-use convoy::github::{ClientConfig, GitHub};
 use convoy::model::deployment::Stage;
 use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::{Phase, ReleaseManifest};
