@@ -99,7 +99,8 @@ pub async fn enter(
 
 /// Deletes the locks `m` holds, after the run that ended its hold on staging (at `ended_at`)
 /// acted; nothing once half of the lapse time has passed (another release may have been handed
-/// them). Returns how many it deleted.
+/// them). Returns how many it deleted; when a lock could not be deleted, the others still are,
+/// and the first error is returned.
 pub async fn release(
     gh: &GitHub,
     control: &RepoName,
@@ -110,10 +111,10 @@ pub async fn release(
     if !may_release(ended_at, now) {
         return Ok(0);
     }
-    let repo = gh.repo(control);
     let heads = lock_heads(gh, control).await?;
     let mut claims = Claims::default();
     let mut released = 0;
+    let mut failed = None;
     for key in StagingKey::of(m) {
         let branch = key.lock_branch();
         let Some(sha) = heads.get(&branch) else {
@@ -126,13 +127,36 @@ pub async fn release(
         {
             continue;
         }
-        match repo.delete_branch(&branch).await {
-            Ok(()) => released += 1,
-            Err(GhError::Unprocessable { message, .. }) if message.contains("does not exist") => {}
-            Err(e) => return Err(refused("delete", &branch, control, e)),
+        // A lock that cannot be deleted does not keep the others: each is tried.
+        match delete(gh, control, &branch).await {
+            Ok(true) => released += 1,
+            Ok(false) => {}
+            Err(e) => failed = failed.or(Some(e)),
         }
     }
-    Ok(released)
+    failed.map_or(Ok(released), Err)
+}
+
+/// Deletes the lock `branch` of the control repo: `true` when this call deleted it, `false`
+/// when it was gone. A server error or a dropped connection is tried again (up to
+/// [`ATTEMPTS`] times in all): a lock left behind holds staging from the next release until it
+/// lapses. A repeated delete is safe — a lost answer shows as "Reference does not exist" —
+/// and the lock is still this release's, since no other release takes it before it lapses.
+async fn delete(gh: &GitHub, control: &RepoName, branch: &BranchName) -> Result<bool, LockError> {
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        match gh.repo(control).delete_branch(branch).await {
+            Ok(()) => return Ok(true),
+            Err(GhError::Unprocessable { message, .. }) if message.contains("does not exist") => {
+                return Ok(false);
+            }
+            Err(e @ (GhError::Server { .. } | GhError::Transport { .. })) if tries < ATTEMPTS => {
+                tracing::info!("deleting the staging lock {branch} failed ({e}); trying again");
+            }
+            Err(e) => return Err(refused("delete", branch, control, e)),
+        }
+    }
 }
 
 /// The claims of the lock commits read so far in a run (most locks of a release share one).

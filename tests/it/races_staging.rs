@@ -345,6 +345,66 @@ async fn a_lock_taken_by_a_run_that_crashed_before_its_manifest_write_is_recogni
     assert!(s.failures.is_empty(), "{:#?}", s.failures);
 }
 
+/// The statuses GitHub gave to the deletes of acme/api's staging lock, in order.
+async fn api_lock_deletes(s: &Scenario) -> Vec<u64> {
+    let log = s.get("/_sandbox/requests").await;
+    log.as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["method"] == "DELETE" && r["path"].as_str().unwrap().contains("acme-api-"))
+        .map(|r| r["status"].as_u64().unwrap())
+        .collect()
+}
+
+/// Deleting a lock that GitHub answers with a server error is tried again, so one failed
+/// request does not hold the next release for the lapse time; a lock whose every delete failed
+/// stays and lapses (the warning says so), as the next release's wait shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_lock_delete_is_tried_again_and_one_that_keeps_failing_lapses() {
+    let mut s = no_tasks().await;
+    for id in ["r1", "r2"] {
+        in_development(&mut s, id).await;
+    }
+    s.dispatch("alice", "promote", "r1", "").await;
+    assert_eq!(locks(&s).await.len(), 3);
+    let fault = |times: u64| {
+        json!({"method": "DELETE", "path": "/repos/acme/control/git/refs/heads/convoy/staging-lock/acme-api-*",
+               "status": 502, "times": times})
+    };
+    s.bot.post("/_sandbox/faults", &fault(2)).await.unwrap();
+    s.dispatch("alice", "abort", "r1", "").await;
+    assert_eq!(s.manifest("r1").await.phase, Phase::Aborted);
+    assert_eq!(
+        api_lock_deletes(&s).await,
+        [502, 502, 204],
+        "two failures, then deleted"
+    );
+    assert_eq!(locks(&s).await, [], "every lock removed");
+
+    // r2 enters; its abort meets a lock whose every delete fails: that lock stays, r1 (a new
+    // release over the same repos) waits for it and takes it over once it lapsed.
+    s.dispatch("alice", "promote", "r2", "").await;
+    assert_eq!(s.manifest("r2").await.phase, Phase::Staging);
+    s.bot.post("/_sandbox/faults", &fault(3)).await.unwrap();
+    s.dispatch("alice", "abort", "r2", "").await;
+    let left = locks(&s).await;
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert_eq!(left[0].1, "r2");
+    in_development(&mut s, "r3").await;
+    s.dispatch("alice", "promote", "r3", "").await;
+    assert_eq!(s.manifest("r3").await.phase, Phase::Development);
+    s.advance_minutes(LAPSE_MINUTES + 1);
+    s.tick().await;
+    assert_eq!(
+        s.manifest("r3").await.phase,
+        Phase::Staging,
+        "{:#?}",
+        s.waits("r3")
+    );
+    assert!(locks(&s).await.iter().all(|(_, r, _)| r == "r3"));
+    assert_exclusive(&s).await;
+}
+
 /// Two releases in development, `a` and `b`, in a fresh sandbox.
 async fn a_and_b() -> Scenario {
     let mut s = no_tasks().await;

@@ -344,6 +344,16 @@ impl Scenario {
                     // tier timeouts stay out of play).
                     self.advance_minutes(convoy::lifecycle::LOST_DISPATCH_MINUTES + 1);
                 }
+                let locked = goals.iter().any(|(id, _)| {
+                    self.waits(id)
+                        .iter()
+                        .any(|(_, what)| what.contains("locked by release"))
+                });
+                if self.tolerant && locked {
+                    // A staging lock left by a run that crashed, or whose delete failed, lapses
+                    // after a while: let that much time pass, as it would between scheduled runs.
+                    self.advance_minutes(convoy::model::staging_lock::LAPSE_MINUTES + 1);
+                }
                 idle += 1;
                 if idle > if self.tolerant { 12 } else { 3 } * goals.len() {
                     break;
