@@ -4,18 +4,35 @@
 //! carried out, secondary rate limits with `retry-after`, 409 on contents writes, latency
 //! spikes, and a protected organisation's transient answers: 405 "Base branch was modified" on
 //! merges, `mergeable: null` on pull request reads), acme/api's main requiring an approving
-//! review that bob gives late, and one crash: a random run is dropped after a random number of requests, as if the
-//! process exited there.
+//! review that bob gives late, and one crash: a random run is dropped after a random number of
+//! requests, as if the process exited there. Since issue 18 also: acme/web's main takes changes
+//! only through a merge queue whose CI fails the first merge group (two seeds in three), 8 % of
+//! the deliveries to the control workflow come twice and 8 % late, one run's installation token
+//! expires mid-run (401 "Bad credentials"), and on one seed in four a second release, `r2`,
+//! plays at once over the same repos.
 //!
 //! After every run: the stored manifest is schema-valid and its history extends the previous
 //! one; no two open pull requests share a head and base; no correlation id was dispatched twice
-//! and no tier ran more than `max_attempts` times on one set of SHAs. At the end: the release
-//! shipped, and every staging → main merge was of a SHA e2e passed on.
+//! and no tier ran more than `max_attempts` times on one set of SHAs; no two releases hold
+//! staging over a shared repo. At the end: every release shipped, acme/api's ship merge waited
+//! for its review, the queue's ejection was recorded, and every staging → main merge was of a
+//! SHA e2e passed on.
+//!
+//! Two things the world does as time and GitHub would: when a release waits only for a staging
+//! lock left behind (its holder's run crashed, or every delete failed), the clock moves past the
+//! lock's lapse time, as it would between scheduled runs; and an ejection is required to be
+//! recorded only when convoy stored the ejected request's UUID — GitHub tells of an ejection
+//! only through that UUID, so a run that lost the enqueue's answer (or crashed before storing
+//! it) asks again, gets a new request, and cannot know (the seed's line says "the ejection
+//! unseen", and `TOTALS` counts it as `unseen=1`).
 //!
 //! `cargo test --test it chaos::` runs a short sweep (seeds 1–3). The full sweep:
-//! `CONVOY_CHAOS_SEEDS=200 cargo test --release --test it chaos:: -- --nocapture` (seeds 1–200;
-//! `CONVOY_CHAOS_FROM=150` starts later); one seed:
-//! `CONVOY_CHAOS_SEED=17 cargo test --test it chaos:: -- --nocapture`.
+//! `CONVOY_CHAOS_SEEDS=250 cargo test --release --test it chaos:: -- --nocapture` (seeds 1–250;
+//! `CONVOY_CHAOS_FROM=251` starts later); one seed:
+//! `CONVOY_CHAOS_SEED=17 cargo test --test it chaos:: -- --nocapture`. A replay draws the same
+//! faults, crash point and plan, but the runs read GitHub concurrently, so which request a
+//! fault falls on can differ from one process to the next: a replay usually, not always,
+//! repeats a failure (play it a few times).
 
 use crate::scenario;
 
