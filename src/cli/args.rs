@@ -206,3 +206,68 @@ pub enum PlanFormat {
     /// For machines.
     Json,
 }
+
+/// How a command that reads GitHub on the command line (`doctor`, `verify`) authenticates, and
+/// where the API is.
+#[derive(Debug, Clone, clap::Args)]
+pub struct CredentialArgs {
+    /// The token to use (an App installation token or a fine-grained token that can read the
+    /// release's repositories); better given as GITHUB_TOKEN than on the command line.
+    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+    /// Instead of a token: the GitHub App's id, with --private-key (convoy mints installation
+    /// tokens; `doctor` then also checks the App's permissions).
+    #[arg(long, requires = "private_key")]
+    pub app_id: Option<u64>,
+    /// The GitHub App's private key (a PEM file), with --app-id.
+    #[arg(long, value_name = "FILE", requires = "app_id")]
+    pub private_key: Option<PathBuf>,
+    /// The REST API's base URL (GitHub Enterprise Server: https://HOST/api/v3; the sandbox: its
+    /// URL).
+    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
+    pub api_url: String,
+}
+
+/// The credentials a [`CredentialArgs`] gives, the private key read from its file.
+pub enum Credentials {
+    /// A GitHub App's id and private key (PEM).
+    App(u64, String),
+    /// A token.
+    Token(String),
+}
+
+impl Credentials {
+    /// The App when given (id and key), else the token; an error saying how to give either
+    /// when there is neither.
+    pub fn pick(
+        app: Option<(u64, String)>,
+        token: Option<String>,
+    ) -> Result<Credentials, super::error::CliError> {
+        match (app, token) {
+            (Some((app_id, key)), _) => Ok(Credentials::App(app_id, key)),
+            (None, Some(token)) => Ok(Credentials::Token(token)),
+            (None, None) => Err(super::error::CliError::Invalid(
+                "no credentials: set GITHUB_TOKEN (or --token), or give --app-id and --private-key"
+                    .to_owned(),
+            )),
+        }
+    }
+}
+
+impl CredentialArgs {
+    /// The App's id and key when both are given (the key file read), else the token; an error
+    /// saying how to give either when there is neither.
+    pub fn credentials(&self) -> Result<Credentials, super::error::CliError> {
+        let key = self
+            .private_key
+            .as_deref()
+            .map(super::error::read_input)
+            .transpose()?;
+        Credentials::pick(self.app_id.zip(key), self.token.clone())
+    }
+
+    /// The API's base URL without a trailing `/`.
+    pub fn api_url(&self) -> &str {
+        self.api_url.trim_end_matches('/')
+    }
+}

@@ -12,7 +12,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::error::{CliError, read_config, read_input};
+use super::args::{CredentialArgs, Credentials};
+use super::error::{CliError, read_config};
 use crate::doctor::{Report, TokenFacts, render};
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::ManifestStore;
@@ -34,21 +35,10 @@ pub struct DoctorArgs {
     /// Default: its default branch.
     #[arg(long)]
     pub state_branch: Option<String>,
-    /// The token convoy acts with (an App installation token or a fine-grained token); better
-    /// given as GITHUB_TOKEN than on the command line.
-    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
-    /// Instead of a token: the GitHub App's id, with --private-key; the report then also checks
-    /// the App's permissions.
-    #[arg(long, requires = "private_key")]
-    pub app_id: Option<u64>,
-    /// The GitHub App's private key (a PEM file), with --app-id.
-    #[arg(long, value_name = "FILE", requires = "app_id")]
-    pub private_key: Option<PathBuf>,
-    /// The REST API's base URL (GitHub Enterprise Server: https://HOST/api/v3; the sandbox: its
-    /// URL).
-    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
-    pub api_url: String,
+    /// How to reach GitHub: the token convoy acts with, or the App's id and key (the report then
+    /// also checks the App's permissions).
+    #[command(flatten)]
+    pub auth: CredentialArgs,
     /// How to print the report: `text` for people, `json` for machines, `github` for a step
     /// summary (markdown).
     #[arg(long, value_enum, default_value_t = DoctorFormat::Text)]
@@ -92,14 +82,13 @@ fn state_branch(name: Option<&str>, source: &str) -> Result<Option<BranchName>, 
 /// (masked first when `in_action`: the runner does not know that secret).
 async fn connect(
     api_url: &str,
-    token: Option<&str>,
-    app: Option<(u64, &str)>,
+    credentials: &Credentials,
     control: &RepoName,
     in_action: bool,
 ) -> Result<(GitHub, TokenFacts), CliError> {
-    let (token, facts) = match (app, token) {
-        (Some((app_id, key)), _) => {
-            let grant = crate::github::app::installation_grant(api_url, app_id, key, control)
+    let (token, facts) = match credentials {
+        Credentials::App(app_id, key) => {
+            let grant = crate::github::app::installation_grant(api_url, *app_id, key, control)
                 .await
                 .map_err(CliError::Failure)?;
             // A minted token is a new secret: mask it before anything else can print it.
@@ -113,13 +102,7 @@ async fn connect(
                 },
             )
         }
-        (None, Some(t)) => (t.to_owned(), TokenFacts::Given),
-        (None, None) => {
-            return Err(CliError::Invalid(
-                "no credentials: set GITHUB_TOKEN (or --token), or give --app-id and --private-key"
-                    .to_owned(),
-            ));
-        }
+        Credentials::Token(t) => (t.clone(), TokenFacts::Given),
     };
     let gh =
         GitHub::new(ClientConfig::new(api_url.to_owned(), token)).map_err(CliError::Failure)?;
@@ -159,12 +142,10 @@ pub(super) fn run(args: &DoctorArgs) -> Result<ExitCode, CliError> {
     let config = parse_config(&read_config(&args.config)?, &source)?;
     let control = super::repos::control_repo(&config, args.control_repo.as_deref(), &args.config)?;
     let state = state_branch(args.state_branch.as_deref(), "--state-branch")?;
-    let key = args.private_key.as_deref().map(read_input).transpose()?;
-    let app = args.app_id.zip(key.as_deref());
+    let credentials = args.auth.credentials()?;
     let runtime = runtime()?;
     let report = runtime.block_on(async {
-        let (gh, token) =
-            connect(&args.api_url, args.token.as_deref(), app, &control, false).await?;
+        let (gh, token) = connect(args.auth.api_url(), &credentials, &control, false).await?;
         let file = crate::shell::inputs::DEFAULT_CONFIG;
         Ok::<_, CliError>(examine(&gh, &token, &config, &control, state.as_ref(), Some(file)).await)
     })?;
@@ -208,9 +189,10 @@ pub(super) fn action(env: &WorkflowEnv) -> Result<ExitCode, CliError> {
         let app = env
             .app
             .as_ref()
-            .map(|a| (a.app_id, a.private_key.expose()));
-        let token = env.token.as_ref().map(Secret::expose);
-        let (gh, token) = connect(&env.api_url, token, app, &env.control_repo, true).await?;
+            .map(|a| (a.app_id, a.private_key.expose().to_owned()));
+        let token = env.token.as_ref().map(|t| t.expose().to_owned());
+        let credentials = Credentials::pick(app, token)?;
+        let (gh, token) = connect(&env.api_url, &credentials, &env.control_repo, true).await?;
         let store = ManifestStore {
             repo: env.control_repo.clone(),
             branch: env.state_branch.clone(),

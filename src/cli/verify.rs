@@ -9,12 +9,12 @@
 //! break also as an `::error` annotation, and a table to the step summary.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
-use super::error::{CliError, read_input};
+use super::args::{CredentialArgs, Credentials};
+use super::error::CliError;
 use crate::github::client::{ClientConfig, GitHub};
 use crate::github::store::{ManifestStore, StoreError};
 use crate::github::tokens::AppAuth;
@@ -36,21 +36,10 @@ pub struct VerifyArgs {
     /// Default: its default branch.
     #[arg(long)]
     pub state_branch: Option<String>,
-    /// A token that can read the control repo and every member and tier repository; better
-    /// given as GITHUB_TOKEN than on the command line.
-    #[arg(long, env = "GITHUB_TOKEN", hide_env_values = true)]
-    pub token: Option<String>,
-    /// Instead of a token: the GitHub App's id, with --private-key (one installation token per
-    /// owner of the release's repositories).
-    #[arg(long, requires = "private_key")]
-    pub app_id: Option<u64>,
-    /// The GitHub App's private key (a PEM file), with --app-id.
-    #[arg(long, value_name = "FILE", requires = "app_id")]
-    pub private_key: Option<PathBuf>,
-    /// The REST API's base URL (GitHub Enterprise Server: https://HOST/api/v3; the sandbox: its
-    /// URL).
-    #[arg(long, env = "GITHUB_API_URL", default_value = "https://api.github.com")]
-    pub api_url: String,
+    /// How to reach GitHub (a token that can read the control repo and every member and tier
+    /// repository, or the App's id and key).
+    #[command(flatten)]
+    pub auth: CredentialArgs,
     /// Accept commits that reached a base branch outside the release (pushed after it shipped,
     /// or on the base when it merged): reported as `accepted`, not as a break.
     #[arg(long)]
@@ -128,14 +117,6 @@ pub async fn verify(
     Ok(crate::verify::judge(&manifest, &facts, options))
 }
 
-/// How the command line authenticates.
-enum Credentials {
-    /// A GitHub App's id and private key (PEM).
-    App(u64, String),
-    /// A token.
-    Token(String),
-}
-
 /// `convoy verify` on the command line.
 pub(super) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let id = release_id(&args.release, "the release")?;
@@ -154,17 +135,7 @@ pub(super) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
             BranchName::parse(b).map_err(|e| CliError::Invalid(format!("--state-branch: {e}")))
         })
         .transpose()?;
-    let key = args.private_key.as_deref().map(read_input).transpose()?;
-    let credentials = match (args.app_id, key, &args.token) {
-        (Some(app_id), Some(key), _) => Credentials::App(app_id, key),
-        (_, _, Some(token)) => Credentials::Token(token.clone()),
-        _ => {
-            return Err(CliError::Invalid(
-                "no credentials: set GITHUB_TOKEN (or --token), or give --app-id and --private-key"
-                    .to_owned(),
-            ));
-        }
-    };
+    let credentials = args.auth.credentials()?;
     let store = ManifestStore {
         repo: control,
         branch,
@@ -172,7 +143,7 @@ pub(super) fn run(args: &VerifyArgs) -> Result<ExitCode, CliError> {
     let options = Options {
         allow_later_commits: args.allow_later_commits,
     };
-    let api_url = args.api_url.trim_end_matches('/').to_owned();
+    let api_url = args.auth.api_url().to_owned();
     // The client needs the runtime to exist.
     let report = runtime()?.block_on(async {
         let cfg = ClientConfig::new(api_url, String::new());

@@ -123,6 +123,24 @@ async fn auto_merge(
     ))
 }
 
+/// What a handler needs of the caller: to read or to write the repository's deployments.
+#[derive(Clone, Copy)]
+enum Access {
+    Read,
+    Write,
+}
+
+/// The caller's access to `repo`'s deployments, as GitHub checks it: the repository permission
+/// (read or write), and for an App installation token the `deployments` permission at the same
+/// level (403 "Resource not accessible by integration" without it). The repository's key.
+fn access(st: &SandboxState, c: &Caller, repo: (&str, &str), need: Access) -> ApiResult<String> {
+    let (permission, level) = match need {
+        Access::Read => (Permission::Read, AccessLevel::Read),
+        Access::Write => (Permission::Write, AccessLevel::Write),
+    };
+    authorize_area(st, c, repo, permission, (AREA, level))
+}
+
 /// `POST /repos/{owner}/{repo}/deployments`: 201 the deployment; 202 after an auto-merge; 409
 /// on a merge conflict or failed status checks; 422 for an unknown ref.
 pub async fn create(
@@ -133,13 +151,7 @@ pub async fn create(
 ) -> ApiResult {
     let req: CreateDeployment = parse(&body)?;
     let mut st = app.state.lock().await;
-    let k = authorize_area(
-        &st,
-        &c,
-        (&o, &r),
-        Permission::Write,
-        (AREA, AccessLevel::Write),
-    )?;
+    let k = access(&st, &c, (&o, &r), Access::Write)?;
     let Some(ref_name) = req.ref_name else {
         return Err(ApiError::unprocessable(
             "Invalid request.\n\n\"ref\" wasn't supplied.",
@@ -242,13 +254,7 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> ApiResult {
     let st = app.state.lock().await;
-    let k = authorize_area(
-        &st,
-        &c,
-        (&o, &r),
-        Permission::Read,
-        (AREA, AccessLevel::Read),
-    )?;
+    let k = access(&st, &c, (&o, &r), Access::Read)?;
     let repo = &st.repos[&k];
     let full = repo.full_name();
     let matches = |want: &Option<String>, have: &str| want.as_deref().is_none_or(|w| w == have);
@@ -285,13 +291,7 @@ pub async fn get(
     Path((o, r, id)): Path<(String, String, u64)>,
 ) -> ApiResult {
     let st = app.state.lock().await;
-    let k = authorize_area(
-        &st,
-        &c,
-        (&o, &r),
-        Permission::Read,
-        (AREA, AccessLevel::Read),
-    )?;
+    let k = access(&st, &c, (&o, &r), Access::Read)?;
     let d = find(&st, &k, id)?;
     let full = st.repos[&k].full_name();
     Ok(reply(
@@ -312,13 +312,7 @@ pub async fn delete(
     Path((o, r, id)): Path<(String, String, u64)>,
 ) -> ApiResult {
     let mut st = app.state.lock().await;
-    let k = authorize_area(
-        &st,
-        &c,
-        (&o, &r),
-        Permission::Write,
-        (AREA, AccessLevel::Write),
-    )?;
+    let k = access(&st, &c, (&o, &r), Access::Write)?;
     let d = find(&st, &k, id)?;
     if st.repos[&k].deployments.list.len() > 1 && !d.is_inactive() {
         let mut e = ApiError::unprocessable("Validation Failed");
@@ -362,13 +356,7 @@ pub async fn create_status(
 ) -> ApiResult {
     let req: CreateStatus = parse(&body)?;
     let mut st = app.state.lock().await;
-    let k = authorize_area(
-        &st,
-        &c,
-        (&o, &r),
-        Permission::Write,
-        (AREA, AccessLevel::Write),
-    )?;
+    let k = access(&st, &c, (&o, &r), Access::Write)?;
     let d = find(&st, &k, id)?;
     let Some(state) = req.state else {
         return Err(ApiError::unprocessable(
@@ -484,13 +472,7 @@ pub async fn list_statuses(
     Query(q): Query<PageQuery>,
 ) -> ApiResult {
     let st = app.state.lock().await;
-    let k = authorize_area(
-        &st,
-        &c,
-        (&o, &r),
-        Permission::Read,
-        (AREA, AccessLevel::Read),
-    )?;
+    let k = access(&st, &c, (&o, &r), Access::Read)?;
     let d = find(&st, &k, id)?;
     let full = st.repos[&k].full_name();
     let items: Vec<Value> = d
@@ -510,13 +492,7 @@ pub async fn get_status(
     Path((o, r, id, sid)): Path<(String, String, u64, u64)>,
 ) -> ApiResult {
     let st = app.state.lock().await;
-    let k = authorize_area(
-        &st,
-        &c,
-        (&o, &r),
-        Permission::Read,
-        (AREA, AccessLevel::Read),
-    )?;
+    let k = access(&st, &c, (&o, &r), Access::Read)?;
     let d = find(&st, &k, id)?;
     let s = d
         .statuses
