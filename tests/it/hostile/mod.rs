@@ -6,7 +6,7 @@
 //! the field (a JSON pointer or the field's name); echoed text is neutralised.
 //!
 //! Case counts are modest by default so `cargo test` stays fast. For a long run:
-//! `CONVOY_FUZZ_CASES=20000 cargo test --release --test it hostile::` (see docs/security.md).
+//! `CONVOY_FUZZ_CASES=100000 cargo test --release --test it hostile::` (see docs/security.md).
 
 mod chatops;
 mod claims;
