@@ -406,6 +406,13 @@ fn report(run: &ReleaseRun, say: &mut (dyn FnMut(String) + Send)) {
             say(format!("phase: {} → {}", from.as_str(), to.as_str()));
         }
         for e in round.executed {
+            if let ActionOutcome::Dispatched { run } = &e.outcome {
+                say(format!(
+                    "    {} {} — run {run}",
+                    e.planned.action.kind(),
+                    e.planned.action.target()
+                ));
+            }
             if matches!(
                 e.outcome,
                 ActionOutcome::Enqueued { .. } | ActionOutcome::Deployed { .. }

@@ -619,7 +619,7 @@ async fn dispatch(
     };
     match api.dispatch(workflow, &git_ref, inputs, true).await {
         Ok(run) => Ok(match run {
-            Some(id) => done(format!("run {id}")),
+            Some(run) => ActionOutcome::Dispatched { run },
             None => done("dispatched"),
         }),
         // Older GitHub Enterprise Server refuses the field (3.20 and older with 422, some with

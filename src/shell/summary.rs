@@ -378,6 +378,7 @@ fn outcome(o: &ActionOutcome) -> String {
             escape(reason)
         ),
         ActionOutcome::Enqueued { .. } => "🚦 in the merge queue".to_owned(),
+        ActionOutcome::Dispatched { run } => format!("✅ done: run {run}"),
         ActionOutcome::Deployed { id } => format!("✅ done: deployment {id}"),
         ActionOutcome::Failed { error } => format!("❌ failed: {}", escape(error)),
     }

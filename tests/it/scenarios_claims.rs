@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use crate::scenario;
 
+use convoy::lifecycle::action::{Action, ActionOutcome};
 use convoy::lifecycle::fingerprint;
 use convoy::model::ids::{RepoName, Sha};
 use convoy::model::manifest::{Conclusion, Phase, ReleaseManifest, RunKind, RunStatus, TierRun};
@@ -484,4 +485,58 @@ async fn a_claimed_run_is_read_by_its_id_and_taken_only_when_it_is_the_dispatche
             );
         }
     }
+}
+
+/// (g) The dispatch asks GitHub for the run it starts (`return_run_details`), and the run GitHub
+/// names is recorded with the dispatch's outcome: the one run the release follows. A twin bob
+/// then starts by hand with the same inputs (the same correlation id), passing at once, is not
+/// taken for it; the release ships only once the dispatched run passed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_run_a_dispatch_answer_names_is_followed_and_a_twin_started_by_hand_is_not() {
+    let (mut s, run) = validating().await;
+    let named: Vec<u64> = s
+        .runs
+        .iter()
+        .flat_map(|r| &r.executed)
+        .filter_map(|e| match (&e.planned.action, &e.outcome) {
+            (
+                Action::DispatchWorkflow { correlation_id, .. },
+                ActionOutcome::Dispatched { run: id },
+            ) if *correlation_id == run.correlation_id => Some(id.get()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        named,
+        [run.run_id.unwrap().get()],
+        "dispatched once, its run recorded"
+    );
+
+    let refs = json!(run.shas);
+    let twin = run_by_hand(&s, "r1", &run.correlation_id, &refs, "success").await;
+    assert_ne!(twin, run.run_id.unwrap().get());
+    let before = s.manifest("r1").await;
+    s.tick().await;
+    let after = s.manifest("r1").await;
+    same_runs(&before, &after);
+    assert_eq!(
+        going_e2e(&s).await.run_id,
+        run.run_id,
+        "still the dispatched run"
+    );
+
+    s.bot
+        .post(
+            &format!("/_sandbox/runs/{}/complete", run.run_id.unwrap()),
+            &json!({"conclusion": "success"}),
+        )
+        .await
+        .unwrap();
+    let m = s.drive_until("r1", Phase::Shipped, pass).await;
+    let e2e = Scenario::runs_of(&m, "e2e", RunKind::Tier);
+    assert!(
+        e2e.iter()
+            .all(|r| r.run_id != Some(convoy::model::numbers::RunId::new(twin))),
+        "{e2e:#?}"
+    );
 }

@@ -68,6 +68,7 @@ pub fn settle(
     record_queued(&mut m, executed, decision.at);
     record_switched_methods(&mut m, executed, decision.at);
     record_refused_dispatches(&mut m, executed, decision.at);
+    record_dispatched_runs(&mut m, executed);
     record_kept_staging(&mut m, executed, decision.at);
     super::deployments::record(&mut m, executed, decision.at);
     // A call that was not posted is planned again by the next decision, and so is the note of
@@ -129,6 +130,28 @@ pub fn settle(
     m.revision = before.revision + 1;
     m.updated_at = decision.at;
     m
+}
+
+/// Records the run GitHub started for a dispatch, when it said which (`return_run_details`):
+/// from now on the release follows that run and no other ([`super::evidence::mismatch`]), so
+/// a run someone else started with the same correlation id is never taken for it.
+fn record_dispatched_runs(m: &mut ReleaseManifest, executed: &[action::Executed]) {
+    for e in executed {
+        let (
+            Action::DispatchWorkflow { correlation_id, .. },
+            action::ActionOutcome::Dispatched { run },
+        ) = (&e.planned.action, &e.outcome)
+        else {
+            continue;
+        };
+        if let Some(r) = m.tier_runs.iter_mut().find(|r| {
+            &r.correlation_id == correlation_id
+                && r.status != RunStatus::Completed
+                && r.run_id.is_none()
+        }) {
+            r.run_id = Some(*run);
+        }
+    }
 }
 
 /// Records a dispatch GitHub refused (a 4xx) on its run: completed, conclusion `refused`, with

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use super::action::{Action, PlannedAction};
 use crate::model::config::MergeMethod;
+use crate::model::numbers::RunId;
 
 /// What happened when the executor took (or did not take) a planned action.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +60,12 @@ pub enum ActionOutcome {
         /// a plain merge.
         learnt: Option<String>,
     },
+    /// A workflow dispatched now, GitHub answering with the new run's id (`return_run_details`):
+    /// the release follows that run, and no other, from now on.
+    Dispatched {
+        /// The run GitHub started.
+        run: RunId,
+    },
     /// A deployment has the status planned; `id` is GitHub's id of the deployment.
     Deployed {
         /// The deployment's id.
@@ -88,6 +95,7 @@ impl std::fmt::Display for ActionOutcome {
                 write!(f, "done: merged with {} ({reason})", method.as_str())
             }
             ActionOutcome::Enqueued { .. } => f.write_str("in the merge queue"),
+            ActionOutcome::Dispatched { run } => write!(f, "done: run {run}"),
             ActionOutcome::Deployed { id } => write!(f, "done: deployment {id}"),
             ActionOutcome::Failed { error } => write!(f, "failed: {error}"),
         }
@@ -103,6 +111,7 @@ impl ActionOutcome {
             ActionOutcome::Done { .. }
                 | ActionOutcome::AlreadyDone
                 | ActionOutcome::MergedInstead { .. }
+                | ActionOutcome::Dispatched { .. }
                 | ActionOutcome::Deployed { .. }
         )
     }

@@ -256,3 +256,78 @@ fn hostile_text_in_a_claim_is_quoted_inert() {
     assert!(body.contains("`success'<b>`"), "{body}");
     assert_eq!(body.matches('\n').count(), 3, "{body}");
 }
+
+/// A dispatch GitHub answered with its run's id (`return_run_details`): the release follows that
+/// run from the round that dispatched it. A run someone else started with the same correlation
+/// id — newer, listed first, and passed — is never taken for it; the dispatched run's failure
+/// is what counts.
+#[test]
+fn the_run_a_dispatch_answer_names_is_the_only_one_followed() {
+    let m = release(Directive::Auto);
+    let mut w = world(&m);
+    let d = drive(m, &mut w, Conclusion::Success, |d| {
+        d.actions
+            .iter()
+            .any(|a| matches!(a.action, Action::DispatchWorkflow { .. }))
+    });
+    let before = d.manifest.clone();
+    let mut executed = done(&d);
+    let mut dispatched = Vec::new();
+    for e in &mut executed {
+        if let Action::DispatchWorkflow { correlation_id, .. } = &e.planned.action {
+            let seen = w
+                .observed
+                .runs
+                .iter()
+                .find(|r| &r.title == correlation_id)
+                .cloned()
+                .expect("the world started the run");
+            e.outcome = ActionOutcome::Dispatched { run: seen.run_id };
+            dispatched.push(seen);
+        }
+    }
+    let m = settle(&d, &before, &executed);
+    for seen in &dispatched {
+        let r = m
+            .tier_runs
+            .iter()
+            .find(|r| r.correlation_id == seen.title)
+            .unwrap();
+        assert_eq!(r.run_id, Some(seen.run_id), "recorded from the answer");
+    }
+
+    // Someone starts the same workflow with the first run's correlation id; it passes at once.
+    let ours = dispatched[0].clone();
+    let mut theirs = ours.clone();
+    theirs.run_id = RunId::new(99_000);
+    theirs.status = RunStatus::Completed;
+    theirs.conclusion = Some(Conclusion::Success);
+    w.observed.runs.insert(0, theirs);
+    let d = decide(&m, &w.observed, &reconcile(), t0());
+    let r = d
+        .manifest
+        .tier_runs
+        .iter()
+        .find(|r| r.correlation_id == ours.title)
+        .unwrap();
+    assert_eq!(r.run_id, Some(ours.run_id));
+    assert_ne!(r.status, RunStatus::Completed, "{r:#?}");
+
+    // The dispatched run fails: that is the result.
+    let real = w
+        .observed
+        .runs
+        .iter_mut()
+        .find(|r| r.run_id == ours.run_id)
+        .unwrap();
+    real.status = RunStatus::Completed;
+    real.conclusion = Some(Conclusion::Failure);
+    let d = decide(&m, &w.observed, &reconcile(), t0());
+    let r = d
+        .manifest
+        .tier_runs
+        .iter()
+        .find(|r| r.correlation_id == ours.title)
+        .unwrap();
+    assert_eq!(r.conclusion, Some(Conclusion::Failure));
+}
