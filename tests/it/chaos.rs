@@ -42,7 +42,7 @@ use std::sync::{Arc, Mutex};
 use convoy::model::ids::RepoName;
 use convoy::model::manifest::{Conclusion, HistoryEntry, Phase, RunKind};
 use scenario::invariants::{MEMBERS, Seen, invariants};
-use scenario::{Deliveries, Outcome, Scenario, seed_repo, seed_with};
+use scenario::{Deliveries, Outcome, Scenario, add_sprint_42, seed_repo, seed_with};
 use serde_json::{Value, json};
 
 fn replay(seed: u64) -> String {
@@ -98,17 +98,7 @@ async fn play_seed(seed: u64) -> Result<String, String> {
                 seed_repo(s, "acme/web")["protection"] =
                     json!({"main": {"merge_queue": true, "required_checks": ["ci"]}});
             }
-            for (repo, number) in [("acme/schema", 4), ("acme/api", 13), ("acme/web", 8)] {
-                let r = seed_repo(s, repo);
-                r["milestones"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(json!("Sprint 42"));
-                r["issues"].as_array_mut().unwrap().push(json!({
-                    "number": number, "title": format!("Sprint 42 work in {repo}"),
-                    "milestone": "Sprint 42", "state": "open"
-                }));
-            }
+            add_sprint_42(s);
         },
     ))
     .await;

@@ -14,25 +14,14 @@ use convoy::lifecycle::action::{Action, ActionOutcome};
 use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::Phase;
 use scenario::invariants::{MEMBERS, Seen, invariants};
-use scenario::{Scenario, pass, seed_repo, seed_with};
-use serde_json::json;
+use scenario::{Scenario, add_sprint_42, pass, seed_with};
 
 /// The demo plus Sprint 42, one issue per member, for the second release.
 fn two_sprints() -> convoy::sandbox::Seed {
     seed_with(
         |_| {},
         |s| {
-            for (repo, number) in [("acme/schema", 4), ("acme/api", 13), ("acme/web", 8)] {
-                let r = seed_repo(s, repo);
-                r["milestones"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(json!("Sprint 42"));
-                r["issues"].as_array_mut().unwrap().push(json!({
-                    "number": number, "title": format!("Sprint 42 work in {repo}"),
-                    "milestone": "Sprint 42", "state": "open"
-                }));
-            }
+            add_sprint_42(s);
         },
     )
 }

@@ -10,7 +10,7 @@ use convoy::model::history::HistoryEvent;
 use convoy::model::ids::{IssueRef, RepoName};
 use convoy::model::manifest::{Phase, ReleaseManifest, TaskStatus};
 use convoy::model::numbers::PullNumber;
-use scenario::{Scenario, pass, seed_repo, seed_with};
+use scenario::{Scenario, add_sprint_42, pass, seed_repo, seed_with};
 use serde_json::json;
 
 fn name(s: &str) -> RepoName {
@@ -43,17 +43,7 @@ fn two_sprints() -> convoy::sandbox::Seed {
     seed_with(
         |_| {},
         |s| {
-            for (repo, number) in [("acme/schema", 4), ("acme/api", 13), ("acme/web", 8)] {
-                let r = seed_repo(s, repo);
-                r["milestones"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(json!("Sprint 42"));
-                r["issues"].as_array_mut().unwrap().push(json!({
-                    "number": number, "title": format!("Sprint 42 work in {repo}"),
-                    "milestone": "Sprint 42", "state": "open"
-                }));
-            }
+            add_sprint_42(s);
             seed_repo(s, "acme/api")["issues"]
                 .as_array_mut()
                 .unwrap()

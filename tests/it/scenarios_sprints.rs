@@ -9,7 +9,7 @@ use crate::scenario;
 
 use convoy::model::history::HistoryEvent;
 use convoy::model::manifest::{Phase, ReleaseManifest, TaskStatus};
-use scenario::{Scenario, pass, seed_repo, seed_with};
+use scenario::{Scenario, add_sprint_42, pass, seed_repo, seed_with};
 use serde_json::json;
 
 fn issues(m: &ReleaseManifest) -> Vec<String> {
@@ -118,17 +118,7 @@ fn later_sprints() -> convoy::sandbox::Seed {
     seed_with(
         |_| {},
         |s| {
-            for (repo, number) in [("acme/schema", 4), ("acme/api", 13), ("acme/web", 8)] {
-                let r = seed_repo(s, repo);
-                r["milestones"]
-                    .as_array_mut()
-                    .unwrap()
-                    .push(json!("Sprint 42"));
-                r["issues"].as_array_mut().unwrap().push(json!({
-                    "number": number, "title": format!("Sprint 42 work in {repo}"),
-                    "milestone": "Sprint 42", "state": "open"
-                }));
-            }
+            add_sprint_42(s);
             let web = seed_repo(s, "acme/web");
             web["milestones"]
                 .as_array_mut()

@@ -12,7 +12,7 @@ mod queries;
 mod seed;
 mod world;
 
-pub use seed::{seed_repo, seed_with};
+pub use seed::{add_sprint_42, seed_repo, seed_with};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};

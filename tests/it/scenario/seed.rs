@@ -21,6 +21,22 @@ pub fn seed_with(config: impl FnOnce(&mut Value), seed: impl FnOnce(&mut Value))
     Seed::from_json(&s.to_string()).unwrap()
 }
 
+/// Adds a second sprint to the demo seed `s`: milestone "Sprint 42" and one open issue in it in
+/// each member (acme/schema#4, acme/api#13, acme/web#8).
+pub fn add_sprint_42(s: &mut Value) {
+    for (repo, number) in [("acme/schema", 4), ("acme/api", 13), ("acme/web", 8)] {
+        let r = seed_repo(s, repo);
+        r["milestones"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!("Sprint 42"));
+        r["issues"].as_array_mut().unwrap().push(serde_json::json!({
+            "number": number, "title": format!("Sprint 42 work in {repo}"),
+            "milestone": "Sprint 42", "state": "open"
+        }));
+    }
+}
+
 /// The seed repo entry named `name`.
 pub fn seed_repo<'a>(seed: &'a mut Value, name: &str) -> &'a mut Value {
     seed["repos"]
