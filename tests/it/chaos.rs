@@ -124,7 +124,7 @@ async fn play_seed(seed: u64) -> Result<String, String> {
         expire_run += 1;
     }
     let expire_after = mix(seed, 6) % 40;
-    let flaky = seed % 2 == 0;
+    let flaky = seed.is_multiple_of(2);
     s.bot
         .put(
             "/_sandbox/chaos",

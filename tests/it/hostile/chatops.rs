@@ -21,7 +21,7 @@ fn assert_inert(what: &str, message: &str, input: &str) {
         }
     }
     assert!(
-        message.matches('`').count() % 2 == 0,
+        message.matches('`').count().is_multiple_of(2),
         "{what}: an unclosed code span in {message:?}"
     );
     assert!(

@@ -60,10 +60,10 @@ impl World {
                     w.push(&r.name, &r.base);
                 }
             }
-            if let Some(rc) = r.shas.rc_head.clone().or(r.shas.cut_from.clone()) {
-                if r.state != crate::model::manifest::RepoState::Pending {
-                    w.set_head(&r.name, &r.rc_branch, rc);
-                }
+            if let Some(rc) = r.shas.rc_head.clone().or(r.shas.cut_from.clone())
+                && r.state != crate::model::manifest::RepoState::Pending
+            {
+                w.set_head(&r.name, &r.rc_branch, rc);
             }
             let staging = r
                 .shas
@@ -371,11 +371,10 @@ impl World {
                     .runs
                     .iter_mut()
                     .find(|r| &r.repo == repo && r.run_id == *run_id)
+                    && r.status != RunStatus::Completed
                 {
-                    if r.status != RunStatus::Completed {
-                        r.status = RunStatus::Completed;
-                        r.conclusion = Some(Conclusion::Cancelled);
-                    }
+                    r.status = RunStatus::Completed;
+                    r.conclusion = Some(Conclusion::Cancelled);
                 }
             }
             Action::SetCommitStatus {
